@@ -1,0 +1,13 @@
+//! The server functions: the app's HTTP API. Each has a fixed path under `/api` and is
+//! documented in `docs/API.md`. Bodies are thin: who is asking, which campaign, then one
+//! call into `swipeset_core`.
+
+pub mod error;
+pub mod rating;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod types;
+
+pub use error::{ApiError, ErrorCode};
+pub use rating::{NextCard, Progress, Rate, next_card, progress, rate};
+pub use types::*;

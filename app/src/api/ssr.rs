@@ -1,0 +1,100 @@
+//! Server-side plumbing shared by the server functions: the database handle and who is
+//! asking, both taken from the request's context, plus conversions from domain types.
+
+use leptos::prelude::use_context;
+use swipeset_core::DatabaseConnection;
+
+use super::ApiError;
+use super::types::{CampaignInfo, Card, Label, ProgressReply, RateReply};
+
+/// The random identity a browser carries in its `swipeset_annotator` cookie. The server's
+/// identity middleware puts it in the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserIdentity(pub String);
+
+/// The database, provided as context by the server for every render and server function.
+pub fn db() -> Result<DatabaseConnection, ApiError> {
+    use_context::<DatabaseConnection>()
+        .ok_or_else(|| ApiError::internal("the server did not provide a database connection"))
+}
+
+/// The identity of the browser making this request.
+pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<BrowserIdentity>().cloned())
+        .ok_or_else(|| ApiError::internal("the request carries no browser identity"))
+}
+
+/// The annotator behind this browser, if they have rated before (looking creates nobody).
+pub async fn current_annotator_id(db: &DatabaseConnection) -> Result<Option<i32>, ApiError> {
+    let identity = browser_identity()?;
+    Ok(
+        swipeset_core::annotators::find_browser_annotator(db, &identity.0)
+            .await?
+            .map(|user| user.id),
+    )
+}
+
+impl From<Label> for swipeset_core::Label {
+    fn from(label: Label) -> Self {
+        match label {
+            Label::Up => swipeset_core::Label::Up,
+            Label::Down => swipeset_core::Label::Down,
+        }
+    }
+}
+
+impl From<swipeset_core::Label> for Label {
+    fn from(label: swipeset_core::Label) -> Self {
+        match label {
+            swipeset_core::Label::Up => Label::Up,
+            swipeset_core::Label::Down => Label::Down,
+        }
+    }
+}
+
+impl From<&swipeset_core::entities::campaign::Model> for CampaignInfo {
+    fn from(c: &swipeset_core::entities::campaign::Model) -> Self {
+        Self {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            guidelines: c.guidelines.clone(),
+            reveal_models: c.reveal_models,
+        }
+    }
+}
+
+impl From<swipeset_core::cards::Card> for Card {
+    fn from(c: swipeset_core::cards::Card) -> Self {
+        Self {
+            generation_id: c.generation_id,
+            prompt: c.prompt,
+            system_prompt: c.system_prompt,
+            response: c.response,
+        }
+    }
+}
+
+impl From<swipeset_core::ratings::RateOutcome> for RateReply {
+    fn from(o: swipeset_core::ratings::RateOutcome) -> Self {
+        Self {
+            generation_id: o.generation_id,
+            label: o.label.into(),
+            recorded: o.recorded,
+            model: o.model,
+        }
+    }
+}
+
+impl From<swipeset_core::campaigns::Progress> for ProgressReply {
+    fn from(p: swipeset_core::campaigns::Progress) -> Self {
+        Self {
+            campaign: p.campaign,
+            generations: p.generations,
+            target: p.target,
+            ratings: p.ratings,
+            completed: p.completed,
+            rated_by_you: p.rated_by_you,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Building blocks of the pages.
+
+pub mod card;
+pub mod notices;
+pub mod progress;

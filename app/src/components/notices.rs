@@ -1,0 +1,45 @@
+//! What the rating screen shows instead of a card: no campaign, nothing left, an error.
+
+use leptos::prelude::*;
+
+use crate::api::{ApiError, ErrorCode};
+
+#[component]
+pub fn NoCampaign() -> impl IntoView {
+    view! {
+        <section class="notice" role="status">
+            <h2>"No campaign yet"</h2>
+            <p>
+                "An organiser needs to create one. To try swipeset, start it with "
+                <code>"swipeset serve --demo"</code> "."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AllRated(title: String) -> impl IntoView {
+    view! {
+        <section class="notice notice-done" role="status">
+            <p class="notice-emoji" aria-hidden="true">"🎉"</p>
+            <h2>"You rated everything"</h2>
+            <p>"Every response in " <strong>{title}</strong> " that needs your rating has it. Thank you!"</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ErrorNotice(error: ApiError) -> impl IntoView {
+    let heading = match error.code {
+        ErrorCode::Network | ErrorCode::Unavailable => "Can't reach swipeset right now",
+        ErrorCode::NotFound => "Not found",
+        ErrorCode::BadRequest => "That didn't work",
+        ErrorCode::Internal => "Something went wrong",
+    };
+    view! {
+        <section class="notice notice-error" role="alert">
+            <h2>{heading}</h2>
+            <p>{error.message}</p>
+        </section>
+    }
+}

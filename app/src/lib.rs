@@ -1,0 +1,57 @@
+//! The swipeset web app: pages, components and the server functions they call. The same
+//! code renders on the server (feature `ssr`) and hydrates in the browser (feature
+//! `hydrate`); everything server-only sits behind `#[cfg(feature = "ssr")]`.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::StaticSegment;
+use leptos_router::components::{Route, Router, Routes};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the end-to-end tests wait for this
+    // mark to know the Wasm bundle is alive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="swipeset" href="/pkg/swipeset.css" />
+        <Title text="swipeset" />
+        <Meta name="theme-color" content="#14161f" />
+        <Meta name="description" content="Rate LLM responses with a swipe and build a KTO preference dataset." />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=StaticSegment("") view=pages::rate::RatePage />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,92 @@
+//! Who is rating. Until accounts land, each browser is one annotator, known by a random
+//! identity cookie; only the cookie's SHA-256 is stored, so a database leak does not let
+//! anyone rate as someone else.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::CoreResult;
+use crate::entities::user;
+
+/// The hash stored in `user.browser_key` for a browser identity cookie.
+pub fn browser_key(cookie_value: &str) -> String {
+    hex::encode(Sha256::digest(cookie_value.as_bytes()))
+}
+
+/// The annotator behind a browser identity, if it has rated anything yet. Looking does not
+/// create a row, so crawlers and one-off visits leave no trace.
+pub async fn find_browser_annotator(
+    db: &impl ConnectionTrait,
+    cookie_value: &str,
+) -> CoreResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::BrowserKey.eq(browser_key(cookie_value)))
+        .one(db)
+        .await?)
+}
+
+/// The annotator behind a browser identity, created on first use. Safe under concurrency:
+/// two first requests from one browser create one row.
+pub async fn browser_annotator(
+    db: &impl ConnectionTrait,
+    cookie_value: &str,
+) -> CoreResult<user::Model> {
+    let key = browser_key(cookie_value);
+    let row = user::ActiveModel {
+        name: Set(format!("guest-{}", &key[..12])),
+        role: Set("annotator".to_string()),
+        disabled: Set(false),
+        browser_key: Set(Some(key.clone())),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    user::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(user::Column::BrowserKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    user::Entity::find()
+        .filter(user::Column::BrowserKey.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::CoreError::not_found("annotator", "for this browser"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fresh_db;
+
+    #[tokio::test]
+    async fn one_browser_is_one_annotator() {
+        let db = fresh_db().await;
+        assert!(
+            find_browser_annotator(&db, "cookie-a")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let a = browser_annotator(&db, "cookie-a").await.unwrap();
+        let again = browser_annotator(&db, "cookie-a").await.unwrap();
+        let b = browser_annotator(&db, "cookie-b").await.unwrap();
+        assert_eq!(a.id, again.id);
+        assert_ne!(a.id, b.id);
+        assert_eq!(a.role, "annotator");
+        assert_ne!(
+            a.browser_key.as_deref(),
+            Some("cookie-a"),
+            "the raw cookie is never stored"
+        );
+        assert_eq!(
+            find_browser_annotator(&db, "cookie-a")
+                .await
+                .unwrap()
+                .map(|u| u.id),
+            Some(a.id)
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Campaigns: finding the one a request is about, and how far its rating has come.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{campaign, generation, rating};
+use crate::{CoreError, CoreResult};
+
+/// The campaign named by `slug`, or the oldest campaign when no slug is given (what `/`
+/// shows). `Ok(None)` means there is no campaign at all yet.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    slug: Option<&str>,
+) -> CoreResult<Option<campaign::Model>> {
+    match slug {
+        Some(slug) => campaign::Entity::find()
+            .filter(campaign::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .map(Some)
+            .ok_or_else(|| CoreError::not_found("campaign", slug)),
+        None => Ok(campaign::Entity::find()
+            .order_by_asc(campaign::Column::Id)
+            .one(db)
+            .await?),
+    }
+}
+
+/// All campaigns, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> CoreResult<Vec<campaign::Model>> {
+    Ok(campaign::Entity::find()
+        .order_by_asc(campaign::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// How far a campaign's rating has come, overall and for one annotator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub campaign: String,
+    /// Responses in the campaign.
+    pub generations: u64,
+    /// Ratings the campaign asks for: generations × overlap.
+    pub target: u64,
+    /// Ratings stored so far.
+    pub ratings: u64,
+    /// Responses that have all the ratings they need.
+    pub completed: u64,
+    /// Ratings by the annotator who asked.
+    pub rated_by_you: u64,
+}
+
+#[derive(FromQueryResult)]
+struct Totals {
+    generations: i64,
+    ratings: Option<i64>,
+}
+
+/// Reads the counters kept on `generation`, not the rating table, except for the
+/// annotator's own count (bounded by what one person can rate).
+pub async fn progress(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    annotator: Option<i32>,
+) -> CoreResult<Progress> {
+    let totals = generation::Entity::find()
+        .select_only()
+        .column_as(generation::Column::Id.count(), "generations")
+        .column_as(
+            Expr::col(generation::Column::RatingCount)
+                .sum()
+                .cast_as("bigint"),
+            "ratings",
+        )
+        .filter(generation::Column::CampaignId.eq(campaign.id))
+        .into_model::<Totals>()
+        .one(db)
+        .await?
+        .unwrap_or(Totals {
+            generations: 0,
+            ratings: None,
+        });
+    let completed = generation::Entity::find()
+        .filter(generation::Column::CampaignId.eq(campaign.id))
+        .filter(generation::Column::RatingCount.gte(campaign.overlap))
+        .count(db)
+        .await?;
+    let rated_by_you = match annotator {
+        Some(user_id) => {
+            rating::Entity::find()
+                .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+                .filter(rating::Column::UserId.eq(user_id))
+                .filter(generation::Column::CampaignId.eq(campaign.id))
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    let generations = totals.generations.max(0) as u64;
+    Ok(Progress {
+        campaign: campaign.slug.clone(),
+        generations,
+        target: generations * campaign.overlap.max(0) as u64,
+        ratings: totals.ratings.unwrap_or(0).max(0) as u64,
+        completed,
+        rated_by_you,
+    })
+}

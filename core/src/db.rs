@@ -1,0 +1,166 @@
+//! Opening the database: SQLite by default (a file created on first start, in WAL mode),
+//! PostgreSQL when the URL says so. Migrations run on every open, so a new version of
+//! swipeset upgrades its schema by simply starting.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::migration::Migrator;
+
+/// Why the database could not be opened, with the URL (minus any password) in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    Unsupported(String),
+    #[error("cannot create the folder {path} for the SQLite database: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("cannot migrate database {url}: {source}")]
+    Migrate { url: String, source: DbErr },
+}
+
+/// Opens `url` and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
+    let db = connect_without_migrations(url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|source| OpenError::Migrate {
+            url: redact(url),
+            source,
+        })?;
+    Ok(db)
+}
+
+/// Opens `url` as it is, for tools that manage databases rather than use one (the test
+/// suite creating a PostgreSQL database per test).
+pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection, OpenError> {
+    let shown = redact(url);
+    let db = if url.starts_with("sqlite:") {
+        connect_sqlite(url).await?
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        Database::connect(options)
+            .await
+            .map_err(|source| OpenError::Connect {
+                url: shown.clone(),
+                source,
+            })?
+    } else {
+        return Err(OpenError::Unsupported(shown));
+    };
+    Ok(db)
+}
+
+/// SQLite is tuned here rather than through SeaORM's options because WAL, the busy timeout
+/// and `synchronous=FULL` must hold on every pooled connection: WAL lets the leaderboard read
+/// while a rating is written, and FULL makes an acknowledged rating survive a power cut.
+async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, OpenError> {
+    let shown = redact(url);
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| OpenError::Connect {
+            url: shown.clone(),
+            source: DbErr::Custom(e.to_string()),
+        })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(parent) = options.get_filename().parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|source| OpenError::CreateDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    // An in-memory database lives and dies with its one connection.
+    let in_memory = options.get_filename().as_os_str() == ":memory:";
+    let pool = SqlitePoolOptions::new()
+        .max_connections(if in_memory { 1 } else { 8 })
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Connect {
+            url: shown,
+            source: DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)),
+        })?;
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Answers whether the database is reachable right now, for `/healthz`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// Hides the password of a `postgres://user:password@host/db` URL in messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact("postgres://swipe:s3cret@db:5432/swipeset"),
+            "postgres://swipe:***@db:5432/swipeset"
+        );
+        assert_eq!(
+            redact("postgres://swipe@db/swipeset"),
+            "postgres://swipe@db/swipeset"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn refuses_unknown_schemes_with_the_url() {
+        let err = connect("mysql://x@y/z").await.unwrap_err();
+        assert!(err.to_string().contains("mysql://x@y/z"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn creates_the_sqlite_file_and_its_folder_in_wal_mode() {
+        let dir = std::env::temp_dir().join(format!("swipeset-db-{}", uuid::Uuid::new_v4()));
+        let file = dir.join("nested").join("swipeset.db");
+        let db = connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        assert!(file.exists());
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let mode: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(mode, "wal");
+        ping(&db).await.unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,242 @@
+//! The demo campaign: haiku prompts with responses from three demo "models", all written by
+//! the swipeset project itself (see `demo/haiku.json`), so a newcomer sees cards at once
+//! without an API key. The models' names say they are demos.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use crate::entities::{campaign, generation, model, prompt};
+use crate::{CoreError, CoreResult, prompts};
+
+pub const DEMO_SLUG: &str = "haiku-demo";
+
+const DEMO_DATA: &str = include_str!("/tmp/stub/h.json");
+
+/// The three demo models, keyed as in `haiku.json`.
+const DEMO_MODELS: [(&str, &str, &str); 3] = [
+    (
+        "careful",
+        "Demo · Careful Poet",
+        "swipeset-demo/careful-poet",
+    ),
+    ("wordy", "Demo · Wordy Poet", "swipeset-demo/wordy-poet"),
+    ("terse", "Demo · Terse Poet", "swipeset-demo/terse-poet"),
+];
+
+const GUIDELINES: &str = "\
+Rate each haiku as if you had asked for it yourself.
+
+- **👍** if you would be happy to receive it: three short lines, on the topic, and \
+following any extra instruction in the prompt.
+- **👎** if it misses the topic or the instruction, pads the answer with chatter, or is \
+not a haiku.
+
+Don't count syllables on your fingers: go with your first impression.";
+
+#[derive(Deserialize)]
+struct DemoFile {
+    prompts: Vec<DemoPrompt>,
+}
+
+#[derive(Deserialize)]
+struct DemoPrompt {
+    prompt: String,
+    responses: BTreeMap<String, String>,
+}
+
+/// What loading the demo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOutcome {
+    pub campaign: String,
+    /// `false` when the demo campaign already existed and nothing was changed.
+    pub created: bool,
+    pub prompts: usize,
+    pub generations: usize,
+}
+
+/// Whether the database holds no campaign at all: `serve --demo` loads the demo only then.
+pub async fn database_is_empty(db: &DatabaseConnection) -> CoreResult<bool> {
+    Ok(campaign::Entity::find().count(db).await? == 0)
+}
+
+/// Creates the demo campaign, its models, prompts and responses in one transaction.
+/// Does nothing if a campaign with the demo's slug already exists.
+pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
+    let data: DemoFile = serde_json::from_str(DEMO_DATA)
+        .map_err(|e| CoreError::invalid("demo/haiku.json", e.to_string()))?;
+    if campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(DEMO_SLUG))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(DemoOutcome {
+            campaign: DEMO_SLUG.to_string(),
+            created: false,
+            prompts: 0,
+            generations: 0,
+        });
+    }
+
+    let now = chrono::Utc::now();
+    let txn = db.begin().await?;
+    let campaign = campaign::Entity::insert(campaign::ActiveModel {
+        slug: Set(DEMO_SLUG.to_string()),
+        title: Set("Haiku (demo)".to_string()),
+        guidelines: Set(GUIDELINES.to_string()),
+        overlap: Set(3),
+        reveal_models: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+
+    let mut model_ids = Vec::new();
+    for (_, name, model_id) in DEMO_MODELS {
+        model::Entity::insert(model::ActiveModel {
+            name: Set(name.to_string()),
+            model_id: Set(model_id.to_string()),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(model::Column::ModelId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        let row = model::Entity::find()
+            .filter(model::Column::ModelId.eq(model_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| CoreError::not_found("model", model_id))?;
+        model_ids.push(row.id);
+    }
+
+    let mut prompt_ids = Vec::new();
+    for item in &data.prompts {
+        let row = prompt::Entity::insert(prompt::ActiveModel {
+            campaign_id: Set(campaign.id),
+            text: Set(item.prompt.clone()),
+            system_prompt: Set(None),
+            metadata: Set(Some(serde_json::json!({ "source": "swipeset demo" }))),
+            content_hash: Set(prompts::content_hash(&item.prompt, None)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        prompt_ids.push(row.id);
+    }
+
+    // Rotate models across prompts so that consecutive cards differ in both.
+    let mut rows = Vec::new();
+    for round in 0..DEMO_MODELS.len() {
+        for (index, item) in data.prompts.iter().enumerate() {
+            let slot = (index + round) % DEMO_MODELS.len();
+            let key = DEMO_MODELS[slot].0;
+            let text = item.responses.get(key).ok_or_else(|| {
+                CoreError::invalid(
+                    "demo/haiku.json",
+                    format!("prompt {index} has no {key} response"),
+                )
+            })?;
+            rows.push(generation::ActiveModel {
+                campaign_id: Set(campaign.id),
+                prompt_id: Set(prompt_ids[index]),
+                model_id: Set(model_ids[slot]),
+                text: Set(text.clone()),
+                params: Set(Some(
+                    serde_json::json!({ "demo": true, "written_by": "the swipeset project" }),
+                )),
+                rating_count: Set(0),
+                up_count: Set(0),
+                down_count: Set(0),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    let generations = rows.len();
+    generation::Entity::insert_many(rows)
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+
+    Ok(DemoOutcome {
+        campaign: DEMO_SLUG.to_string(),
+        created: true,
+        prompts: prompt_ids.len(),
+        generations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fresh_db;
+    use crate::{campaigns, cards};
+
+    #[tokio::test]
+    async fn loads_once_with_three_responses_per_prompt() {
+        let db = fresh_db().await;
+        assert!(database_is_empty(&db).await.unwrap());
+        let outcome = load(&db).await.unwrap();
+        assert!(outcome.created);
+        assert!(
+            outcome.prompts >= 30,
+            "at least 30 prompts, got {}",
+            outcome.prompts
+        );
+        assert_eq!(outcome.generations, outcome.prompts * 3);
+        assert!(!database_is_empty(&db).await.unwrap());
+
+        let again = load(&db).await.unwrap();
+        assert!(!again.created);
+        let campaign = campaigns::resolve(&db, Some(DEMO_SLUG))
+            .await
+            .unwrap()
+            .unwrap();
+        let progress = campaigns::progress(&db, &campaign, None).await.unwrap();
+        assert_eq!(progress.generations as usize, outcome.generations);
+        assert_eq!(progress.target, progress.generations * 3);
+    }
+
+    #[tokio::test]
+    async fn every_model_is_labelled_as_a_demo() {
+        let db = fresh_db().await;
+        load(&db).await.unwrap();
+        for m in model::Entity::find().all(&db).await.unwrap() {
+            assert!(m.name.starts_with("Demo"), "{}", m.name);
+            assert!(m.model_id.starts_with("swipeset-demo/"), "{}", m.model_id);
+        }
+    }
+
+    #[tokio::test]
+    async fn consecutive_cards_come_from_different_prompts() {
+        let db = fresh_db().await;
+        load(&db).await.unwrap();
+        let campaign = campaigns::resolve(&db, None).await.unwrap().unwrap();
+        let first = cards::next_card(&db, &campaign, None)
+            .await
+            .unwrap()
+            .unwrap();
+        let ids: Vec<i32> = generation::Entity::find()
+            .filter(generation::Column::CampaignId.eq(campaign.id))
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.prompt_id)
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] != w[1]));
+        assert!(first.prompt.starts_with("Write a haiku"));
+    }
+}

@@ -1,0 +1,42 @@
+//! A campaign: one dataset project ("haiku"), with its rating rules.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "campaign")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub title: String,
+    /// Markdown shown to annotators before they start.
+    pub guidelines: String,
+    /// How many independent ratings a generation collects before it stops being offered.
+    pub overlap: i32,
+    /// Show the model's name after a swipe; `false` keeps rating fully blind.
+    pub reveal_models: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::prompt::Entity")]
+    Prompt,
+    #[sea_orm(has_many = "super::generation::Entity")]
+    Generation,
+}
+
+impl Related<super::prompt::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Prompt.def()
+    }
+}
+
+impl Related<super::generation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Generation.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,75 @@
+//! One model's response to one prompt: the thing a card shows and a rating judges.
+//! The counters are kept in the same transaction as each rating, so reading them never
+//! needs a scan of the rating table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "generation")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Copied from the prompt so the next-card query is one indexed range scan.
+    pub campaign_id: i32,
+    pub prompt_id: i32,
+    pub model_id: i32,
+    pub text: String,
+    /// The parameters the response was generated with (temperature, seed, ...).
+    pub params: Option<Json>,
+    pub rating_count: i32,
+    pub up_count: i32,
+    pub down_count: i32,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::campaign::Entity",
+        from = "Column::CampaignId",
+        to = "super::campaign::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Campaign,
+    #[sea_orm(
+        belongs_to = "super::prompt::Entity",
+        from = "Column::PromptId",
+        to = "super::prompt::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Prompt,
+    #[sea_orm(
+        belongs_to = "super::model::Entity",
+        from = "Column::ModelId",
+        to = "super::model::Column::Id"
+    )]
+    Model,
+    #[sea_orm(has_many = "super::rating::Entity")]
+    Rating,
+}
+
+impl Related<super::campaign::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Campaign.def()
+    }
+}
+
+impl Related<super::prompt::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Prompt.def()
+    }
+}
+
+impl Related<super::model::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Model.def()
+    }
+}
+
+impl Related<super::rating::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Rating.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

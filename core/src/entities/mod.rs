@@ -1,0 +1,9 @@
+//! SeaORM entities, one module per table. The schema itself is owned by `crate::migration`;
+//! these mirror it for queries.
+
+pub mod campaign;
+pub mod generation;
+pub mod model;
+pub mod prompt;
+pub mod rating;
+pub mod user;

@@ -1,0 +1,21 @@
+//! swipeset's domain: the tables, their migrations, and every rule about campaigns, cards
+//! and ratings. Nothing here knows about HTTP or Leptos, so the CLI, the HTTP API and the
+//! tests all reach the same rules through plain async functions over a `DatabaseConnection`.
+
+pub mod annotators;
+pub mod campaigns;
+pub mod cards;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod label;
+pub mod migration;
+pub mod prompts;
+pub mod ratings;
+#[cfg(test)]
+mod testing;
+
+pub use error::{CoreError, CoreResult};
+pub use label::Label;
+pub use sea_orm::DatabaseConnection;

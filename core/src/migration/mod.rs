@@ -1,0 +1,16 @@
+//! Schema migrations, one file per change, named by date. They run at every start
+//! (`crate::db::connect`) and are written with sea-query's builder only, so the same
+//! migration runs on SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,57 @@
+// Playwright drives Debian's Chromium (no browser download) against the release build of
+// swipeset, started fresh on its own SQLite file with the demo campaign.
+//
+// scripts/test.sh sets SWIPESET_BIN (the release binary) and SWIPESET_SITE_ROOT.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const port = Number(process.env.E2E_PORT ?? 3107);
+const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
+const siteRoot = process.env.SWIPESET_SITE_ROOT ?? resolve(__dirname, '../target/site');
+const dataDir = mkdtempSync(join(tmpdir(), 'swipeset-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  timeout: 30_000,
+  retries: 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    {
+      name: 'phone',
+      use: {
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 3,
+        isMobile: true,
+        hasTouch: true,
+      },
+    },
+  ],
+  webServer: {
+    command: `"${bin}" serve --demo --addr 127.0.0.1:${port} --site-root "${siteRoot}" --database-url "sqlite://${dataDir}/swipeset.db"`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,67 @@
+import { test, expect, type Page } from '@playwright/test';
+
+/** Collects uncaught errors and console errors: a broken Wasm bundle shows up here. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+test('the release build hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
+  await page.goto('/');
+
+  // Server-rendered: the card is there before any Wasm runs.
+  const card = page.locator('article.card');
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('Write a haiku');
+
+  const wasmResponse = await wasm;
+  expect(wasmResponse.status()).toBe(200);
+  expect(wasmResponse.headers()['content-type']).toContain('application/wasm');
+  // Set by an Effect, which only runs once the app has hydrated in the browser.
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+
+  const firstId = await card.getAttribute('data-generation-id');
+  expect(firstId).toMatch(/^\d+$/);
+  const before = await (await page.request.get('/api/progress')).json();
+  // A marker on the window survives only if the page is never reloaded.
+  await page.evaluate(() => ((window as unknown as { __swipesetMarker: number }).__swipesetMarker = 42));
+
+  await page.getByRole('button', { name: 'Thumbs up: accept this response' }).click();
+
+  await expect(card).not.toHaveAttribute('data-generation-id', firstId!);
+  await expect(card).toContainText('Write a haiku');
+  expect(await page.evaluate(() => (window as unknown as { __swipesetMarker?: number }).__swipesetMarker)).toBe(42);
+  await expect(page.getByRole('status').filter({ hasText: 'Rated' })).toContainText('Rated 👍 · written by Demo');
+
+  // The rating is stored on the server, for this browser.
+  const after = await (await page.request.get('/api/progress')).json();
+  expect(after.rated_by_you).toBe(before.rated_by_you + 1);
+  expect(after.ratings).toBe(before.ratings + 1);
+  await expect(page.locator('.progress')).toHaveAttribute('data-rated-by-you', String(after.rated_by_you));
+
+  await page.screenshot({ path: testInfo.outputPath('rate-390x844.png') });
+  expect(errors).toEqual([]);
+});
+
+test('👎 is stored as a rejection', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  const card = page.locator('article.card');
+  const id = Number(await card.getAttribute('data-generation-id'));
+
+  await page.getByRole('button', { name: 'Thumbs down: reject this response' }).click();
+  await expect(card).not.toHaveAttribute('data-generation-id', String(id));
+
+  // Sending the same rating again through the API reports the stored 👎, not a new one.
+  const repeat = await page.request.post('/api/rate', { data: { generation_id: id, label: 'down' } });
+  expect(repeat.status()).toBe(200);
+  expect(await repeat.json()).toMatchObject({ generation_id: id, label: 'down', recorded: false });
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`make test`, `.ci/run`):
+#   1. formatting and clippy, for the server (ssr) and the browser (hydrate) feature sets;
+#   2. unit tests and the server's integration tests, against SQLite and a throwaway
+#      PostgreSQL cluster;
+#   3. the release build, and Playwright in Debian's Chromium against it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/swipeset/target}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+started=$SECONDS
+step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - started)) >&2; }
+
+step "setup"
+scripts/setup.sh test
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server side (ssr)"
+cargo clippy --workspace --exclude swipeset-frontend --all-targets --locked -- -D warnings
+
+step "clippy: browser side (hydrate, wasm32)"
+cargo clippy --package swipeset-frontend --package swipeset-app --features swipeset-app/hydrate \
+  --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "unit and integration tests (SQLite + PostgreSQL)"
+SWIPESET_REQUIRE_POSTGRES=1 scripts/with-postgres.sh \
+  cargo test --workspace --exclude swipeset-frontend --locked
+
+step "release build: server and browser bundle"
+cargo build --release --package swipeset-server --locked
+cargo xtask site --release
+
+step "end-to-end: Playwright in Chromium against the release build"
+(
+  cd end2end
+  SWIPESET_BIN="$CARGO_TARGET_DIR/release/swipeset" \
+    SWIPESET_SITE_ROOT="$root/target/site" \
+    npx playwright test
+)
+
+step "all tests passed"

@@ -1,0 +1,3 @@
+//! HTTP handlers that are not server functions.
+
+pub mod health;

@@ -1,0 +1,104 @@
+//! `swipeset`: the command line. `serve` runs the web app; the other subcommands work on
+//! the same database without a server.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use swipeset_server::config::{DatabaseArgs, Settings};
+use swipeset_server::{AppState, router, shutdown};
+
+#[derive(Parser)]
+#[command(
+    name = "swipeset",
+    version,
+    about = "Rate LLM responses with a swipe; export KTO and DPO datasets."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app (runs pending migrations first).
+    Serve(Settings),
+    /// Load the demo campaign (haiku written by the swipeset project) into the database.
+    Demo(DatabaseArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DatabaseArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve(settings) => serve(settings).await,
+        Command::Demo(args) => {
+            let db = open(&args).await?;
+            report_demo(swipeset_core::demo::load(&db).await?);
+            Ok(())
+        }
+        Command::Migrate(args) => {
+            open(&args).await?;
+            println!(
+                "database is up to date: {}",
+                swipeset_core::db::redact(&args.database_url)
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open(args: &DatabaseArgs) -> anyhow::Result<swipeset_core::DatabaseConnection> {
+    Ok(swipeset_core::db::connect(&args.database_url).await?)
+}
+
+fn report_demo(outcome: swipeset_core::demo::DemoOutcome) {
+    if outcome.created {
+        println!(
+            "loaded the demo campaign {:?}: {} prompts, {} responses from 3 demo models",
+            outcome.campaign, outcome.prompts, outcome.generations
+        );
+    } else {
+        println!(
+            "the demo campaign {:?} is already there; nothing changed",
+            outcome.campaign
+        );
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let db = open(&settings.database).await?;
+    if settings.demo && swipeset_core::demo::database_is_empty(&db).await? {
+        report_demo(swipeset_core::demo::load(&db).await?);
+    }
+    if !settings.site_root.join("pkg").exists() {
+        tracing::warn!(
+            site_root = %settings.site_root.display(),
+            "no browser bundle found: pages will render but not hydrate; run `cargo xtask site`"
+        );
+    }
+    let app = router(AppState::new(db, &settings.site_root));
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
+    println!();
+    println!("  swipeset is running at http://{}", settings.addr);
+    println!(
+        "  database: {}",
+        swipeset_core::db::redact(&settings.database.database_url)
+    );
+    println!("  no sign-in needed yet: each browser rates as its own guest annotator");
+    println!("  press Ctrl-C to stop");
+    println!();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown::signal())
+        .await
+        .context("the HTTP server failed")?;
+    println!("swipeset stopped");
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The HTTP API's table of contents: one line per route.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use swipeset_app::{App, shell};
+use swipeset_core::DatabaseConnection;
+use tower_http::trace::TraceLayer;
+
+use crate::handlers::health;
+use crate::identity;
+
+/// The browser bundle's file name stem, as `cargo xtask site` writes it (`pkg/swipeset.js`,
+/// `pkg/swipeset_bg.wasm`, `pkg/swipeset.css`).
+pub const OUTPUT_NAME: &str = "swipeset";
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, site_root: &Path) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        Self { leptos_options, db }
+    }
+
+    /// What every render and server function finds in its context.
+    fn provide(&self) {
+        provide_context(self.db.clone());
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || context_state.provide(),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(identity::ensure_browser_identity))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs a server function with the app's context.
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || state.provide(), request).await
+}

@@ -1,0 +1,281 @@
+//! The first real flow, told as a story against a real database (SQLite, and PostgreSQL
+//! when the test script provides one): a visitor opens `/`, gets a card, rates it, and the
+//! rating is stored once, however often it is sent.
+
+mod common;
+
+use common::{TestServer, backends, seed_single_card};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
+    for backend in backends() {
+        let test_db = backend.fresh().await;
+        swipeset_core::demo::load(&test_db.db).await.expect("demo");
+        let server = TestServer::start(test_db.db.clone()).await;
+
+        // The page is rendered on the server with the first card in it.
+        let page = server.client.get(server.url("/")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{backend:?}");
+        assert!(
+            page.headers().get("set-cookie").is_some(),
+            "a new browser gets an identity"
+        );
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Write a haiku"),
+            "{backend:?}: first card rendered"
+        );
+        assert!(html.contains("Haiku (demo)"));
+
+        let next: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+        let generation_id = next["card"]["generation_id"].as_i64().expect("a card");
+        assert!(next["card"].get("model").is_none(), "cards are blind");
+
+        let rated = post_rate(
+            &server.client,
+            &server,
+            json!({"generation_id": generation_id, "label": "up"}),
+        )
+        .await;
+        assert_eq!(rated.0, StatusCode::OK, "{backend:?}: {}", rated.1);
+        assert_eq!(rated.1["recorded"], true);
+        assert_eq!(rated.1["label"], "up");
+        assert_eq!(
+            rated.1["model"].as_str().map(|m| m.starts_with("Demo")),
+            Some(true),
+            "the demo reveals models"
+        );
+
+        // A retry (same browser, same card) changes nothing.
+        let retried = post_rate(
+            &server.client,
+            &server,
+            json!({"generation_id": generation_id, "label": "up"}),
+        )
+        .await;
+        assert_eq!(retried.0, StatusCode::OK);
+        assert_eq!(retried.1["recorded"], false);
+
+        let progress: Value = get_json(&server.client, &server.url("/api/progress")).await;
+        assert_eq!(progress["rated_by_you"], 1, "{backend:?}: {progress}");
+        assert_eq!(progress["ratings"], 1);
+
+        // The next card is a different one.
+        let after: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+        assert_ne!(after["card"]["generation_id"].as_i64(), Some(generation_id));
+
+        // Another browser is another annotator and may rate the same response.
+        let other = server.other_browser();
+        let theirs = post_rate(
+            &other,
+            &server,
+            json!({"generation_id": generation_id, "label": "down"}),
+        )
+        .await;
+        assert_eq!(theirs.1["recorded"], true, "{backend:?}");
+        let progress: Value =
+            get_json(&other, &server.url("/api/progress?campaign=haiku-demo")).await;
+        assert_eq!(progress["rated_by_you"], 1);
+        assert_eq!(progress["ratings"], 2);
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
+    for backend in backends() {
+        let test_db = backend.fresh().await;
+        swipeset_core::demo::load(&test_db.db).await.expect("demo");
+        let server = TestServer::start(test_db.db.clone()).await;
+
+        let (status, body) = post_rate(
+            &server.client,
+            &server,
+            json!({"generation_id": 987654, "label": "up"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}: {body}");
+        assert_eq!(body["code"], "not_found");
+        assert_eq!(body["message"], "generation 987654 does not exist");
+
+        let malformed = server
+            .client
+            .post(server.url("/api/rate"))
+            .header("content-type", "application/json")
+            .body("{\"generation_id\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST, "{backend:?}");
+        let body: Value = malformed.json().await.unwrap();
+        assert_eq!(body["code"], "bad_request");
+        assert!(body["message"].as_str().unwrap().contains("EOF"), "{body}");
+
+        let (status, body) = post_rate(
+            &server.client,
+            &server,
+            json!({"generation_id": 1, "label": "maybe"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown variant `maybe`"),
+            "{body}"
+        );
+
+        let (status, body) = post_rate(&server.client, &server, json!({"label": "up"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("generation_id"),
+            "{body}"
+        );
+
+        let unknown_campaign = server
+            .client
+            .get(server.url("/api/next_card?campaign=nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown_campaign.status(), StatusCode::NOT_FOUND);
+        let body: Value = unknown_campaign.json().await.unwrap();
+        assert_eq!(body["message"], "campaign nope does not exist");
+
+        let progress: Value = get_json(&server.client, &server.url("/api/progress")).await;
+        assert_eq!(progress["ratings"], 0, "{backend:?}: nothing was stored");
+    }
+}
+
+#[tokio::test]
+async fn model_output_is_rendered_escaped() {
+    for backend in backends() {
+        let test_db = backend.fresh().await;
+        let hostile = "<script>alert('owned')</script> & <b>bold</b>";
+        seed_single_card(&test_db.db, "escape", "Say <hi>", hostile).await;
+        let server = TestServer::start(test_db.db.clone()).await;
+        let html = server
+            .client
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !html.contains("<script>alert"),
+            "{backend:?}: raw markup reached the page"
+        );
+        assert!(!html.contains("<b>bold</b>"));
+        assert!(
+            html.contains("&lt;script&gt;alert"),
+            "{backend:?}: escaped text is shown"
+        );
+        assert!(html.contains("Say &lt;hi&gt;"));
+    }
+}
+
+#[tokio::test]
+async fn the_empty_states_are_explained() {
+    let test_db = common::Backend::Sqlite.fresh().await;
+    let server = TestServer::start(test_db.db.clone()).await;
+    let html = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("No campaign yet"));
+
+    let generation_id = seed_single_card(&test_db.db, "one", "p", "r").await;
+    let (status, _) = post_rate(
+        &server.client,
+        &server,
+        json!({"generation_id": generation_id, "label": "down"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You rated everything"));
+    let next: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+    assert_eq!(next["card"], Value::Null);
+    assert_eq!(next["campaign"]["slug"], "one");
+}
+
+#[tokio::test]
+async fn health_reflects_the_database() {
+    for backend in backends() {
+        let test_db = backend.fresh().await;
+        let server = TestServer::start(test_db.db.clone()).await;
+        let ok = server
+            .client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK, "{backend:?}");
+
+        test_db.db.clone().close().await.expect("close the pool");
+        let down = server
+            .client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            down.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{backend:?}"
+        );
+        let body: Value = down.json().await.unwrap();
+        assert_eq!(body["status"], "unavailable");
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let test_db = common::Backend::Sqlite.fresh().await;
+    let server = TestServer::start(test_db.db.clone()).await;
+    let res = server
+        .client
+        .get(server.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    let res = client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "GET {url}");
+    res.json().await.unwrap()
+}
+
+async fn post_rate(
+    client: &reqwest::Client,
+    server: &TestServer,
+    body: Value,
+) -> (StatusCode, Value) {
+    let res = client
+        .post(server.url("/api/rate"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}

@@ -1,0 +1,194 @@
+//! `cargo xtask site [--release]`: builds swipeset's browser bundle into `target/site`.
+//!
+//! Why not cargo-leptos or the wasm-bindgen CLI: neither installs here with `cargo install
+//! --locked` as published, and building them takes up to 25 minutes. This task links
+//! `wasm-bindgen-cli-support` at exactly the `wasm-bindgen` version the workspace pins, so
+//! the bindings always match the library, and it builds with the project's own lockfile.
+//!
+//! Steps: compile `swipeset-frontend` for `wasm32-unknown-unknown`, generate the JS
+//! bindings (`pkg/swipeset.js`, `pkg/swipeset_bg.wasm`), shrink the release bundle with
+//! npm's `binaryen` wasm-opt (Debian's older one silently breaks hydration), then copy the
+//! CSS and `public/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use clap::{Parser, Subcommand};
+
+/// Must match `OUTPUT_NAME` in `server/src/router.rs`: the page asks for these files.
+const OUTPUT_NAME: &str = "swipeset";
+const FRONTEND_PACKAGE: &str = "swipeset-frontend";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build the browser bundle and static files into target/site.
+    Site {
+        /// Size-optimised build (profile `wasm-release`, then wasm-opt -Oz).
+        #[arg(long)]
+        release: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Task::Site { release } => build_site(release),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+fn cargo_target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn build_site(release: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let root = workspace_root();
+    let site = root.join("target").join("site");
+    let pkg = site.join("pkg");
+    let (profile, profile_dir) = if release {
+        ("wasm-release", "wasm-release")
+    } else {
+        ("dev", "debug")
+    };
+
+    eprintln!("xtask: compiling {FRONTEND_PACKAGE} for {WASM_TARGET} (profile {profile})");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .args([
+            "build",
+            "--package",
+            FRONTEND_PACKAGE,
+            "--lib",
+            "--target",
+            WASM_TARGET,
+        ])
+        .args(["--profile", profile])
+        .status()
+        .context("cannot run cargo")?;
+    ensure!(
+        status.success(),
+        "compiling {FRONTEND_PACKAGE} for {WASM_TARGET} failed"
+    );
+
+    let wasm = cargo_target_dir(&root)
+        .join(WASM_TARGET)
+        .join(profile_dir)
+        .join(format!("{}.wasm", FRONTEND_PACKAGE.replace('-', "_")));
+    ensure!(
+        wasm.exists(),
+        "cargo reported success but {} is missing",
+        wasm.display()
+    );
+
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg).with_context(|| format!("cannot clear {}", pkg.display()))?;
+    }
+    std::fs::create_dir_all(&pkg).with_context(|| format!("cannot create {}", pkg.display()))?;
+    eprintln!("xtask: generating bindings into {}", pkg.display());
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .out_name(OUTPUT_NAME)
+        .web(true)?
+        .typescript(false)
+        .debug(!release)
+        .keep_debug(!release)
+        .generate(&pkg)
+        .context("wasm-bindgen failed")?;
+
+    let bundle = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    if release {
+        optimise(&root, &bundle)?;
+    }
+
+    std::fs::copy(
+        root.join("style/main.css"),
+        pkg.join(format!("{OUTPUT_NAME}.css")),
+    )
+    .context("cannot copy style/main.css")?;
+    copy_dir(&root.join("public"), &site)?;
+
+    let size = std::fs::metadata(&bundle)?.len();
+    eprintln!(
+        "xtask: site ready in {} ({} KB wasm) after {:.0?}",
+        site.display(),
+        size / 1024,
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Shrinks the bundle with npm's binaryen, run through node so no prebuilt binary is
+/// downloaded. The feature flags match what rustc 1.95 emits for wasm32 by default.
+fn optimise(root: &Path, bundle: &Path) -> anyhow::Result<()> {
+    let wasm_opt = root.join("node_modules/binaryen/bin/wasm-opt");
+    if !wasm_opt.exists() {
+        bail!(
+            "{} is missing: run `npm ci` in {} (the Makefile's `setup` does it)",
+            wasm_opt.display(),
+            root.display()
+        );
+    }
+    eprintln!("xtask: wasm-opt -Oz");
+    let before = std::fs::metadata(bundle)?.len();
+    let status = Command::new("node")
+        .arg(&wasm_opt)
+        .arg(bundle)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+        ])
+        .args([
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ])
+        .arg("-o")
+        .arg(bundle)
+        .status()
+        .context("cannot run node (is Node.js installed?)")?;
+    ensure!(status.success(), "wasm-opt failed on {}", bundle.display());
+    let after = std::fs::metadata(bundle)?.len();
+    eprintln!(
+        "xtask: wasm-opt {} KB -> {} KB",
+        before / 1024,
+        after / 1024
+    );
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}

@@ -99,7 +99,12 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: DatabaseConnection) -> Self {
-        let state = AppState::new(db.clone(), std::path::Path::new("target/site"));
+        Self::start_with_site(db, std::path::Path::new("target/site")).await
+    }
+
+    /// Serves static files from `site_root` (the folder `cargo xtask site` writes).
+    pub async fn start_with_site(db: DatabaseConnection, site_root: &std::path::Path) -> Self {
+        let state = AppState::new(db.clone(), site_root);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -15,7 +15,7 @@ use crate::{CoreError, CoreResult, prompts};
 
 pub const DEMO_SLUG: &str = "haiku-demo";
 
-const DEMO_DATA: &str = include_str!("/tmp/stub/h.json");
+const DEMO_DATA: &str = include_str!("demo/haiku.json");
 
 /// The three demo models, keyed as in `haiku.json`.
 const DEMO_MODELS: [(&str, &str, &str); 3] = [

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,50 @@ pub async fn resolve(
             .one(db)
             .await?),
     }
+}
+
+/// What a new campaign is made of.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub slug: String,
+    pub title: String,
+    pub guidelines: String,
+    pub overlap: i32,
+    pub reveal_models: bool,
+}
+
+impl NewCampaign {
+    /// A blind campaign with the default overlap of 3 and no guidelines.
+    pub fn new(slug: impl Into<String>, title: impl Into<String>) -> Self {
+        Self {
+            slug: slug.into(),
+            title: title.into(),
+            guidelines: String::new(),
+            overlap: 3,
+            reveal_models: false,
+        }
+    }
+}
+
+/// Creates a campaign. Its slug must be new; an overlap below 1 is refused.
+pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<campaign::Model> {
+    if new.overlap < 1 {
+        return Err(CoreError::invalid(
+            "overlap",
+            format!("must be at least 1, got {}", new.overlap),
+        ));
+    }
+    Ok(campaign::Entity::insert(campaign::ActiveModel {
+        slug: Set(new.slug),
+        title: Set(new.title),
+        guidelines: Set(new.guidelines),
+        overlap: Set(new.overlap),
+        reveal_models: Set(new.reveal_models),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?)
 }
 
 /// All campaigns, oldest first.
@@ -109,4 +153,49 @@ pub async fn progress(
         completed,
         rated_by_you,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fresh_db;
+
+    #[tokio::test]
+    async fn refuses_an_overlap_below_one_and_a_taken_slug() {
+        let db = fresh_db().await;
+        let zero = NewCampaign {
+            overlap: 0,
+            ..NewCampaign::new("a", "A")
+        };
+        let err = create(&db, zero).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid overlap: must be at least 1, got 0"
+        );
+        create(&db, NewCampaign::new("a", "A")).await.unwrap();
+        assert!(create(&db, NewCampaign::new("a", "Again")).await.is_err());
+        assert_eq!(list(&db).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn resolves_the_oldest_by_default_and_names_an_unknown_slug() {
+        let db = fresh_db().await;
+        assert_eq!(resolve(&db, None).await.unwrap(), None);
+        let first = create(&db, NewCampaign::new("first", "First"))
+            .await
+            .unwrap();
+        create(&db, NewCampaign::new("second", "Second"))
+            .await
+            .unwrap();
+        assert_eq!(
+            resolve(&db, None).await.unwrap().map(|c| c.id),
+            Some(first.id)
+        );
+        assert_eq!(
+            resolve(&db, Some("second")).await.unwrap().map(|c| c.slug),
+            Some("second".to_string())
+        );
+        let err = resolve(&db, Some("nope")).await.unwrap_err();
+        assert_eq!(err.to_string(), "campaign nope does not exist");
+    }
 }

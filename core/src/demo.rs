@@ -2,16 +2,16 @@
 //! the swipeset project itself (see `demo/haiku.json`), so a newcomer sees cards at once
 //! without an API key. The models' names say they are demos.
 
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::entities::{campaign, generation, model, prompt};
-use crate::{CoreError, CoreResult, prompts};
+use crate::campaigns::{self, NewCampaign};
+use crate::entities::campaign;
+use crate::generations::{self, NewGeneration};
+use crate::{CoreError, CoreResult, models, prompts};
 
 pub const DEMO_SLUG: &str = "haiku-demo";
 
@@ -83,57 +83,29 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
         });
     }
 
-    let now = chrono::Utc::now();
     let txn = db.begin().await?;
-    let campaign = campaign::Entity::insert(campaign::ActiveModel {
-        slug: Set(DEMO_SLUG.to_string()),
-        title: Set("Haiku (demo)".to_string()),
-        guidelines: Set(GUIDELINES.to_string()),
-        overlap: Set(3),
-        reveal_models: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
+    let campaign = campaigns::create(
+        &txn,
+        NewCampaign {
+            slug: DEMO_SLUG.to_string(),
+            title: "Haiku (demo)".to_string(),
+            guidelines: GUIDELINES.to_string(),
+            overlap: 3,
+            reveal_models: true,
+        },
+    )
     .await?;
 
     let mut model_ids = Vec::new();
     for (_, name, model_id) in DEMO_MODELS {
-        model::Entity::insert(model::ActiveModel {
-            name: Set(name.to_string()),
-            model_id: Set(model_id.to_string()),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::column(model::Column::ModelId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-        let row = model::Entity::find()
-            .filter(model::Column::ModelId.eq(model_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| CoreError::not_found("model", model_id))?;
-        model_ids.push(row.id);
+        model_ids.push(models::ensure(&txn, name, model_id).await?.id);
     }
 
-    let mut prompt_ids = Vec::new();
+    let mut prompt_rows = Vec::new();
     for item in &data.prompts {
-        let row = prompt::Entity::insert(prompt::ActiveModel {
-            campaign_id: Set(campaign.id),
-            text: Set(item.prompt.clone()),
-            system_prompt: Set(None),
-            metadata: Set(Some(serde_json::json!({ "source": "swipeset demo" }))),
-            content_hash: Set(prompts::content_hash(&item.prompt, None)),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .exec_with_returning(&txn)
-        .await?;
-        prompt_ids.push(row.id);
+        let metadata = serde_json::json!({ "source": "swipeset demo" });
+        prompt_rows
+            .push(prompts::add(&txn, campaign.id, &item.prompt, None, Some(metadata)).await?);
     }
 
     // Rotate models across prompts so that consecutive cards differ in both.
@@ -148,32 +120,21 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
                     format!("prompt {index} has no {key} response"),
                 )
             })?;
-            rows.push(generation::ActiveModel {
-                campaign_id: Set(campaign.id),
-                prompt_id: Set(prompt_ids[index]),
-                model_id: Set(model_ids[slot]),
-                text: Set(text.clone()),
-                params: Set(Some(
+            rows.push(NewGeneration {
+                params: Some(
                     serde_json::json!({ "demo": true, "written_by": "the swipeset project" }),
-                )),
-                rating_count: Set(0),
-                up_count: Set(0),
-                down_count: Set(0),
-                created_at: Set(now),
-                ..Default::default()
+                ),
+                ..NewGeneration::for_prompt(&prompt_rows[index], model_ids[slot], text.clone())
             });
         }
     }
-    let generations = rows.len();
-    generation::Entity::insert_many(rows)
-        .exec_without_returning(&txn)
-        .await?;
+    let generations = generations::add_many(&txn, campaign.id, rows).await?;
     txn.commit().await?;
 
     Ok(DemoOutcome {
         campaign: DEMO_SLUG.to_string(),
         created: true,
-        prompts: prompt_ids.len(),
+        prompts: prompt_rows.len(),
         generations,
     })
 }
@@ -181,8 +142,9 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cards;
+    use crate::entities::{generation, model};
     use crate::testing::fresh_db;
-    use crate::{campaigns, cards};
 
     #[tokio::test]
     async fn loads_once_with_three_responses_per_prompt() {

@@ -9,8 +9,10 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod generations;
 pub mod label;
 pub mod migration;
+pub mod models;
 pub mod prompts;
 pub mod ratings;
 #[cfg(test)]

@@ -1,7 +1,11 @@
 //! Prompt identity. Two prompts are the same when their normalised text is the same, so
 //! re-importing a file (or a copy with different spacing) adds nothing.
 
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
+
+use crate::CoreResult;
+use crate::entities::prompt;
 
 /// Trims and collapses runs of whitespace. Case is left alone: it carries meaning in
 /// prompts ("US" and "us").
@@ -20,6 +24,28 @@ pub fn content_hash(text: &str, system_prompt: Option<&str>) -> String {
         hasher.update(normalise(system).as_bytes());
     }
     hex::encode(hasher.finalize())
+}
+
+/// Adds a prompt to a campaign. The unique (campaign, content hash) index refuses a prompt
+/// the campaign already has.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    text: &str,
+    system_prompt: Option<&str>,
+    metadata: Option<serde_json::Value>,
+) -> CoreResult<prompt::Model> {
+    Ok(prompt::Entity::insert(prompt::ActiveModel {
+        campaign_id: Set(campaign_id),
+        text: Set(text.to_string()),
+        system_prompt: Set(system_prompt.map(str::to_string)),
+        metadata: Set(metadata),
+        content_hash: Set(content_hash(text, system_prompt)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?)
 }
 
 #[cfg(test)]

@@ -106,6 +106,17 @@ mod tests {
     use crate::testing::{fresh_db, small_campaign};
     use crate::{annotators, cards};
 
+    /// A one-card campaign, an annotator, and the card they are offered.
+    async fn one_card(db: &DatabaseConnection, cookie: &str) -> (campaign::Model, i32, i32) {
+        let campaign = small_campaign(db, 1, 1).await;
+        let user = annotators::browser_annotator(db, cookie).await.unwrap();
+        let card = cards::next_card(db, &campaign, Some(user.id))
+            .await
+            .unwrap()
+            .unwrap();
+        (campaign, user.id, card.generation_id)
+    }
+
     async fn counters(db: &DatabaseConnection, id: i32) -> (i32, i32, i32) {
         let g = generation::Entity::find_by_id(id)
             .one(db)
@@ -118,22 +129,13 @@ mod tests {
     #[tokio::test]
     async fn a_repeated_rating_counts_once() {
         let db = fresh_db().await;
-        let campaign = small_campaign(&db, 1, 1).await;
-        let user = annotators::browser_annotator(&db, "a").await.unwrap();
-        let card = cards::next_card(&db, &campaign, Some(user.id))
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, user_id, generation_id) = one_card(&db, "a").await;
 
-        let first = rate(&db, user.id, card.generation_id, Label::Up)
-            .await
-            .unwrap();
+        let first = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
         assert!(first.recorded);
-        let retry = rate(&db, user.id, card.generation_id, Label::Up)
-            .await
-            .unwrap();
+        let retry = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
         assert!(!retry.recorded);
-        let changed_mind = rate(&db, user.id, card.generation_id, Label::Down)
+        let changed_mind = rate(&db, user_id, generation_id, Label::Down)
             .await
             .unwrap();
         assert!(!changed_mind.recorded);
@@ -142,30 +144,24 @@ mod tests {
             Label::Up,
             "the stored label is reported"
         );
-        assert_eq!(counters(&db, card.generation_id).await, (1, 1, 0));
+        assert_eq!(counters(&db, generation_id).await, (1, 1, 0));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_duplicates_count_once() {
         let db = fresh_db().await;
-        let campaign = small_campaign(&db, 1, 1).await;
-        let user = annotators::browser_annotator(&db, "a").await.unwrap();
-        let card = cards::next_card(&db, &campaign, Some(user.id))
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, user_id, generation_id) = one_card(&db, "a").await;
         let mut attempts = tokio::task::JoinSet::new();
         for _ in 0..8 {
             let db = db.clone();
-            attempts
-                .spawn(async move { rate(&db, user.id, card.generation_id, Label::Down).await });
+            attempts.spawn(async move { rate(&db, user_id, generation_id, Label::Down).await });
         }
         let mut recorded = 0;
         while let Some(result) = attempts.join_next().await {
             recorded += usize::from(result.unwrap().unwrap().recorded);
         }
         assert_eq!(recorded, 1);
-        assert_eq!(counters(&db, card.generation_id).await, (1, 0, 1));
+        assert_eq!(counters(&db, generation_id).await, (1, 0, 1));
     }
 
     #[tokio::test]
@@ -189,15 +185,8 @@ mod tests {
     #[tokio::test]
     async fn reveals_the_model_only_when_the_campaign_says_so() {
         let db = fresh_db().await;
-        let campaign = small_campaign(&db, 1, 1).await;
-        let user = annotators::browser_annotator(&db, "a").await.unwrap();
-        let card = cards::next_card(&db, &campaign, Some(user.id))
-            .await
-            .unwrap()
-            .unwrap();
-        let blind = rate(&db, user.id, card.generation_id, Label::Up)
-            .await
-            .unwrap();
+        let (campaign, user_id, generation_id) = one_card(&db, "a").await;
+        let blind = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
         assert_eq!(blind.model, None);
 
         let mut revealing: campaign::ActiveModel = campaign.into();

@@ -29,16 +29,17 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
         );
         assert!(html.contains("Haiku (demo)"));
 
-        let next: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+        let next: Value = server.get_json(&server.client, "/api/next_card").await;
         let generation_id = next["card"]["generation_id"].as_i64().expect("a card");
         assert!(next["card"].get("model").is_none(), "cards are blind");
 
-        let rated = post_rate(
-            &server.client,
-            &server,
-            json!({"generation_id": generation_id, "label": "up"}),
-        )
-        .await;
+        let rated = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": generation_id, "label": "up"}),
+            )
+            .await;
         assert_eq!(rated.0, StatusCode::OK, "{backend:?}: {}", rated.1);
         assert_eq!(rated.1["recorded"], true);
         assert_eq!(rated.1["label"], "up");
@@ -49,34 +50,37 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
         );
 
         // A retry (same browser, same card) changes nothing.
-        let retried = post_rate(
-            &server.client,
-            &server,
-            json!({"generation_id": generation_id, "label": "up"}),
-        )
-        .await;
+        let retried = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": generation_id, "label": "up"}),
+            )
+            .await;
         assert_eq!(retried.0, StatusCode::OK);
         assert_eq!(retried.1["recorded"], false);
 
-        let progress: Value = get_json(&server.client, &server.url("/api/progress")).await;
+        let progress: Value = server.get_json(&server.client, "/api/progress").await;
         assert_eq!(progress["rated_by_you"], 1, "{backend:?}: {progress}");
         assert_eq!(progress["ratings"], 1);
 
         // The next card is a different one.
-        let after: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+        let after: Value = server.get_json(&server.client, "/api/next_card").await;
         assert_ne!(after["card"]["generation_id"].as_i64(), Some(generation_id));
 
         // Another browser is another annotator and may rate the same response.
         let other = server.other_browser();
-        let theirs = post_rate(
-            &other,
-            &server,
-            json!({"generation_id": generation_id, "label": "down"}),
-        )
-        .await;
+        let theirs = server
+            .post_json(
+                &other,
+                "/api/rate",
+                json!({"generation_id": generation_id, "label": "down"}),
+            )
+            .await;
         assert_eq!(theirs.1["recorded"], true, "{backend:?}");
-        let progress: Value =
-            get_json(&other, &server.url("/api/progress?campaign=haiku-demo")).await;
+        let progress: Value = server
+            .get_json(&other, "/api/progress?campaign=haiku-demo")
+            .await;
         assert_eq!(progress["rated_by_you"], 1);
         assert_eq!(progress["ratings"], 2);
     }
@@ -89,12 +93,13 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
         swipeset_core::demo::load(&test_db.db).await.expect("demo");
         let server = TestServer::start(test_db.db.clone()).await;
 
-        let (status, body) = post_rate(
-            &server.client,
-            &server,
-            json!({"generation_id": 987654, "label": "up"}),
-        )
-        .await;
+        let (status, body) = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": 987654, "label": "up"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}: {body}");
         assert_eq!(body["code"], "not_found");
         assert_eq!(body["message"], "generation 987654 does not exist");
@@ -112,12 +117,13 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
         assert_eq!(body["code"], "bad_request");
         assert!(body["message"].as_str().unwrap().contains("EOF"), "{body}");
 
-        let (status, body) = post_rate(
-            &server.client,
-            &server,
-            json!({"generation_id": 1, "label": "maybe"}),
-        )
-        .await;
+        let (status, body) = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": 1, "label": "maybe"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
             body["message"]
@@ -127,7 +133,9 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             "{body}"
         );
 
-        let (status, body) = post_rate(&server.client, &server, json!({"label": "up"})).await;
+        let (status, body) = server
+            .post_json(&server.client, "/api/rate", json!({"label": "up"}))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
             body["message"].as_str().unwrap().contains("generation_id"),
@@ -144,7 +152,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
         let body: Value = unknown_campaign.json().await.unwrap();
         assert_eq!(body["message"], "campaign nope does not exist");
 
-        let progress: Value = get_json(&server.client, &server.url("/api/progress")).await;
+        let progress: Value = server.get_json(&server.client, "/api/progress").await;
         assert_eq!(progress["ratings"], 0, "{backend:?}: nothing was stored");
     }
 }
@@ -156,15 +164,7 @@ async fn model_output_is_rendered_escaped() {
         let hostile = "<script>alert('owned')</script> & <b>bold</b>";
         seed_single_card(&test_db.db, "escape", "Say <hi>", hostile).await;
         let server = TestServer::start(test_db.db.clone()).await;
-        let html = server
-            .client
-            .get(server.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = server.get_text(&server.client, "/").await;
         assert!(
             !html.contains("<script>alert"),
             "{backend:?}: raw markup reached the page"
@@ -182,36 +182,21 @@ async fn model_output_is_rendered_escaped() {
 async fn the_empty_states_are_explained() {
     let test_db = common::Backend::Sqlite.fresh().await;
     let server = TestServer::start(test_db.db.clone()).await;
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.get_text(&server.client, "/").await;
     assert!(html.contains("No campaign yet"));
 
     let generation_id = seed_single_card(&test_db.db, "one", "p", "r").await;
-    let (status, _) = post_rate(
-        &server.client,
-        &server,
-        json!({"generation_id": generation_id, "label": "down"}),
-    )
-    .await;
+    let (status, _) = server
+        .post_json(
+            &server.client,
+            "/api/rate",
+            json!({"generation_id": generation_id, "label": "down"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.get_text(&server.client, "/").await;
     assert!(html.contains("You rated everything"));
-    let next: Value = get_json(&server.client, &server.url("/api/next_card")).await;
+    let next: Value = server.get_json(&server.client, "/api/next_card").await;
     assert_eq!(next["card"], Value::Null);
     assert_eq!(next["campaign"]["slug"], "one");
 }
@@ -257,25 +242,4 @@ async fn unknown_pages_are_404() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-}
-
-async fn get_json(client: &reqwest::Client, url: &str) -> Value {
-    let res = client.get(url).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "GET {url}");
-    res.json().await.unwrap()
-}
-
-async fn post_rate(
-    client: &reqwest::Client,
-    server: &TestServer,
-    body: Value,
-) -> (StatusCode, Value) {
-    let res = client
-        .post(server.url("/api/rate"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
 }

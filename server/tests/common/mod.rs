@@ -123,6 +123,36 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The body of `GET path`, as text, whatever the status.
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client.get(self.url(path)).send().await.expect("GET");
+        res.text().await.expect("body")
+    }
+
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> serde_json::Value {
+        let res = client.get(self.url(path)).send().await.expect("GET");
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "GET {path}");
+        res.json().await.expect("JSON body")
+    }
+
+    /// `POST path` with a JSON body: the status and the JSON answer (`null` if not JSON).
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// A second browser: its own cookies, so its own annotator.
     pub fn other_browser(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -153,56 +183,28 @@ pub async fn seed_single_card(
     prompt: &str,
     response: &str,
 ) -> i32 {
-    use sea_orm::{ActiveValue::Set, EntityTrait};
-    use swipeset_core::entities::{campaign, generation, model, prompt as prompt_entity};
-    let now = chrono::Utc::now();
-    let campaign = campaign::Entity::insert(campaign::ActiveModel {
-        slug: Set(slug.into()),
-        title: Set(format!("Campaign {slug}")),
-        guidelines: Set(String::new()),
-        overlap: Set(3),
-        reveal_models: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
+    use swipeset_core::campaigns::{self, NewCampaign};
+    use swipeset_core::generations::{self, NewGeneration};
+    use swipeset_core::{models, prompts};
+    let campaign = campaigns::create(db, NewCampaign::new(slug, format!("Campaign {slug}")))
+        .await
+        .expect("campaign");
+    let model = models::ensure(db, &format!("{slug} model"), &format!("{slug}/model"))
+        .await
+        .expect("model");
+    let prompt = prompts::add(db, campaign.id, prompt, None, None)
+        .await
+        .expect("prompt");
+    generations::add_many(
+        db,
+        campaign.id,
+        vec![NewGeneration::for_prompt(&prompt, model.id, response)],
+    )
     .await
-    .expect("campaign");
-    let model = model::Entity::insert(model::ActiveModel {
-        name: Set(format!("{slug} model")),
-        model_id: Set(format!("{slug}/model")),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await
-    .expect("model");
-    let prompt_row = prompt_entity::Entity::insert(prompt_entity::ActiveModel {
-        campaign_id: Set(campaign.id),
-        text: Set(prompt.into()),
-        system_prompt: Set(None),
-        metadata: Set(None),
-        content_hash: Set(swipeset_core::prompts::content_hash(prompt, None)),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await
-    .expect("prompt");
-    generation::Entity::insert(generation::ActiveModel {
-        campaign_id: Set(campaign.id),
-        prompt_id: Set(prompt_row.id),
-        model_id: Set(model.id),
-        text: Set(response.into()),
-        params: Set(None),
-        rating_count: Set(0),
-        up_count: Set(0),
-        down_count: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await
-    .expect("generation")
-    .id
+    .expect("generation");
+    let card = swipeset_core::cards::next_card(db, &campaign, None)
+        .await
+        .expect("next card")
+        .expect("the new card");
+    card.generation_id
 }

@@ -1,0 +1,34 @@
+//! The models that write responses, shared by every campaign.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entities::model;
+use crate::{CoreError, CoreResult};
+
+/// The model called `model_id` by its endpoint, created with display name `name` if it is
+/// new. An existing model keeps its display name.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    name: &str,
+    model_id: &str,
+) -> CoreResult<model::Model> {
+    model::Entity::insert(model::ActiveModel {
+        name: Set(name.to_string()),
+        model_id: Set(model_id.to_string()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(model::Column::ModelId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    model::Entity::find()
+        .filter(model::Column::ModelId.eq(model_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| CoreError::not_found("model", model_id))
+}

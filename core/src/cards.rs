@@ -1,126 +1,364 @@
-//! Which card comes next. A card is a generation the annotator has not rated yet, from a
-//! campaign where it still needs ratings; the least-rated come first so that every
-//! response reaches its overlap before any collects extra.
+//! Which card comes next. A card is a generation that still has a free slot (its ratings
+//! plus live leases are below the campaign's overlap) and that this annotator has not
+//! rated, skipped or been handed already. The least-claimed come first, then by
+//! `order_key`, which interleaves models and scatters prompts; handing a card out takes a
+//! lease on its slot (see `crate::leases`).
 
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::CoreResult;
-use crate::entities::{campaign, generation, prompt, rating};
+use crate::entities::{campaign, generation, lease, prompt, rating, skip};
+use crate::{CoreResult, leases};
 
 /// What an annotator sees. The model is deliberately absent: rating is blind, and the
 /// model is revealed (if the campaign allows) only in the answer to a rating.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     pub generation_id: i32,
+    pub prompt_id: i32,
     pub campaign: String,
     pub prompt: String,
     pub system_prompt: Option<String>,
     pub response: String,
 }
 
-/// The next card for `annotator` (`None` for someone who has never rated) in `campaign`,
-/// or `None` when nothing is left for them.
-///
-/// The query walks the `generation_next_card` index (campaign, rating_count, id) and skips
-/// the annotator's own ratings through the unique (user, generation) index, so its cost
-/// depends on how many cards this person has rated, not on the campaign's size.
-pub async fn next_card(
-    db: &impl ConnectionTrait,
-    campaign: &campaign::Model,
-    annotator: Option<i32>,
-) -> CoreResult<Option<Card>> {
-    let mut query = generation::Entity::find()
-        .filter(generation::Column::CampaignId.eq(campaign.id))
-        .filter(generation::Column::RatingCount.lt(campaign.overlap));
-    if let Some(user_id) = annotator {
-        let rated_by_annotator = Query::select()
-            .expr(Expr::val(1))
-            .from(rating::Entity)
-            .and_where(
-                Expr::col((rating::Entity, rating::Column::GenerationId))
-                    .equals((generation::Entity, generation::Column::Id)),
-            )
-            .and_where(Expr::col((rating::Entity, rating::Column::UserId)).eq(user_id))
-            .to_owned();
-        query = query.filter(Expr::exists(rated_by_annotator).not());
-    }
-    let found = query
-        .order_by_asc(generation::Column::RatingCount)
-        .order_by_asc(generation::Column::Id)
-        .limit(1)
-        .find_also_related(prompt::Entity)
-        .one(db)
-        .await?;
-    Ok(found.and_then(|(generation, prompt)| {
-        let prompt = prompt?;
-        Some(Card {
+impl Card {
+    fn new(
+        campaign: &campaign::Model,
+        generation: generation::Model,
+        prompt: prompt::Model,
+    ) -> Self {
+        Self {
             generation_id: generation.id,
+            prompt_id: prompt.id,
             campaign: campaign.slug.clone(),
             prompt: prompt.text,
             system_prompt: prompt.system_prompt,
             response: generation.text,
-        })
-    }))
+        }
+    }
+}
+
+/// `NOT EXISTS (SELECT 1 FROM table WHERE table.generation_id = generation.id AND
+/// table.user_id = user_id)`: the annotator has not touched this generation that way.
+fn untouched_by<E: EntityTrait>(
+    entity: E,
+    user_column: E::Column,
+    generation_column: E::Column,
+    user_id: i32,
+) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(entity)
+            .and_where(
+                Expr::col((entity, generation_column))
+                    .equals((generation::Entity, generation::Column::Id)),
+            )
+            .and_where(Expr::col((entity, user_column)).eq(user_id))
+            .to_owned(),
+    )
+    .not()
+}
+
+/// The first `limit` open generations for `annotator`, in offering order.
+///
+/// The query walks the `generation_next_card` index (campaign, claimed_count, order_key, id)
+/// and skips what the annotator touched through unique (user, generation) indexes, so its
+/// cost depends on how much this person has rated, not on the campaign's size.
+async fn candidates(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    annotator: Option<i32>,
+    limit: u64,
+) -> CoreResult<Vec<(generation::Model, prompt::Model)>> {
+    let mut query = generation::Entity::find()
+        .filter(generation::Column::CampaignId.eq(campaign.id))
+        .filter(generation::Column::ClaimedCount.lt(campaign.overlap));
+    if let Some(user_id) = annotator {
+        query = query
+            .filter(untouched_by(
+                rating::Entity,
+                rating::Column::UserId,
+                rating::Column::GenerationId,
+                user_id,
+            ))
+            .filter(untouched_by(
+                skip::Entity,
+                skip::Column::UserId,
+                skip::Column::GenerationId,
+                user_id,
+            ))
+            .filter(untouched_by(
+                lease::Entity,
+                lease::Column::UserId,
+                lease::Column::GenerationId,
+                user_id,
+            ));
+    }
+    let rows = query
+        .order_by_asc(generation::Column::ClaimedCount)
+        .order_by_asc(generation::Column::OrderKey)
+        .order_by_asc(generation::Column::Id)
+        .limit(limit)
+        .find_also_related(prompt::Entity)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(g, p)| Some((g, p?)))
+        .collect())
+}
+
+/// The card `annotator` would be dealt next, without taking a lease: for a page rendered
+/// to someone who has not rated yet (a first visit, a crawler), which must not hold slots.
+pub async fn peek(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    annotator: Option<i32>,
+) -> CoreResult<Option<Card>> {
+    Ok(candidates(db, campaign, annotator, 1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|(g, p)| Card::new(campaign, g, p)))
+}
+
+/// Up to `want` cards for `user_id`, each leased to them. `holding` lists the generations
+/// the client already has queued: they are not dealt again, and the first new card avoids
+/// the prompt of the last of them. Cards the user holds but the client lost (a reload)
+/// come back first.
+pub async fn deal(
+    db: &DatabaseConnection,
+    campaign: &campaign::Model,
+    user_id: i32,
+    want: usize,
+    holding: &[i32],
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<Card>> {
+    leases::expire(db, now).await?;
+    let mut cards = Vec::new();
+
+    let held: Vec<i32> = leases::renew_held(db, user_id, campaign.id, now)
+        .await?
+        .into_iter()
+        .filter(|id| !holding.contains(id))
+        .take(want)
+        .collect();
+    if !held.is_empty() {
+        let rows = generation::Entity::find()
+            .filter(generation::Column::Id.is_in(held.clone()))
+            .find_also_related(prompt::Entity)
+            .all(db)
+            .await?;
+        for id in &held {
+            if let Some((g, Some(p))) = rows.iter().find(|(g, _)| g.id == *id).cloned() {
+                cards.push(Card::new(campaign, g, p));
+            }
+        }
+    }
+    if cards.len() >= want {
+        return Ok(cards);
+    }
+
+    let last_prompt = match cards.last() {
+        Some(card) => Some(card.prompt_id),
+        None => match holding.last() {
+            Some(id) => generation::Entity::find_by_id(*id)
+                .one(db)
+                .await?
+                .map(|g| g.prompt_id),
+            None => None,
+        },
+    };
+    let missing = want - cards.len();
+    let pool = candidates(db, campaign, Some(user_id), (missing as u64) * 4 + 8).await?;
+    for (generation, prompt) in order_for_variety(pool, last_prompt) {
+        if cards.len() >= want {
+            break;
+        }
+        if holding.contains(&generation.id) {
+            continue;
+        }
+        let txn = db.begin().await?;
+        if leases::take(&txn, user_id, generation.id, campaign.overlap, now).await? {
+            txn.commit().await?;
+            cards.push(Card::new(campaign, generation, prompt));
+        } else {
+            // Someone took the last slot first.
+            txn.rollback().await?;
+        }
+    }
+    Ok(cards)
+}
+
+/// Reorders candidates (already in offering order) so that no card has the same prompt as
+/// the one before it, when another candidate allows that; otherwise keeps the order.
+fn order_for_variety(
+    pool: Vec<(generation::Model, prompt::Model)>,
+    mut previous: Option<i32>,
+) -> Vec<(generation::Model, prompt::Model)> {
+    let mut rest = pool;
+    let mut ordered = Vec::with_capacity(rest.len());
+    while !rest.is_empty() {
+        let pick = rest
+            .iter()
+            .position(|(_, p)| Some(p.id) != previous)
+            .unwrap_or(0);
+        let item = rest.remove(pick);
+        previous = Some(item.1.id);
+        ordered.push(item);
+    }
+    ordered
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratings::{self, NewRating, RateStatus};
     use crate::testing::{fresh_db, small_campaign};
-    use crate::{Label, annotators, ratings};
+    use crate::{Label, annotators};
+
+    async fn user(db: &DatabaseConnection, cookie: &str) -> i32 {
+        annotators::browser_annotator(db, cookie).await.unwrap().id
+    }
 
     #[tokio::test]
     async fn offers_each_response_until_it_reaches_its_overlap() {
         let db = fresh_db().await;
         let campaign = small_campaign(&db, 2, 2).await; // 2 prompts x 2 models, overlap 2
-        let mut seen = Vec::new();
+        let now = Utc::now();
         for cookie in ["a", "b"] {
-            let user = annotators::browser_annotator(&db, cookie).await.unwrap();
+            let user_id = user(&db, cookie).await;
             let mut mine = Vec::new();
-            while let Some(card) = next_card(&db, &campaign, Some(user.id)).await.unwrap() {
+            while let Some(card) = deal(&db, &campaign, user_id, 1, &[], now)
+                .await
+                .unwrap()
+                .pop()
+            {
                 assert!(
                     !mine.contains(&card.generation_id),
                     "never the same card twice"
                 );
                 mine.push(card.generation_id);
-                ratings::rate(&db, user.id, card.generation_id, Label::Up)
-                    .await
-                    .unwrap();
+                let rated =
+                    ratings::rate(&db, user_id, NewRating::new(card.generation_id, Label::Up))
+                        .await
+                        .unwrap();
+                assert_eq!(rated.status, RateStatus::Recorded);
             }
             assert_eq!(mine.len(), 4, "each annotator rates every response once");
-            seen.extend(mine);
         }
-        let third = annotators::browser_annotator(&db, "c").await.unwrap();
-        assert_eq!(
-            next_card(&db, &campaign, Some(third.id)).await.unwrap(),
-            None,
-            "all responses reached overlap 2"
+        let third = user(&db, "c").await;
+        assert!(
+            deal(&db, &campaign, third, 3, &[], now)
+                .await
+                .unwrap()
+                .is_empty(),
+            "all full"
         );
-        assert_eq!(seen.len(), 8);
+        assert_eq!(peek(&db, &campaign, None).await.unwrap(), None);
     }
 
     #[tokio::test]
-    async fn least_rated_responses_come_first() {
+    async fn a_lease_keeps_others_off_the_last_slot_until_it_expires() {
+        let db = fresh_db().await;
+        let campaign = small_campaign(&db, 1, 1).await; // one response, overlap 2
+        let now = Utc::now();
+        let (a, b, c) = (
+            user(&db, "a").await,
+            user(&db, "b").await,
+            user(&db, "c").await,
+        );
+        assert_eq!(deal(&db, &campaign, a, 1, &[], now).await.unwrap().len(), 1);
+        assert_eq!(deal(&db, &campaign, b, 1, &[], now).await.unwrap().len(), 1);
+        assert!(
+            deal(&db, &campaign, c, 1, &[], now)
+                .await
+                .unwrap()
+                .is_empty(),
+            "both slots are leased"
+        );
+
+        let later = now + leases::LEASE_DURATION + chrono::Duration::seconds(1);
+        let dealt = deal(&db, &campaign, c, 1, &[], later).await.unwrap();
+        assert_eq!(dealt.len(), 1, "expired leases free their slots");
+    }
+
+    #[tokio::test]
+    async fn a_reload_gets_the_held_cards_back_first() {
+        let db = fresh_db().await;
+        let campaign = small_campaign(&db, 3, 2).await;
+        let now = Utc::now();
+        let a = user(&db, "a").await;
+        let first: Vec<i32> = deal(&db, &campaign, a, 2, &[], now)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.generation_id)
+            .collect();
+        assert_eq!(first.len(), 2);
+        // The client lost its queue: the same two come back, then a new one.
+        let again: Vec<i32> = deal(&db, &campaign, a, 3, &[], now)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.generation_id)
+            .collect();
+        assert_eq!(&again[..2], &first[..]);
+        assert_eq!(again.len(), 3);
+        // A client that still holds them gets only new ones.
+        let more = deal(&db, &campaign, a, 2, &again, now).await.unwrap();
+        assert!(more.iter().all(|c| !again.contains(&c.generation_id)));
+    }
+
+    #[tokio::test]
+    async fn one_prompt_does_not_come_twice_in_a_row() {
+        let db = fresh_db().await;
+        let campaign = small_campaign(&db, 4, 3).await;
+        let now = Utc::now();
+        let a = user(&db, "a").await;
+        let mut sequence = Vec::new();
+        let mut holding: Vec<i32> = Vec::new();
+        loop {
+            let batch = deal(&db, &campaign, a, 3, &holding, now).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            for card in batch {
+                holding.push(card.generation_id);
+                sequence.push(card.prompt_id);
+            }
+        }
+        assert_eq!(sequence.len(), 12);
+        // 4 prompts x 3 models can always be ordered without repeats until the very end.
+        let repeats = sequence.windows(2).filter(|w| w[0] == w[1]).count();
+        assert!(repeats <= 1, "{sequence:?}");
+    }
+
+    #[tokio::test]
+    async fn least_claimed_responses_come_first() {
         let db = fresh_db().await;
         let campaign = small_campaign(&db, 1, 3).await;
-        let first = annotators::browser_annotator(&db, "first").await.unwrap();
-        let card = next_card(&db, &campaign, Some(first.id))
+        let now = Utc::now();
+        let first = user(&db, "first").await;
+        let card = deal(&db, &campaign, first, 1, &[], now)
             .await
             .unwrap()
-            .unwrap();
-        ratings::rate(&db, first.id, card.generation_id, Label::Down)
-            .await
-            .unwrap();
-        let second = annotators::browser_annotator(&db, "second").await.unwrap();
-        let next = next_card(&db, &campaign, Some(second.id))
+            .remove(0);
+        let second = user(&db, "second").await;
+        let next = deal(&db, &campaign, second, 1, &[], now)
             .await
             .unwrap()
-            .unwrap();
+            .remove(0);
         assert_ne!(next.generation_id, card.generation_id);
-        // An anonymous visitor sees the same least-rated card.
-        let anonymous = next_card(&db, &campaign, None).await.unwrap().unwrap();
-        assert_eq!(anonymous.generation_id, next.generation_id);
+        // A first-time visitor sees (without leasing) one of the unclaimed ones.
+        let peeked = peek(&db, &campaign, None).await.unwrap().unwrap();
+        assert!(![card.generation_id, next.generation_id].contains(&peeked.generation_id));
     }
 }

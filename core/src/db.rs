@@ -29,14 +29,38 @@ pub enum OpenError {
 
 /// Opens `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
-    let db = connect_without_migrations(url).await?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|source| OpenError::Migrate {
-            url: redact(url),
-            source,
-        })?;
-    Ok(db)
+    let migrate = |db: DatabaseConnection| async move {
+        Migrator::up(&db, None)
+            .await
+            .map_err(|source| OpenError::Migrate {
+                url: redact(url),
+                source,
+            })
+            .map(|()| db)
+    };
+    if url.starts_with("sqlite:") {
+        // A pooled SQLite connection can hold a stale schema while another one changes
+        // it (an index dropped there still "exists" here), so migrations get a connection
+        // of their own before the pool opens.
+        let single = migrate(connect_sqlite(url, 1).await?).await?;
+        if !is_in_memory(url) {
+            single.close().await.map_err(|source| OpenError::Connect {
+                url: redact(url),
+                source,
+            })?;
+            return connect_sqlite(url, SQLITE_POOL_SIZE).await;
+        }
+        return Ok(single);
+    }
+    migrate(connect_without_migrations(url).await?).await
+}
+
+/// Readers run side by side in WAL mode; SQLite still writes one transaction at a time.
+const SQLITE_POOL_SIZE: u32 = 8;
+
+/// An in-memory database lives and dies with its one connection.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Opens `url` as it is, for tools that manage databases rather than use one (the test
@@ -44,7 +68,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
 pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection, OpenError> {
     let shown = redact(url);
     let db = if url.starts_with("sqlite:") {
-        connect_sqlite(url).await?
+        let size = if is_in_memory(url) {
+            1
+        } else {
+            SQLITE_POOL_SIZE
+        };
+        connect_sqlite(url, size).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut options = ConnectOptions::new(url);
         options
@@ -66,7 +95,7 @@ pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection,
 /// SQLite is tuned here rather than through SeaORM's options because WAL, the busy timeout
 /// and `synchronous=FULL` must hold on every pooled connection: WAL lets the leaderboard read
 /// while a rating is written, and FULL makes an acknowledged rating survive a power cut.
-async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, OpenError> {
+async fn connect_sqlite(url: &str, max_connections: u32) -> Result<DatabaseConnection, OpenError> {
     let shown = redact(url);
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| OpenError::Connect {
@@ -86,10 +115,8 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, OpenError> {
             source,
         })?;
     }
-    // An in-memory database lives and dies with its one connection.
-    let in_memory = options.get_filename().as_os_str() == ":memory:";
     let pool = SqlitePoolOptions::new()
-        .max_connections(if in_memory { 1 } else { 8 })
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await

@@ -108,13 +108,10 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             .push(prompts::add(&txn, campaign.id, &item.prompt, None, Some(metadata)).await?);
     }
 
-    // Rotate models across prompts so that consecutive cards differ in both.
     let mut rows = Vec::new();
-    for round in 0..DEMO_MODELS.len() {
-        for (index, item) in data.prompts.iter().enumerate() {
-            let slot = (index + round) % DEMO_MODELS.len();
-            let key = DEMO_MODELS[slot].0;
-            let text = item.responses.get(key).ok_or_else(|| {
+    for (index, item) in data.prompts.iter().enumerate() {
+        for (slot, (key, _, _)) in DEMO_MODELS.iter().enumerate() {
+            let text = item.responses.get(*key).ok_or_else(|| {
                 CoreError::invalid(
                     "demo/haiku.json",
                     format!("prompt {index} has no {key} response"),
@@ -143,7 +140,7 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
 mod tests {
     use super::*;
     use crate::cards;
-    use crate::entities::{generation, model};
+    use crate::entities::model;
     use crate::testing::fresh_db;
 
     #[tokio::test]
@@ -182,23 +179,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn consecutive_cards_come_from_different_prompts() {
+    async fn one_annotator_sees_the_prompts_interleaved() {
         let db = fresh_db().await;
         load(&db).await.unwrap();
         let campaign = campaigns::resolve(&db, None).await.unwrap().unwrap();
-        let first = cards::next_card(&db, &campaign, None)
+        let user = crate::annotators::browser_annotator(&db, "demo")
             .await
-            .unwrap()
             .unwrap();
-        let ids: Vec<i32> = generation::Entity::find()
-            .filter(generation::Column::CampaignId.eq(campaign.id))
-            .all(&db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|g| g.prompt_id)
-            .collect();
-        assert!(ids.windows(2).all(|w| w[0] != w[1]));
-        assert!(first.prompt.starts_with("Write a haiku"));
+        let now = chrono::Utc::now();
+        let mut holding = Vec::new();
+        let mut prompts_seen = Vec::new();
+        loop {
+            let batch = cards::deal(&db, &campaign, user.id, 5, &holding, now)
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            for card in batch {
+                assert!(card.prompt.starts_with("Write a haiku"));
+                holding.push(card.generation_id);
+                prompts_seen.push(card.prompt_id);
+            }
+        }
+        assert_eq!(prompts_seen.len(), 36 * 3);
+        let repeats = prompts_seen.windows(2).filter(|w| w[0] == w[1]).count();
+        assert_eq!(repeats, 0, "{prompts_seen:?}");
     }
 }

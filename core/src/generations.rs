@@ -1,6 +1,7 @@
 //! Responses: adding them to a campaign's prompts.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
 use crate::entities::{generation, prompt};
@@ -25,8 +26,20 @@ impl NewGeneration {
     }
 }
 
-/// Stores `rows` for `campaign_id` with zeroed counters, in the order given (which is the
-/// order cards are offered in when their counts are equal).
+/// The rank of a generation among those with equal counts: a hash of its campaign, prompt
+/// and model. Ordering by it interleaves models and scatters each prompt's responses, so
+/// every model's count grows evenly and one prompt's responses rarely come in a row; being
+/// a hash, it is the same on every run and every database.
+pub fn order_key(campaign_id: i32, prompt_id: i32, model_id: i32) -> i32 {
+    let mut hasher = Sha256::new();
+    for part in [campaign_id, prompt_id, model_id] {
+        hasher.update(part.to_le_bytes());
+    }
+    let digest = hasher.finalize();
+    i32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) & i32::MAX
+}
+
+/// Stores `rows` for `campaign_id` with zeroed counters.
 pub async fn add_many(
     db: &impl ConnectionTrait,
     campaign_id: i32,
@@ -38,6 +51,8 @@ pub async fn add_many(
     let count = rows.len();
     let now = chrono::Utc::now();
     generation::Entity::insert_many(rows.into_iter().map(|row| generation::ActiveModel {
+        order_key: Set(order_key(campaign_id, row.prompt_id, row.model_id)),
+        claimed_count: Set(0),
         campaign_id: Set(campaign_id),
         prompt_id: Set(row.prompt_id),
         model_id: Set(row.model_id),
@@ -52,4 +67,25 @@ pub async fn add_many(
     .exec_without_returning(db)
     .await?;
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_are_stable_non_negative_and_spread() {
+        assert_eq!(order_key(1, 2, 3), order_key(1, 2, 3));
+        let keys: Vec<i32> = (0..1000).map(|p| order_key(1, p, 1)).collect();
+        assert!(keys.iter().all(|k| *k >= 0));
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert!(
+            sorted.len() > 995,
+            "hash collisions: {}",
+            1000 - sorted.len()
+        );
+        assert_ne!(keys, sorted, "not simply increasing with the prompt");
+    }
 }

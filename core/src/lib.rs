@@ -3,6 +3,8 @@
 //! tests all reach the same rules through plain async functions over a `DatabaseConnection`.
 
 pub mod annotators;
+#[cfg(test)]
+mod assignment_properties;
 pub mod campaigns;
 pub mod cards;
 pub mod db;
@@ -11,10 +13,12 @@ pub mod entities;
 pub mod error;
 pub mod generations;
 pub mod label;
+pub mod leases;
 pub mod migration;
 pub mod models;
 pub mod prompts;
 pub mod ratings;
+pub mod skips;
 #[cfg(test)]
 mod testing;
 

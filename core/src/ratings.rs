@@ -1,52 +1,155 @@
-//! Storing a rating. A rating is written once per (annotator, generation): the unique index
-//! decides, not a read-then-write check, so a retried or concurrent submission can never
-//! count twice. The generation's counters change in the same transaction as the rating.
+//! Storing, and undoing, a rating. A rating is written once per (annotator, generation):
+//! the unique index decides, not a read-then-write check, so a retried or concurrent
+//! submission can never count twice. Each change moves the generation's counters in the
+//! same transaction, and a generation never collects more than its campaign's overlap.
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entities::{campaign, generation, model, rating};
-use crate::{CoreError, CoreResult, Label};
+use crate::entities::{campaign, generation, model, rating, undone_rating};
+use crate::{CoreError, CoreResult, Label, leases};
+
+/// The longest client id accepted: a UUID is 36 characters.
+const MAX_CLIENT_ID_LEN: usize = 64;
+
+/// A rating as a client sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRating {
+    pub generation_id: i32,
+    pub label: Label,
+    /// The client's own id for this rating, so a retry is recognised even after an undo.
+    pub client_id: Option<String>,
+    /// How long the card was looked at before the decision, as the client measured.
+    pub decision_ms: Option<i32>,
+}
+
+impl NewRating {
+    pub fn new(generation_id: i32, label: Label) -> Self {
+        Self {
+            generation_id,
+            label,
+            client_id: None,
+            decision_ms: None,
+        }
+    }
+
+    fn validate(&self) -> CoreResult<()> {
+        if let Some(id) = &self.client_id
+            && (id.is_empty()
+                || id.len() > MAX_CLIENT_ID_LEN
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(CoreError::invalid(
+                "client_id",
+                format!("must be 1 to {MAX_CLIENT_ID_LEN} letters, digits, '-' or '_'"),
+            ));
+        }
+        if let Some(ms) = self.decision_ms
+            && ms < 0
+        {
+            return Err(CoreError::invalid(
+                "decision_ms",
+                format!("must not be negative, got {ms}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What became of a rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateStatus {
+    /// Stored now.
+    Recorded,
+    /// This annotator had already rated the generation; nothing changed.
+    AlreadyRated,
+    /// This rating (by client id) was undone earlier; a late retry changes nothing.
+    Undone,
+    /// The generation already has all the ratings it needs and this annotator held no
+    /// slot on it (their lease expired and others filled it); nothing was stored.
+    NotNeeded,
+}
 
 /// The answer to a rating.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateOutcome {
     pub generation_id: i32,
+    pub status: RateStatus,
     /// The label now stored: the one sent, or the earlier one if this was a repeat.
     pub label: Label,
-    /// `false` when this annotator had already rated the generation; nothing changed.
-    pub recorded: bool,
     /// The model that wrote the response, only when the campaign reveals models.
     pub model: Option<String>,
 }
 
-/// Records `label` by `user_id` on `generation_id`.
+/// Records a rating by `user_id`.
 pub async fn rate(
     db: &DatabaseConnection,
     user_id: i32,
-    generation_id: i32,
-    label: Label,
+    new: NewRating,
 ) -> CoreResult<RateOutcome> {
+    new.validate()?;
+    let generation_id = new.generation_id;
     // Read first, outside the transaction: on SQLite a transaction that reads and then
     // writes can fail to upgrade its lock under concurrency, while one that starts by
     // writing simply waits its turn.
-    let (generation, campaign) = generation::Entity::find_by_id(generation_id)
-        .find_also_related(campaign::Entity)
-        .one(db)
-        .await?
-        .ok_or_else(|| CoreError::not_found("generation", generation_id))?;
-    let campaign =
-        campaign.ok_or_else(|| CoreError::not_found("campaign of generation", generation_id))?;
+    let (generation, campaign) = generation_with_campaign(db, generation_id).await?;
+    let outcome = |status, label| RateOutcome {
+        generation_id,
+        status,
+        label,
+        model: None,
+    };
+    if let Some(client_id) = &new.client_id {
+        if undone_rating::Entity::find()
+            .filter(undone_rating::Column::UserId.eq(user_id))
+            .filter(undone_rating::Column::ClientId.eq(client_id))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Ok(outcome(RateStatus::Undone, new.label));
+        }
+        if let Some(earlier) = rating::Entity::find()
+            .filter(rating::Column::UserId.eq(user_id))
+            .filter(rating::Column::ClientId.eq(client_id))
+            .one(db)
+            .await?
+            && earlier.generation_id != generation_id
+        {
+            return Err(CoreError::invalid(
+                "client_id",
+                format!(
+                    "{client_id} was already used for generation {}",
+                    earlier.generation_id
+                ),
+            ));
+        }
+    }
 
     let txn = db.begin().await?;
+    // The annotator's lease turns into the rating; without one, a free slot is needed.
+    let had_lease = leases::remove(&txn, user_id, generation_id).await?;
+    if !had_lease && !leases::claim_slot(&txn, generation_id, campaign.overlap).await? {
+        txn.rollback().await?;
+        return Ok(match stored_label(db, user_id, generation_id).await? {
+            Some(label) => outcome(RateStatus::AlreadyRated, label),
+            None => outcome(RateStatus::NotNeeded, new.label),
+        });
+    }
     let inserted = rating::Entity::insert(rating::ActiveModel {
         user_id: Set(user_id),
         generation_id: Set(generation_id),
-        label: Set(label.is_up()),
+        label: Set(new.label.is_up()),
         created_at: Set(chrono::Utc::now()),
+        client_id: Set(new.client_id.clone()),
+        decision_ms: Set(new.decision_ms),
         ..Default::default()
     })
     .on_conflict(
@@ -56,95 +159,230 @@ pub async fn rate(
     )
     .exec_without_returning(&txn)
     .await?;
-    let recorded = inserted == 1;
-    let stored_label = if recorded {
-        let counter = if label.is_up() {
-            generation::Column::UpCount
-        } else {
-            generation::Column::DownCount
-        };
-        generation::Entity::update_many()
-            .col_expr(
-                generation::Column::RatingCount,
-                Expr::col(generation::Column::RatingCount).add(1),
-            )
-            .col_expr(counter, Expr::col(counter).add(1))
-            .filter(generation::Column::Id.eq(generation_id))
-            .exec(&txn)
-            .await?;
-        label
-    } else {
-        rating::Entity::find()
-            .filter(rating::Column::UserId.eq(user_id))
-            .filter(rating::Column::GenerationId.eq(generation_id))
-            .one(&txn)
+    if inserted == 0 {
+        // A repeat: undo the slot bookkeeping above by rolling back.
+        txn.rollback().await?;
+        let label = stored_label(db, user_id, generation_id)
             .await?
-            .map(|r| Label::from_is_up(r.label))
-            .unwrap_or(label)
-    };
+            .unwrap_or(new.label);
+        return Ok(outcome(RateStatus::AlreadyRated, label));
+    }
+    count(&txn, generation_id, new.label, 1).await?;
     txn.commit().await?;
 
-    let model = if campaign.reveal_models {
-        model::Entity::find_by_id(generation.model_id)
-            .one(db)
-            .await?
-            .map(|m| m.name)
-    } else {
-        None
-    };
     Ok(RateOutcome {
-        generation_id,
-        label: stored_label,
-        recorded,
-        model,
+        model: revealed_model(db, &campaign, &generation).await?,
+        ..outcome(RateStatus::Recorded, new.label)
     })
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoOutcome {
+    pub generation_id: i32,
+    /// `false` when there was no rating by this annotator to undo.
+    pub undone: bool,
+}
+
+/// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
+/// rating held becomes their lease again, so nobody else takes it meanwhile.
+pub async fn undo(
+    db: &DatabaseConnection,
+    user_id: i32,
+    generation_id: i32,
+) -> CoreResult<UndoOutcome> {
+    generation_with_campaign(db, generation_id).await?;
+    let Some(existing) = rating::Entity::find()
+        .filter(rating::Column::UserId.eq(user_id))
+        .filter(rating::Column::GenerationId.eq(generation_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(UndoOutcome {
+            generation_id,
+            undone: false,
+        });
+    };
+    let txn = db.begin().await?;
+    let deleted = rating::Entity::delete_by_id(existing.id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        // A concurrent undo won.
+        txn.rollback().await?;
+        return Ok(UndoOutcome {
+            generation_id,
+            undone: false,
+        });
+    }
+    count(&txn, generation_id, Label::from_is_up(existing.label), -1).await?;
+    // The slot stays claimed, now as a lease of this annotator.
+    let now = chrono::Utc::now();
+    crate::entities::lease::Entity::insert(crate::entities::lease::ActiveModel {
+        user_id: Set(user_id),
+        generation_id: Set(generation_id),
+        expires_at: Set(now + leases::LEASE_DURATION),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    if let Some(client_id) = existing.client_id {
+        undone_rating::Entity::insert(undone_rating::ActiveModel {
+            user_id: Set(user_id),
+            client_id: Set(client_id),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                undone_rating::Column::UserId,
+                undone_rating::Column::ClientId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(UndoOutcome {
+        generation_id,
+        undone: true,
+    })
+}
+
+/// The generation and its campaign, or `NotFound` naming the id.
+pub(crate) async fn generation_with_campaign(
+    db: &impl ConnectionTrait,
+    generation_id: i32,
+) -> CoreResult<(generation::Model, campaign::Model)> {
+    match generation::Entity::find_by_id(generation_id)
+        .find_also_related(campaign::Entity)
+        .one(db)
+        .await?
+    {
+        Some((generation, Some(campaign))) => Ok((generation, campaign)),
+        _ => Err(CoreError::not_found("generation", generation_id)),
+    }
+}
+
+/// Moves a generation's rating counters by `delta` (+1 for a new rating, -1 for an undo).
+async fn count(
+    txn: &impl ConnectionTrait,
+    generation_id: i32,
+    label: Label,
+    delta: i32,
+) -> CoreResult<()> {
+    let counter = if label.is_up() {
+        generation::Column::UpCount
+    } else {
+        generation::Column::DownCount
+    };
+    generation::Entity::update_many()
+        .col_expr(
+            generation::Column::RatingCount,
+            Expr::col(generation::Column::RatingCount).add(delta),
+        )
+        .col_expr(counter, Expr::col(counter).add(delta))
+        .filter(generation::Column::Id.eq(generation_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn stored_label(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    generation_id: i32,
+) -> CoreResult<Option<Label>> {
+    Ok(rating::Entity::find()
+        .filter(rating::Column::UserId.eq(user_id))
+        .filter(rating::Column::GenerationId.eq(generation_id))
+        .one(db)
+        .await?
+        .map(|r| Label::from_is_up(r.label)))
+}
+
+async fn revealed_model(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    generation: &generation::Model,
+) -> CoreResult<Option<String>> {
+    if !campaign.reveal_models {
+        return Ok(None);
+    }
+    Ok(model::Entity::find_by_id(generation.model_id)
+        .one(db)
+        .await?
+        .map(|m| m.name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{fresh_db, small_campaign};
-    use crate::{annotators, cards};
+    use crate::{annotators, cards, skips};
 
-    /// A one-card campaign, an annotator, and the card they are offered.
+    /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
     async fn one_card(db: &DatabaseConnection, cookie: &str) -> (campaign::Model, i32, i32) {
         let campaign = small_campaign(db, 1, 1).await;
         let user = annotators::browser_annotator(db, cookie).await.unwrap();
-        let card = cards::next_card(db, &campaign, Some(user.id))
+        let card = cards::deal(db, &campaign, user.id, 1, &[], chrono::Utc::now())
             .await
             .unwrap()
-            .unwrap();
+            .remove(0);
         (campaign, user.id, card.generation_id)
     }
 
-    async fn counters(db: &DatabaseConnection, id: i32) -> (i32, i32, i32) {
+    /// (rating_count, up_count, down_count, claimed_count)
+    async fn counters(db: &DatabaseConnection, id: i32) -> (i32, i32, i32, i32) {
         let g = generation::Entity::find_by_id(id)
             .one(db)
             .await
             .unwrap()
             .unwrap();
-        (g.rating_count, g.up_count, g.down_count)
+        (g.rating_count, g.up_count, g.down_count, g.claimed_count)
+    }
+
+    fn with_client_id(generation_id: i32, label: Label, client_id: &str) -> NewRating {
+        NewRating {
+            client_id: Some(client_id.to_string()),
+            ..NewRating::new(generation_id, label)
+        }
     }
 
     #[tokio::test]
     async fn a_repeated_rating_counts_once() {
         let db = fresh_db().await;
         let (_, user_id, generation_id) = one_card(&db, "a").await;
+        assert_eq!(
+            counters(&db, generation_id).await,
+            (0, 0, 0, 1),
+            "the lease claims a slot"
+        );
 
-        let first = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
-        assert!(first.recorded);
-        let retry = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
-        assert!(!retry.recorded);
-        let changed_mind = rate(&db, user_id, generation_id, Label::Down)
+        let first = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
-        assert!(!changed_mind.recorded);
+        assert_eq!(first.status, RateStatus::Recorded);
+        assert_eq!(
+            counters(&db, generation_id).await,
+            (1, 1, 0, 1),
+            "the lease became the rating"
+        );
+        let retry = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        assert_eq!(retry.status, RateStatus::AlreadyRated);
+        let changed_mind = rate(&db, user_id, NewRating::new(generation_id, Label::Down))
+            .await
+            .unwrap();
+        assert_eq!(changed_mind.status, RateStatus::AlreadyRated);
         assert_eq!(
             changed_mind.label,
             Label::Up,
             "the stored label is reported"
         );
-        assert_eq!(counters(&db, generation_id).await, (1, 1, 0));
+        assert_eq!(counters(&db, generation_id).await, (1, 1, 0, 1));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -154,52 +392,155 @@ mod tests {
         let mut attempts = tokio::task::JoinSet::new();
         for _ in 0..8 {
             let db = db.clone();
-            attempts.spawn(async move { rate(&db, user_id, generation_id, Label::Down).await });
+            attempts.spawn(async move {
+                rate(
+                    &db,
+                    user_id,
+                    with_client_id(generation_id, Label::Down, "c-1"),
+                )
+                .await
+            });
         }
         let mut recorded = 0;
         while let Some(result) = attempts.join_next().await {
-            recorded += usize::from(result.unwrap().unwrap().recorded);
+            recorded += usize::from(result.unwrap().unwrap().status == RateStatus::Recorded);
         }
         assert_eq!(recorded, 1);
-        assert_eq!(counters(&db, generation_id).await, (1, 0, 1));
+        assert_eq!(counters(&db, generation_id).await, (1, 0, 1, 1));
     }
 
     #[tokio::test]
-    async fn unknown_generation_is_not_found() {
+    async fn undo_puts_the_card_back_and_a_late_retry_cannot_redo_it() {
         let db = fresh_db().await;
-        let user = annotators::browser_annotator(&db, "a").await.unwrap();
-        let err = rate(&db, user.id, 999_999, Label::Up).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                CoreError::NotFound {
-                    what: "generation",
-                    ..
-                }
-            ),
-            "{err}"
+        let (campaign, user_id, generation_id) = one_card(&db, "a").await;
+        rate(
+            &db,
+            user_id,
+            with_client_id(generation_id, Label::Up, "c-1"),
+        )
+        .await
+        .unwrap();
+
+        let undone = undo(&db, user_id, generation_id).await.unwrap();
+        assert!(undone.undone);
+        assert_eq!(
+            counters(&db, generation_id).await,
+            (0, 0, 0, 1),
+            "the slot is held as a lease"
         );
+        assert!(
+            !undo(&db, user_id, generation_id).await.unwrap().undone,
+            "nothing left to undo"
+        );
+
+        let late = rate(
+            &db,
+            user_id,
+            with_client_id(generation_id, Label::Up, "c-1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(late.status, RateStatus::Undone);
+        assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 1));
+
+        // The card is dealt to them again, and a new decision counts.
+        let back = cards::deal(&db, &campaign, user_id, 1, &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(back[0].generation_id, generation_id);
+        let again = rate(
+            &db,
+            user_id,
+            with_client_id(generation_id, Label::Down, "c-2"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status, RateStatus::Recorded);
+        assert_eq!(counters(&db, generation_id).await, (1, 0, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_full_generation_refuses_a_rating_without_a_slot() {
+        let db = fresh_db().await;
+        let (campaign, a, generation_id) = one_card(&db, "a").await; // overlap 2
+        let now = chrono::Utc::now();
+        let b = annotators::browser_annotator(&db, "b").await.unwrap().id;
+        cards::deal(&db, &campaign, b, 1, &[], now).await.unwrap();
+        rate(&db, a, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        rate(&db, b, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        let c = annotators::browser_annotator(&db, "c").await.unwrap().id;
+        let late = rate(&db, c, NewRating::new(generation_id, Label::Down))
+            .await
+            .unwrap();
+        assert_eq!(late.status, RateStatus::NotNeeded);
+        assert_eq!(counters(&db, generation_id).await, (2, 2, 0, 2));
+    }
+
+    #[tokio::test]
+    async fn a_skip_releases_the_slot_and_the_card_never_returns() {
+        let db = fresh_db().await;
+        let (campaign, a, generation_id) = one_card(&db, "a").await;
+        assert!(skips::skip(&db, a, generation_id).await.unwrap().skipped);
+        assert!(!skips::skip(&db, a, generation_id).await.unwrap().skipped);
+        assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 0));
+        let dealt = cards::deal(&db, &campaign, a, 5, &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(dealt.is_empty());
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_named() {
+        let db = fresh_db().await;
+        let (_, user_id, generation_id) = one_card(&db, "a").await;
+        let err = rate(&db, user_id, NewRating::new(999_999, Label::Up))
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "generation 999999 does not exist");
+        let err = rate(
+            &db,
+            user_id,
+            with_client_id(generation_id, Label::Up, "bad id!"),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().starts_with("invalid client_id"), "{err}");
+        let negative = NewRating {
+            decision_ms: Some(-5),
+            ..NewRating::new(generation_id, Label::Up)
+        };
+        let err = rate(&db, user_id, negative).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid decision_ms: must not be negative, got -5"
+        );
+        assert_eq!(
+            counters(&db, generation_id).await,
+            (0, 0, 0, 1),
+            "nothing changed"
+        );
     }
 
     #[tokio::test]
     async fn reveals_the_model_only_when_the_campaign_says_so() {
         let db = fresh_db().await;
         let (campaign, user_id, generation_id) = one_card(&db, "a").await;
-        let blind = rate(&db, user_id, generation_id, Label::Up).await.unwrap();
+        let blind = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
         assert_eq!(blind.model, None);
 
         let mut revealing: campaign::ActiveModel = campaign.into();
         revealing.reveal_models = Set(true);
-        let campaign = sea_orm::ActiveModelTrait::update(revealing, &db)
+        sea_orm::ActiveModelTrait::update(revealing, &db)
             .await
             .unwrap();
         let other = annotators::browser_annotator(&db, "b").await.unwrap();
-        let card = cards::next_card(&db, &campaign, Some(other.id))
-            .await
-            .unwrap()
-            .unwrap();
-        let revealed = rate(&db, other.id, card.generation_id, Label::Up)
+        let revealed = rate(&db, other.id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(revealed.model.as_deref(), Some("Model 0"));

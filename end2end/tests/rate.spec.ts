@@ -62,6 +62,6 @@ test('👎 is stored as a rejection', async ({ page }) => {
   // Sending the same rating again through the API reports the stored 👎, not a new one.
   const repeat = await page.request.post('/api/rate', { data: { generation_id: id, label: 'down' } });
   expect(repeat.status()).toBe(200);
-  expect(await repeat.json()).toMatchObject({ generation_id: id, label: 'down', recorded: false });
+  expect(await repeat.json()).toMatchObject({ generation_id: id, label: 'down', status: 'already_rated' });
   expect(errors).toEqual([]);
 });

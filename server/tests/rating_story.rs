@@ -41,7 +41,7 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             )
             .await;
         assert_eq!(rated.0, StatusCode::OK, "{backend:?}: {}", rated.1);
-        assert_eq!(rated.1["recorded"], true);
+        assert_eq!(rated.1["status"], "recorded");
         assert_eq!(rated.1["label"], "up");
         assert_eq!(
             rated.1["model"].as_str().map(|m| m.starts_with("Demo")),
@@ -58,7 +58,7 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             )
             .await;
         assert_eq!(retried.0, StatusCode::OK);
-        assert_eq!(retried.1["recorded"], false);
+        assert_eq!(retried.1["status"], "already_rated");
 
         let progress: Value = server.get_json(&server.client, "/api/progress").await;
         assert_eq!(progress["rated_by_you"], 1, "{backend:?}: {progress}");
@@ -77,7 +77,7 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
                 json!({"generation_id": generation_id, "label": "down"}),
             )
             .await;
-        assert_eq!(theirs.1["recorded"], true, "{backend:?}");
+        assert_eq!(theirs.1["status"], "recorded", "{backend:?}");
         let progress: Value = server
             .get_json(&other, "/api/progress?campaign=haiku-demo")
             .await;

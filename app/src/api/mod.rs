@@ -9,5 +9,8 @@ pub mod ssr;
 pub mod types;
 
 pub use error::{ApiError, ErrorCode};
-pub use rating::{NextCard, Progress, Rate, next_card, progress, rate};
+pub use rating::{
+    NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress, rate, skip,
+    undo,
+};
 pub use types::*;

@@ -6,10 +6,16 @@ use server_fn::codec::{GetUrl, Json};
 use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::types::{Label, NextCardReply, ProgressReply, RateReply};
+use super::types::{
+    DealReply, Label, NextCardReply, ProgressReply, RateReply, SkipReply, UndoReply,
+};
+
+/// How many cards one call may deal at most.
+pub const MAX_DEAL: usize = 10;
 
 /// `GET /api/next_card?campaign=SLUG`: the next card for this browser. Without `campaign`,
-/// the oldest campaign is used.
+/// the oldest campaign is used. Someone who has rated before is dealt the card (it is held
+/// for them for a few minutes); a first-time visitor only sees it, so a crawler holds none.
 #[server(prefix = "/api", endpoint = "next_card", input = GetUrl, output = Json)]
 pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiError> {
     use swipeset_core::{campaigns, cards};
@@ -20,24 +26,96 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
             card: None,
         });
     };
-    let annotator = ssr::current_annotator_id(&db).await?;
-    let card = cards::next_card(&db, &campaign, annotator).await?;
+    let card = match ssr::current_annotator_id(&db).await? {
+        Some(user_id) => cards::deal(&db, &campaign, user_id, 1, &[], chrono_now())
+            .await?
+            .into_iter()
+            .next(),
+        None => cards::peek(&db, &campaign, None).await?,
+    };
     Ok(NextCardReply {
         campaign: Some((&campaign).into()),
         card: card.map(Into::into),
     })
 }
 
-/// `POST /api/rate` with `{"generation_id": 7, "label": "up"}`: stores this browser's
-/// rating. Sending the same rating again changes nothing and answers `recorded: false`.
-#[server(prefix = "/api", endpoint = "rate", input = Json, output = Json)]
-pub async fn rate(generation_id: i32, label: Label) -> Result<RateReply, ApiError> {
-    use swipeset_core::{annotators, ratings};
+/// `POST /api/next_cards` with `{"campaign": "haiku-demo", "count": 3, "holding": [4, 9]}`:
+/// up to `count` (at most 10) cards dealt to this browser, none of those it is `holding`.
+#[server(prefix = "/api", endpoint = "next_cards", input = Json, output = Json)]
+pub async fn next_cards(
+    campaign: Option<String>,
+    count: usize,
+    #[server(default)] holding: Vec<i32>,
+) -> Result<DealReply, ApiError> {
+    use swipeset_core::{campaigns, cards};
+    if count == 0 || count > MAX_DEAL {
+        return Err(ApiError::bad_request(format!(
+            "count must be between 1 and {MAX_DEAL}, got {count}"
+        )));
+    }
     let db = ssr::db()?;
-    let identity = ssr::browser_identity()?;
-    let annotator = annotators::browser_annotator(&db, &identity.0).await?;
-    let outcome = ratings::rate(&db, annotator.id, generation_id, label.into()).await?;
-    Ok(outcome.into())
+    let Some(campaign) = campaigns::resolve(&db, campaign.as_deref()).await? else {
+        return Ok(DealReply {
+            campaign: None,
+            cards: Vec::new(),
+        });
+    };
+    let user_id = ssr::annotator_id(&db).await?;
+    let cards = cards::deal(&db, &campaign, user_id, count, &holding, chrono_now()).await?;
+    Ok(DealReply {
+        campaign: Some((&campaign).into()),
+        cards: cards.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// `POST /api/rate` with `{"generation_id": 7, "label": "up", "client_id": "…",
+/// "decision_ms": 2300}` (the last two optional): stores this browser's rating. Sending it
+/// again changes nothing and answers `"status": "already_rated"`; with the same
+/// `client_id` after an undo, `"undone"`.
+#[server(prefix = "/api", endpoint = "rate", input = Json, output = Json)]
+pub async fn rate(
+    generation_id: i32,
+    label: Label,
+    #[server(default)] client_id: Option<String>,
+    #[server(default)] decision_ms: Option<i32>,
+) -> Result<RateReply, ApiError> {
+    use swipeset_core::ratings::{self, NewRating};
+    let db = ssr::db()?;
+    let user_id = ssr::annotator_id(&db).await?;
+    let new = NewRating {
+        generation_id,
+        label: label.into(),
+        client_id,
+        decision_ms,
+    };
+    Ok(ratings::rate(&db, user_id, new).await?.into())
+}
+
+/// `POST /api/undo` with `{"generation_id": 7}`: removes this browser's rating of it; the
+/// card is held for them again.
+#[server(prefix = "/api", endpoint = "undo", input = Json, output = Json)]
+pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
+    let db = ssr::db()?;
+    let user_id = ssr::annotator_id(&db).await?;
+    Ok(swipeset_core::ratings::undo(&db, user_id, generation_id)
+        .await?
+        .into())
+}
+
+/// `POST /api/skip` with `{"generation_id": 7}`: this browser passes on the card. Not a
+/// rating; the card will not come back to them.
+#[server(prefix = "/api", endpoint = "skip", input = Json, output = Json)]
+pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
+    let db = ssr::db()?;
+    let user_id = ssr::annotator_id(&db).await?;
+    Ok(swipeset_core::skips::skip(&db, user_id, generation_id)
+        .await?
+        .into())
+}
+
+#[cfg(feature = "ssr")]
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
 /// `GET /api/progress?campaign=SLUG`: how far the campaign is, and how many this browser

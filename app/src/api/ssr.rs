@@ -5,7 +5,9 @@ use leptos::prelude::use_context;
 use swipeset_core::DatabaseConnection;
 
 use super::ApiError;
-use super::types::{CampaignInfo, Card, Label, ProgressReply, RateReply};
+use super::types::{
+    CampaignInfo, Card, Label, ProgressReply, RateReply, RateStatus, SkipReply, UndoReply,
+};
 
 /// The random identity a browser carries in its `swipeset_annotator` cookie. The server's
 /// identity middleware puts it in the request's extensions.
@@ -23,6 +25,16 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<BrowserIdentity>().cloned())
         .ok_or_else(|| ApiError::internal("the request carries no browser identity"))
+}
+
+/// The annotator behind this browser, created on first use (for anything that stores).
+pub async fn annotator_id(db: &DatabaseConnection) -> Result<i32, ApiError> {
+    let identity = browser_identity()?;
+    Ok(
+        swipeset_core::annotators::browser_annotator(db, &identity.0)
+            .await?
+            .id,
+    )
 }
 
 /// The annotator behind this browser, if they have rated before (looking creates nobody).
@@ -79,9 +91,32 @@ impl From<swipeset_core::ratings::RateOutcome> for RateReply {
     fn from(o: swipeset_core::ratings::RateOutcome) -> Self {
         Self {
             generation_id: o.generation_id,
+            status: match o.status {
+                swipeset_core::ratings::RateStatus::Recorded => RateStatus::Recorded,
+                swipeset_core::ratings::RateStatus::AlreadyRated => RateStatus::AlreadyRated,
+                swipeset_core::ratings::RateStatus::Undone => RateStatus::Undone,
+                swipeset_core::ratings::RateStatus::NotNeeded => RateStatus::NotNeeded,
+            },
             label: o.label.into(),
-            recorded: o.recorded,
             model: o.model,
+        }
+    }
+}
+
+impl From<swipeset_core::ratings::UndoOutcome> for UndoReply {
+    fn from(o: swipeset_core::ratings::UndoOutcome) -> Self {
+        Self {
+            generation_id: o.generation_id,
+            undone: o.undone,
+        }
+    }
+}
+
+impl From<swipeset_core::skips::SkipOutcome> for SkipReply {
+    fn from(o: swipeset_core::skips::SkipOutcome) -> Self {
+        Self {
+            generation_id: o.generation_id,
+            skipped: o.skipped,
         }
     }
 }

@@ -36,15 +36,50 @@ pub struct NextCardReply {
     pub card: Option<Card>,
 }
 
+/// What became of a rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateStatus {
+    /// Stored now.
+    Recorded,
+    /// This person had already rated the response; nothing changed.
+    AlreadyRated,
+    /// This rating (by `client_id`) was undone earlier; the retry changed nothing.
+    Undone,
+    /// The response already had all the ratings it needs and this person's hold on it had
+    /// expired; nothing was stored.
+    NotNeeded,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateReply {
     pub generation_id: i32,
+    pub status: RateStatus,
     /// The label now stored (the earlier one if this rating was a repeat).
     pub label: Label,
-    /// `false` when this person had already rated the response; nothing changed.
-    pub recorded: bool,
     /// Who wrote the response, when the campaign reveals models after a swipe.
     pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoReply {
+    pub generation_id: i32,
+    /// `false` when there was no rating by this person to undo.
+    pub undone: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkipReply {
+    pub generation_id: i32,
+    /// `false` when this person had already skipped it.
+    pub skipped: bool,
+}
+
+/// Cards dealt to this person, each held for them for a few minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealReply {
+    pub campaign: Option<CampaignInfo>,
+    pub cards: Vec<Card>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

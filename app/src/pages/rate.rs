@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{Label, NextCardReply, Rate, RateReply, next_card, progress};
+use crate::api::{Label, NextCardReply, Rate, RateReply, RateStatus, next_card, progress};
 use crate::components::card::RatingCard;
 use crate::components::notices::{AllRated, ErrorNotice, NoCampaign};
 use crate::components::progress::ProgressLine;
@@ -28,6 +28,8 @@ pub fn RatePage() -> impl IntoView {
         rate.dispatch(Rate {
             generation_id,
             label,
+            client_id: None,
+            decision_ms: None,
         });
     });
 
@@ -79,10 +81,13 @@ fn describe(reply: &RateReply) -> String {
         Label::Up => "👍",
         Label::Down => "👎",
     };
-    let saved = if reply.recorded {
-        "Rated"
-    } else {
-        "Already rated"
+    let saved = match reply.status {
+        RateStatus::Recorded => "Rated",
+        RateStatus::AlreadyRated => "Already rated",
+        RateStatus::Undone => "Undone earlier",
+        RateStatus::NotNeeded => {
+            return "This response already had enough ratings: nothing saved".into();
+        }
     };
     match &reply.model {
         Some(model) => format!("{saved} {verdict} · written by {model}"),

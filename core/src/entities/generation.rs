@@ -19,6 +19,12 @@ pub struct Model {
     pub rating_count: i32,
     pub up_count: i32,
     pub down_count: i32,
+    /// Ratings plus live leases: the slots taken. A generation is offered while this is
+    /// below the campaign's overlap.
+    pub claimed_count: i32,
+    /// A stable pseudo-random rank among generations with equal counts, so models and
+    /// prompts are interleaved; see `crate::generations::order_key`.
+    pub order_key: i32,
     pub created_at: DateTimeUtc,
 }
 

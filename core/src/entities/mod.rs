@@ -3,7 +3,10 @@
 
 pub mod campaign;
 pub mod generation;
+pub mod lease;
 pub mod model;
 pub mod prompt;
 pub mod rating;
+pub mod skip;
+pub mod undone_rating;
 pub mod user;

@@ -13,6 +13,10 @@ pub struct Model {
     /// `true` = 👍, exactly as the KTO `label` column.
     pub label: bool,
     pub created_at: DateTimeUtc,
+    /// The id the client gave this rating, so a retry is recognised (unique per user).
+    pub client_id: Option<String>,
+    /// How long the annotator looked at the card before deciding, as the client measured.
+    pub decision_ms: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

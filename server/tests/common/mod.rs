@@ -202,7 +202,7 @@ pub async fn seed_single_card(
     )
     .await
     .expect("generation");
-    let card = swipeset_core::cards::next_card(db, &campaign, None)
+    let card = swipeset_core::cards::peek(db, &campaign, None)
         .await
         .expect("next card")
         .expect("the new card");

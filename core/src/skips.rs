@@ -1,0 +1,47 @@
+//! Skipping a card: not a rating, only a promise that the card will not come back to that
+//! person. A skipped card's lease is released, so its slot goes to someone else.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::skip;
+use crate::ratings::generation_with_campaign;
+use crate::{CoreResult, leases};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkipOutcome {
+    pub generation_id: i32,
+    /// `false` when this annotator had already skipped it.
+    pub skipped: bool,
+}
+
+pub async fn skip(
+    db: &DatabaseConnection,
+    user_id: i32,
+    generation_id: i32,
+) -> CoreResult<SkipOutcome> {
+    generation_with_campaign(db, generation_id).await?;
+    let txn = db.begin().await?;
+    let inserted = skip::Entity::insert(skip::ActiveModel {
+        user_id: Set(user_id),
+        generation_id: Set(generation_id),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 1 && leases::remove(&txn, user_id, generation_id).await? {
+        leases::adjust_claimed(&txn, generation_id, -1).await?;
+    }
+    txn.commit().await?;
+    Ok(SkipOutcome {
+        generation_id,
+        skipped: inserted == 1,
+    })
+}

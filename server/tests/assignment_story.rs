@@ -1,0 +1,147 @@
+//! Sixty-four annotators rate a campaign to completion at once, against real SQLite and
+//! real PostgreSQL: afterwards every response has exactly its overlap of ratings, nobody
+//! rated anything twice, and no slot is left held.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::backends;
+use sea_orm::EntityTrait;
+use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::entities::{generation, lease, rating};
+use swipeset_core::generations::{self, NewGeneration};
+use swipeset_core::ratings::{self, NewRating};
+use swipeset_core::{Label, annotators, cards, models, prompts, skips};
+
+const ANNOTATORS: usize = 64;
+const PROMPTS: usize = 20;
+const MODELS: usize = 3;
+const OVERLAP: i32 = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_annotators_rate_a_campaign_to_completion() {
+    for backend in backends() {
+        let test_db = backend.fresh().await;
+        let db = test_db.db.clone();
+        let campaign = campaigns::create(
+            &db,
+            NewCampaign {
+                overlap: OVERLAP,
+                ..NewCampaign::new("crowd", "Crowd")
+            },
+        )
+        .await
+        .unwrap();
+        let mut rows = Vec::new();
+        let mut model_ids = Vec::new();
+        for m in 0..MODELS {
+            model_ids.push(
+                models::ensure(&db, &format!("M{m}"), &format!("crowd/m{m}"))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        for p in 0..PROMPTS {
+            let prompt = prompts::add(&db, campaign.id, &format!("prompt {p}"), None, None)
+                .await
+                .unwrap();
+            for &model_id in &model_ids {
+                rows.push(NewGeneration::for_prompt(
+                    &prompt,
+                    model_id,
+                    format!("answer {p}/{model_id}"),
+                ));
+            }
+        }
+        generations::add_many(&db, campaign.id, rows).await.unwrap();
+        let total = (PROMPTS * MODELS) as u64;
+
+        let mut annotators_running = tokio::task::JoinSet::new();
+        for a in 0..ANNOTATORS {
+            let db = db.clone();
+            let campaign = campaign.clone();
+            annotators_running.spawn(async move {
+                let user = annotators::browser_annotator(&db, &format!("annotator-{a}"))
+                    .await
+                    .unwrap();
+                let mut idle_rounds = 0;
+                loop {
+                    let dealt = cards::deal(&db, &campaign, user.id, 2, &[], chrono::Utc::now())
+                        .await
+                        .unwrap();
+                    if dealt.is_empty() {
+                        let progress = campaigns::progress(&db, &campaign, None).await.unwrap();
+                        if progress.completed == total {
+                            return;
+                        }
+                        // Others hold the open slots; wait for them to rate or skip.
+                        idle_rounds += 1;
+                        assert!(idle_rounds < 4000, "annotator {a} starved: {progress:?}");
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        continue;
+                    }
+                    for (i, card) in dealt.into_iter().enumerate() {
+                        // Some annotators pass on some cards; the slot goes to someone else.
+                        if (a + i + card.generation_id as usize).is_multiple_of(11) {
+                            skips::skip(&db, user.id, card.generation_id).await.unwrap();
+                            continue;
+                        }
+                        let label = if (a + card.generation_id as usize).is_multiple_of(3) {
+                            Label::Down
+                        } else {
+                            Label::Up
+                        };
+                        let new = NewRating {
+                            client_id: Some(format!("{a}-{}", card.generation_id)),
+                            ..NewRating::new(card.generation_id, label)
+                        };
+                        ratings::rate(&db, user.id, new).await.unwrap();
+                    }
+                }
+            });
+        }
+        while let Some(done) = annotators_running.join_next().await {
+            done.unwrap();
+        }
+
+        let all_ratings = rating::Entity::find().all(&db).await.unwrap();
+        let pairs: HashSet<(i32, i32)> = all_ratings
+            .iter()
+            .map(|r| (r.user_id, r.generation_id))
+            .collect();
+        assert_eq!(
+            pairs.len(),
+            all_ratings.len(),
+            "{backend:?}: someone rated a response twice"
+        );
+        for g in generation::Entity::find().all(&db).await.unwrap() {
+            let stored = all_ratings
+                .iter()
+                .filter(|r| r.generation_id == g.id)
+                .count() as i32;
+            assert_eq!(
+                stored, OVERLAP,
+                "{backend:?}: generation {} has {stored} ratings",
+                g.id
+            );
+            assert_eq!(
+                g.rating_count, OVERLAP,
+                "{backend:?}: counter of generation {}",
+                g.id
+            );
+            assert_eq!(g.up_count + g.down_count, OVERLAP);
+            assert_eq!(
+                g.claimed_count, OVERLAP,
+                "{backend:?}: slots of generation {}",
+                g.id
+            );
+        }
+        assert!(
+            lease::Entity::find().all(&db).await.unwrap().is_empty(),
+            "{backend:?}: leases left"
+        );
+    }
+}

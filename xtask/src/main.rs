@@ -45,11 +45,17 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The workspace this task was run in. Read at run time, not compiled in: one xtask
+/// binary in a shared `CARGO_TARGET_DIR` serves every clone, and must build the site of
+/// the clone it was run from (`cargo run` sets `CARGO_MANIFEST_DIR` for the process).
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .context("CARGO_MANIFEST_DIR is not set: run this as `cargo xtask ...`")?;
+    manifest_dir
         .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+        .map(Path::to_path_buf)
+        .context("xtask is not inside a workspace")
 }
 
 fn cargo_target_dir(root: &Path) -> PathBuf {
@@ -60,7 +66,7 @@ fn cargo_target_dir(root: &Path) -> PathBuf {
 
 fn build_site(release: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let root = workspace_root();
+    let root = workspace_root()?;
     let site = root.join("target").join("site");
     let pkg = site.join("pkg");
     let (profile, profile_dir) = if release {

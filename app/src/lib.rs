@@ -5,7 +5,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod browser;
 pub mod components;
+pub mod deck;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -34,20 +36,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: the end-to-end tests wait for this
-    // mark to know the Wasm bundle is alive.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Stylesheet id="swipeset" href="/pkg/swipeset.css" />
         <Title text="swipeset" />
         <Meta name="theme-color" content="#14161f" />
         <Meta name="description" content="Rate LLM responses with a swipe and build a KTO preference dataset." />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+        <Meta name="mobile-web-app-capable" content="yes" />
+        <Meta name="apple-mobile-web-app-status-bar-style" content="black-translucent" />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=StaticSegment("") view=pages::rate::RatePage />

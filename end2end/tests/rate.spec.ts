@@ -1,17 +1,9 @@
-import { test, expect, type Page } from '@playwright/test';
-
-/** Collects uncaught errors and console errors: a broken Wasm bundle shows up here. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
+import { test, expect } from '@playwright/test';
+import { collectErrors, skipGuidelines } from './helpers';
 
 test('the release build hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
+  await skipGuidelines(page);
   const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
   await page.goto('/');
 
@@ -37,7 +29,7 @@ test('the release build hydrates, and 👍 brings the next card without a reload
   await expect(card).not.toHaveAttribute('data-generation-id', firstId!);
   await expect(card).toContainText('Write a haiku');
   expect(await page.evaluate(() => (window as unknown as { __swipesetMarker?: number }).__swipesetMarker)).toBe(42);
-  await expect(page.getByRole('status').filter({ hasText: 'Rated' })).toContainText('Rated 👍 · written by Demo');
+  await expect(page.locator('.toast')).toContainText('👍 Saved · written by Demo');
 
   // The rating is stored on the server, for this browser.
   const after = await (await page.request.get('/api/progress')).json();
@@ -51,6 +43,7 @@ test('the release build hydrates, and 👍 brings the next card without a reload
 
 test('👎 is stored as a rejection', async ({ page }) => {
   const errors = collectErrors(page);
+  await skipGuidelines(page);
   await page.goto('/');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   const card = page.locator('article.card');

@@ -80,6 +80,7 @@ impl From<swipeset_core::cards::Card> for Card {
     fn from(c: swipeset_core::cards::Card) -> Self {
         Self {
             generation_id: c.generation_id,
+            prompt_id: c.prompt_id,
             prompt: c.prompt,
             system_prompt: c.system_prompt,
             response: c.response,

@@ -23,6 +23,7 @@ pub struct CampaignInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     pub generation_id: i32,
+    pub prompt_id: i32,
     pub prompt: String,
     pub system_prompt: Option<String>,
     pub response: String,

@@ -6,6 +6,7 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    crate::browser::mark_hydrated();
     view! {
         <main class="screen">
             <section class="notice">

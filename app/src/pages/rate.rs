@@ -1,96 +1,391 @@
 //! `/`: the rating screen. The server renders the first card, so it shows before the Wasm
-//! bundle loads; after hydration each 👍 / 👎 goes to the `rate` server function and the
-//! next card replaces the current one without a page load.
+//! bundle loads. After hydration the page keeps a deck (`crate::deck`): the next cards are
+//! prefetched, decisions are sent in the background one at a time with retries, and undo
+//! takes the last decision back. Swipes, the buttons and the keyboard (← → ↓, Backspace)
+//! all make the same decisions.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{Label, NextCardReply, Rate, RateReply, RateStatus, next_card, progress};
-use crate::components::card::RatingCard;
+use crate::api::{ApiError, Label, NextCardReply, ProgressReply, next_card, progress};
+use crate::browser;
+use crate::components::card::{SwipeCard, VoteBar};
+use crate::components::guidelines::{GuidelinesButton, GuidelinesSheet, campaign_key, was_seen};
 use crate::components::notices::{AllRated, ErrorNotice, NoCampaign};
 use crate::components::progress::ProgressLine;
+use crate::deck::{Deck, Verdict};
+
+/// How long the toast (and with it the Undo button) stays.
+#[cfg(feature = "hydrate")]
+const TOAST_MS: u32 = 5_000;
+
+/// The line under the card after a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub generation_id: Option<i32>,
+    pub text: String,
+    /// Who wrote the response, once the server says (campaigns that reveal models).
+    pub model: Option<String>,
+    pub undoable: bool,
+    pub serial: u32,
+}
 
 #[component]
 pub fn RatePage() -> impl IntoView {
     let query = use_query_map();
-    let campaign = move || query.read().get("campaign");
-    let rate = ServerAction::<Rate>::new();
-    let next = Resource::new(
-        move || (campaign(), rate.version().get()),
-        |(campaign, _)| next_card(campaign),
-    );
+    let campaign = Memo::new(move |_| query.read().get("campaign"));
+    let first = Resource::new(move || campaign.get(), next_card);
+    // Both resources live here, at the top of the page, so the server serialises their
+    // values for hydration; a resource created inside the suspended part would not be,
+    // and the page would hydrate against different markup.
+    let acknowledged = RwSignal::new(0u32);
     let progress = Resource::new(
-        move || (campaign(), rate.version().get()),
+        move || (campaign.get(), acknowledged.get()),
         |(campaign, _)| progress(campaign),
     );
-    let busy = rate.pending();
-    let on_rate = Callback::new(move |(generation_id, label): (i32, Label)| {
-        rate.dispatch(Rate {
-            generation_id,
-            label,
-            client_id: None,
-            decision_ms: None,
-        });
-    });
 
     view! {
         <main class="screen">
-            <header class="topbar">
-                <a class="brand" href="/">"swipeset"</a>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        next.await.ok().and_then(|reply| reply.campaign).map(|c| view! {
-                            <span class="topbar-campaign">{c.title}</span>
-                        })
-                    })}
-                </Transition>
-            </header>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    progress.await.ok().flatten().map(|p| view! { <ProgressLine progress=p /> })
-                })}
-            </Transition>
             <Transition fallback=|| view! { <div class="card card-loading" aria-busy="true"></div> }>
                 {move || Suspend::new(async move {
-                    match next.await {
-                        Ok(NextCardReply { campaign: None, .. }) => view! { <NoCampaign /> }.into_any(),
-                        Ok(NextCardReply { campaign: Some(c), card: None }) => {
-                            view! { <AllRated title=c.title /> }.into_any()
+                    match first.await {
+                        Ok(reply) => view! { <Rater reply acknowledged progress /> }.into_any(),
+                        Err(error) => {
+                            browser::mark_hydrated();
+                            view! { <ErrorNotice error /> }.into_any()
                         }
-                        Ok(NextCardReply { card: Some(card), .. }) => {
-                            view! { <RatingCard card on_rate busy /> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
             </Transition>
-            <p class="last-result" role="status" aria-live="polite">
-                {move || rate.value().get().map(|result| match result {
-                    Ok(reply) => describe(&reply),
-                    Err(error) => format!("Not saved: {error}"),
-                })}
-            </p>
         </main>
     }
 }
 
-/// The line shown after a rating: what was stored and, if the campaign reveals it, who
-/// wrote the response.
-fn describe(reply: &RateReply) -> String {
-    let verdict = match reply.label {
-        Label::Up => "👍",
-        Label::Down => "👎",
-    };
-    let saved = match reply.status {
-        RateStatus::Recorded => "Rated",
-        RateStatus::AlreadyRated => "Already rated",
-        RateStatus::Undone => "Undone earlier",
-        RateStatus::NotNeeded => {
-            return "This response already had enough ratings: nothing saved".into();
+#[component]
+fn Rater(
+    reply: NextCardReply,
+    /// Counts acknowledged decisions; the progress line refetches when it moves.
+    acknowledged: RwSignal<u32>,
+    progress: Resource<Result<Option<ProgressReply>, ApiError>>,
+) -> impl IntoView {
+    browser::mark_hydrated();
+    let Some(info) = reply.campaign else {
+        return view! {
+            <header class="topbar">
+                <a class="brand" href="/">"swipeset"</a>
+            </header>
+            <NoCampaign />
         }
+        .into_any();
     };
-    match &reply.model {
-        Some(model) => format!("{saved} {verdict} · written by {model}"),
-        None => format!("{saved} {verdict}"),
+    let deck = RwSignal::new(Deck::new(reply.card));
+    if deck.with_untracked(|d| d.current().is_none()) {
+        deck.update_untracked(|d| d.exhausted = true);
+    }
+    let toast = RwSignal::new(None::<Toast>);
+    let offline = RwSignal::new(false);
+    let guidelines_open = RwSignal::new(false);
+    // First visit to this campaign: show the guidelines once hydrated (never on the server,
+    // so the rendered page and the hydrated one agree).
+    let seen_key = campaign_key(&info.slug);
+    Effect::new(move |_| {
+        if !was_seen(&seen_key) {
+            guidelines_open.set(true);
+        }
+    });
+    let show_toast = move |generation_id: Option<i32>, text: String, undoable: bool| {
+        let serial = toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial)) + 1;
+        toast.set(Some(Toast {
+            generation_id,
+            text,
+            model: None,
+            undoable,
+            serial,
+        }));
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            browser::sleep(TOAST_MS).await;
+            toast.try_update(|t| {
+                if t.as_ref().is_some_and(|t| t.serial == serial) {
+                    *t = None;
+                }
+            });
+        });
+    };
+
+    let decide = Callback::new(move |verdict: Verdict| {
+        let client_id = browser::new_client_id();
+        let now = browser::now_ms();
+        let decided = deck.try_update(|d| {
+            d.decide(verdict, client_id, now)
+                .map(|d| d.card.generation_id)
+        });
+        if let Some(Some(generation_id)) = decided {
+            let text = match verdict {
+                Verdict::Rate(Label::Up) => "👍 Saved",
+                Verdict::Rate(Label::Down) => "👎 Saved",
+                Verdict::Skip => "Skipped",
+            };
+            show_toast(Some(generation_id), text.to_string(), true);
+        }
+    });
+    let undo = Callback::new(move |()| {
+        if let Some(Some(card)) = deck.try_update(|d| d.undo()) {
+            show_toast(
+                Some(card.generation_id),
+                "Undone: the card is back".to_string(),
+                false,
+            );
+        }
+    });
+
+    #[cfg(not(feature = "hydrate"))]
+    let _ = acknowledged;
+    #[cfg(feature = "hydrate")]
+    client::start(client::Client {
+        deck,
+        toast,
+        offline,
+        acknowledged,
+        campaign: info.slug.clone(),
+        decide,
+        undo,
+        paused: guidelines_open,
+    });
+
+    // Memos: the deck changes often (every request sent); the card on screen must be
+    // rebuilt only when it is another card, or a drag in progress would be lost.
+    let current = Memo::new(move |_| deck.with(|d| d.current().cloned()));
+    let exhausted = Memo::new(move |_| deck.with(|d| d.exhausted));
+    let pending = Memo::new(move |_| deck.with(|d| d.pending()));
+    let title = info.title.clone();
+
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"swipeset"</a>
+            <span class="topbar-campaign">{info.title.clone()}</span>
+            <GuidelinesButton open=guidelines_open />
+        </header>
+        <GuidelinesSheet campaign=info.clone() open=guidelines_open />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                progress.await.ok().flatten().map(|p| view! { <ProgressLine progress=p /> })
+            })}
+        </Transition>
+        {move || match current.get() {
+            Some(card) => view! { <SwipeCard card on_decide=decide /> }.into_any(),
+            None if exhausted.get() => view! { <AllRated title=title.clone() /> }.into_any(),
+            None => view! { <div class="card card-loading" aria-busy="true" aria-label="Loading the next card"></div> }.into_any(),
+        }}
+        <VoteBar on_decide=decide disabled=Signal::derive(move || current.with(Option::is_none)) />
+        <div class="status-area">
+            {move || toast.get().map(|t| {
+                let text = match &t.model {
+                    Some(model) => format!("{} · written by {model}", t.text),
+                    None => t.text.clone(),
+                };
+                view! {
+                    <div class="toast" role="status" aria-live="polite">
+                        <span class="toast-text">{text}</span>
+                        {t.undoable.then(|| view! {
+                            <button class="toast-undo" type="button" aria-keyshortcuts="Backspace" on:click=move |_| undo.run(())>
+                                "Undo"
+                            </button>
+                        })}
+                    </div>
+                }
+            })}
+            {move || {
+                let waiting = pending.get();
+                (waiting > 0 && (offline.get() || waiting > 1)).then(|| view! {
+                    <p class="pending" role="status" data-pending=waiting>
+                        {if offline.get() {
+                            format!("Can't reach swipeset: {waiting} waiting, kept and retried")
+                        } else {
+                            format!("Sending {waiting}…")
+                        }}
+                    </p>
+                })
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// The parts that only exist in the browser: the background loop and the keyboard.
+#[cfg(feature = "hydrate")]
+mod client {
+    use leptos::prelude::*;
+
+    use super::Toast;
+    use crate::api::Label;
+    use crate::api::{ApiError, ErrorCode, RateStatus, next_cards, rate, skip, undo};
+    use crate::browser;
+    use crate::deck::{Deck, Outgoing, REFILL, Verdict};
+
+    /// After the server had nothing to deal, ask again this often (others' holds expire).
+    const RECHECK_MS: f64 = 30_000.0;
+    /// Poll interval of the loop when there is nothing to do.
+    const IDLE_MS: u32 = 80;
+
+    pub struct Client {
+        pub deck: RwSignal<Deck>,
+        pub toast: RwSignal<Option<Toast>>,
+        pub offline: RwSignal<bool>,
+        pub acknowledged: RwSignal<u32>,
+        pub campaign: String,
+        pub decide: Callback<Verdict>,
+        pub undo: Callback<()>,
+        /// While true (the guidelines are open), keys do not rate.
+        pub paused: RwSignal<bool>,
+    }
+
+    pub fn start(client: Client) {
+        keyboard(client.decide, client.undo, client.paused);
+        leptos::task::spawn_local(run(client));
+    }
+
+    fn keyboard(decide: Callback<Verdict>, undo: Callback<()>, paused: RwSignal<bool>) {
+        let handle = window_event_listener(leptos::ev::keydown, move |event| {
+            if paused.get_untracked()
+                || event.ctrl_key()
+                || event.meta_key()
+                || event.alt_key()
+                || event.repeat()
+            {
+                return;
+            }
+            match event.key().as_str() {
+                "ArrowRight" => decide.run(Verdict::Rate(Label::Up)),
+                "ArrowLeft" => decide.run(Verdict::Rate(Label::Down)),
+                "ArrowDown" => decide.run(Verdict::Skip),
+                "Backspace" => undo.run(()),
+                _ => return,
+            }
+            event.prevent_default();
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    fn retryable(error: &ApiError) -> bool {
+        matches!(
+            error.code,
+            ErrorCode::Network | ErrorCode::Unavailable | ErrorCode::Internal
+        )
+    }
+
+    /// Sends decisions in order and keeps the deck filled, until the page goes away.
+    async fn run(client: Client) {
+        let Client {
+            deck,
+            toast,
+            offline,
+            acknowledged,
+            campaign,
+            ..
+        } = client;
+        let mut failures = 0u32;
+        let mut last_empty_deal = None::<f64>;
+        loop {
+            // 1. The oldest unsent decision.
+            // Marking a request in flight changes nothing on screen: no notification.
+            let Some(next) = deck.try_update_untracked(|d| d.next_to_send()) else {
+                return;
+            };
+            if let Some((id, outgoing)) = next {
+                match send(&outgoing).await {
+                    Ok(model) => {
+                        failures = 0;
+                        offline.set(false);
+                        deck.update(|d| d.acknowledged(id));
+                        acknowledged.update(|n| *n += 1);
+                        if let Some(model) = model {
+                            reveal(toast, &outgoing, model);
+                        }
+                    }
+                    Err(error) if retryable(&error) => {
+                        failures += 1;
+                        offline.set(true);
+                        deck.update(|d| d.retry_later(id));
+                        browser::sleep(browser::backoff_ms(failures - 1, js_sys::Math::random()))
+                            .await;
+                    }
+                    Err(error) => {
+                        // The server refused it for good (the response was deleted, say):
+                        // say so rather than retry forever.
+                        deck.update(|d| d.acknowledged(id));
+                        toast.set(Some(Toast {
+                            generation_id: None,
+                            text: format!("Not saved: {error}"),
+                            model: None,
+                            undoable: false,
+                            serial: toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial))
+                                + 1,
+                        }));
+                    }
+                }
+                continue;
+            }
+            // 2. More cards, when running low.
+            let now = browser::now_ms();
+            let (wants, exhausted, holding) =
+                deck.with_untracked(|d| (d.wants_more(), d.exhausted, d.holding()));
+            let recheck = exhausted && last_empty_deal.is_none_or(|t| now - t > RECHECK_MS);
+            if (wants || recheck) && !offline.get_untracked() {
+                match next_cards(Some(campaign.clone()), REFILL, holding).await {
+                    Ok(reply) => {
+                        if reply.cards.is_empty() {
+                            last_empty_deal = Some(now);
+                        }
+                        deck.update(|d| d.add_cards(reply.cards));
+                    }
+                    Err(error) if retryable(&error) => {
+                        offline.set(true);
+                        browser::sleep(2_000).await;
+                        offline.set(false);
+                    }
+                    Err(_) => last_empty_deal = Some(now),
+                }
+                continue;
+            }
+            if offline.get_untracked() && deck.with_untracked(|d| d.pending()) == 0 {
+                offline.set(false);
+            }
+            browser::sleep(IDLE_MS).await;
+        }
+    }
+
+    /// Sends one decision; the model's name if the server revealed it.
+    async fn send(outgoing: &Outgoing) -> Result<Option<String>, ApiError> {
+        match outgoing.clone() {
+            Outgoing::Rate {
+                client_id,
+                generation_id,
+                label,
+                decision_ms,
+            } => {
+                let reply = rate(generation_id, label, Some(client_id), decision_ms).await?;
+                Ok(match reply.status {
+                    RateStatus::Recorded | RateStatus::AlreadyRated => reply.model,
+                    RateStatus::Undone | RateStatus::NotNeeded => None,
+                })
+            }
+            Outgoing::Skip { generation_id } => skip(generation_id).await.map(|_| None),
+            Outgoing::Undo { generation_id } => undo(generation_id).await.map(|_| None),
+        }
+    }
+
+    fn reveal(toast: RwSignal<Option<Toast>>, outgoing: &Outgoing, model: String) {
+        let Outgoing::Rate { generation_id, .. } = outgoing else {
+            return;
+        };
+        toast.update(|t| {
+            if let Some(t) = t
+                && t.generation_id == Some(*generation_id)
+                && t.undoable
+            {
+                t.model = Some(model);
+            }
+        });
     }
 }

@@ -1,0 +1,81 @@
+//! The few browser facilities the rating screen needs, with harmless stand-ins on the
+//! server (where no decision is ever made).
+
+/// Marks the page as interactive (`<body data-hydrated="true">`) once the calling
+/// component has hydrated. Pages call it from their innermost interactive part, which
+/// hydrates after any suspense around it; the end-to-end tests wait for this mark.
+pub fn mark_hydrated() {
+    leptos::prelude::Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = leptos::prelude::document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .unwrap_or_else(js_sys::Date::now)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// A fresh random id for a rating, so the server recognises a retry.
+pub fn new_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(id) = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.random_uuid())
+        {
+            return id;
+        }
+        // Old browsers without crypto.randomUUID: time and randomness are unique enough
+        // for one person's ratings.
+        format!(
+            "{:x}-{:x}",
+            js_sys::Date::now() as u64,
+            (js_sys::Math::random() * 1e15) as u64
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+#[cfg(feature = "hydrate")]
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Exponential backoff with jitter for the `attempt`-th consecutive failure: 0.5 s, 1 s,
+/// 2 s, ... up to 15 s, each stretched by up to a quarter at random so that many phones
+/// coming back online do not retry in step.
+pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
+    let base = 500u32.saturating_mul(1 << attempt.min(5)).min(15_000);
+    base + (f64::from(base) * 0.25 * jitter.clamp(0.0, 1.0)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_ceiling() {
+        assert_eq!(backoff_ms(0, 0.0), 500);
+        assert_eq!(backoff_ms(1, 0.0), 1_000);
+        assert_eq!(backoff_ms(3, 0.0), 4_000);
+        assert_eq!(backoff_ms(30, 0.0), 15_000);
+        assert_eq!(backoff_ms(0, 1.0), 625);
+    }
+}

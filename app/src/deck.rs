@@ -1,0 +1,312 @@
+//! The browser's deck: the cards queued for this person and the decisions waiting to be
+//! sent. Plain state with no browser or network in it, so its rules are unit-tested:
+//! the next card is always already here, a decision is never lost (it stays in the outbox
+//! until the server acknowledges it), and undo either cancels a decision that has not
+//! left yet or sends an undo after it.
+
+use std::collections::VecDeque;
+
+use crate::api::{Card, Label};
+
+/// Refill when fewer cards than this are queued.
+pub const LOW_WATER: usize = 3;
+/// How many to ask for at a time.
+pub const REFILL: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Rate(Label),
+    Skip,
+}
+
+/// A request the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    Rate {
+        client_id: String,
+        generation_id: i32,
+        label: Label,
+        decision_ms: Option<i32>,
+    },
+    Skip {
+        generation_id: i32,
+    },
+    Undo {
+        generation_id: i32,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Queued {
+    id: u64,
+    outgoing: Outgoing,
+    in_flight: bool,
+}
+
+/// The most recent decision, kept for undo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub card: Card,
+    pub verdict: Verdict,
+    outbox_id: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Deck {
+    cards: VecDeque<Card>,
+    outbox: VecDeque<Queued>,
+    last: Option<Decided>,
+    next_id: u64,
+    /// When the current card appeared, in milliseconds of the page's clock.
+    shown_at_ms: Option<f64>,
+    /// The server had nothing more to deal at the last refill.
+    pub exhausted: bool,
+}
+
+impl Deck {
+    pub fn new(cards: impl IntoIterator<Item = Card>) -> Self {
+        Self {
+            cards: cards.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    pub fn current(&self) -> Option<&Card> {
+        self.cards.front()
+    }
+
+    /// Notes when the current card became visible, for the decision time.
+    pub fn shown(&mut self, now_ms: f64) {
+        if self.shown_at_ms.is_none() && !self.cards.is_empty() {
+            self.shown_at_ms = Some(now_ms);
+        }
+    }
+
+    /// Decides on the current card: it leaves the deck and its request joins the outbox.
+    pub fn decide(&mut self, verdict: Verdict, client_id: String, now_ms: f64) -> Option<&Decided> {
+        let card = self.cards.pop_front()?;
+        let decision_ms = self
+            .shown_at_ms
+            .take()
+            .map(|shown| (now_ms - shown).clamp(0.0, i32::MAX as f64) as i32);
+        let outgoing = match verdict {
+            Verdict::Rate(label) => Outgoing::Rate {
+                client_id,
+                generation_id: card.generation_id,
+                label,
+                decision_ms,
+            },
+            Verdict::Skip => Outgoing::Skip {
+                generation_id: card.generation_id,
+            },
+        };
+        let outbox_id = self.enqueue(outgoing);
+        self.last = Some(Decided {
+            card,
+            verdict,
+            outbox_id,
+        });
+        self.last.as_ref()
+    }
+
+    /// Takes back the last decision and puts its card on top again. A decision still in
+    /// the outbox is simply cancelled; a rating already sent gets an undo sent after it.
+    pub fn undo(&mut self) -> Option<Card> {
+        let last = self.last.take()?;
+        match self.outbox.iter().position(|q| q.id == last.outbox_id) {
+            Some(index) if !self.outbox[index].in_flight => {
+                self.outbox.remove(index);
+            }
+            _ => {
+                if matches!(last.verdict, Verdict::Rate(_)) {
+                    self.enqueue(Outgoing::Undo {
+                        generation_id: last.card.generation_id,
+                    });
+                }
+            }
+        }
+        self.cards.push_front(last.card.clone());
+        self.shown_at_ms = None;
+        Some(last.card)
+    }
+
+    pub fn last_decision(&self) -> Option<&Decided> {
+        self.last.as_ref()
+    }
+
+    /// Cards the server should not deal again: the queued ones and those whose decision
+    /// has not been acknowledged (they are still held for this person).
+    pub fn holding(&self) -> Vec<i32> {
+        let queued = self.cards.iter().map(|c| c.generation_id);
+        let deciding = self.outbox.iter().filter_map(|q| match q.outgoing {
+            Outgoing::Rate { generation_id, .. } | Outgoing::Skip { generation_id } => {
+                Some(generation_id)
+            }
+            Outgoing::Undo { .. } => None,
+        });
+        queued.chain(deciding).collect()
+    }
+
+    /// Adds dealt cards, ignoring any already queued. An empty deal means the server has
+    /// nothing more for now.
+    pub fn add_cards(&mut self, cards: Vec<Card>) {
+        self.exhausted = cards.is_empty();
+        for card in cards {
+            if !self
+                .cards
+                .iter()
+                .any(|c| c.generation_id == card.generation_id)
+            {
+                self.cards.push_back(card);
+            }
+        }
+    }
+
+    pub fn wants_more(&self) -> bool {
+        self.cards.len() < LOW_WATER && !self.exhausted
+    }
+
+    /// The next request to send, marked as in flight; `None` while one is in flight
+    /// (requests go one at a time, in order) or the outbox is empty.
+    pub fn next_to_send(&mut self) -> Option<(u64, Outgoing)> {
+        let front = self.outbox.front_mut()?;
+        if front.in_flight {
+            return None;
+        }
+        front.in_flight = true;
+        Some((front.id, front.outgoing.clone()))
+    }
+
+    /// The server acknowledged request `id`.
+    pub fn acknowledged(&mut self, id: u64) {
+        self.outbox.retain(|q| q.id != id);
+    }
+
+    /// Request `id` failed in a way worth retrying: it goes back to waiting.
+    pub fn retry_later(&mut self, id: u64) {
+        if let Some(q) = self.outbox.iter_mut().find(|q| q.id == id) {
+            q.in_flight = false;
+        }
+    }
+
+    /// Requests the server has not acknowledged yet.
+    pub fn pending(&self) -> usize {
+        self.outbox
+            .iter()
+            .filter(|q| !matches!(q.outgoing, Outgoing::Undo { .. }))
+            .count()
+    }
+
+    fn enqueue(&mut self, outgoing: Outgoing) -> u64 {
+        self.next_id += 1;
+        self.outbox.push_back(Queued {
+            id: self.next_id,
+            outgoing,
+            in_flight: false,
+        });
+        self.next_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(id: i32) -> Card {
+        Card {
+            generation_id: id,
+            prompt_id: id,
+            prompt: format!("prompt {id}"),
+            system_prompt: None,
+            response: format!("response {id}"),
+        }
+    }
+
+    fn ids(deck: &Deck) -> Vec<i32> {
+        deck.cards.iter().map(|c| c.generation_id).collect()
+    }
+
+    #[test]
+    fn a_decision_moves_the_card_to_the_outbox_with_its_decision_time() {
+        let mut deck = Deck::new([card(1), card(2)]);
+        deck.shown(1_000.0);
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 3_500.0);
+        assert_eq!(deck.current().map(|c| c.generation_id), Some(2));
+        assert_eq!(deck.pending(), 1);
+        let (id, outgoing) = deck.next_to_send().unwrap();
+        assert_eq!(
+            outgoing,
+            Outgoing::Rate {
+                client_id: "c1".into(),
+                generation_id: 1,
+                label: Label::Up,
+                decision_ms: Some(2_500)
+            }
+        );
+        assert_eq!(deck.next_to_send(), None, "one request at a time");
+        deck.acknowledged(id);
+        assert_eq!(deck.pending(), 0);
+    }
+
+    #[test]
+    fn undo_before_sending_cancels_the_request() {
+        let mut deck = Deck::new([card(1), card(2)]);
+        deck.decide(Verdict::Rate(Label::Down), "c1".into(), 0.0);
+        assert_eq!(deck.undo().map(|c| c.generation_id), Some(1));
+        assert_eq!(ids(&deck), vec![1, 2]);
+        assert_eq!(deck.pending(), 0);
+        assert_eq!(deck.next_to_send(), None, "nothing goes to the server");
+        assert_eq!(deck.undo(), None, "one undo per decision");
+    }
+
+    #[test]
+    fn undo_after_sending_sends_an_undo_after_the_rating() {
+        let mut deck = Deck::new([card(1), card(2)]);
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        let (rate_id, _) = deck.next_to_send().unwrap(); // in flight
+        deck.undo();
+        assert_eq!(ids(&deck), vec![1, 2]);
+        deck.acknowledged(rate_id);
+        let (_, outgoing) = deck.next_to_send().unwrap();
+        assert_eq!(outgoing, Outgoing::Undo { generation_id: 1 });
+    }
+
+    #[test]
+    fn a_failed_request_is_kept_and_retried_in_order() {
+        let mut deck = Deck::new([card(1), card(2), card(3)]);
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        deck.decide(Verdict::Skip, "unused".into(), 0.0);
+        let (first, _) = deck.next_to_send().unwrap();
+        deck.retry_later(first);
+        assert_eq!(deck.pending(), 2, "nothing is dropped");
+        let (again, outgoing) = deck.next_to_send().unwrap();
+        assert_eq!(again, first, "the failed one goes first");
+        assert!(matches!(
+            outgoing,
+            Outgoing::Rate {
+                generation_id: 1,
+                ..
+            }
+        ));
+        deck.acknowledged(again);
+        let (_, outgoing) = deck.next_to_send().unwrap();
+        assert_eq!(outgoing, Outgoing::Skip { generation_id: 2 });
+    }
+
+    #[test]
+    fn refills_below_the_low_water_mark_without_duplicates() {
+        let mut deck = Deck::new([card(1)]);
+        assert!(deck.wants_more());
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        assert_eq!(
+            deck.holding(),
+            vec![1],
+            "the unacknowledged card is still held"
+        );
+        deck.add_cards(vec![card(2), card(3), card(3)]);
+        assert_eq!(ids(&deck), vec![2, 3]);
+        deck.add_cards(vec![]);
+        assert!(deck.exhausted);
+        assert!(!deck.wants_more());
+    }
+}

@@ -1,0 +1,68 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Collects uncaught errors and console errors: a broken Wasm bundle shows up here. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+/** Marks the demo's guidelines as already seen, so the first-visit sheet stays shut. */
+export async function skipGuidelines(page: Page): Promise<void> {
+  await page.addInitScript(() => localStorage.setItem('swipeset.guidelines-seen.haiku-demo', '1'));
+}
+
+/** Opens the rating screen (guidelines already seen) and waits until it has hydrated. */
+export async function openHydrated(page: Page, path = '/'): Promise<void> {
+  await skipGuidelines(page);
+  await page.goto(path);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+}
+
+export const card = (page: Page) => page.locator('article.card');
+
+export async function currentCardId(page: Page): Promise<number> {
+  return Number(await card(page).getAttribute('data-generation-id'));
+}
+
+/** How many ratings the server holds for this browser. */
+export async function ratedByMe(page: Page): Promise<number> {
+  const progress = await (await page.request.get('/api/progress')).json();
+  return progress.rated_by_you;
+}
+
+/** The label the server stored for this browser on `id` (asks with a harmless repeat). */
+export async function storedLabel(page: Page, id: number): Promise<string | undefined> {
+  const reply = await page.request.post('/api/rate', { data: { generation_id: id, label: 'up' } });
+  const body = await reply.json();
+  return body.status === 'already_rated' ? body.label : undefined;
+}
+
+/** Drags the card horizontally by `dx` pixels with the mouse, in `steps` moves. */
+export async function mouseDrag(page: Page, dx: number, steps = 10): Promise<void> {
+  const box = await card(page).boundingBox();
+  if (!box) throw new Error('no card to drag');
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, y + 4, { steps });
+  await page.mouse.up();
+}
+
+/** A real touch swipe through the DevTools protocol: the page sees touch pointer events. */
+export async function touchSwipe(page: Page, dx: number): Promise<void> {
+  const box = await card(page).boundingBox();
+  if (!box) throw new Error('no card to swipe');
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+  for (let i = 1; i <= 8; i++) {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x + (dx * i) / 8, y }] });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}

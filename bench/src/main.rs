@@ -1,0 +1,335 @@
+//! `cargo run --release -p swipeset-bench`: the rating-path benchmark.
+//!
+//! 1. Seeds a SQLite campaign (default 100,000 generations over 5 models).
+//! 2. Starts the release server on it (`--server`, default the release `swipeset`).
+//! 3. Measures `GET /healthz` requests/s with the same load generator, as the limit.
+//! 4. Runs N simulated annotators (default 64) over HTTP, each looping "next card, then
+//!    rate it" for a fixed time, and prints ratings/s and p50/p95/p99 latencies.
+//! 5. Measures next-card latency in the domain on a 10,000- and a 1,000,000-generation
+//!    campaign and prints the ratio.
+//!
+//! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::generations::{self, NewGeneration};
+use swipeset_core::ratings::{self, NewRating};
+use swipeset_core::{DatabaseConnection, Label, annotators, cards, models, prompts};
+use tokio::sync::Mutex;
+
+#[derive(Parser)]
+struct Args {
+    /// Generations in the HTTP benchmark's campaign.
+    #[arg(long, default_value_t = 100_000)]
+    generations: usize,
+    /// Simulated annotators.
+    #[arg(long, default_value_t = 64)]
+    annotators: usize,
+    /// Seconds each load phase runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// The server binary (release build).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Skip the 10k vs 1M next-card comparison (it seeds a million rows).
+    #[arg(long)]
+    skip_scaling: bool,
+}
+
+const MODELS: usize = 5;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let started = Instant::now();
+    let db = swipeset_core::db::connect(&url).await?;
+    let campaign = seed(&db, "bench", args.generations).await?;
+    println!(
+        "seeded {} generations over {MODELS} models in {:.1?}",
+        args.generations,
+        started.elapsed()
+    );
+    db.close().await?;
+    drop(campaign);
+
+    let server = args.server.clone().unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target"));
+        target.join("release/swipeset")
+    });
+    let port = free_port()?;
+    let mut child = tokio::process::Command::new(&server)
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "cannot start {} (build it with cargo build --release -p swipeset-server)",
+                server.display()
+            )
+        })?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_healthy(&base).await?;
+
+    let duration = Duration::from_secs(args.seconds);
+    let health = load(args.annotators, duration, {
+        let base = base.clone();
+        move |client| {
+            let url = format!("{base}/healthz");
+            async move {
+                let t = Instant::now();
+                let ok = client
+                    .get(&url)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                (ok, t.elapsed(), 1)
+            }
+        }
+    })
+    .await;
+    println!(
+        "healthz:  {:>8.0} requests/s  (p50 {:.2} ms, p99 {:.2} ms)",
+        health.per_second(),
+        health.percentile(50.0),
+        health.percentile(99.0)
+    );
+
+    let rating = load(args.annotators, duration, {
+        let base = base.clone();
+        move |client| {
+            let base = base.clone();
+            async move { next_and_rate(&client, &base).await }
+        }
+    })
+    .await;
+    println!(
+        "ratings:  {:>8.0} ratings/s   ({:.0}% of healthz)",
+        rating.per_second(),
+        100.0 * rating.per_second() / health.per_second()
+    );
+    println!(
+        "          next card + rate round trip: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms ({} errors)",
+        rating.percentile(50.0),
+        rating.percentile(95.0),
+        rating.percentile(99.0),
+        rating.errors
+    );
+    child.kill().await.ok();
+
+    if !args.skip_scaling {
+        let small = next_card_latency(dir.path(), "small", 10_000).await?;
+        let large = next_card_latency(dir.path(), "large", 1_000_000).await?;
+        println!(
+            "next card (domain, median of 200): 10k generations {:.3} ms, 1M generations {:.3} ms, ratio {:.2}",
+            small,
+            large,
+            large / small
+        );
+    }
+    Ok(())
+}
+
+/// One simulated annotator's step: get a card, rate it. Returns (ok, time, ratings made).
+async fn next_and_rate(client: &reqwest::Client, base: &str) -> (bool, Duration, u64) {
+    let t = Instant::now();
+    let dealt = match client
+        .post(format!("{base}/api/next_cards"))
+        .json(&serde_json::json!({ "campaign": "bench", "count": 1, "holding": [] }))
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
+        _ => None,
+    };
+    let Some(id) = dealt
+        .as_ref()
+        .and_then(|d| d["cards"][0]["generation_id"].as_i64())
+    else {
+        return (false, t.elapsed(), 0);
+    };
+    let label = if id % 3 == 0 { "down" } else { "up" };
+    let ok = client
+        .post(format!("{base}/api/rate"))
+        .json(&serde_json::json!({ "generation_id": id, "label": label }))
+        .send()
+        .await
+        .map(|r| r.status().is_success())
+        .unwrap_or(false);
+    (ok, t.elapsed(), u64::from(ok))
+}
+
+struct Load {
+    latencies_ms: Vec<f64>,
+    count: u64,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Load {
+    fn per_second(&self) -> f64 {
+        self.count as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((p / 100.0) * (self.latencies_ms.len() - 1) as f64).round() as usize;
+        self.latencies_ms[index]
+    }
+}
+
+/// Runs `workers` loops of `step` (each with its own cookie jar, like a browser) for
+/// `duration`.
+async fn load<F, Fut>(workers: usize, duration: Duration, step: F) -> Load
+where
+    F: Fn(reqwest::Client) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (bool, Duration, u64)> + Send,
+{
+    let results = Arc::new(Mutex::new((Vec::new(), 0u64, 0u64)));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let step = step.clone();
+        let results = results.clone();
+        tasks.spawn(async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client");
+            let mut local = (Vec::new(), 0u64, 0u64);
+            while started.elapsed() < duration {
+                let (ok, took, made) = step(client.clone()).await;
+                if ok {
+                    local.0.push(took.as_secs_f64() * 1000.0);
+                    local.1 += made;
+                } else {
+                    local.2 += 1;
+                }
+            }
+            let mut all = results.lock().await;
+            all.0.extend(local.0);
+            all.1 += local.1;
+            all.2 += local.2;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let elapsed = started.elapsed();
+    let (mut latencies_ms, count, errors) = std::mem::take(&mut *results.lock().await);
+    latencies_ms.sort_by(f64::total_cmp);
+    Load {
+        latencies_ms,
+        count,
+        errors,
+        elapsed,
+    }
+}
+
+/// A campaign with `generations` responses over `MODELS` models, overlap 3.
+async fn seed(
+    db: &DatabaseConnection,
+    slug: &str,
+    generations: usize,
+) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let campaign = campaigns::create(&txn, NewCampaign::new(slug, slug)).await?;
+    let mut model_ids = Vec::new();
+    for m in 0..MODELS {
+        model_ids.push(
+            models::ensure(&txn, &format!("Model {m}"), &format!("{slug}/model-{m}"))
+                .await?
+                .id,
+        );
+    }
+    let mut batch = Vec::new();
+    for p in 0..generations.div_ceil(MODELS) {
+        let prompt = prompts::add(
+            &txn,
+            campaign.id,
+            &format!("Prompt number {p}: write a haiku"),
+            None,
+            None,
+        )
+        .await?;
+        for &model_id in &model_ids {
+            batch.push(NewGeneration::for_prompt(
+                &prompt,
+                model_id,
+                format!("Response of model {model_id} to prompt {p}"),
+            ));
+        }
+        if batch.len() >= 2_000 {
+            generations::add_many(&txn, campaign.id, std::mem::take(&mut batch)).await?;
+        }
+    }
+    generations::add_many(&txn, campaign.id, batch).await?;
+    txn.commit().await?;
+    Ok(campaign)
+}
+
+/// Median time of `cards::deal` for an annotator who has rated 100 cards, on a campaign
+/// of `generations` responses.
+async fn next_card_latency(
+    dir: &std::path::Path,
+    name: &str,
+    generations: usize,
+) -> anyhow::Result<f64> {
+    let url = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    let db = swipeset_core::db::connect(&url).await?;
+    let campaign = seed(&db, name, generations).await?;
+    let user = annotators::browser_annotator(&db, &format!("bench-{name}")).await?;
+    let mut times = Vec::new();
+    for i in 0..300 {
+        let t = Instant::now();
+        let dealt = cards::deal(&db, &campaign, user.id, 1, &[], chrono::Utc::now()).await?;
+        let took = t.elapsed().as_secs_f64() * 1000.0;
+        let Some(card) = dealt.first() else {
+            bail!("campaign {name} ran out of cards")
+        };
+        ratings::rate(&db, user.id, NewRating::new(card.generation_id, Label::Up)).await?;
+        if i >= 100 {
+            times.push(took);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    db.close().await?;
+    Ok(times[times.len() / 2])
+}
+
+async fn wait_healthy(base: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the server at {base} did not become healthy")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}

@@ -68,6 +68,22 @@ fn created_at<T: IntoIden>(col: T) -> ColumnDef {
         .take()
 }
 
+/// A unique index on two columns: one row per (a, b).
+fn unique_pair(
+    name: &str,
+    table: impl IntoIden + 'static,
+    a: impl IntoIden + 'static,
+    b: impl IntoIden + 'static,
+) -> IndexCreateStatement {
+    Index::create()
+        .name(name)
+        .table(table)
+        .col(a)
+        .col(b)
+        .unique()
+        .to_owned()
+}
+
 /// A table keyed to a user and a generation, removed with either.
 fn per_user_and_generation(
     table: impl IntoIden + Copy + 'static,
@@ -157,15 +173,12 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .create_index(
-                Index::create()
-                    .name("rating_user_client_uniq")
-                    .table(Rating::Table)
-                    .col(Rating::UserId)
-                    .col(Rating::ClientId)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_pair(
+                "rating_user_client_uniq",
+                Rating::Table,
+                Rating::UserId,
+                Rating::ClientId,
+            ))
             .await?;
 
         manager
@@ -178,15 +191,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("lease_user_generation_uniq")
-                    .table(Lease::Table)
-                    .col(Lease::UserId)
-                    .col(Lease::GenerationId)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_pair(
+                "lease_user_generation_uniq",
+                Lease::Table,
+                Lease::UserId,
+                Lease::GenerationId,
+            ))
             .await?;
         manager
             .create_index(
@@ -207,15 +217,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("skip_user_generation_uniq")
-                    .table(Skip::Table)
-                    .col(Skip::UserId)
-                    .col(Skip::GenerationId)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_pair(
+                "skip_user_generation_uniq",
+                Skip::Table,
+                Skip::UserId,
+                Skip::GenerationId,
+            ))
             .await?;
 
         manager
@@ -236,15 +243,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("undone_rating_user_client_uniq")
-                    .table(UndoneRating::Table)
-                    .col(UndoneRating::UserId)
-                    .col(UndoneRating::ClientId)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_pair(
+                "undone_rating_user_client_uniq",
+                UndoneRating::Table,
+                UndoneRating::UserId,
+                UndoneRating::ClientId,
+            ))
             .await
     }
 

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { collectErrors, skipGuidelines } from './helpers';
+import { collectErrors, ratedByMe, skipGuidelines } from './helpers';
 
 test('the release build hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
@@ -51,6 +51,8 @@ test('👎 is stored as a rejection', async ({ page }) => {
 
   await page.getByRole('button', { name: 'Thumbs down: reject this response' }).click();
   await expect(card).not.toHaveAttribute('data-generation-id', String(id));
+  // The card leaves at once; the rating follows in the background.
+  await expect.poll(() => ratedByMe(page)).toBe(1);
 
   // Sending the same rating again through the API reports the stored 👎, not a new one.
   const repeat = await page.request.post('/api/rate', { data: { generation_id: id, label: 'down' } });

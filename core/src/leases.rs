@@ -32,6 +32,22 @@ pub async fn take(
     if !claim_slot(txn, generation_id, overlap).await? {
         return Ok(false);
     }
+    let granted = grant(txn, user_id, generation_id, now).await?;
+    if !granted {
+        // Already leased to this user: give the slot back.
+        adjust_claimed(txn, generation_id, -1).await?;
+    }
+    Ok(granted)
+}
+
+/// Records `user_id`'s lease on `generation_id` until `now + LEASE_DURATION`, for a slot the
+/// caller has already counted. `false` if the user already holds one (nothing written).
+pub async fn grant(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    generation_id: i32,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
     let inserted = lease::Entity::insert(lease::ActiveModel {
         user_id: Set(user_id),
         generation_id: Set(generation_id),
@@ -46,11 +62,20 @@ pub async fn take(
     )
     .exec_without_returning(txn)
     .await?;
-    if inserted == 0 {
-        // Already leased to this user: give the slot back.
+    Ok(inserted == 1)
+}
+
+/// Deletes `user_id`'s lease on `generation_id`, if any, and frees its slot.
+pub async fn release(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    generation_id: i32,
+) -> CoreResult<bool> {
+    let released = remove(txn, user_id, generation_id).await?;
+    if released {
         adjust_claimed(txn, generation_id, -1).await?;
     }
-    Ok(inserted == 1)
+    Ok(released)
 }
 
 /// Increments `claimed_count` if it is below `overlap`; whether it did.

@@ -216,15 +216,10 @@ pub async fn undo(
     count(&txn, generation_id, Label::from_is_up(existing.label), -1).await?;
     // The slot stays claimed, now as a lease of this annotator.
     let now = chrono::Utc::now();
-    crate::entities::lease::Entity::insert(crate::entities::lease::ActiveModel {
-        user_id: Set(user_id),
-        generation_id: Set(generation_id),
-        expires_at: Set(now + leases::LEASE_DURATION),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    if !leases::grant(&txn, user_id, generation_id, now).await? {
+        // They already hold a lease on it: the rating's slot is simply freed.
+        leases::adjust_claimed(&txn, generation_id, -1).await?;
+    }
     if let Some(client_id) = existing.client_id {
         undone_rating::Entity::insert(undone_rating::ActiveModel {
             user_id: Set(user_id),

@@ -36,8 +36,8 @@ pub async fn skip(
     )
     .exec_without_returning(&txn)
     .await?;
-    if inserted == 1 && leases::remove(&txn, user_id, generation_id).await? {
-        leases::adjust_claimed(&txn, generation_id, -1).await?;
+    if inserted == 1 {
+        leases::release(&txn, user_id, generation_id).await?;
     }
     txn.commit().await?;
     Ok(SkipOutcome {

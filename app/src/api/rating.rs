@@ -27,7 +27,7 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
         });
     };
     let card = match ssr::current_annotator_id(&db).await? {
-        Some(user_id) => cards::deal(&db, &campaign, user_id, 1, &[], chrono_now())
+        Some(user_id) => cards::deal(&db, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await?
             .into_iter()
             .next(),
@@ -61,7 +61,7 @@ pub async fn next_cards(
         });
     };
     let user_id = ssr::annotator_id(&db).await?;
-    let cards = cards::deal(&db, &campaign, user_id, count, &holding, chrono_now()).await?;
+    let cards = cards::deal(&db, &campaign, user_id, count, &holding, chrono::Utc::now()).await?;
     Ok(DealReply {
         campaign: Some((&campaign).into()),
         cards: cards.into_iter().map(Into::into).collect(),
@@ -111,11 +111,6 @@ pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
     Ok(swipeset_core::skips::skip(&db, user_id, generation_id)
         .await?
         .into())
-}
-
-#[cfg(feature = "ssr")]
-fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
 }
 
 /// `GET /api/progress?campaign=SLUG`: how far the campaign is, and how many this browser

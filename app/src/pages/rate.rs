@@ -30,6 +30,25 @@ pub struct Toast {
     pub serial: u32,
 }
 
+/// Shows `text` in place of any toast; returns the new toast's serial number, by which a
+/// delayed hide knows whether its toast is still the one showing.
+fn replace_toast(
+    toast: RwSignal<Option<Toast>>,
+    generation_id: Option<i32>,
+    text: String,
+    undoable: bool,
+) -> u32 {
+    let serial = toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial)) + 1;
+    toast.set(Some(Toast {
+        generation_id,
+        text,
+        model: None,
+        undoable,
+        serial,
+    }));
+    serial
+}
+
 #[component]
 pub fn RatePage() -> impl IntoView {
     let query = use_query_map();
@@ -94,14 +113,8 @@ fn Rater(
         }
     });
     let show_toast = move |generation_id: Option<i32>, text: String, undoable: bool| {
-        let serial = toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial)) + 1;
-        toast.set(Some(Toast {
-            generation_id,
-            text,
-            model: None,
-            undoable,
-            serial,
-        }));
+        #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+        let serial = replace_toast(toast, generation_id, text, undoable);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             browser::sleep(TOAST_MS).await;
@@ -217,7 +230,7 @@ fn Rater(
 mod client {
     use leptos::prelude::*;
 
-    use super::Toast;
+    use super::{Toast, replace_toast};
     use crate::api::Label;
     use crate::api::{ApiError, ErrorCode, RateStatus, next_cards, rate, skip, undo};
     use crate::browser;
@@ -314,14 +327,7 @@ mod client {
                         // The server refused it for good (the response was deleted, say):
                         // say so rather than retry forever.
                         deck.update(|d| d.acknowledged(id));
-                        toast.set(Some(Toast {
-                            generation_id: None,
-                            text: format!("Not saved: {error}"),
-                            model: None,
-                            undoable: false,
-                            serial: toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial))
-                                + 1,
-                        }));
+                        replace_toast(toast, None, format!("Not saved: {error}"), false);
                     }
                 }
                 continue;

@@ -10,10 +10,14 @@ import { join, resolve } from 'node:path';
 const port = Number(process.env.E2E_PORT ?? 3107);
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
 const siteRoot = process.env.SWIPESET_SITE_ROOT ?? resolve(__dirname, '../target/site');
-const dataDir = mkdtempSync(join(tmpdir(), 'swipeset-e2e-'));
+// The config is loaded by the runner and again by each worker: make the data folder once
+// and hand it on through the environment; global-teardown.ts removes it.
+process.env.SWIPESET_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'swipeset-e2e-'));
+const dataDir = process.env.SWIPESET_E2E_DATA;
 
 export default defineConfig({
   testDir: './tests',
+  globalTeardown: './global-teardown.ts',
   outputDir: './test-results',
   timeout: 30_000,
   retries: 0,

@@ -12,6 +12,17 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 started=$SECONDS
 step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - started)) >&2; }
+# A stage that hangs fails with its name instead of eating CI's whole time limit.
+deadline() {
+  local minutes=$1
+  shift
+  local rc=0
+  timeout --kill-after=30 "${minutes}m" "$@" || rc=$?
+  if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    echo "test.sh: '$*' did not finish within $minutes minutes" >&2
+  fi
+  return "$rc"
+}
 
 step "setup"
 scripts/setup.sh test
@@ -27,7 +38,7 @@ cargo clippy --package swipeset-frontend --package swipeset-app --features swipe
   --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "unit and integration tests (SQLite + PostgreSQL)"
-SWIPESET_REQUIRE_POSTGRES=1 scripts/with-postgres.sh \
+SWIPESET_REQUIRE_POSTGRES=1 deadline 25 scripts/with-postgres.sh \
   cargo test --workspace --exclude swipeset-frontend --locked
 
 step "release build: server and browser bundle"
@@ -39,7 +50,7 @@ step "end-to-end: Playwright in Chromium against the release build"
   cd end2end
   SWIPESET_BIN="$CARGO_TARGET_DIR/release/swipeset" \
     SWIPESET_SITE_ROOT="$root/target/site" \
-    npx playwright test
+    deadline 15 npx playwright test
 )
 
 step "all tests passed"

@@ -1,6 +1,7 @@
 //! The HTTP API's table of contents: one line per route.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::body::Body;
@@ -9,7 +10,9 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
+};
 use swipeset_app::{App, shell};
 use swipeset_core::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -44,8 +47,21 @@ impl AppState {
     }
 }
 
+/// The app's routes, worked out once per process.
+///
+/// `generate_route_list` runs the whole app with resource loading switched off through a
+/// process-wide flag (leptos_server's `SuppressResourceLoad`). A page render whose
+/// resource is first polled while that flag is up waits forever
+/// (leptos-rs/leptos#4773). Building a second router while the first one serves (the
+/// integration tests do, and so would anything that embeds several) hung responses; doing
+/// the generation only once, before any router exists, leaves no window for it.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let context_state = state.clone();
     let options = state.leptos_options.clone();
     Router::new()

@@ -112,10 +112,7 @@ impl TestServer {
         tokio::spawn(async move {
             axum::serve(listener, router(state)).await.expect("serve");
         });
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
+        let client = browser_client();
         Self { addr, client, db }
     }
 
@@ -155,11 +152,18 @@ impl TestServer {
 
     /// A second browser: its own cookies, so its own annotator.
     pub fn other_browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client")
+        browser_client()
     }
+}
+
+/// A client that keeps cookies like a browser. Every request has a deadline, so a response
+/// that never finishes fails its test with a message instead of hanging the suite.
+fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("client")
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         target.join("release/swipeset")
     });
     let port = free_port()?;
+    let server_log = dir.path().join("server.log");
     let mut child = tokio::process::Command::new(&server)
         .args([
             "serve",
@@ -76,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
             &url,
         ])
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(Stdio::from(std::fs::File::create(&server_log)?))
         .kill_on_drop(true)
         .spawn()
         .with_context(|| {
@@ -95,13 +97,11 @@ async fn main() -> anyhow::Result<()> {
             let url = format!("{base}/healthz");
             async move {
                 let t = Instant::now();
-                let ok = client
-                    .get(&url)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false);
-                (ok, t.elapsed(), 1)
+                match client.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => Ok((t.elapsed(), 1)),
+                    Ok(r) => Err(format!("healthz: {}", r.status())),
+                    Err(e) => Err(format!("healthz: {e}")),
+                }
             }
         }
     })
@@ -131,9 +131,13 @@ async fn main() -> anyhow::Result<()> {
         rating.percentile(50.0),
         rating.percentile(95.0),
         rating.percentile(99.0),
-        rating.errors
+        rating.error_count()
     );
+    for (reason, n) in &rating.errors {
+        println!("          {n} failed: {reason}");
+    }
     child.kill().await.ok();
+    print_server_errors(&server_log);
 
     if !args.skip_scaling {
         let small = next_card_latency(dir.path(), "small", 10_000).await?;
@@ -148,43 +152,70 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One simulated annotator's step: get a card, rate it. Returns (ok, time, ratings made).
-async fn next_and_rate(client: &reqwest::Client, base: &str) -> (bool, Duration, u64) {
+/// One simulated annotator's step: get a card, rate it. Returns the time taken and the
+/// ratings made, or why the step failed.
+async fn next_and_rate(client: &reqwest::Client, base: &str) -> Step {
     let t = Instant::now();
-    let dealt = match client
-        .post(format!("{base}/api/next_cards"))
-        .json(&serde_json::json!({ "campaign": "bench", "count": 1, "holding": [] }))
-        .send()
-        .await
-    {
-        Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
-        _ => None,
-    };
-    let Some(id) = dealt
-        .as_ref()
-        .and_then(|d| d["cards"][0]["generation_id"].as_i64())
-    else {
-        return (false, t.elapsed(), 0);
+    let dealt: serde_json::Value = post(
+        client,
+        &format!("{base}/api/next_cards"),
+        serde_json::json!({ "campaign": "bench", "count": 1, "holding": [] }),
+    )
+    .await
+    .map_err(|e| format!("next_cards: {e}"))?;
+    let Some(id) = dealt["cards"][0]["generation_id"].as_i64() else {
+        return Err("next_cards: no card dealt".to_string());
     };
     let label = if id % 3 == 0 { "down" } else { "up" };
-    let ok = client
-        .post(format!("{base}/api/rate"))
-        .json(&serde_json::json!({ "generation_id": id, "label": label }))
+    post(
+        client,
+        &format!("{base}/api/rate"),
+        serde_json::json!({ "generation_id": id, "label": label }),
+    )
+    .await
+    .map_err(|e| format!("rate: {e}"))?;
+    Ok((t.elapsed(), 1))
+}
+
+/// A step's time and how many ratings it made, or why it failed.
+type Step = Result<(Duration, u64), String>;
+
+/// POSTs JSON; the JSON answer, or the status and message of a failure.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let reply = client
+        .post(url)
+        .json(&body)
         .send()
         .await
-        .map(|r| r.status().is_success())
-        .unwrap_or(false);
-    (ok, t.elapsed(), u64::from(ok))
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = reply.status();
+    let text = reply.text().await.map_err(|e| format!("body: {e}"))?;
+    if !status.is_success() {
+        return Err(format!(
+            "{status}: {}",
+            text.chars().take(160).collect::<String>()
+        ));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
 }
 
 struct Load {
     latencies_ms: Vec<f64>,
     count: u64,
-    errors: u64,
+    /// Failed steps, by reason.
+    errors: BTreeMap<String, u64>,
     elapsed: Duration,
 }
 
 impl Load {
+    fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
     fn per_second(&self) -> f64 {
         self.count as f64 / self.elapsed.as_secs_f64()
     }
@@ -203,9 +234,9 @@ impl Load {
 async fn load<F, Fut>(workers: usize, duration: Duration, step: F) -> Load
 where
     F: Fn(reqwest::Client) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = (bool, Duration, u64)> + Send,
+    Fut: std::future::Future<Output = Step> + Send,
 {
-    let results = Arc::new(Mutex::new((Vec::new(), 0u64, 0u64)));
+    let results = Arc::new(Mutex::new((Vec::new(), 0u64, BTreeMap::new())));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
@@ -216,20 +247,22 @@ where
                 .cookie_store(true)
                 .build()
                 .expect("client");
-            let mut local = (Vec::new(), 0u64, 0u64);
+            let mut local = (Vec::new(), 0u64, BTreeMap::<String, u64>::new());
             while started.elapsed() < duration {
-                let (ok, took, made) = step(client.clone()).await;
-                if ok {
-                    local.0.push(took.as_secs_f64() * 1000.0);
-                    local.1 += made;
-                } else {
-                    local.2 += 1;
+                match step(client.clone()).await {
+                    Ok((took, made)) => {
+                        local.0.push(took.as_secs_f64() * 1000.0);
+                        local.1 += made;
+                    }
+                    Err(reason) => *local.2.entry(reason).or_default() += 1,
                 }
             }
             let mut all = results.lock().await;
             all.0.extend(local.0);
             all.1 += local.1;
-            all.2 += local.2;
+            for (reason, n) in local.2 {
+                *all.2.entry(reason).or_default() += n;
+            }
         });
     }
     while tasks.join_next().await.is_some() {}
@@ -297,22 +330,47 @@ async fn next_card_latency(
     let db = swipeset_core::db::connect(&url).await?;
     let campaign = seed(&db, name, generations).await?;
     let user = annotators::browser_annotator(&db, &format!("bench-{name}")).await?;
+    let store = swipeset_core::Store::new(db.clone());
     let mut times = Vec::new();
     for i in 0..300 {
         let t = Instant::now();
-        let dealt = cards::deal(&db, &campaign, user.id, 1, &[], chrono::Utc::now()).await?;
+        let dealt = cards::deal(&store, &campaign, user.id, 1, &[], chrono::Utc::now()).await?;
         let took = t.elapsed().as_secs_f64() * 1000.0;
         let Some(card) = dealt.first() else {
             bail!("campaign {name} ran out of cards")
         };
-        ratings::rate(&db, user.id, NewRating::new(card.generation_id, Label::Up)).await?;
+        ratings::rate(
+            &store,
+            user.id,
+            NewRating::new(card.generation_id, Label::Up),
+        )
+        .await?;
         if i >= 100 {
             times.push(took);
         }
     }
     times.sort_by(f64::total_cmp);
+    drop(store);
     db.close().await?;
     Ok(times[times.len() / 2])
+}
+
+/// The server's own account of failures, a few distinct lines of its log.
+fn print_server_errors(log: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(log) else {
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for line in text
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+    {
+        // Drop the timestamp so repeats of one failure collapse.
+        let message = line.split_once(' ').map_or(line, |(_, rest)| rest).trim();
+        if seen.insert(message.to_string()) && seen.len() <= 5 {
+            println!("          server: {message}");
+        }
+    }
 }
 
 async fn wait_healthy(base: &str) -> anyhow::Result<()> {

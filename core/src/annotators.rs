@@ -32,6 +32,12 @@ pub async fn browser_annotator(
     db: &impl ConnectionTrait,
     cookie_value: &str,
 ) -> CoreResult<user::Model> {
+    // Looking first keeps the common case (a returning browser) a read: an insert, even
+    // one that conflicts and writes nothing, would take the database's write lock on
+    // every request.
+    if let Some(user) = find_browser_annotator(db, cookie_value).await? {
+        return Ok(user);
+    }
     let key = browser_key(cookie_value);
     let row = user::ActiveModel {
         name: Set(format!("guest-{}", &key[..12])),

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::Store;
 use crate::entities::{campaign, generation, lease, rating, skip};
 use crate::ratings::{self, NewRating};
-use crate::testing::{fresh_db, small_campaign};
+use crate::testing::{fresh_store, small_campaign};
 use crate::{Label, annotators, cards, leases, skips};
 
 const USERS: usize = 4;
@@ -36,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 struct World {
+    store: Store,
     db: DatabaseConnection,
     campaign: campaign::Model,
     users: Vec<i32>,
@@ -48,7 +50,8 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 3, 2).await; // 6 responses, overlap 2
         let mut users = Vec::new();
         for u in 0..USERS {
@@ -60,6 +63,7 @@ impl World {
             );
         }
         Self {
+            store,
             db,
             campaign,
             users,
@@ -73,7 +77,7 @@ impl World {
         match *op {
             Op::Deal { user, want } => {
                 let dealt = cards::deal(
-                    &self.db,
+                    &self.store,
                     &self.campaign,
                     self.users[user],
                     want,
@@ -111,16 +115,17 @@ impl World {
                 let index = pick % self.queues[user].len();
                 let id = self.queues[user].remove(index);
                 let label = if up { Label::Up } else { Label::Down };
-                let outcome = ratings::rate(&self.db, self.users[user], NewRating::new(id, label))
-                    .await
-                    .unwrap();
+                let outcome =
+                    ratings::rate(&self.store, self.users[user], NewRating::new(id, label))
+                        .await
+                        .unwrap();
                 if outcome.status == ratings::RateStatus::Recorded {
                     self.last_rated[user] = Some(id);
                 }
             }
             Op::Undo { user } => {
                 if let Some(id) = self.last_rated[user].take()
-                    && ratings::undo(&self.db, self.users[user], id)
+                    && ratings::undo(&self.store, self.users[user], id)
                         .await
                         .unwrap()
                         .undone
@@ -134,7 +139,9 @@ impl World {
                 }
                 let index = pick % self.queues[user].len();
                 let id = self.queues[user].remove(index);
-                skips::skip(&self.db, self.users[user], id).await.unwrap();
+                skips::skip(&self.store, self.users[user], id)
+                    .await
+                    .unwrap();
             }
             Op::Wait { minutes } => {
                 self.now += chrono::Duration::minutes(minutes);

@@ -6,13 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{campaign, generation, lease, prompt, rating, skip};
+use crate::store::{Store, Write};
 use crate::{CoreResult, leases};
 
 /// What an annotator sees. The model is deliberately absent: rating is blind, and the
@@ -129,69 +127,104 @@ pub async fn peek(
         .map(|(g, p)| Card::new(campaign, g, p)))
 }
 
+/// How many times `deal` looks again when others took the slots it was after.
+const DEAL_ROUNDS: usize = 3;
+
+/// The fewest candidates `deal` reads at once. Everyone dealing at the same moment sees
+/// much the same front of the queue; a wide enough front (times the overlap) leaves a
+/// slot for each of them, so one round nearly always suffices.
+const MIN_CANDIDATES: u64 = 32;
+
 /// Up to `want` cards for `user_id`, each leased to them. `holding` lists the generations
 /// the client already has queued: they are not dealt again, and the first new card avoids
 /// the prompt of the last of them. Cards the user holds but the client lost (a reload)
 /// come back first.
 pub async fn deal(
-    db: &DatabaseConnection,
+    store: &Store,
     campaign: &campaign::Model,
     user_id: i32,
     want: usize,
     holding: &[i32],
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<Card>> {
-    leases::expire(db, now).await?;
-    let mut cards = Vec::new();
-
-    let held: Vec<i32> = leases::renew_held(db, user_id, campaign.id, now)
-        .await?
-        .into_iter()
-        .filter(|id| !holding.contains(id))
-        .take(want)
-        .collect();
-    if !held.is_empty() {
-        let rows = generation::Entity::find()
-            .filter(generation::Column::Id.is_in(held.clone()))
-            .find_also_related(prompt::Entity)
-            .all(db)
+    let db = store.db();
+    // Slots of lapsed leases go back first, so the candidates below can include them.
+    if leases::any_expired(db, now).await? {
+        store
+            .write(move |txn| {
+                Box::pin(async move { Ok(Write::Commit(leases::expire(txn, now).await?)) })
+            })
             .await?;
-        for id in &held {
-            if let Some((g, Some(p))) = rows.iter().find(|(g, _)| g.id == *id).cloned() {
-                cards.push(Card::new(campaign, g, p));
+    }
+    let last_prompt = match holding.last() {
+        Some(id) => generation::Entity::find_by_id(*id)
+            .one(db)
+            .await?
+            .map(|g| g.prompt_id),
+        None => None,
+    };
+    let mut cards = Vec::new();
+    let mut tried: Vec<i32> = holding.to_vec();
+    for round in 0..DEAL_ROUNDS {
+        let limit = ((want - cards.len()) as u64 * 4 + 8).max(MIN_CANDIDATES);
+        let pool: Vec<_> = candidates(db, campaign, Some(user_id), limit)
+            .await?
+            .into_iter()
+            .filter(|(g, _)| !tried.contains(&g.id))
+            .collect();
+        let previous = cards.last().map(|c: &Card| c.prompt_id).or(last_prompt);
+        let pool = order_for_variety(pool, previous);
+        let offered: Vec<i32> = pool.iter().map(|(g, _)| g.id).collect();
+        tried.extend(&offered);
+        let (campaign_id, overlap) = (campaign.id, campaign.overlap);
+        let still_wanted = want - cards.len();
+        let holding = holding.to_vec();
+        let first_round = round == 0;
+        let (held, taken) = store
+            .write(move |txn| {
+                Box::pin(async move {
+                    let mut held = Vec::new();
+                    if first_round {
+                        held = leases::renew_held(txn, user_id, campaign_id, now).await?;
+                        held.retain(|id| !holding.contains(id));
+                        held.truncate(still_wanted);
+                    }
+                    let mut taken = Vec::new();
+                    for id in offered {
+                        if held.len() + taken.len() >= still_wanted {
+                            break;
+                        }
+                        // False when someone took the last slot first.
+                        if leases::take(txn, user_id, id, overlap, now).await? {
+                            taken.push(id);
+                        }
+                    }
+                    Ok(Write::Commit((held, taken)))
+                })
+            })
+            .await?;
+        if !held.is_empty() {
+            let rows = generation::Entity::find()
+                .filter(generation::Column::Id.is_in(held.clone()))
+                .find_also_related(prompt::Entity)
+                .all(db)
+                .await?;
+            for id in &held {
+                if let Some((g, Some(p))) = rows.iter().find(|(g, _)| g.id == *id).cloned() {
+                    cards.push(Card::new(campaign, g, p));
+                }
+            }
+            tried.extend(held);
+        }
+        let pool_was_short = (pool.len() as u64) < limit;
+        for (generation, prompt) in pool {
+            if taken.contains(&generation.id) {
+                cards.push(Card::new(campaign, generation, prompt));
             }
         }
-    }
-    if cards.len() >= want {
-        return Ok(cards);
-    }
-
-    let last_prompt = match cards.last() {
-        Some(card) => Some(card.prompt_id),
-        None => match holding.last() {
-            Some(id) => generation::Entity::find_by_id(*id)
-                .one(db)
-                .await?
-                .map(|g| g.prompt_id),
-            None => None,
-        },
-    };
-    let missing = want - cards.len();
-    let pool = candidates(db, campaign, Some(user_id), (missing as u64) * 4 + 8).await?;
-    for (generation, prompt) in order_for_variety(pool, last_prompt) {
-        if cards.len() >= want {
+        // Done, or nothing more to find: the campaign has no other open card for them.
+        if cards.len() >= want || pool_was_short {
             break;
-        }
-        if holding.contains(&generation.id) {
-            continue;
-        }
-        let txn = db.begin().await?;
-        if leases::take(&txn, user_id, generation.id, campaign.overlap, now).await? {
-            txn.commit().await?;
-            cards.push(Card::new(campaign, generation, prompt));
-        } else {
-            // Someone took the last slot first.
-            txn.rollback().await?;
         }
     }
     Ok(cards)
@@ -221,22 +254,23 @@ fn order_for_variety(
 mod tests {
     use super::*;
     use crate::ratings::{self, NewRating, RateStatus};
-    use crate::testing::{fresh_db, small_campaign};
+    use crate::testing::{fresh_store, small_campaign};
     use crate::{Label, annotators};
 
-    async fn user(db: &DatabaseConnection, cookie: &str) -> i32 {
+    async fn user(db: &sea_orm::DatabaseConnection, cookie: &str) -> i32 {
         annotators::browser_annotator(db, cookie).await.unwrap().id
     }
 
     #[tokio::test]
     async fn offers_each_response_until_it_reaches_its_overlap() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 2, 2).await; // 2 prompts x 2 models, overlap 2
         let now = Utc::now();
         for cookie in ["a", "b"] {
             let user_id = user(&db, cookie).await;
             let mut mine = Vec::new();
-            while let Some(card) = deal(&db, &campaign, user_id, 1, &[], now)
+            while let Some(card) = deal(&store, &campaign, user_id, 1, &[], now)
                 .await
                 .unwrap()
                 .pop()
@@ -246,17 +280,20 @@ mod tests {
                     "never the same card twice"
                 );
                 mine.push(card.generation_id);
-                let rated =
-                    ratings::rate(&db, user_id, NewRating::new(card.generation_id, Label::Up))
-                        .await
-                        .unwrap();
+                let rated = ratings::rate(
+                    &store,
+                    user_id,
+                    NewRating::new(card.generation_id, Label::Up),
+                )
+                .await
+                .unwrap();
                 assert_eq!(rated.status, RateStatus::Recorded);
             }
             assert_eq!(mine.len(), 4, "each annotator rates every response once");
         }
         let third = user(&db, "c").await;
         assert!(
-            deal(&db, &campaign, third, 3, &[], now)
+            deal(&store, &campaign, third, 3, &[], now)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -265,9 +302,39 @@ mod tests {
         assert_eq!(peek(&db, &campaign, None).await.unwrap(), None);
     }
 
+    /// Everyone asking at the same moment sees the same front of the queue; those who
+    /// lose the race for it must still get one of the many other open cards.
+    #[tokio::test]
+    async fn a_crowd_dealing_at_once_all_get_cards() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 100, 2).await; // 200 responses, overlap 2
+        let now = Utc::now();
+        let mut users = Vec::new();
+        for u in 0..40 {
+            users.push(user(&db, &format!("crowd-{u}")).await);
+        }
+        let mut dealing = tokio::task::JoinSet::new();
+        for user_id in users {
+            let (store, campaign) = (store.clone(), campaign.clone());
+            dealing.spawn(async move { deal(&store, &campaign, user_id, 1, &[], now).await });
+        }
+        let mut empty_handed = 0;
+        while let Some(dealt) = dealing.join_next().await {
+            if dealt.unwrap().unwrap().is_empty() {
+                empty_handed += 1;
+            }
+        }
+        assert_eq!(
+            empty_handed, 0,
+            "annotators dealt nothing while 200 cards were open"
+        );
+    }
+
     #[tokio::test]
     async fn a_lease_keeps_others_off_the_last_slot_until_it_expires() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 1, 1).await; // one response, overlap 2
         let now = Utc::now();
         let (a, b, c) = (
@@ -275,10 +342,16 @@ mod tests {
             user(&db, "b").await,
             user(&db, "c").await,
         );
-        assert_eq!(deal(&db, &campaign, a, 1, &[], now).await.unwrap().len(), 1);
-        assert_eq!(deal(&db, &campaign, b, 1, &[], now).await.unwrap().len(), 1);
+        assert_eq!(
+            deal(&store, &campaign, a, 1, &[], now).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            deal(&store, &campaign, b, 1, &[], now).await.unwrap().len(),
+            1
+        );
         assert!(
-            deal(&db, &campaign, c, 1, &[], now)
+            deal(&store, &campaign, c, 1, &[], now)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -286,17 +359,18 @@ mod tests {
         );
 
         let later = now + leases::LEASE_DURATION + chrono::Duration::seconds(1);
-        let dealt = deal(&db, &campaign, c, 1, &[], later).await.unwrap();
+        let dealt = deal(&store, &campaign, c, 1, &[], later).await.unwrap();
         assert_eq!(dealt.len(), 1, "expired leases free their slots");
     }
 
     #[tokio::test]
     async fn a_reload_gets_the_held_cards_back_first() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 3, 2).await;
         let now = Utc::now();
         let a = user(&db, "a").await;
-        let first: Vec<i32> = deal(&db, &campaign, a, 2, &[], now)
+        let first: Vec<i32> = deal(&store, &campaign, a, 2, &[], now)
             .await
             .unwrap()
             .iter()
@@ -304,7 +378,7 @@ mod tests {
             .collect();
         assert_eq!(first.len(), 2);
         // The client lost its queue: the same two come back, then a new one.
-        let again: Vec<i32> = deal(&db, &campaign, a, 3, &[], now)
+        let again: Vec<i32> = deal(&store, &campaign, a, 3, &[], now)
             .await
             .unwrap()
             .iter()
@@ -313,20 +387,21 @@ mod tests {
         assert_eq!(&again[..2], &first[..]);
         assert_eq!(again.len(), 3);
         // A client that still holds them gets only new ones.
-        let more = deal(&db, &campaign, a, 2, &again, now).await.unwrap();
+        let more = deal(&store, &campaign, a, 2, &again, now).await.unwrap();
         assert!(more.iter().all(|c| !again.contains(&c.generation_id)));
     }
 
     #[tokio::test]
     async fn one_prompt_does_not_come_twice_in_a_row() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 4, 3).await;
         let now = Utc::now();
         let a = user(&db, "a").await;
         let mut sequence = Vec::new();
         let mut holding: Vec<i32> = Vec::new();
         loop {
-            let batch = deal(&db, &campaign, a, 3, &holding, now).await.unwrap();
+            let batch = deal(&store, &campaign, a, 3, &holding, now).await.unwrap();
             if batch.is_empty() {
                 break;
             }
@@ -343,16 +418,17 @@ mod tests {
 
     #[tokio::test]
     async fn least_claimed_responses_come_first() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         let campaign = small_campaign(&db, 1, 3).await;
         let now = Utc::now();
         let first = user(&db, "first").await;
-        let card = deal(&db, &campaign, first, 1, &[], now)
+        let card = deal(&store, &campaign, first, 1, &[], now)
             .await
             .unwrap()
             .remove(0);
         let second = user(&db, "second").await;
-        let next = deal(&db, &campaign, second, 1, &[], now)
+        let next = deal(&store, &campaign, second, 1, &[], now)
             .await
             .unwrap()
             .remove(0);

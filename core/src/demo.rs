@@ -141,11 +141,12 @@ mod tests {
     use super::*;
     use crate::cards;
     use crate::entities::model;
-    use crate::testing::fresh_db;
+    use crate::testing::fresh_store;
 
     #[tokio::test]
     async fn loads_once_with_three_responses_per_prompt() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         assert!(database_is_empty(&db).await.unwrap());
         let outcome = load(&db).await.unwrap();
         assert!(outcome.created);
@@ -170,7 +171,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_model_is_labelled_as_a_demo() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         load(&db).await.unwrap();
         for m in model::Entity::find().all(&db).await.unwrap() {
             assert!(m.name.starts_with("Demo"), "{}", m.name);
@@ -180,7 +182,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_annotator_sees_the_prompts_interleaved() {
-        let db = fresh_db().await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
         load(&db).await.unwrap();
         let campaign = campaigns::resolve(&db, None).await.unwrap().unwrap();
         let user = crate::annotators::browser_annotator(&db, "demo")
@@ -190,7 +193,7 @@ mod tests {
         let mut holding = Vec::new();
         let mut prompts_seen = Vec::new();
         loop {
-            let batch = cards::deal(&db, &campaign, user.id, 5, &holding, now)
+            let batch = cards::deal(&store, &campaign, user.id, 5, &holding, now)
                 .await
                 .unwrap();
             if batch.is_empty() {

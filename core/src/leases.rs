@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use crate::CoreResult;
@@ -128,35 +127,41 @@ pub async fn remove(
     Ok(deleted.rows_affected == 1)
 }
 
+/// Whether any lease expired before `now`: a cheap indexed look, so that freeing them (a
+/// write) happens only when there is something to free.
+pub async fn any_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<bool> {
+    Ok(lease::Entity::find()
+        .filter(lease::Column::ExpiresAt.lt(now))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Frees the slots of leases that expired before `now` (a bounded batch). Returns how many.
-pub async fn expire(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<usize> {
+/// Must run inside a transaction.
+pub async fn expire(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<usize> {
     let expired = lease::Entity::find()
         .filter(lease::Column::ExpiresAt.lt(now))
         .limit(EXPIRE_BATCH)
-        .all(db)
+        .all(txn)
         .await?;
-    if expired.is_empty() {
-        return Ok(0);
-    }
-    let txn = db.begin().await?;
     let mut freed = 0;
     for lease in expired {
         // Another request may have freed or converted it meanwhile: only the one that
         // deletes the row gives the slot back.
-        let deleted = lease::Entity::delete_by_id(lease.id).exec(&txn).await?;
+        let deleted = lease::Entity::delete_by_id(lease.id).exec(txn).await?;
         if deleted.rows_affected == 1 {
-            adjust_claimed(&txn, lease.generation_id, -1).await?;
+            adjust_claimed(txn, lease.generation_id, -1).await?;
             freed += 1;
         }
     }
-    txn.commit().await?;
     Ok(freed)
 }
 
 /// The live leases of `user_id` in `campaign_id`, oldest first, renewed until
 /// `now + LEASE_DURATION` (they are being shown again).
 pub async fn renew_held(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     user_id: i32,
     campaign_id: i32,
     now: DateTime<Utc>,
@@ -168,7 +173,7 @@ pub async fn renew_held(
         .filter(generation::Column::CampaignId.eq(campaign_id))
         .filter(lease::Column::ExpiresAt.gte(now))
         .order_by_asc(lease::Column::Id)
-        .all(db)
+        .all(txn)
         .await?
         .into_iter()
         .map(|l| l.generation_id)
@@ -178,7 +183,7 @@ pub async fn renew_held(
             .col_expr(lease::Column::ExpiresAt, Expr::value(now + LEASE_DURATION))
             .filter(lease::Column::UserId.eq(user_id))
             .filter(lease::Column::GenerationId.is_in(held.clone()))
-            .exec(db)
+            .exec(txn)
             .await?;
     }
     Ok(held)

@@ -19,9 +19,11 @@ pub mod models;
 pub mod prompts;
 pub mod ratings;
 pub mod skips;
+pub mod store;
 #[cfg(test)]
 mod testing;
 
 pub use error::{CoreError, CoreResult};
 pub use label::Label;
 pub use sea_orm::DatabaseConnection;
+pub use store::Store;

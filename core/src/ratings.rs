@@ -4,13 +4,11 @@
 //! same transaction, and a generation never collects more than its campaign's overlap.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{campaign, generation, model, rating, undone_rating};
+use crate::store::{Store, Write};
 use crate::{CoreError, CoreResult, Label, leases};
 
 /// The longest client id accepted: a UUID is 36 characters.
@@ -89,18 +87,12 @@ pub struct RateOutcome {
 }
 
 /// Records a rating by `user_id`.
-pub async fn rate(
-    db: &DatabaseConnection,
-    user_id: i32,
-    new: NewRating,
-) -> CoreResult<RateOutcome> {
+pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<RateOutcome> {
     new.validate()?;
+    let db = store.db();
     let generation_id = new.generation_id;
-    // Read first, outside the transaction: on SQLite a transaction that reads and then
-    // writes can fail to upgrade its lock under concurrency, while one that starts by
-    // writing simply waits its turn.
     let (generation, campaign) = generation_with_campaign(db, generation_id).await?;
-    let outcome = |status, label| RateOutcome {
+    let outcome = move |status, label| RateOutcome {
         generation_id,
         status,
         label,
@@ -133,46 +125,55 @@ pub async fn rate(
         }
     }
 
-    let txn = db.begin().await?;
-    // The annotator's lease turns into the rating; without one, a free slot is needed.
-    let had_lease = leases::remove(&txn, user_id, generation_id).await?;
-    if !had_lease && !leases::claim_slot(&txn, generation_id, campaign.overlap).await? {
-        txn.rollback().await?;
-        return Ok(match stored_label(db, user_id, generation_id).await? {
-            Some(label) => outcome(RateStatus::AlreadyRated, label),
-            None => outcome(RateStatus::NotNeeded, new.label),
-        });
+    let overlap = campaign.overlap;
+    let stored = store
+        .write(move |txn| {
+            Box::pin(async move {
+                // The annotator's lease turns into the rating; without one, a free slot
+                // is needed.
+                let had_lease = leases::remove(txn, user_id, generation_id).await?;
+                if !had_lease && !leases::claim_slot(txn, generation_id, overlap).await? {
+                    return Ok(Write::Discard(
+                        match stored_label(txn, user_id, generation_id).await? {
+                            Some(label) => outcome(RateStatus::AlreadyRated, label),
+                            None => outcome(RateStatus::NotNeeded, new.label),
+                        },
+                    ));
+                }
+                let inserted = rating::Entity::insert(rating::ActiveModel {
+                    user_id: Set(user_id),
+                    generation_id: Set(generation_id),
+                    label: Set(new.label.is_up()),
+                    created_at: Set(chrono::Utc::now()),
+                    client_id: Set(new.client_id.clone()),
+                    decision_ms: Set(new.decision_ms),
+                    ..Default::default()
+                })
+                .on_conflict(
+                    OnConflict::columns([rating::Column::UserId, rating::Column::GenerationId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+                if inserted == 0 {
+                    // A repeat: the slot bookkeeping above is discarded with the job.
+                    let label = stored_label(txn, user_id, generation_id)
+                        .await?
+                        .unwrap_or(new.label);
+                    return Ok(Write::Discard(outcome(RateStatus::AlreadyRated, label)));
+                }
+                count(txn, generation_id, new.label, 1).await?;
+                Ok(Write::Commit(outcome(RateStatus::Recorded, new.label)))
+            })
+        })
+        .await?;
+    if stored.status != RateStatus::Recorded {
+        return Ok(stored);
     }
-    let inserted = rating::Entity::insert(rating::ActiveModel {
-        user_id: Set(user_id),
-        generation_id: Set(generation_id),
-        label: Set(new.label.is_up()),
-        created_at: Set(chrono::Utc::now()),
-        client_id: Set(new.client_id.clone()),
-        decision_ms: Set(new.decision_ms),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([rating::Column::UserId, rating::Column::GenerationId])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted == 0 {
-        // A repeat: undo the slot bookkeeping above by rolling back.
-        txn.rollback().await?;
-        let label = stored_label(db, user_id, generation_id)
-            .await?
-            .unwrap_or(new.label);
-        return Ok(outcome(RateStatus::AlreadyRated, label));
-    }
-    count(&txn, generation_id, new.label, 1).await?;
-    txn.commit().await?;
-
     Ok(RateOutcome {
         model: revealed_model(db, &campaign, &generation).await?,
-        ..outcome(RateStatus::Recorded, new.label)
+        ..stored
     })
 }
 
@@ -186,63 +187,60 @@ pub struct UndoOutcome {
 
 /// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
-pub async fn undo(
-    db: &DatabaseConnection,
-    user_id: i32,
-    generation_id: i32,
-) -> CoreResult<UndoOutcome> {
-    generation_with_campaign(db, generation_id).await?;
-    let Some(existing) = rating::Entity::find()
-        .filter(rating::Column::UserId.eq(user_id))
-        .filter(rating::Column::GenerationId.eq(generation_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(UndoOutcome {
-            generation_id,
-            undone: false,
-        });
-    };
-    let txn = db.begin().await?;
-    let deleted = rating::Entity::delete_by_id(existing.id).exec(&txn).await?;
-    if deleted.rows_affected == 0 {
-        // A concurrent undo won.
-        txn.rollback().await?;
-        return Ok(UndoOutcome {
-            generation_id,
-            undone: false,
-        });
-    }
-    count(&txn, generation_id, Label::from_is_up(existing.label), -1).await?;
-    // The slot stays claimed, now as a lease of this annotator.
-    let now = chrono::Utc::now();
-    if !leases::grant(&txn, user_id, generation_id, now).await? {
-        // They already hold a lease on it: the rating's slot is simply freed.
-        leases::adjust_claimed(&txn, generation_id, -1).await?;
-    }
-    if let Some(client_id) = existing.client_id {
-        undone_rating::Entity::insert(undone_rating::ActiveModel {
-            user_id: Set(user_id),
-            client_id: Set(client_id),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::columns([
-                undone_rating::Column::UserId,
-                undone_rating::Column::ClientId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(UndoOutcome {
+pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoOutcome> {
+    generation_with_campaign(store.db(), generation_id).await?;
+    let nothing = UndoOutcome {
         generation_id,
-        undone: true,
-    })
+        undone: false,
+    };
+    store
+        .write(move |txn| {
+            Box::pin(async move {
+                let Some(existing) = rating::Entity::find()
+                    .filter(rating::Column::UserId.eq(user_id))
+                    .filter(rating::Column::GenerationId.eq(generation_id))
+                    .one(txn)
+                    .await?
+                else {
+                    return Ok(Write::Discard(nothing));
+                };
+                let deleted = rating::Entity::delete_by_id(existing.id).exec(txn).await?;
+                if deleted.rows_affected == 0 {
+                    // A concurrent undo won.
+                    return Ok(Write::Discard(nothing));
+                }
+                count(txn, generation_id, Label::from_is_up(existing.label), -1).await?;
+                // The slot stays claimed, now as a lease of this annotator.
+                let now = chrono::Utc::now();
+                if !leases::grant(txn, user_id, generation_id, now).await? {
+                    // They already hold a lease on it: the rating's slot is simply freed.
+                    leases::adjust_claimed(txn, generation_id, -1).await?;
+                }
+                if let Some(client_id) = existing.client_id {
+                    undone_rating::Entity::insert(undone_rating::ActiveModel {
+                        user_id: Set(user_id),
+                        client_id: Set(client_id),
+                        created_at: Set(now),
+                        ..Default::default()
+                    })
+                    .on_conflict(
+                        OnConflict::columns([
+                            undone_rating::Column::UserId,
+                            undone_rating::Column::ClientId,
+                        ])
+                        .do_nothing()
+                        .to_owned(),
+                    )
+                    .exec_without_returning(txn)
+                    .await?;
+                }
+                Ok(Write::Commit(UndoOutcome {
+                    generation_id,
+                    undone: true,
+                }))
+            })
+        })
+        .await
 }
 
 /// The generation and its campaign, or `NotFound` naming the id.
@@ -314,14 +312,15 @@ async fn revealed_model(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{fresh_db, small_campaign};
+    use crate::testing::{fresh_store, small_campaign};
     use crate::{annotators, cards, skips};
 
     /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
-    async fn one_card(db: &DatabaseConnection, cookie: &str) -> (campaign::Model, i32, i32) {
+    async fn one_card(store: &Store, cookie: &str) -> (campaign::Model, i32, i32) {
+        let db = store.db();
         let campaign = small_campaign(db, 1, 1).await;
         let user = annotators::browser_annotator(db, cookie).await.unwrap();
-        let card = cards::deal(db, &campaign, user.id, 1, &[], chrono::Utc::now())
+        let card = cards::deal(store, &campaign, user.id, 1, &[], chrono::Utc::now())
             .await
             .unwrap()
             .remove(0);
@@ -329,7 +328,7 @@ mod tests {
     }
 
     /// (rating_count, up_count, down_count, claimed_count)
-    async fn counters(db: &DatabaseConnection, id: i32) -> (i32, i32, i32, i32) {
+    async fn counters(db: &sea_orm::DatabaseConnection, id: i32) -> (i32, i32, i32, i32) {
         let g = generation::Entity::find_by_id(id)
             .one(db)
             .await
@@ -347,15 +346,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_rating_counts_once() {
-        let db = fresh_db().await;
-        let (_, user_id, generation_id) = one_card(&db, "a").await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (_, user_id, generation_id) = one_card(&store, "a").await;
         assert_eq!(
             counters(&db, generation_id).await,
             (0, 0, 0, 1),
             "the lease claims a slot"
         );
 
-        let first = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
+        let first = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(first.status, RateStatus::Recorded);
@@ -364,11 +364,11 @@ mod tests {
             (1, 1, 0, 1),
             "the lease became the rating"
         );
-        let retry = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
+        let retry = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(retry.status, RateStatus::AlreadyRated);
-        let changed_mind = rate(&db, user_id, NewRating::new(generation_id, Label::Down))
+        let changed_mind = rate(&store, user_id, NewRating::new(generation_id, Label::Down))
             .await
             .unwrap();
         assert_eq!(changed_mind.status, RateStatus::AlreadyRated);
@@ -382,14 +382,15 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_duplicates_count_once() {
-        let db = fresh_db().await;
-        let (_, user_id, generation_id) = one_card(&db, "a").await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (_, user_id, generation_id) = one_card(&store, "a").await;
         let mut attempts = tokio::task::JoinSet::new();
         for _ in 0..8 {
-            let db = db.clone();
+            let store = store.clone();
             attempts.spawn(async move {
                 rate(
-                    &db,
+                    &store,
                     user_id,
                     with_client_id(generation_id, Label::Down, "c-1"),
                 )
@@ -406,17 +407,18 @@ mod tests {
 
     #[tokio::test]
     async fn undo_puts_the_card_back_and_a_late_retry_cannot_redo_it() {
-        let db = fresh_db().await;
-        let (campaign, user_id, generation_id) = one_card(&db, "a").await;
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (campaign, user_id, generation_id) = one_card(&store, "a").await;
         rate(
-            &db,
+            &store,
             user_id,
             with_client_id(generation_id, Label::Up, "c-1"),
         )
         .await
         .unwrap();
 
-        let undone = undo(&db, user_id, generation_id).await.unwrap();
+        let undone = undo(&store, user_id, generation_id).await.unwrap();
         assert!(undone.undone);
         assert_eq!(
             counters(&db, generation_id).await,
@@ -424,12 +426,12 @@ mod tests {
             "the slot is held as a lease"
         );
         assert!(
-            !undo(&db, user_id, generation_id).await.unwrap().undone,
+            !undo(&store, user_id, generation_id).await.unwrap().undone,
             "nothing left to undo"
         );
 
         let late = rate(
-            &db,
+            &store,
             user_id,
             with_client_id(generation_id, Label::Up, "c-1"),
         )
@@ -439,12 +441,12 @@ mod tests {
         assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 1));
 
         // The card is dealt to them again, and a new decision counts.
-        let back = cards::deal(&db, &campaign, user_id, 1, &[], chrono::Utc::now())
+        let back = cards::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await
             .unwrap();
         assert_eq!(back[0].generation_id, generation_id);
         let again = rate(
-            &db,
+            &store,
             user_id,
             with_client_id(generation_id, Label::Down, "c-2"),
         )
@@ -456,19 +458,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_generation_refuses_a_rating_without_a_slot() {
-        let db = fresh_db().await;
-        let (campaign, a, generation_id) = one_card(&db, "a").await; // overlap 2
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (campaign, a, generation_id) = one_card(&store, "a").await; // overlap 2
         let now = chrono::Utc::now();
         let b = annotators::browser_annotator(&db, "b").await.unwrap().id;
-        cards::deal(&db, &campaign, b, 1, &[], now).await.unwrap();
-        rate(&db, a, NewRating::new(generation_id, Label::Up))
+        cards::deal(&store, &campaign, b, 1, &[], now)
             .await
             .unwrap();
-        rate(&db, b, NewRating::new(generation_id, Label::Up))
+        rate(&store, a, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        rate(&store, b, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         let c = annotators::browser_annotator(&db, "c").await.unwrap().id;
-        let late = rate(&db, c, NewRating::new(generation_id, Label::Down))
+        let late = rate(&store, c, NewRating::new(generation_id, Label::Down))
             .await
             .unwrap();
         assert_eq!(late.status, RateStatus::NotNeeded);
@@ -477,12 +482,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_skip_releases_the_slot_and_the_card_never_returns() {
-        let db = fresh_db().await;
-        let (campaign, a, generation_id) = one_card(&db, "a").await;
-        assert!(skips::skip(&db, a, generation_id).await.unwrap().skipped);
-        assert!(!skips::skip(&db, a, generation_id).await.unwrap().skipped);
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (campaign, a, generation_id) = one_card(&store, "a").await;
+        assert!(skips::skip(&store, a, generation_id).await.unwrap().skipped);
+        assert!(!skips::skip(&store, a, generation_id).await.unwrap().skipped);
         assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 0));
-        let dealt = cards::deal(&db, &campaign, a, 5, &[], chrono::Utc::now())
+        let dealt = cards::deal(&store, &campaign, a, 5, &[], chrono::Utc::now())
             .await
             .unwrap();
         assert!(dealt.is_empty());
@@ -490,14 +496,15 @@ mod tests {
 
     #[tokio::test]
     async fn bad_input_is_named() {
-        let db = fresh_db().await;
-        let (_, user_id, generation_id) = one_card(&db, "a").await;
-        let err = rate(&db, user_id, NewRating::new(999_999, Label::Up))
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (_, user_id, generation_id) = one_card(&store, "a").await;
+        let err = rate(&store, user_id, NewRating::new(999_999, Label::Up))
             .await
             .unwrap_err();
         assert_eq!(err.to_string(), "generation 999999 does not exist");
         let err = rate(
-            &db,
+            &store,
             user_id,
             with_client_id(generation_id, Label::Up, "bad id!"),
         )
@@ -508,7 +515,7 @@ mod tests {
             decision_ms: Some(-5),
             ..NewRating::new(generation_id, Label::Up)
         };
-        let err = rate(&db, user_id, negative).await.unwrap_err();
+        let err = rate(&store, user_id, negative).await.unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid decision_ms: must not be negative, got -5"
@@ -522,9 +529,10 @@ mod tests {
 
     #[tokio::test]
     async fn reveals_the_model_only_when_the_campaign_says_so() {
-        let db = fresh_db().await;
-        let (campaign, user_id, generation_id) = one_card(&db, "a").await;
-        let blind = rate(&db, user_id, NewRating::new(generation_id, Label::Up))
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (campaign, user_id, generation_id) = one_card(&store, "a").await;
+        let blind = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(blind.model, None);
@@ -535,7 +543,7 @@ mod tests {
             .await
             .unwrap();
         let other = annotators::browser_annotator(&db, "b").await.unwrap();
-        let revealed = rate(&db, other.id, NewRating::new(generation_id, Label::Up))
+        let revealed = rate(&store, other.id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(revealed.model.as_deref(), Some("Model 0"));

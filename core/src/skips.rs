@@ -2,11 +2,12 @@
 //! person. A skipped card's lease is released, so its slot goes to someone else.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::skip;
 use crate::ratings::generation_with_campaign;
+use crate::store::{Store, Write};
 use crate::{CoreResult, leases};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,32 +17,32 @@ pub struct SkipOutcome {
     pub skipped: bool,
 }
 
-pub async fn skip(
-    db: &DatabaseConnection,
-    user_id: i32,
-    generation_id: i32,
-) -> CoreResult<SkipOutcome> {
-    generation_with_campaign(db, generation_id).await?;
-    let txn = db.begin().await?;
-    let inserted = skip::Entity::insert(skip::ActiveModel {
-        user_id: Set(user_id),
-        generation_id: Set(generation_id),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted == 1 {
-        leases::release(&txn, user_id, generation_id).await?;
-    }
-    txn.commit().await?;
-    Ok(SkipOutcome {
-        generation_id,
-        skipped: inserted == 1,
-    })
+pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipOutcome> {
+    generation_with_campaign(store.db(), generation_id).await?;
+    store
+        .write(move |txn| {
+            Box::pin(async move {
+                let inserted = skip::Entity::insert(skip::ActiveModel {
+                    user_id: Set(user_id),
+                    generation_id: Set(generation_id),
+                    created_at: Set(chrono::Utc::now()),
+                    ..Default::default()
+                })
+                .on_conflict(
+                    OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+                if inserted == 1 {
+                    leases::release(txn, user_id, generation_id).await?;
+                }
+                Ok(Write::Commit(SkipOutcome {
+                    generation_id,
+                    skipped: inserted == 1,
+                }))
+            })
+        })
+        .await
 }

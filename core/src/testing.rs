@@ -14,6 +14,11 @@ pub async fn fresh_db() -> DatabaseConnection {
         .expect("in-memory database")
 }
 
+/// A fresh in-memory database behind a `Store`, for tests of the rating path.
+pub async fn fresh_store() -> crate::Store {
+    crate::Store::new(fresh_db().await)
+}
+
 /// A campaign with `prompts` prompts, one response from each of `models` models, and
 /// overlap 2. Models are named "Model 0", "Model 1", ...
 pub async fn small_campaign(

@@ -14,7 +14,7 @@ use leptos_axum::{
     AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
 };
 use swipeset_app::{App, shell};
-use swipeset_core::DatabaseConnection;
+use swipeset_core::{DatabaseConnection, Store};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,21 +29,30 @@ pub const OUTPUT_NAME: &str = "swipeset";
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// The same database with its writer, for the rating path.
+    pub store: Store,
 }
 
 impl AppState {
+    /// Must be called inside the Tokio runtime that will serve: on SQLite it starts the
+    /// store's writer task.
     pub fn new(db: DatabaseConnection, site_root: &Path) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name(OUTPUT_NAME)
             .site_root(site_root.display().to_string())
             .site_pkg_dir("pkg")
             .build();
-        Self { leptos_options, db }
+        let store = Store::new(db.clone());
+        Self {
+            leptos_options,
+            db,
+            store,
+        }
     }
 
     /// What every render and server function finds in its context.
     fn provide(&self) {
-        provide_context(self.db.clone());
+        provide_context(self.store.clone());
     }
 }
 

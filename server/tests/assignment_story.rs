@@ -25,6 +25,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
     for backend in backends() {
         let test_db = backend.fresh().await;
         let db = test_db.db.clone();
+        let store = swipeset_core::Store::new(db.clone());
         let campaign = campaigns::create(
             &db,
             NewCampaign {
@@ -62,6 +63,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
         let mut annotators_running = tokio::task::JoinSet::new();
         for a in 0..ANNOTATORS {
             let db = db.clone();
+            let store = store.clone();
             let campaign = campaign.clone();
             annotators_running.spawn(async move {
                 let user = annotators::browser_annotator(&db, &format!("annotator-{a}"))
@@ -69,7 +71,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                     .unwrap();
                 let mut idle_rounds = 0;
                 loop {
-                    let dealt = cards::deal(&db, &campaign, user.id, 2, &[], chrono::Utc::now())
+                    let dealt = cards::deal(&store, &campaign, user.id, 2, &[], chrono::Utc::now())
                         .await
                         .unwrap();
                     if dealt.is_empty() {
@@ -86,7 +88,9 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                     for (i, card) in dealt.into_iter().enumerate() {
                         // Some annotators pass on some cards; the slot goes to someone else.
                         if (a + i + card.generation_id as usize).is_multiple_of(11) {
-                            skips::skip(&db, user.id, card.generation_id).await.unwrap();
+                            skips::skip(&store, user.id, card.generation_id)
+                                .await
+                                .unwrap();
                             continue;
                         }
                         let label = if (a + card.generation_id as usize).is_multiple_of(3) {
@@ -98,7 +102,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                             client_id: Some(format!("{a}-{}", card.generation_id)),
                             ..NewRating::new(card.generation_id, label)
                         };
-                        ratings::rate(&db, user.id, new).await.unwrap();
+                        ratings::rate(&store, user.id, new).await.unwrap();
                     }
                 }
             });

@@ -19,19 +19,20 @@ pub const MAX_DEAL: usize = 10;
 #[server(prefix = "/api", endpoint = "next_card", input = GetUrl, output = Json)]
 pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiError> {
     use swipeset_core::{campaigns, cards};
-    let db = ssr::db()?;
-    let Some(campaign) = campaigns::resolve(&db, campaign.as_deref()).await? else {
+    let store = ssr::store()?;
+    let db = store.db();
+    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
         return Ok(NextCardReply {
             campaign: None,
             card: None,
         });
     };
-    let card = match ssr::current_annotator_id(&db).await? {
-        Some(user_id) => cards::deal(&db, &campaign, user_id, 1, &[], chrono::Utc::now())
+    let card = match ssr::current_annotator_id(db).await? {
+        Some(user_id) => cards::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await?
             .into_iter()
             .next(),
-        None => cards::peek(&db, &campaign, None).await?,
+        None => cards::peek(db, &campaign, None).await?,
     };
     Ok(NextCardReply {
         campaign: Some((&campaign).into()),
@@ -53,15 +54,24 @@ pub async fn next_cards(
             "count must be between 1 and {MAX_DEAL}, got {count}"
         )));
     }
-    let db = ssr::db()?;
-    let Some(campaign) = campaigns::resolve(&db, campaign.as_deref()).await? else {
+    let store = ssr::store()?;
+    let db = store.db();
+    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
         return Ok(DealReply {
             campaign: None,
             cards: Vec::new(),
         });
     };
-    let user_id = ssr::annotator_id(&db).await?;
-    let cards = cards::deal(&db, &campaign, user_id, count, &holding, chrono::Utc::now()).await?;
+    let user_id = ssr::annotator_id(db).await?;
+    let cards = cards::deal(
+        &store,
+        &campaign,
+        user_id,
+        count,
+        &holding,
+        chrono::Utc::now(),
+    )
+    .await?;
     Ok(DealReply {
         campaign: Some((&campaign).into()),
         cards: cards.into_iter().map(Into::into).collect(),
@@ -80,24 +90,26 @@ pub async fn rate(
     #[server(default)] decision_ms: Option<i32>,
 ) -> Result<RateReply, ApiError> {
     use swipeset_core::ratings::{self, NewRating};
-    let db = ssr::db()?;
-    let user_id = ssr::annotator_id(&db).await?;
+    let store = ssr::store()?;
+    let db = store.db();
+    let user_id = ssr::annotator_id(db).await?;
     let new = NewRating {
         generation_id,
         label: label.into(),
         client_id,
         decision_ms,
     };
-    Ok(ratings::rate(&db, user_id, new).await?.into())
+    Ok(ratings::rate(&store, user_id, new).await?.into())
 }
 
 /// `POST /api/undo` with `{"generation_id": 7}`: removes this browser's rating of it; the
 /// card is held for them again.
 #[server(prefix = "/api", endpoint = "undo", input = Json, output = Json)]
 pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
-    let db = ssr::db()?;
-    let user_id = ssr::annotator_id(&db).await?;
-    Ok(swipeset_core::ratings::undo(&db, user_id, generation_id)
+    let store = ssr::store()?;
+    let db = store.db();
+    let user_id = ssr::annotator_id(db).await?;
+    Ok(swipeset_core::ratings::undo(&store, user_id, generation_id)
         .await?
         .into())
 }
@@ -106,9 +118,10 @@ pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
 /// rating; the card will not come back to them.
 #[server(prefix = "/api", endpoint = "skip", input = Json, output = Json)]
 pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
-    let db = ssr::db()?;
-    let user_id = ssr::annotator_id(&db).await?;
-    Ok(swipeset_core::skips::skip(&db, user_id, generation_id)
+    let store = ssr::store()?;
+    let db = store.db();
+    let user_id = ssr::annotator_id(db).await?;
+    Ok(swipeset_core::skips::skip(&store, user_id, generation_id)
         .await?
         .into())
 }
@@ -118,12 +131,13 @@ pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
 #[server(prefix = "/api", endpoint = "progress", input = GetUrl, output = Json)]
 pub async fn progress(campaign: Option<String>) -> Result<Option<ProgressReply>, ApiError> {
     use swipeset_core::campaigns;
-    let db = ssr::db()?;
-    let Some(campaign) = campaigns::resolve(&db, campaign.as_deref()).await? else {
+    let store = ssr::store()?;
+    let db = store.db();
+    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
-    let annotator = ssr::current_annotator_id(&db).await?;
+    let annotator = ssr::current_annotator_id(db).await?;
     Ok(Some(
-        campaigns::progress(&db, &campaign, annotator).await?.into(),
+        campaigns::progress(db, &campaign, annotator).await?.into(),
     ))
 }

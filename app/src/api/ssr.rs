@@ -2,7 +2,7 @@
 //! asking, both taken from the request's context, plus conversions from domain types.
 
 use leptos::prelude::use_context;
-use swipeset_core::DatabaseConnection;
+use swipeset_core::{DatabaseConnection, Store};
 
 use super::ApiError;
 use super::types::{
@@ -15,8 +15,8 @@ use super::types::{
 pub struct BrowserIdentity(pub String);
 
 /// The database, provided as context by the server for every render and server function.
-pub fn db() -> Result<DatabaseConnection, ApiError> {
-    use_context::<DatabaseConnection>()
+pub fn store() -> Result<Store, ApiError> {
+    use_context::<Store>()
         .ok_or_else(|| ApiError::internal("the server did not provide a database connection"))
 }
 

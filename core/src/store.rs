@@ -1,0 +1,420 @@
+//! Where the rating path's writes go: the database, plus (on SQLite) one writer task that
+//! commits many small writes together.
+//!
+//! SQLite writes one transaction at a time, and with `synchronous=FULL` each commit waits
+//! for an fsync. Sixty-four phones each committing their own rating queue up behind one
+//! another, and the waiting is SQLite's busy handler sleeping, not a fair queue. Instead,
+//! every write of the rating path (dealing a card, a rating, an undo, a skip) goes to a
+//! writer task as a job; the writer takes whatever jobs are waiting, runs each inside its
+//! own savepoint of one transaction, commits once, and only then answers each job. One
+//! fsync covers the whole batch, an answer still means "on disk", and a job that fails
+//! rolls back its savepoint without touching its neighbours.
+//!
+//! PostgreSQL has row locks and its own group commit, so there each job simply runs in
+//! its own transaction.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{CoreError, CoreResult};
+
+/// The most jobs one commit covers. Enough to absorb every waiting phone at once; small
+/// enough that one batch stays a few milliseconds of work.
+const MAX_BATCH: usize = 256;
+
+/// How many jobs may wait for the writer before callers wait to hand theirs in.
+const QUEUE: usize = 4_096;
+
+/// A future that borrows the transaction it runs in.
+pub type TxnFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
+
+/// What a job asks for at its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write<T> {
+    /// Keep what the job wrote.
+    Commit(T),
+    /// Undo what the job wrote (it found nothing to do), but still answer with `T`.
+    Discard(T),
+}
+
+/// The database and the way to it for writes. Cheap to clone: clones share the writer.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    writer: Option<mpsc::Sender<Box<dyn Job>>>,
+}
+
+impl Store {
+    /// Wraps `db`; on SQLite this starts the writer task, so it must be called inside a
+    /// Tokio runtime. The writer stops when the last clone of the store is dropped.
+    pub fn new(db: DatabaseConnection) -> Self {
+        let writer = (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| {
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            tokio::spawn(run_writer(db.clone(), receiver));
+            sender
+        });
+        Self { db, writer }
+    }
+
+    /// The connection pool, for reads and for writes outside the rating path.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Runs `job` in a transaction (a savepoint of a shared one, on SQLite) and answers
+    /// once its writes are committed. An error rolls the job's writes back.
+    pub async fn write<T, F>(&self, job: F) -> CoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>
+            + Send
+            + 'static,
+    {
+        let Some(writer) = &self.writer else {
+            let txn = self.db.begin().await?;
+            return match job(&txn).await {
+                Ok(Write::Commit(value)) => {
+                    txn.commit().await?;
+                    Ok(value)
+                }
+                Ok(Write::Discard(value)) => {
+                    txn.rollback().await?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    txn.rollback().await?;
+                    Err(error)
+                }
+            };
+        };
+        let (reply, answer) = oneshot::channel();
+        writer
+            .send(Box::new(Queued { job, reply }))
+            .await
+            .map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
+    }
+}
+
+fn writer_gone() -> CoreError {
+    CoreError::Db(DbErr::Custom(
+        "the database writer dropped this write before committing it; nothing was stored"
+            .to_string(),
+    ))
+}
+
+/// A job waiting for the writer, with its result type erased so jobs of all kinds share
+/// one queue.
+trait Job: Send {
+    /// Runs the job inside its own savepoint of `txn`; what to tell the caller once the
+    /// batch's commit is known.
+    fn run<'t>(self: Box<Self>, txn: &'t DatabaseTransaction) -> TxnFuture<'t, Box<dyn Answer>>;
+
+    /// The batch could not start: tell the caller why.
+    fn fail(self: Box<Self>, why: &DbErr);
+}
+
+/// A finished job's result, held back until the commit.
+trait Answer: Send {
+    fn send(self: Box<Self>, commit: Result<(), &DbErr>);
+}
+
+impl std::fmt::Debug for dyn Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+struct Queued<F, T> {
+    job: F,
+    reply: oneshot::Sender<CoreResult<T>>,
+}
+
+struct Finished<T> {
+    result: CoreResult<T>,
+    /// Whether the job kept writes that the batch's commit must carry.
+    wrote: bool,
+    reply: oneshot::Sender<CoreResult<T>>,
+}
+
+impl<T, F> Job for Queued<F, T>
+where
+    T: Send + 'static,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>
+        + Send
+        + 'static,
+{
+    fn run<'t>(self: Box<Self>, txn: &'t DatabaseTransaction) -> TxnFuture<'t, Box<dyn Answer>> {
+        Box::pin(async move {
+            let Queued { job, reply } = *self;
+            let (result, wrote) = match txn.begin().await {
+                Err(error) => (Err(CoreError::Db(error)), false),
+                Ok(savepoint) => match job(&savepoint).await {
+                    Ok(Write::Commit(value)) => match savepoint.commit().await {
+                        Ok(()) => (Ok(value), true),
+                        Err(error) => (Err(CoreError::Db(error)), false),
+                    },
+                    Ok(Write::Discard(value)) => (
+                        savepoint
+                            .rollback()
+                            .await
+                            .map(|()| value)
+                            .map_err(Into::into),
+                        false,
+                    ),
+                    Err(error) => {
+                        if let Err(rollback) = savepoint.rollback().await {
+                            tracing::warn!(%rollback, "rolling back a failed write job");
+                        }
+                        (Err(error), false)
+                    }
+                },
+            };
+            Box::new(Finished {
+                result,
+                wrote,
+                reply,
+            }) as Box<dyn Answer>
+        })
+    }
+
+    fn fail(self: Box<Self>, why: &DbErr) {
+        let _ = self.reply.send(Err(CoreError::Db(DbErr::Custom(format!(
+            "cannot start a write: {why}"
+        )))));
+    }
+}
+
+impl<T: Send> Answer for Finished<T> {
+    fn send(self: Box<Self>, commit: Result<(), &DbErr>) {
+        let result = match commit {
+            Err(why) if self.wrote => Err(CoreError::Db(DbErr::Custom(format!(
+                "the write was not stored: {why}"
+            )))),
+            _ => self.result,
+        };
+        // The caller may have gone (a closed connection); the write stands regardless.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// Begins the batch's transaction holding SQLite's write lock from its first statement.
+///
+/// SQLite's `BEGIN` is deferred: a transaction that reads, and then writes after another
+/// connection committed, fails at once with `SQLITE_BUSY_SNAPSHOT` (code 517) instead of
+/// waiting, and a whole batch would fail with it. SeaORM has no `BEGIN IMMEDIATE`; a write
+/// statement that matches no row takes the lock just the same (waiting for it under the
+/// busy timeout), before any read pins a snapshot. `seaql_migrations` exists in every
+/// database `db::connect` opened.
+async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
+        .await?;
+    Ok(txn)
+}
+
+/// The writer: one batch at a time, as many waiting jobs per batch as there are.
+async fn run_writer(db: DatabaseConnection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A batch runs as a task of its own: should a job panic, that batch is lost
+        // (rolled back, its callers told) and the writer carries on with the next one.
+        let run = tokio::spawn(run_batch(db.clone(), std::mem::take(&mut batch)));
+        if let Err(error) = run.await {
+            tracing::error!(%error, "a batch of the database writer failed; it was rolled back");
+        }
+    }
+}
+
+async fn run_batch(db: DatabaseConnection, batch: Vec<Box<dyn Job>>) {
+    let txn = match begin_writing(&db).await {
+        Ok(txn) => txn,
+        Err(error) => {
+            tracing::error!(%error, "the database writer cannot begin a transaction");
+            for job in batch {
+                job.fail(&error);
+            }
+            return;
+        }
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        answers.push(job.run(&txn).await);
+    }
+    let commit = txn.commit().await;
+    if let Err(error) = &commit {
+        tracing::error!(%error, "the database writer could not commit a batch");
+    }
+    for answer in answers {
+        answer.send(commit.as_ref().map(|_| ()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fresh_db;
+    use sea_orm::Statement;
+
+    async fn count(db: &DatabaseConnection) -> i64 {
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM t",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    fn insert(
+        value: i64,
+    ) -> impl for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<i64>>>
+    + Send
+    + 'static {
+        move |txn| {
+            Box::pin(async move {
+                txn.execute_unprepared(&format!("INSERT INTO t (v) VALUES ({value})"))
+                    .await?;
+                if value < 0 {
+                    return Err(CoreError::invalid("v", "negative"));
+                }
+                if value == 0 {
+                    return Ok(Write::Discard(value));
+                }
+                Ok(Write::Commit(value))
+            })
+        }
+    }
+
+    /// An in-memory database with one table `t (v)`, behind a store.
+    async fn table_t_store() -> (DatabaseConnection, Store) {
+        let db = fresh_db().await;
+        db.execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let store = Store::new(db.clone());
+        (db, store)
+    }
+
+    #[tokio::test]
+    async fn each_job_keeps_or_loses_only_its_own_writes() {
+        let (db, store) = table_t_store().await;
+        assert!(store.writer.is_some(), "SQLite gets a writer");
+
+        // Many jobs at once: they share batches, and each answer matches its job.
+        let mut tasks = tokio::task::JoinSet::new();
+        for v in -20..=60 {
+            let store = store.clone();
+            tasks.spawn(async move { (v, store.write(insert(v)).await) });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (v, result) = joined.unwrap();
+            match v {
+                v if v < 0 => assert!(matches!(result, Err(CoreError::Invalid { .. }))),
+                v => assert_eq!(result.unwrap(), v),
+            }
+        }
+        // 1..=60 committed; the failed (negative) and discarded (0) jobs left nothing.
+        assert_eq!(count(&db).await, 60);
+    }
+
+    /// Jobs that read before they write, while another connection keeps committing: a
+    /// deferred transaction would fail with SQLITE_BUSY_SNAPSHOT; the writer must wait for
+    /// the lock instead and lose nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_survive_other_connections_writing() {
+        let path = std::env::temp_dir().join(format!("swipeset-store-{}.db", uuid::Uuid::new_v4()));
+        let db = crate::db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        db.execute_unprepared("CREATE TABLE other (v INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let store = Store::new(db.clone());
+
+        let outsider = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for v in 0..300 {
+                    db.execute_unprepared(&format!("INSERT INTO other (v) VALUES ({v})"))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        let mut jobs = tokio::task::JoinSet::new();
+        for v in 0..300i64 {
+            let store = store.clone();
+            jobs.spawn(async move {
+                store
+                    .write(move |txn| {
+                        Box::pin(async move {
+                            // Read first: this pins the transaction's snapshot.
+                            txn.query_one(Statement::from_string(
+                                txn.get_database_backend(),
+                                "SELECT COUNT(*) AS n FROM other",
+                            ))
+                            .await?;
+                            txn.execute_unprepared(&format!("INSERT INTO t (v) VALUES ({v})"))
+                                .await?;
+                            Ok(Write::Commit(()))
+                        })
+                    })
+                    .await
+            });
+        }
+        let mut failed = Vec::new();
+        while let Some(done) = jobs.join_next().await {
+            if let Err(error) = done.unwrap() {
+                failed.push(error.to_string());
+            }
+        }
+        outsider.await.unwrap();
+        let stored = count(&db).await;
+        drop(store);
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        assert!(
+            failed.is_empty(),
+            "{} jobs failed, e.g. {:?}",
+            failed.len(),
+            failed.first()
+        );
+        assert_eq!(stored, 300);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_loses_its_batch_but_not_the_writer() {
+        let (db, store) = table_t_store().await;
+        let lost = store
+            .write(|_txn| -> TxnFuture<'_, CoreResult<Write<()>>> {
+                Box::pin(async { panic!("a bug in a job") })
+            })
+            .await;
+        assert!(matches!(lost, Err(CoreError::Db(_))), "{lost:?}");
+        assert_eq!(store.write(insert(7)).await.unwrap(), 7);
+        assert_eq!(count(&db).await, 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_means_the_write_is_visible_to_others() {
+        let (db, store) = table_t_store().await;
+        for v in 1..=5 {
+            store.write(insert(v)).await.unwrap();
+            assert_eq!(count(&db).await, v, "committed before the answer");
+        }
+    }
+}

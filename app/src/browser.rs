@@ -66,6 +66,35 @@ pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
     base + (f64::from(base) * 0.25 * jitter.clamp(0.0, 1.0)) as u32
 }
 
+/// The value saved under `key` in this browser's localStorage (never on the server).
+pub fn load(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(key).ok().flatten())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// Saves `value` under `key`, or removes the key for `None`. Storage may be full or
+/// disabled (private mode): then nothing is kept beyond the page, as without this.
+pub fn save(key: &str, value: Option<&str>) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = match value {
+            Some(value) => storage.set_item(key, value),
+            None => storage.remove_item(key),
+        };
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

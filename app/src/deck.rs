@@ -19,8 +19,10 @@ pub enum Verdict {
     Skip,
 }
 
-/// A request the server has not acknowledged yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request the server has not acknowledged yet. Serialisable: the outbox is saved in
+/// the browser, so a reload or a closed tab while offline loses no decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outgoing {
     Rate {
         client_id: String,
@@ -147,15 +149,41 @@ impl Deck {
         queued.chain(deciding).collect()
     }
 
+    /// Every request not yet acknowledged, oldest first: what the browser saves.
+    pub fn unsent(&self) -> Vec<Outgoing> {
+        self.outbox.iter().map(|q| q.outgoing.clone()).collect()
+    }
+
+    /// Puts saved requests (from before a reload) at the front of the outbox, and takes
+    /// the cards they decide off the deck: the page may have been dealt them again.
+    pub fn restore(&mut self, saved: Vec<Outgoing>) {
+        if saved.is_empty() {
+            return;
+        }
+        let current = std::mem::take(&mut self.outbox);
+        for outgoing in saved {
+            if let Outgoing::Rate { generation_id, .. } | Outgoing::Skip { generation_id } =
+                outgoing
+            {
+                self.cards.retain(|c| c.generation_id != generation_id);
+            }
+            self.enqueue(outgoing);
+        }
+        self.outbox.extend(current);
+        self.shown_at_ms = None;
+    }
+
     /// Adds dealt cards, ignoring any already queued. An empty deal means the server has
     /// nothing more for now.
     pub fn add_cards(&mut self, cards: Vec<Card>) {
         self.exhausted = cards.is_empty();
+        let known = self.holding();
         for card in cards {
-            if !self
-                .cards
-                .iter()
-                .any(|c| c.generation_id == card.generation_id)
+            if !known.contains(&card.generation_id)
+                && !self
+                    .cards
+                    .iter()
+                    .any(|c| c.generation_id == card.generation_id)
             {
                 self.cards.push_back(card);
             }
@@ -308,5 +336,33 @@ mod tests {
         deck.add_cards(vec![]);
         assert!(deck.exhausted);
         assert!(!deck.wants_more());
+    }
+
+    #[test]
+    fn a_saved_outbox_comes_back_first_and_its_cards_do_not() {
+        let mut before = Deck::new([card(1), card(2), card(3)]);
+        before.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        before.decide(Verdict::Skip, "c2".into(), 0.0);
+        let saved = before.unsent();
+        let json = serde_json::to_string(&saved).unwrap();
+        assert!(json.contains("\"kind\":\"rate\""), "{json}");
+
+        // After a reload the server deals card 1 again (the rating never arrived).
+        let mut after = Deck::new([card(1), card(3)]);
+        after.restore(serde_json::from_str(&json).unwrap());
+        assert_eq!(ids(&after), vec![3], "decided cards are not shown again");
+        assert_eq!(after.pending(), 2);
+        let (first, outgoing) = after.next_to_send().unwrap();
+        assert!(matches!(
+            outgoing,
+            Outgoing::Rate {
+                generation_id: 1,
+                ..
+            }
+        ));
+        after.acknowledged(first);
+        // A refill that deals a card still waiting to be sent does not show it either.
+        after.add_cards(vec![card(2), card(4)]);
+        assert_eq!(ids(&after), vec![3, 4]);
     }
 }

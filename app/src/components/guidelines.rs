@@ -85,25 +85,9 @@ pub fn campaign_key(slug: &str) -> String {
 
 /// Whether this browser has seen the guidelines under `key` (always "yes" off the browser).
 pub fn was_seen(key: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(key).ok().flatten())
-            .is_some()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = key;
-        true
-    }
+    !cfg!(feature = "hydrate") || crate::browser::load(key).is_some()
 }
 
 fn remember_seen(key: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(key, "1");
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = key;
+    crate::browser::save(key, Some("1"));
 }

@@ -255,7 +255,34 @@ mod client {
 
     pub fn start(client: Client) {
         keyboard(client.decide, client.undo, client.paused);
-        leptos::task::spawn_local(run(client));
+        // Read before the saving effect first runs (with the fresh, empty outbox).
+        let saved = saved_outbox(&client.campaign);
+        save_outbox(client.deck, outbox_key(&client.campaign));
+        leptos::task::spawn_local(run(client, saved));
+    }
+
+    /// Where this browser keeps the decisions it has not delivered for `campaign`.
+    fn outbox_key(campaign: &str) -> String {
+        format!("swipeset.outbox.{campaign}")
+    }
+
+    /// Keeps the saved outbox equal to the deck's, so decisions survive a reload or a
+    /// closed tab while the server is out of reach.
+    fn save_outbox(deck: RwSignal<Deck>, key: String) {
+        Effect::new(move |_| {
+            let unsent = deck.with(Deck::unsent);
+            let json = (!unsent.is_empty())
+                .then(|| serde_json::to_string(&unsent).ok())
+                .flatten();
+            browser::save(&key, json.as_deref());
+        });
+    }
+
+    /// The decisions a previous visit could not deliver, if any were saved.
+    fn saved_outbox(campaign: &str) -> Vec<Outgoing> {
+        browser::load(&outbox_key(campaign))
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
     }
 
     fn keyboard(decide: Callback<Verdict>, undo: Callback<()>, paused: RwSignal<bool>) {
@@ -288,7 +315,7 @@ mod client {
     }
 
     /// Sends decisions in order and keeps the deck filled, until the page goes away.
-    async fn run(client: Client) {
+    async fn run(client: Client, saved: Vec<Outgoing>) {
         let Client {
             deck,
             toast,
@@ -297,6 +324,11 @@ mod client {
             campaign,
             ..
         } = client;
+        // Restored here, once hydration is over: changing the deck while hydrating would
+        // make the page disagree with the markup the server sent.
+        if !saved.is_empty() {
+            deck.update(|d| d.restore(saved));
+        }
         let mut failures = 0u32;
         let mut last_empty_deal = None::<f64>;
         loop {

@@ -31,9 +31,9 @@ const DEMO_MODELS: [(&str, &str, &str); 3] = [
 const GUIDELINES: &str = "\
 Rate each haiku as if you had asked for it yourself.
 
-- **👍** if you would be happy to receive it: three short lines, on the topic, and \
+- 👍 if you would be happy to receive it: three short lines, on the topic, and \
 following any extra instruction in the prompt.
-- **👎** if it misses the topic or the instruction, pads the answer with chatter, or is \
+- 👎 if it misses the topic or the instruction, pads the answer with chatter, or is \
 not a haiku.
 
 Don't count syllables on your fingers: go with your first impression.";

@@ -94,7 +94,9 @@ pub fn SwipeCard(card: Card, on_decide: Callback<Verdict>) -> impl IntoView {
                 {card.system_prompt.map(|system| view! { <p class="card-system">{system}</p> })}
                 <p class="card-prompt-text">{card.prompt}</p>
             </section>
-            <section class="card-response">
+            // Focusable, so a long response that scrolls inside the card can be scrolled
+            // from the keyboard (↑ ↓ once focused) as well as by touch.
+            <section class="card-response" tabindex="0" aria-label="Response">
                 <h2 class="card-label">"Response"</h2>
                 <div class="card-response-text">{card.response}</div>
             </section>

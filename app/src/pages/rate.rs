@@ -295,7 +295,12 @@ mod client {
             {
                 return;
             }
-            match event.key().as_str() {
+            let key = event.key();
+            if matches!(key.as_str(), "ArrowDown" | "ArrowUp") && in_scrolling_response(&event) {
+                // ↑ ↓ scroll a focused long response; they do not skip it.
+                return;
+            }
+            match key.as_str() {
                 "ArrowRight" => decide.run(Verdict::Rate(Label::Up)),
                 "ArrowLeft" => decide.run(Verdict::Rate(Label::Down)),
                 "ArrowDown" => decide.run(Verdict::Skip),
@@ -305,6 +310,16 @@ mod client {
             event.prevent_default();
         });
         on_cleanup(move || handle.remove());
+    }
+
+    /// Whether the key went to the card's response area (focused to scroll it).
+    fn in_scrolling_response(event: &web_sys::KeyboardEvent) -> bool {
+        use wasm_bindgen::JsCast;
+        event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest(".card-response").ok().flatten())
+            .is_some()
     }
 
     fn retryable(error: &ApiError) -> bool {

@@ -1,7 +1,7 @@
 //! Property tests of the assignment rules: whatever annotators do (take cards, rate,
 //! undo, skip) and however time passes, a response never has more ratings than the
-//! overlap, nobody is dealt a card they rated or skipped, the counters agree with the
-//! rows, and expired leases free their slots.
+//! overlap, nobody is dealt a card they rated or skipped, the counters and the
+//! leaderboard's aggregates agree with the rows, and expired leases free their slots.
 
 use std::collections::HashMap;
 
@@ -175,6 +175,9 @@ impl World {
     }
 
     async fn check_counters(&self) {
+        // The leaderboard's aggregates equal a recount from the ratings.
+        let drift = crate::aggregates::rebuild(&self.db, false).await.unwrap();
+        assert!(drift.is_clean(), "aggregates drifted: {drift:?}");
         let ratings = rating::Entity::find().all(&self.db).await.unwrap();
         let leases = lease::Entity::find().all(&self.db).await.unwrap();
         let mut per_user_generation = HashMap::new();

@@ -1,10 +1,11 @@
 //! Responses: adding them to a campaign's prompts.
 
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
-use crate::entities::{generation, prompt};
+use crate::entities::{generation, model_stat, prompt};
 
 /// A response waiting to be stored.
 #[derive(Debug, Clone)]
@@ -50,6 +51,33 @@ pub async fn add_many(
     }
     let count = rows.len();
     let now = chrono::Utc::now();
+    // Each model's leaderboard row counts its responses (the rating target), and exists
+    // from the start so the board lists the model before its first rating.
+    let mut per_model: std::collections::BTreeMap<i32, i32> = std::collections::BTreeMap::new();
+    for row in &rows {
+        *per_model.entry(row.model_id).or_default() += 1;
+    }
+    for (model_id, added) in per_model {
+        model_stat::Entity::insert(model_stat::ActiveModel {
+            campaign_id: Set(campaign_id),
+            model_id: Set(model_id),
+            up_count: Set(0),
+            down_count: Set(0),
+            responses: Set(added),
+            rated_responses: Set(0),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([model_stat::Column::CampaignId, model_stat::Column::ModelId])
+                .value(
+                    model_stat::Column::Responses,
+                    Expr::col((model_stat::Entity, model_stat::Column::Responses)).add(added),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
     generation::Entity::insert_many(rows.into_iter().map(|row| generation::ActiveModel {
         order_key: Set(order_key(campaign_id, row.prompt_id, row.model_id)),
         claimed_count: Set(0),

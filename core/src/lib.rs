@@ -2,6 +2,7 @@
 //! and ratings. Nothing here knows about HTTP or Leptos, so the CLI, the HTTP API and the
 //! tests all reach the same rules through plain async functions over a `DatabaseConnection`.
 
+pub mod aggregates;
 pub mod annotators;
 #[cfg(test)]
 mod assignment_properties;
@@ -13,12 +14,14 @@ pub mod entities;
 pub mod error;
 pub mod generations;
 pub mod label;
+pub mod leaderboard;
 pub mod leases;
 pub mod migration;
 pub mod models;
 pub mod prompts;
 pub mod ratings;
 pub mod skips;
+pub mod stats;
 pub mod store;
 #[cfg(test)]
 mod testing;

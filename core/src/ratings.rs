@@ -3,10 +3,11 @@
 //! submission can never count twice. Each change moves the generation's counters in the
 //! same transaction, and a generation never collects more than its campaign's overlap.
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use crate::aggregates::{self, Change};
 use crate::entities::{campaign, generation, model, rating, undone_rating};
 use crate::store::{Store, Write};
 use crate::{CoreError, CoreResult, Label, leases};
@@ -126,6 +127,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
     }
 
     let overlap = campaign.overlap;
+    let rated = generation.clone();
     let stored = store
         .write(move |txn| {
             Box::pin(async move {
@@ -140,11 +142,12 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
                         },
                     ));
                 }
+                let now = chrono::Utc::now();
                 let inserted = rating::Entity::insert(rating::ActiveModel {
                     user_id: Set(user_id),
                     generation_id: Set(generation_id),
                     label: Set(new.label.is_up()),
-                    created_at: Set(chrono::Utc::now()),
+                    created_at: Set(now),
                     client_id: Set(new.client_id.clone()),
                     decision_ms: Set(new.decision_ms),
                     ..Default::default()
@@ -163,7 +166,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
                         .unwrap_or(new.label);
                     return Ok(Write::Discard(outcome(RateStatus::AlreadyRated, label)));
                 }
-                count(txn, generation_id, new.label, 1).await?;
+                aggregates::apply(txn, Change::of(&rated, new.label, 1, now)).await?;
                 Ok(Write::Commit(outcome(RateStatus::Recorded, new.label)))
             })
         })
@@ -188,7 +191,7 @@ pub struct UndoOutcome {
 /// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
 pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoOutcome> {
-    generation_with_campaign(store.db(), generation_id).await?;
+    let (generation, _) = generation_with_campaign(store.db(), generation_id).await?;
     let nothing = UndoOutcome {
         generation_id,
         undone: false,
@@ -209,7 +212,9 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                     // A concurrent undo won.
                     return Ok(Write::Discard(nothing));
                 }
-                count(txn, generation_id, Label::from_is_up(existing.label), -1).await?;
+                let label = Label::from_is_up(existing.label);
+                let change = Change::of(&generation, label, -1, existing.created_at);
+                aggregates::apply(txn, change).await?;
                 // The slot stays claimed, now as a lease of this annotator.
                 let now = chrono::Utc::now();
                 if !leases::grant(txn, user_id, generation_id, now).await? {
@@ -256,30 +261,6 @@ pub(crate) async fn generation_with_campaign(
         Some((generation, Some(campaign))) => Ok((generation, campaign)),
         _ => Err(CoreError::not_found("generation", generation_id)),
     }
-}
-
-/// Moves a generation's rating counters by `delta` (+1 for a new rating, -1 for an undo).
-async fn count(
-    txn: &impl ConnectionTrait,
-    generation_id: i32,
-    label: Label,
-    delta: i32,
-) -> CoreResult<()> {
-    let counter = if label.is_up() {
-        generation::Column::UpCount
-    } else {
-        generation::Column::DownCount
-    };
-    generation::Entity::update_many()
-        .col_expr(
-            generation::Column::RatingCount,
-            Expr::col(generation::Column::RatingCount).add(delta),
-        )
-        .col_expr(counter, Expr::col(counter).add(delta))
-        .filter(generation::Column::Id.eq(generation_id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 async fn stored_label(

@@ -25,6 +25,21 @@ enum Command {
     Demo(DatabaseArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
+    /// The leaderboard's aggregates.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Recount the leaderboard's aggregates from the ratings, report any drift, and fix it.
+    Rebuild {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only report the drift; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[tokio::main]
@@ -42,6 +57,18 @@ async fn main() -> anyhow::Result<()> {
             report_demo(swipeset_core::demo::load(&db).await?);
             Ok(())
         }
+        Command::Stats(StatsCommand::Rebuild { database, check }) => {
+            let db = open(&database).await?;
+            let drift = swipeset_core::aggregates::rebuild(&db, !check)
+                .await
+                .context("recounting the aggregates")?;
+            report_drift(&drift, check);
+            // A check that found drift exits non-zero, so scripts and monitors notice.
+            if check && !drift.is_clean() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Migrate(args) => {
             open(&args).await?;
             println!(
@@ -55,6 +82,32 @@ async fn main() -> anyhow::Result<()> {
 
 async fn open(args: &DatabaseArgs) -> anyhow::Result<swipeset_core::DatabaseConnection> {
     Ok(swipeset_core::db::connect(&args.database_url).await?)
+}
+
+fn report_drift(drift: &swipeset_core::aggregates::Drift, check: bool) {
+    println!("counted {} ratings", drift.ratings);
+    if drift.is_clean() {
+        println!("no drift: every aggregate matches the ratings");
+        return;
+    }
+    let verb = if check {
+        "differ"
+    } else {
+        "differed and were rewritten"
+    };
+    for (n, what) in [
+        (drift.generations, "generation counters"),
+        (drift.model_stats, "per-model 👍/👎 rows"),
+        (drift.vote_patterns, "vote-pattern rows"),
+        (drift.rating_hours, "ratings-per-hour rows"),
+    ] {
+        if n > 0 {
+            println!("{n} {what} {verb}");
+        }
+    }
+    if check {
+        println!("run `swipeset stats rebuild` (without --check) to fix them");
+    }
 }
 
 fn report_demo(outcome: swipeset_core::demo::DemoOutcome) {

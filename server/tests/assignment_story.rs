@@ -147,5 +147,14 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
             lease::Entity::find().all(&db).await.unwrap().is_empty(),
             "{backend:?}: leases left"
         );
+        // The leaderboard's aggregates, moved by 64 annotators at once, equal a recount.
+        let drift = swipeset_core::aggregates::rebuild(&db, false)
+            .await
+            .unwrap();
+        assert!(
+            drift.is_clean(),
+            "{backend:?}: aggregates drifted: {drift:?}"
+        );
+        assert_eq!(drift.ratings, all_ratings.len());
     }
 }

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261126_000002_rating_flow;
+mod m20261126_000003_leaderboard;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_rating_flow::Migration),
+            Box::new(m20261126_000003_leaderboard::Migration),
         ]
     }
 }

@@ -1,0 +1,324 @@
+//! The leaderboard of a campaign, read from the aggregates (`crate::aggregates`) and never
+//! from a scan of the ratings: per model the 👍 rate with its Wilson interval and rank,
+//! progress towards the campaign's target, recent activity, and agreement.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
+};
+use serde::Serialize;
+
+use crate::CoreResult;
+use crate::aggregates::hour_of;
+use crate::entities::{campaign, generation, model, model_stat, rating, rating_hour, vote_pattern};
+use crate::stats::{self, Agreement, Interval, Z95};
+
+/// Below this many votes a model's row is marked preliminary, unless the caller says.
+pub const DEFAULT_MIN_VOTES: u64 = 30;
+/// How far back "active annotators" looks.
+pub const ACTIVE_WINDOW: TimeDelta = TimeDelta::minutes(10);
+/// How many hours the ratings-per-hour sparkline covers.
+pub const SPARKLINE_HOURS: i64 = 24;
+/// Bootstrap replicates for agreement's interval.
+const REPLICATES: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRow {
+    pub model_id: i32,
+    /// Revealed here, whatever the campaign's blind setting: this is the result.
+    pub model: String,
+    pub up: u64,
+    pub down: u64,
+    pub votes: u64,
+    /// The 👍 rate and its Wilson 95% interval; `None` before the first vote.
+    pub rate: Option<Interval>,
+    pub rank: usize,
+    /// Fewer votes than the minimum: shown, but not to be trusted yet.
+    pub preliminary: bool,
+    pub responses: u64,
+    pub rated_responses: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HourCount {
+    pub hour: DateTime<Utc>,
+    pub ratings: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    pub ratings: u64,
+    /// Responses × overlap: every response rated by as many people as the campaign asks.
+    pub target: u64,
+    pub responses: u64,
+    /// Responses with all the ratings they need.
+    pub completed: u64,
+    pub active_annotators: u64,
+    /// The last `SPARKLINE_HOURS` hours, oldest first, zeros included.
+    pub per_hour: Vec<HourCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leaderboard {
+    pub campaign: String,
+    pub title: String,
+    pub min_votes: u64,
+    /// Best first: by rank, then by rate, then by votes.
+    pub models: Vec<ModelRow>,
+    pub progress: Progress,
+    /// Krippendorff's α (nominal) over responses with at least two ratings, with a
+    /// bootstrap 95% interval; `None` until it is defined.
+    pub agreement: Option<Agreement>,
+}
+
+pub async fn leaderboard(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    now: DateTime<Utc>,
+    min_votes: u64,
+) -> CoreResult<Leaderboard> {
+    let stats: Vec<(model_stat::Model, Option<model::Model>)> = model_stat::Entity::find()
+        .filter(model_stat::Column::CampaignId.eq(campaign.id))
+        .find_also_related(model::Entity)
+        .all(db)
+        .await?;
+    let mut models: Vec<ModelRow> = stats
+        .into_iter()
+        .map(|(s, m)| {
+            let (up, down) = (count(s.up_count), count(s.down_count));
+            ModelRow {
+                model_id: s.model_id,
+                model: m.map_or_else(|| format!("model {}", s.model_id), |m| m.name),
+                up,
+                down,
+                votes: up + down,
+                rate: stats::wilson(up, up + down, Z95),
+                rank: 0,
+                preliminary: up + down < min_votes,
+                responses: count(s.responses),
+                rated_responses: count(s.rated_responses),
+            }
+        })
+        .collect();
+    // A model without votes has the widest possible interval: it overlaps everyone.
+    let intervals: Vec<Interval> = models
+        .iter()
+        .map(|m| {
+            m.rate.unwrap_or(Interval {
+                estimate: 0.0,
+                low: 0.0,
+                high: 1.0,
+            })
+        })
+        .collect();
+    for (row, rank) in models.iter_mut().zip(stats::ranks(&intervals)) {
+        row.rank = rank;
+    }
+    models.sort_by(|a, b| {
+        let rate = |m: &ModelRow| m.rate.map_or(-1.0, |r| r.estimate);
+        a.rank
+            .cmp(&b.rank)
+            .then(rate(b).total_cmp(&rate(a)))
+            .then(b.votes.cmp(&a.votes))
+            .then(a.model.cmp(&b.model))
+    });
+
+    let patterns: Vec<vote_pattern::Model> = vote_pattern::Entity::find()
+        .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
+        .filter(vote_pattern::Column::Responses.gt(0))
+        .all(db)
+        .await?;
+    let overlap = count(campaign.overlap);
+    let completed = patterns
+        .iter()
+        .filter(|p| count(p.up_count + p.down_count) >= overlap)
+        .map(|p| count(p.responses))
+        .sum();
+    let units: Vec<(Vec<u64>, u64)> = patterns
+        .iter()
+        .map(|p| {
+            (
+                vec![count(p.up_count), count(p.down_count)],
+                count(p.responses),
+            )
+        })
+        .collect();
+    let agreement = stats::agreement(&units, REPLICATES, campaign.id as u64);
+
+    let ratings: u64 = models.iter().map(|m| m.votes).sum();
+    let responses: u64 = models.iter().map(|m| m.responses).sum();
+    Ok(Leaderboard {
+        campaign: campaign.slug.clone(),
+        title: campaign.title.clone(),
+        min_votes,
+        models,
+        progress: Progress {
+            ratings,
+            target: responses * overlap,
+            responses,
+            completed,
+            active_annotators: active_annotators(db, campaign.id, now).await?,
+            per_hour: per_hour(db, campaign.id, now).await?,
+        },
+        agreement,
+    })
+}
+
+/// Counters are never negative; a drifted one reads as zero until `stats rebuild`.
+fn count(value: i32) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// Distinct annotators with a rating in the campaign in the last `ACTIVE_WINDOW`: reads
+/// only recent ratings, through the `rating_created_at` index.
+async fn active_annotators(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    now: DateTime<Utc>,
+) -> CoreResult<u64> {
+    let users: Vec<i32> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::UserId)
+        .distinct()
+        .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+        .filter(rating::Column::CreatedAt.gte(now - ACTIVE_WINDOW))
+        .filter(generation::Column::CampaignId.eq(campaign_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(users.len() as u64)
+}
+
+async fn per_hour(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<HourCount>> {
+    let last = hour_of(now);
+    let first = last - TimeDelta::hours(SPARKLINE_HOURS - 1);
+    let stored: Vec<rating_hour::Model> = rating_hour::Entity::find()
+        .filter(rating_hour::Column::CampaignId.eq(campaign_id))
+        .filter(rating_hour::Column::Hour.gte(first))
+        .order_by_asc(rating_hour::Column::Hour)
+        .all(db)
+        .await?;
+    Ok((0..SPARKLINE_HOURS)
+        .map(|i| {
+            let hour = first + TimeDelta::hours(i);
+            let ratings = stored
+                .iter()
+                .find(|h| h.hour == hour)
+                .map_or(0, |h| i64::from(h.ratings));
+            HourCount { hour, ratings }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ratings::{self, NewRating};
+    use crate::testing::{fresh_store, small_campaign};
+    use crate::{Label, annotators};
+
+    #[tokio::test]
+    async fn the_board_reads_the_aggregates() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        // 6 prompts × 2 models, overlap 2.
+        let campaign = small_campaign(&db, 6, 2).await;
+        let generations = generation::Entity::find()
+            .filter(generation::Column::CampaignId.eq(campaign.id))
+            .find_also_related(model::Entity)
+            .all(&db)
+            .await
+            .unwrap();
+        // Two annotators: both like every response of Model 0 and dislike Model 1's,
+        // except that one of them likes one of Model 1's.
+        for who in ["a", "b"] {
+            let user = annotators::browser_annotator(&db, who).await.unwrap().id;
+            let mut kind_once = who == "a";
+            for (g, m) in &generations {
+                let mut label = if m.as_ref().unwrap().name == "Model 0" {
+                    Label::Up
+                } else {
+                    Label::Down
+                };
+                if label == Label::Down && kind_once {
+                    label = Label::Up;
+                    kind_once = false;
+                }
+                ratings::rate(&store, user, NewRating::new(g.id, label))
+                    .await
+                    .unwrap();
+            }
+        }
+        let now = Utc::now();
+        let board = leaderboard(&db, &campaign, now, 10).await.unwrap();
+
+        let rows: Vec<_> = board
+            .models
+            .iter()
+            .map(|m| (m.model.as_str(), m.up, m.down, m.rank, m.preliminary))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![("Model 0", 12, 0, 1, false), ("Model 1", 1, 11, 2, false)]
+        );
+        let best = board.models[0].rate.unwrap();
+        assert_eq!(best.estimate, 1.0);
+        assert!((best.low - 0.7575).abs() < 1e-3, "Wilson 12/12: {best:?}");
+        assert_eq!(board.models[1].rated_responses, 6);
+
+        let p = &board.progress;
+        assert_eq!(
+            (p.ratings, p.target, p.responses, p.completed),
+            (24, 24, 12, 12)
+        );
+        assert_eq!(p.active_annotators, 2);
+        assert_eq!(p.per_hour.len(), SPARKLINE_HOURS as usize);
+        assert_eq!(p.per_hour.last().map(|h| h.ratings), Some(24));
+        assert!(p.per_hour.iter().rev().skip(1).all(|h| h.ratings == 0));
+
+        // 11 of 12 responses agree: α is high but below 1, with an interval.
+        let agreement = board.agreement.unwrap();
+        assert_eq!(agreement.units, 12);
+        assert!(
+            agreement.alpha > 0.7 && agreement.alpha < 1.0,
+            "{agreement:?}"
+        );
+        assert!(agreement.low <= agreement.alpha && agreement.alpha <= agreement.high);
+
+        // With a higher minimum, both are preliminary; ten minutes on, nobody is active.
+        let later = leaderboard(
+            &db,
+            &campaign,
+            now + ACTIVE_WINDOW + TimeDelta::seconds(1),
+            100,
+        )
+        .await
+        .unwrap();
+        assert!(later.models.iter().all(|m| m.preliminary));
+        assert_eq!(later.progress.active_annotators, 0);
+    }
+
+    #[tokio::test]
+    async fn a_campaign_without_ratings_lists_its_models_at_zero() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 2, 3).await;
+        let board = leaderboard(&db, &campaign, Utc::now(), DEFAULT_MIN_VOTES)
+            .await
+            .unwrap();
+        assert_eq!(board.models.len(), 3);
+        assert!(
+            board
+                .models
+                .iter()
+                .all(|m| m.votes == 0 && m.rate.is_none() && m.rank == 1)
+        );
+        assert_eq!(board.progress.target, 12);
+        assert_eq!(board.agreement, None);
+    }
+}

@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=StaticSegment("") view=pages::rate::RatePage />
+                <Route path=StaticSegment("leaderboard") view=pages::leaderboard::LeaderboardPage />
             </Routes>
         </Router>
     }

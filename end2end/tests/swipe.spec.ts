@@ -116,6 +116,9 @@ test('when everything is rated, the page says so', async ({ page }, testInfo) =>
   await expect(page.getByRole('heading', { name: 'You rated everything' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Thumbs up: accept this response' })).toBeDisabled();
   await page.screenshot({ path: testInfo.outputPath('all-rated.png') });
+  await page.getByRole('link', { name: 'See the leaderboard' }).click();
+  await expect(page).toHaveURL(/\/leaderboard\?campaign=haiku-demo$/);
+  await expect(page.locator('.board-table tbody tr')).toHaveCount(3);
 });
 
 test('the guidelines show on the first visit and behind the ⓘ button', async ({ page }, testInfo) => {

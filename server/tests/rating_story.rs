@@ -83,6 +83,31 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             .await;
         assert_eq!(progress["rated_by_you"], 1);
         assert_eq!(progress["ratings"], 2);
+
+        // The leaderboard counts both, and needs no identity at all.
+        let anonymous = reqwest::Client::new();
+        let board: Value = server
+            .get_json(&anonymous, "/api/leaderboard?campaign=haiku-demo")
+            .await;
+        assert_eq!(board["progress"]["ratings"], 2, "{backend:?}: {board}");
+        assert_eq!(board["models"].as_array().map(Vec::len), Some(3));
+        let rated: Vec<&Value> = board["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["votes"] == 2)
+            .collect();
+        assert_eq!(rated.len(), 1, "{board}");
+        assert_eq!(
+            (rated[0]["up"].as_i64(), rated[0]["down"].as_i64()),
+            (Some(1), Some(1))
+        );
+        let missing = anonymous
+            .get(server.url("/api/leaderboard?campaign=nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 }
 

@@ -134,3 +134,61 @@ impl From<swipeset_core::campaigns::Progress> for ProgressReply {
         }
     }
 }
+
+impl From<swipeset_core::stats::Interval> for crate::api::Interval {
+    fn from(i: swipeset_core::stats::Interval) -> Self {
+        Self {
+            estimate: i.estimate,
+            low: i.low,
+            high: i.high,
+        }
+    }
+}
+
+impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardReply {
+    fn from(b: swipeset_core::leaderboard::Leaderboard) -> Self {
+        use crate::api::{AgreementReply, BoardProgress, HourCount, ModelStanding};
+        Self {
+            campaign: b.campaign,
+            title: b.title,
+            min_votes: b.min_votes,
+            models: b
+                .models
+                .into_iter()
+                .map(|m| ModelStanding {
+                    model: m.model,
+                    up: m.up,
+                    down: m.down,
+                    votes: m.votes,
+                    rate: m.rate.map(Into::into),
+                    rank: m.rank,
+                    preliminary: m.preliminary,
+                    responses: m.responses,
+                    rated_responses: m.rated_responses,
+                })
+                .collect(),
+            progress: BoardProgress {
+                ratings: b.progress.ratings,
+                target: b.progress.target,
+                responses: b.progress.responses,
+                completed: b.progress.completed,
+                active_annotators: b.progress.active_annotators,
+                per_hour: b
+                    .progress
+                    .per_hour
+                    .into_iter()
+                    .map(|h| HourCount {
+                        hour: h.hour.to_rfc3339(),
+                        ratings: h.ratings,
+                    })
+                    .collect(),
+            },
+            agreement: b.agreement.map(|a| AgreementReply {
+                alpha: a.alpha,
+                low: a.low,
+                high: a.high,
+                units: a.units,
+            }),
+        }
+    }
+}

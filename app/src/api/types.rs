@@ -92,3 +92,70 @@ pub struct ProgressReply {
     pub completed: u64,
     pub rated_by_you: u64,
 }
+
+/// A proportion and its 95% interval, each in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// One model's line on the leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelStanding {
+    pub model: String,
+    pub up: u64,
+    pub down: u64,
+    pub votes: u64,
+    /// The 👍 rate with its Wilson 95% interval; `null` before the first vote.
+    pub rate: Option<Interval>,
+    /// 1 + the number of models whose interval lies wholly above this one's.
+    pub rank: usize,
+    /// Fewer votes than the board's minimum.
+    pub preliminary: bool,
+    pub responses: u64,
+    pub rated_responses: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourCount {
+    /// The hour's start, RFC 3339, UTC.
+    pub hour: String,
+    pub ratings: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardProgress {
+    pub ratings: u64,
+    /// Responses × overlap.
+    pub target: u64,
+    pub responses: u64,
+    /// Responses with all the ratings they need.
+    pub completed: u64,
+    /// Annotators with a rating in the last 10 minutes.
+    pub active_annotators: u64,
+    /// The last 24 hours, oldest first.
+    pub per_hour: Vec<HourCount>,
+}
+
+/// Krippendorff's α (nominal) with a bootstrap 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AgreementReply {
+    pub alpha: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Responses with at least two ratings.
+    pub units: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardReply {
+    pub campaign: String,
+    pub title: String,
+    pub min_votes: u64,
+    /// Best first.
+    pub models: Vec<ModelStanding>,
+    pub progress: BoardProgress,
+    pub agreement: Option<AgreementReply>,
+}

@@ -18,12 +18,13 @@ pub fn NoCampaign() -> impl IntoView {
 }
 
 #[component]
-pub fn AllRated(title: String) -> impl IntoView {
+pub fn AllRated(title: String, slug: String) -> impl IntoView {
     view! {
         <section class="notice notice-done" role="status">
             <p class="notice-emoji" aria-hidden="true">"🎉"</p>
             <h2>"You rated everything"</h2>
             <p>"Every response in " <strong>{title}</strong> " that needs your rating has it. Thank you!"</p>
+            <p><a class="notice-link" href=format!("/leaderboard?campaign={slug}")>"See the leaderboard"</a></p>
         </section>
     }
 }

@@ -1,4 +1,5 @@
 //! One module per route.
 
+pub mod leaderboard;
 pub mod not_found;
 pub mod rate;

@@ -172,11 +172,14 @@ fn Rater(
     let exhausted = Memo::new(move |_| deck.with(|d| d.exhausted));
     let pending = Memo::new(move |_| deck.with(|d| d.pending()));
     let title = info.title.clone();
+    let slug = info.slug.clone();
+    let board_href = format!("/leaderboard?campaign={}", info.slug);
 
     view! {
         <header class="topbar">
             <a class="brand" href="/">"swipeset"</a>
             <span class="topbar-campaign">{info.title.clone()}</span>
+            <a class="topbar-link" href=board_href>"Leaderboard"</a>
             <GuidelinesButton open=guidelines_open />
         </header>
         <GuidelinesSheet campaign=info.clone() open=guidelines_open />
@@ -187,7 +190,7 @@ fn Rater(
         </Transition>
         {move || match current.get() {
             Some(card) => view! { <SwipeCard card on_decide=decide /> }.into_any(),
-            None if exhausted.get() => view! { <AllRated title=title.clone() /> }.into_any(),
+            None if exhausted.get() => view! { <AllRated title=title.clone() slug=slug.clone() /> }.into_any(),
             None => view! { <div class="card card-loading" aria-busy="true" aria-label="Loading the next card"></div> }.into_any(),
         }}
         <VoteBar on_decide=decide disabled=Signal::derive(move || current.with(Option::is_none)) />

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod generations;
 pub mod label;
 pub mod leaderboard;

@@ -174,6 +174,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
     if stored.status != RateStatus::Recorded {
         return Ok(stored);
     }
+    store.events().publish(campaign.id);
     Ok(RateOutcome {
         model: revealed_model(db, &campaign, &generation).await?,
         ..stored
@@ -192,11 +193,12 @@ pub struct UndoOutcome {
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
 pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoOutcome> {
     let (generation, _) = generation_with_campaign(store.db(), generation_id).await?;
+    let campaign_id = generation.campaign_id;
     let nothing = UndoOutcome {
         generation_id,
         undone: false,
     };
-    store
+    let outcome = store
         .write(move |txn| {
             Box::pin(async move {
                 let Some(existing) = rating::Entity::find()
@@ -245,7 +247,11 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                 }))
             })
         })
-        .await
+        .await?;
+    if outcome.undone {
+        store.events().publish(campaign_id);
+    }
+    Ok(outcome)
 }
 
 /// The generation and its campaign, or `NotFound` naming the id.
@@ -384,6 +390,29 @@ mod tests {
         }
         assert_eq!(recorded, 1);
         assert_eq!(counters(&db, generation_id).await, (1, 0, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn ratings_and_undos_announce_that_the_campaign_changed() {
+        let store = fresh_store().await;
+        let (campaign, user_id, generation_id) = one_card(&store, "news").await;
+        let mut news = store.events().subscribe();
+        rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        assert_eq!(news.try_recv().ok(), Some(campaign.id));
+        // A repeat changes nothing, so it announces nothing.
+        rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+            .await
+            .unwrap();
+        assert!(news.try_recv().is_err());
+        undo(&store, user_id, generation_id).await.unwrap();
+        assert_eq!(news.try_recv().ok(), Some(campaign.id));
+        undo(&store, user_id, generation_id).await.unwrap();
+        assert!(
+            news.try_recv().is_err(),
+            "nothing to undo, nothing announced"
+        );
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -22,6 +23,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::events::{EventBus, InProcessBus};
 use crate::{CoreError, CoreResult};
 
 /// The most jobs one commit covers. Enough to absorb every waiting phone at once; small
@@ -43,11 +45,13 @@ pub enum Write<T> {
     Discard(T),
 }
 
-/// The database and the way to it for writes. Cheap to clone: clones share the writer.
+/// The database and the way to it for writes. Cheap to clone: clones share the writer
+/// and the event bus.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
     writer: Option<mpsc::Sender<Box<dyn Job>>>,
+    events: Arc<dyn EventBus>,
 }
 
 impl Store {
@@ -59,7 +63,21 @@ impl Store {
             tokio::spawn(run_writer(db.clone(), receiver));
             sender
         });
-        Self { db, writer }
+        Self {
+            db,
+            writer,
+            events: Arc::new(InProcessBus::default()),
+        }
+    }
+
+    /// Uses `events` instead of the in-process bus (a bus shared between replicas).
+    pub fn with_events(self, events: Arc<dyn EventBus>) -> Self {
+        Self { events, ..self }
+    }
+
+    /// Where "a campaign's aggregates changed" is published once a write has committed.
+    pub fn events(&self) -> &Arc<dyn EventBus> {
+        &self.events
     }
 
     /// The connection pool, for reads and for writes outside the rating path.

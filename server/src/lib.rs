@@ -5,6 +5,7 @@
 pub mod config;
 pub mod handlers;
 pub mod identity;
+pub mod live;
 pub mod router;
 pub mod shutdown;
 

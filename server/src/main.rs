@@ -135,7 +135,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "no browser bundle found: pages will render but not hydrate; run `cargo xtask site`"
         );
     }
-    let app = router(AppState::new(db, &settings.site_root));
+    let state = AppState::new(db, &settings.site_root);
+    let live = state.live.clone();
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -148,8 +150,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("  no sign-in needed yet: each browser rates as its own guest annotator");
     println!("  press Ctrl-C to stop");
     println!();
+    // Event streams never finish on their own: end them when shutdown starts, so the
+    // requests that do finish can be waited for.
+    let stopping = async move {
+        shutdown::signal().await;
+        live.close();
+    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown::signal())
+        .with_graceful_shutdown(stopping)
         .await
         .context("the HTTP server failed")?;
     println!("swipeset stopped");

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::handlers::health;
 use crate::identity;
+use crate::live::{self, Live};
 
 /// The browser bundle's file name stem, as `cargo xtask site` writes it (`pkg/swipeset.js`,
 /// `pkg/swipeset_bg.wasm`, `pkg/swipeset.css`).
@@ -31,6 +32,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The same database with its writer, for the rating path.
     pub store: Store,
+    /// The live leaderboard's feeds.
+    pub live: Live,
 }
 
 impl AppState {
@@ -43,10 +46,12 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         let store = Store::new(db.clone());
+        let live = Live::new(store.clone());
         Self {
             leptos_options,
             db,
             store,
+            live,
         }
     }
 
@@ -75,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/campaigns/{slug}/events", get(live::campaign_events))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(
             &state,

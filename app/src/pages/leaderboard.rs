@@ -1,5 +1,6 @@
 //! `/leaderboard?campaign=SLUG`: each model's 👍 rate with its 95% interval, as a table
-//! and as an SVG chart drawn here (no chart library), with progress and agreement.
+//! and as an SVG chart drawn here (no chart library), with progress and agreement. Live:
+//! the page follows `GET /api/campaigns/{slug}/events` and redraws on each snapshot.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -19,7 +20,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();
                     match board.await {
-                        Ok(Some(reply)) => view! { <Board reply /> }.into_any(),
+                        Ok(Some(reply)) => view! { <LiveBoard reply /> }.into_any(),
                         Ok(None) => view! {
                             <header class="topbar"><a class="brand" href="/">"swipeset"</a></header>
                             <NoCampaign />
@@ -29,6 +30,24 @@ pub fn LeaderboardPage() -> impl IntoView {
                 })}
             </Transition>
         </main>
+    }
+}
+
+/// The board as rendered on the server, then kept current by the event stream.
+#[component]
+fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
+    let slug = reply.campaign.clone();
+    let board = RwSignal::new(reply);
+    let connected = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    live::follow(slug.clone(), board, connected);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &slug;
+    view! {
+        {move || view! { <Board reply=board.get() /> }}
+        <p class="board-live" role="status" data-live=move || connected.get().to_string()>
+            {move || if connected.get() { "● Live: updates as ratings come in" } else { "○ Reconnecting…" }}
+        </p>
     }
 }
 
@@ -228,5 +247,78 @@ fn Sparkline(counts: Vec<i64>) -> impl IntoView {
             </svg>
             <figcaption>"Ratings per hour, last 24 hours"</figcaption>
         </figure>
+    }
+}
+
+/// Following the event stream, in the browser only.
+#[cfg(feature = "hydrate")]
+mod live {
+    use std::rc::Rc;
+
+    use futures::StreamExt;
+    use gloo_net::eventsource::State;
+    use gloo_net::eventsource::futures::EventSource;
+    use leptos::prelude::*;
+
+    use crate::api::LeaderboardReply;
+    use crate::browser;
+
+    /// After the browser gave up on the stream, open a new one this much later.
+    const RETRY_MS: u32 = 3_000;
+    /// How often the connection indicator looks at the stream's state.
+    const STATE_MS: u32 = 500;
+
+    /// Keeps `board` equal to the server's latest snapshot. The browser's EventSource
+    /// reconnects by itself after a dropped connection, and every (re)connection starts
+    /// with a full snapshot, so nothing is missed; a stream the browser gave up on is
+    /// reopened. `connected` follows the stream's state for the live indicator.
+    pub fn follow(slug: String, board: RwSignal<LeaderboardReply>, connected: RwSignal<bool>) {
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/campaigns/{slug}/events");
+            loop {
+                if let Ok(mut source) = EventSource::new(&url)
+                    && let Ok(mut snapshots) = source.subscribe("leaderboard")
+                {
+                    let source = Rc::new(source);
+                    watch_state(Rc::clone(&source), connected);
+                    // Errors reach this stream only once the browser stopped retrying.
+                    while let Some(Ok((_, message))) = snapshots.next().await {
+                        let parsed = message
+                            .data()
+                            .as_string()
+                            .and_then(|json| serde_json::from_str::<LeaderboardReply>(&json).ok());
+                        if let Some(reply) = parsed
+                            && board.try_set(reply).is_some()
+                        {
+                            return; // the page is gone
+                        }
+                    }
+                    // Dropping the last handle closes it (the state watcher lets go once
+                    // it sees the stream closed).
+                    drop(source);
+                }
+                if connected.try_set(false).is_some() {
+                    return;
+                }
+                browser::sleep(RETRY_MS).await;
+            }
+        });
+    }
+
+    /// Mirrors the stream's state into `connected` until the stream is closed.
+    fn watch_state(source: Rc<EventSource>, connected: RwSignal<bool>) {
+        leptos::task::spawn_local(async move {
+            loop {
+                let state = source.state();
+                let open = matches!(state, State::Open);
+                if connected.get_untracked() != open && connected.try_set(open).is_some() {
+                    return;
+                }
+                if matches!(state, State::Closed) {
+                    return;
+                }
+                browser::sleep(STATE_MS).await;
+            }
+        });
     }
 }

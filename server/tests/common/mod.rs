@@ -95,6 +95,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The live leaderboard's feeds, to stop them as a shutdown would.
+    pub live: swipeset_server::live::Live,
 }
 
 impl TestServer {
@@ -105,6 +107,7 @@ impl TestServer {
     /// Serves static files from `site_root` (the folder `cargo xtask site` writes).
     pub async fn start_with_site(db: DatabaseConnection, site_root: &std::path::Path) -> Self {
         let state = AppState::new(db.clone(), site_root);
+        let live = state.live.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -113,7 +116,12 @@ impl TestServer {
             axum::serve(listener, router(state)).await.expect("serve");
         });
         let client = browser_client();
-        Self { addr, client, db }
+        Self {
+            addr,
+            client,
+            db,
+            live,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

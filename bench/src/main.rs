@@ -8,7 +8,11 @@
 //! 5. Measures next-card latency in the domain on a 10,000- and a 1,000,000-generation
 //!    campaign and prints the ratio.
 //!
+//! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`).
+//!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
+
+mod live;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,6 +45,16 @@ struct Args {
     /// Skip the 10k vs 1M next-card comparison (it seeds a million rows).
     #[arg(long)]
     skip_scaling: bool,
+    /// Benchmark the live leaderboard instead: event-stream clients, a steady rating
+    /// rate, delay from acknowledgement to the clients, memory per client.
+    #[arg(long)]
+    live: bool,
+    /// Event-stream clients for `--live`.
+    #[arg(long, default_value_t = 1_000)]
+    clients: usize,
+    /// Ratings per second driven during `--live`.
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
 }
 
 const MODELS: usize = 5;
@@ -89,6 +103,20 @@ async fn main() -> anyhow::Result<()> {
         })?;
     let base = format!("http://127.0.0.1:{port}");
     wait_healthy(&base).await?;
+
+    if args.live {
+        let pid = child.id().context("the server exited")?;
+        let live_args = live::LiveArgs {
+            clients: args.clients,
+            rate: args.rate,
+            seconds: args.seconds,
+            pid,
+        };
+        let outcome = live::run(&base, live_args).await;
+        child.kill().await.ok();
+        print_server_errors(&server_log);
+        return outcome;
+    }
 
     let duration = Duration::from_secs(args.seconds);
     let health = load(args.annotators, duration, {

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entities::{generation, model_stat, rating, rating_hour, vote_pattern};
+use crate::entities::{annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern};
 use crate::{CoreError, CoreResult, Label};
 
 /// One rating added (`delta` 1) or taken back (`delta` -1).
@@ -22,6 +22,8 @@ pub(crate) struct Change {
     pub campaign_id: i32,
     pub model_id: i32,
     pub generation_id: i32,
+    /// Who rated (or took the rating back).
+    pub user_id: i32,
     pub label: Label,
     pub delta: i32,
     /// When the rating was made: an undo takes it out of that hour.
@@ -33,6 +35,7 @@ impl Change {
     /// taken back (`delta` -1).
     pub(crate) fn of(
         generation: &generation::Model,
+        user_id: i32,
         label: Label,
         delta: i32,
         rated_at: DateTime<Utc>,
@@ -41,6 +44,7 @@ impl Change {
             campaign_id: generation.campaign_id,
             model_id: generation.model_id,
             generation_id: generation.id,
+            user_id,
             label,
             delta,
             rated_at,
@@ -59,6 +63,7 @@ pub(crate) async fn apply(txn: &impl ConnectionTrait, change: Change) -> CoreRes
         campaign_id,
         model_id,
         generation_id,
+        user_id,
         label,
         delta,
         rated_at,
@@ -158,6 +163,41 @@ pub(crate) async fn apply(txn: &impl ConnectionTrait, change: Change) -> CoreRes
     .exec_without_returning(txn)
     .await?;
 
+    // Leave-one-out agreement: this rating's own standing, and that of every other rating
+    // of the response, whose "others" just changed.
+    let own = if delta > 0 {
+        standing(label.is_up(), up, down)
+    } else {
+        standing(label.is_up(), was_up, was_down)
+    };
+    move_standing(
+        txn,
+        campaign_id,
+        user_id,
+        delta,
+        (delta * own.0, delta * own.1),
+    )
+    .await?;
+    let others: Vec<(i32, bool)> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::UserId)
+        .column(rating::Column::Label)
+        .filter(rating::Column::GenerationId.eq(generation_id))
+        .filter(rating::Column::UserId.ne(user_id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (other, other_up) in others {
+        let (before, after) = (
+            standing(other_up, was_up, was_down),
+            standing(other_up, up, down),
+        );
+        if before != after {
+            let shift = (after.0 - before.0, after.1 - before.1);
+            move_standing(txn, campaign_id, other, 0, shift).await?;
+        }
+    }
+
     rating_hour::Entity::insert(rating_hour::ActiveModel {
         campaign_id: Set(campaign_id),
         hour: Set(hour_of(rated_at)),
@@ -177,6 +217,64 @@ pub(crate) async fn apply(txn: &impl ConnectionTrait, change: Change) -> CoreRes
     Ok(())
 }
 
+/// Whether a rating (👍 if `rated_up`) on a response holding `up`/`down` votes in all,
+/// its own included, is compared with the others, and agrees with their majority:
+/// (compared, agreed) as 0 or 1. No others, or a tie among them, compares nothing.
+pub(crate) fn standing(rated_up: bool, up: i32, down: i32) -> (i32, i32) {
+    let (others_up, others_down) = if rated_up {
+        (up - 1, down)
+    } else {
+        (up, down - 1)
+    };
+    if others_up == others_down {
+        return (0, 0);
+    }
+    (1, i32::from((others_up > others_down) == rated_up))
+}
+
+/// Moves an annotator's standing: `ratings` by `rated`, (compared, agreed) by `shift`.
+async fn move_standing(
+    txn: &impl ConnectionTrait,
+    campaign_id: i32,
+    user_id: i32,
+    rated: i32,
+    shift: (i32, i32),
+) -> CoreResult<()> {
+    let add = |column: annotator_stat::Column, by: i32| {
+        Expr::col((annotator_stat::Entity, column)).add(by)
+    };
+    annotator_stat::Entity::insert(annotator_stat::ActiveModel {
+        campaign_id: Set(campaign_id),
+        user_id: Set(user_id),
+        ratings: Set(rated),
+        compared: Set(shift.0),
+        agreed: Set(shift.1),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            annotator_stat::Column::CampaignId,
+            annotator_stat::Column::UserId,
+        ])
+        .value(
+            annotator_stat::Column::Ratings,
+            add(annotator_stat::Column::Ratings, rated),
+        )
+        .value(
+            annotator_stat::Column::Compared,
+            add(annotator_stat::Column::Compared, shift.0),
+        )
+        .value(
+            annotator_stat::Column::Agreed,
+            add(annotator_stat::Column::Agreed, shift.1),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
 /// What a recount found different from the stored counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Drift {
@@ -188,13 +286,20 @@ pub struct Drift {
     pub vote_patterns: usize,
     /// (campaign, hour) rows that were off or missing.
     pub rating_hours: usize,
+    /// (campaign, annotator) rows that were off or missing.
+    pub annotator_stats: usize,
     /// Ratings counted.
     pub ratings: usize,
 }
 
 impl Drift {
     pub fn is_clean(&self) -> bool {
-        self.generations + self.model_stats + self.vote_patterns + self.rating_hours == 0
+        self.generations
+            + self.model_stats
+            + self.vote_patterns
+            + self.rating_hours
+            + self.annotator_stats
+            == 0
     }
 }
 
@@ -213,8 +318,10 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
     // Per generation, from the ratings.
     let mut per_generation: HashMap<i32, Counts> = HashMap::new();
     let mut rating_times: Vec<(i32, DateTime<Utc>)> = Vec::new();
-    let ratings: Vec<(i32, bool, DateTime<Utc>)> = rating::Entity::find()
+    let mut rating_votes: Vec<(i32, i32, bool)> = Vec::new();
+    let ratings: Vec<(i32, i32, bool, DateTime<Utc>)> = rating::Entity::find()
         .select_only()
+        .column(rating::Column::UserId)
         .column(rating::Column::GenerationId)
         .column(rating::Column::Label)
         .column(rating::Column::CreatedAt)
@@ -225,7 +332,8 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         ratings: ratings.len(),
         ..Drift::default()
     };
-    for (generation_id, up, at) in ratings {
+    for (user_id, generation_id, up, at) in ratings {
+        rating_votes.push((user_id, generation_id, up));
         let counts = per_generation.entry(generation_id).or_default();
         if up {
             counts.up += 1;
@@ -285,6 +393,19 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
             }
         }
     }
+    let mut annotators: BTreeMap<(i32, i32), (i32, i32, i32)> = BTreeMap::new();
+    for (user_id, generation_id, up) in rating_votes {
+        if let (Some(campaign_id), Some(counts)) = (
+            campaign_of.get(&generation_id),
+            per_generation.get(&generation_id),
+        ) {
+            let (compared, agreed) = standing(up, counts.up, counts.down);
+            let stat = annotators.entry((*campaign_id, user_id)).or_default();
+            stat.0 += 1;
+            stat.1 += compared;
+            stat.2 += agreed;
+        }
+    }
     let mut hours: BTreeMap<(i32, DateTime<Utc>), i32> = BTreeMap::new();
     for (generation_id, at) in rating_times {
         if let Some(campaign_id) = campaign_of.get(&generation_id) {
@@ -317,6 +438,18 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .map(|h| ((h.campaign_id, h.hour), h.ratings))
         .collect();
     drift.rating_hours = differences(&hours, &stored_hours, 0);
+    let stored_annotators: BTreeMap<(i32, i32), (i32, i32, i32)> = annotator_stat::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                (a.campaign_id, a.user_id),
+                (a.ratings, a.compared, a.agreed),
+            )
+        })
+        .collect();
+    drift.annotator_stats = differences(&annotators, &stored_annotators, (0, 0, 0));
 
     if !fix || drift.is_clean() {
         txn.rollback().await?;
@@ -354,6 +487,19 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
             campaign_id: Set(campaign_id),
             hour: Set(hour),
             ratings: Set(ratings),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    annotator_stat::Entity::delete_many().exec(&txn).await?;
+    for ((campaign_id, user_id), (ratings, compared, agreed)) in annotators {
+        annotator_stat::Entity::insert(annotator_stat::ActiveModel {
+            campaign_id: Set(campaign_id),
+            user_id: Set(user_id),
+            ratings: Set(ratings),
+            compared: Set(compared),
+            agreed: Set(agreed),
             ..Default::default()
         })
         .exec_without_returning(&txn)
@@ -450,6 +596,35 @@ mod tests {
             .sum();
         assert_eq!(hours, 3, "4 ratings, 1 undone");
         assert!(rebuild(db, false).await.unwrap().is_clean());
+    }
+
+    #[test]
+    fn a_rating_is_compared_with_the_majority_of_the_others() {
+        // 👍 among 👍👍 (and itself): compared, agrees.
+        assert_eq!(standing(true, 3, 0), (1, 1));
+        // 👎 against 👍👍: compared, disagrees.
+        assert_eq!(standing(false, 2, 1), (1, 0));
+        // Alone, or the others tied: not compared.
+        assert_eq!(standing(true, 1, 0), (0, 0));
+        assert_eq!(standing(false, 1, 2), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn agreement_per_annotator_follows_ratings_and_undos() {
+        let (store, campaign_id) = rated_campaign().await;
+        let db = store.db();
+        let mut stats: Vec<_> = annotator_stat::Entity::find()
+            .filter(annotator_stat::Column::CampaignId.eq(campaign_id))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.ratings, a.compared, a.agreed))
+            .collect();
+        stats.sort();
+        // a: 👍 on the first response (b said 👎 there): compared, disagrees; a's rating of
+        // the second was undone. b: 👎 on both; compared on the first only.
+        assert_eq!(stats, vec![(1, 1, 0), (2, 1, 0)]);
     }
 
     #[tokio::test]

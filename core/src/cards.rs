@@ -182,6 +182,7 @@ pub async fn deal(
         let first_round = round == 0;
         let (held, taken) = store
             .write(move |txn| {
+                let (offered, holding) = (offered.clone(), holding.clone());
                 Box::pin(async move {
                     let mut held = Vec::new();
                     if first_round {

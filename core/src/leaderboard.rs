@@ -11,7 +11,10 @@ use serde::Serialize;
 
 use crate::CoreResult;
 use crate::aggregates::hour_of;
-use crate::entities::{campaign, generation, model, model_stat, rating, rating_hour, vote_pattern};
+use crate::annotators;
+use crate::entities::{
+    annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
+};
 use crate::stats::{self, Agreement, Interval, Z95};
 
 /// Below this many votes a model's row is marked preliminary, unless the caller says.
@@ -38,6 +41,18 @@ pub struct ModelRow {
     pub preliminary: bool,
     pub responses: u64,
     pub rated_responses: u64,
+}
+
+/// One line of the contributors board.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contributor {
+    /// A pseudonym: display names come with accounts and the annotator's consent.
+    pub name: String,
+    pub ratings: u64,
+    /// Ratings compared with the majority of the others on the same response.
+    pub compared: u64,
+    /// How often they agree with that majority; `None` before any comparison.
+    pub agreement: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +85,12 @@ pub struct Leaderboard {
     /// Krippendorff's α (nominal) over responses with at least two ratings, with a
     /// bootstrap 95% interval; `None` until it is defined.
     pub agreement: Option<Agreement>,
+    /// The most active annotators, most ratings first.
+    pub contributors: Vec<Contributor>,
 }
+
+/// How many contributors the board lists.
+pub const CONTRIBUTORS: u64 = 20;
 
 pub async fn leaderboard(
     db: &impl ConnectionTrait,
@@ -146,6 +166,23 @@ pub async fn leaderboard(
         .collect();
     let agreement = stats::agreement(&units, REPLICATES, campaign.id as u64);
 
+    let contributors = annotator_stat::Entity::find()
+        .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
+        .filter(annotator_stat::Column::Ratings.gt(0))
+        .order_by_desc(annotator_stat::Column::Ratings)
+        .order_by_asc(annotator_stat::Column::UserId)
+        .limit(CONTRIBUTORS)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| Contributor {
+            name: annotators::pseudonym(a.user_id),
+            ratings: count(a.ratings),
+            compared: count(a.compared),
+            agreement: (a.compared > 0).then(|| f64::from(a.agreed) / f64::from(a.compared)),
+        })
+        .collect();
+
     let ratings: u64 = models.iter().map(|m| m.votes).sum();
     let responses: u64 = models.iter().map(|m| m.responses).sum();
     Ok(Leaderboard {
@@ -162,6 +199,7 @@ pub async fn leaderboard(
             per_hour: per_hour(db, campaign.id, now).await?,
         },
         agreement,
+        contributors,
     })
 }
 
@@ -280,6 +318,22 @@ mod tests {
         assert_eq!(p.per_hour.len(), SPARKLINE_HOURS as usize);
         assert_eq!(p.per_hour.last().map(|h| h.ratings), Some(24));
         assert!(p.per_hour.iter().rev().skip(1).all(|h| h.ratings == 0));
+
+        // Both annotators compared on all 12; they disagree on one response, where each
+        // stands against the other: 11 of 12 agree.
+        let people: Vec<_> = board
+            .contributors
+            .iter()
+            .map(|c| {
+                (
+                    c.ratings,
+                    c.compared,
+                    c.agreement.map(|a| (a * 12.0).round()),
+                )
+            })
+            .collect();
+        assert_eq!(people, vec![(12, 12, Some(11.0)), (12, 12, Some(11.0))]);
+        assert!(board.contributors[0].name.starts_with("Annotator "));
 
         // 11 of 12 responses agree: α is high but below 1, with an interval.
         let agreement = board.agreement.unwrap();

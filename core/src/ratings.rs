@@ -130,6 +130,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
     let rated = generation.clone();
     let stored = store
         .write(move |txn| {
+            let (new, rated) = (new.clone(), rated.clone());
             Box::pin(async move {
                 // The annotator's lease turns into the rating; without one, a free slot
                 // is needed.
@@ -166,7 +167,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
                         .unwrap_or(new.label);
                     return Ok(Write::Discard(outcome(RateStatus::AlreadyRated, label)));
                 }
-                aggregates::apply(txn, Change::of(&rated, new.label, 1, now)).await?;
+                aggregates::apply(txn, Change::of(&rated, user_id, new.label, 1, now)).await?;
                 Ok(Write::Commit(outcome(RateStatus::Recorded, new.label)))
             })
         })
@@ -200,6 +201,7 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
     };
     let outcome = store
         .write(move |txn| {
+            let (generation, nothing) = (generation.clone(), nothing.clone());
             Box::pin(async move {
                 let Some(existing) = rating::Entity::find()
                     .filter(rating::Column::UserId.eq(user_id))
@@ -215,7 +217,7 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                     return Ok(Write::Discard(nothing));
                 }
                 let label = Label::from_is_up(existing.label);
-                let change = Change::of(&generation, label, -1, existing.created_at);
+                let change = Change::of(&generation, user_id, label, -1, existing.created_at);
                 aggregates::apply(txn, change).await?;
                 // The slot stays claimed, now as a lease of this annotator.
                 let now = chrono::Utc::now();

@@ -90,26 +90,24 @@ impl Store {
     pub async fn write<T, F>(&self, job: F) -> CoreResult<T>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>
+        F: for<'t> Fn(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>
             + Send
             + 'static,
     {
         let Some(writer) = &self.writer else {
-            let txn = self.db.begin().await?;
-            return match job(&txn).await {
-                Ok(Write::Commit(value)) => {
-                    txn.commit().await?;
-                    Ok(value)
+            // PostgreSQL: row locks taken in different orders by concurrent jobs (two
+            // deals claiming the same two cards, say) can deadlock; PostgreSQL then
+            // aborts one of them, which is simply run again.
+            let mut attempt = 0;
+            loop {
+                match self.write_once(&job).await {
+                    Err(error) if attempt < DEADLOCK_RETRIES && is_deadlock(&error) => {
+                        attempt += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                    }
+                    done => return done,
                 }
-                Ok(Write::Discard(value)) => {
-                    txn.rollback().await?;
-                    Ok(value)
-                }
-                Err(error) => {
-                    txn.rollback().await?;
-                    Err(error)
-                }
-            };
+            }
         };
         let (reply, answer) = oneshot::channel();
         writer
@@ -118,6 +116,44 @@ impl Store {
             .map_err(|_| writer_gone())?;
         answer.await.map_err(|_| writer_gone())?
     }
+}
+
+impl Store {
+    /// Runs `job` in a transaction of its own.
+    async fn write_once<T, F>(&self, job: &F) -> CoreResult<T>
+    where
+        F: for<'t> Fn(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>,
+    {
+        let txn = self.db.begin().await?;
+        match job(&txn).await {
+            Ok(Write::Commit(value)) => {
+                txn.commit().await?;
+                Ok(value)
+            }
+            Ok(Write::Discard(value)) => {
+                txn.rollback().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                txn.rollback().await?;
+                Err(error)
+            }
+        }
+    }
+}
+
+/// How often a job PostgreSQL aborted as a deadlock victim is run again.
+const DEADLOCK_RETRIES: u64 = 3;
+
+/// PostgreSQL's "deadlock detected" (SQLSTATE 40P01) or "could not serialize" (40001).
+fn is_deadlock(error: &CoreError) -> bool {
+    let CoreError::Db(DbErr::Exec(runtime) | DbErr::Query(runtime)) = error else {
+        return false;
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx::Error::Database(database)) = runtime else {
+        return false;
+    };
+    matches!(database.code().as_deref(), Some("40P01" | "40001"))
 }
 
 fn writer_gone() -> CoreError {
@@ -164,9 +200,7 @@ struct Finished<T> {
 impl<T, F> Job for Queued<F, T>
 where
     T: Send + 'static,
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>>
-        + Send
-        + 'static,
+    F: for<'t> Fn(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>> + Send + 'static,
 {
     fn run<'t>(self: Box<Self>, txn: &'t DatabaseTransaction) -> TxnFuture<'t, Box<dyn Answer>> {
         Box::pin(async move {
@@ -294,9 +328,8 @@ mod tests {
 
     fn insert(
         value: i64,
-    ) -> impl for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<i64>>>
-    + Send
-    + 'static {
+    ) -> impl for<'t> Fn(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<i64>>> + Send + 'static
+    {
         move |txn| {
             Box::pin(async move {
                 txn.execute_unprepared(&format!("INSERT INTO t (v) VALUES ({value})"))

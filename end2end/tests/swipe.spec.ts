@@ -118,7 +118,7 @@ test('when everything is rated, the page says so', async ({ page }, testInfo) =>
   await page.screenshot({ path: testInfo.outputPath('all-rated.png') });
   await page.getByRole('link', { name: 'See the leaderboard' }).click();
   await expect(page).toHaveURL(/\/leaderboard\?campaign=haiku-demo$/);
-  await expect(page.locator('.board-table tbody tr')).toHaveCount(3);
+  await expect(page.locator('.board-models tbody tr')).toHaveCount(3);
 });
 
 test('the guidelines show on the first visit and behind the ⓘ button', async ({ page }, testInfo) => {

@@ -100,6 +100,7 @@ fn report_drift(drift: &swipeset_core::aggregates::Drift, check: bool) {
         (drift.model_stats, "per-model 👍/👎 rows"),
         (drift.vote_patterns, "vote-pattern rows"),
         (drift.rating_hours, "ratings-per-hour rows"),
+        (drift.annotator_stats, "per-annotator rows"),
     ] {
         if n > 0 {
             println!("{n} {what} {verb}");

@@ -147,7 +147,9 @@ impl From<swipeset_core::stats::Interval> for crate::api::Interval {
 
 impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardReply {
     fn from(b: swipeset_core::leaderboard::Leaderboard) -> Self {
-        use crate::api::{AgreementReply, BoardProgress, HourCount, ModelStanding};
+        use crate::api::{
+            AgreementReply, BoardProgress, ContributorLine, HourCount, ModelStanding,
+        };
         Self {
             campaign: b.campaign,
             title: b.title,
@@ -189,6 +191,16 @@ impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardRe
                 high: a.high,
                 units: a.units,
             }),
+            contributors: b
+                .contributors
+                .into_iter()
+                .map(|c| ContributorLine {
+                    name: c.name,
+                    ratings: c.ratings,
+                    compared: c.compared,
+                    agreement: c.agreement,
+                })
+                .collect(),
         }
     }
 }

@@ -149,6 +149,18 @@ pub struct AgreementReply {
     pub units: u64,
 }
 
+/// One annotator on the contributors board, under a pseudonym.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContributorLine {
+    pub name: String,
+    pub ratings: u64,
+    /// Ratings compared with the majority of the others on the same response.
+    pub compared: u64,
+    /// How often they agree with that majority (leave-one-out); `null` before any
+    /// comparison.
+    pub agreement: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderboardReply {
     pub campaign: String,
@@ -158,4 +170,6 @@ pub struct LeaderboardReply {
     pub models: Vec<ModelStanding>,
     pub progress: BoardProgress,
     pub agreement: Option<AgreementReply>,
+    /// The most active annotators, most ratings first.
+    pub contributors: Vec<ContributorLine>,
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{BoardProgress, LeaderboardReply, ModelStanding, leaderboard};
+use crate::api::{BoardProgress, ContributorLine, LeaderboardReply, ModelStanding, leaderboard};
 use crate::browser;
 use crate::components::notices::{ErrorNotice, NoCampaign};
 
@@ -39,6 +39,9 @@ fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
     let slug = reply.campaign.clone();
     let board = RwSignal::new(reply);
     let connected = RwSignal::new(false);
+    // "Reconnecting" only makes sense once there was a connection.
+    let was_connected =
+        Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || connected.get());
     #[cfg(feature = "hydrate")]
     live::follow(slug.clone(), board, connected);
     #[cfg(not(feature = "hydrate"))]
@@ -46,7 +49,11 @@ fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
     view! {
         {move || view! { <Board reply=board.get() /> }}
         <p class="board-live" role="status" data-live=move || connected.get().to_string()>
-            {move || if connected.get() { "● Live: updates as ratings come in" } else { "○ Reconnecting…" }}
+            {move || match (connected.get(), was_connected.get()) {
+                (true, _) => "● Live: updates as ratings come in",
+                (false, true) => "○ Reconnecting…",
+                (false, false) => "○ Connecting…",
+            }}
         </p>
     }
 }
@@ -72,7 +79,7 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
         <h1 class="board-title">"Leaderboard"</h1>
         <ProgressPanel progress=reply.progress.clone() />
         <RateChart models=reply.models.clone() />
-        <table class="board-table">
+        <table class="board-table board-models">
             <caption>{format!("👍 rate per model; beneath it, its Wilson 95% interval. Models whose intervals overlap share a rank; models with fewer than {min_votes} votes are preliminary.")}</caption>
             <thead>
                 <tr>
@@ -88,7 +95,35 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
             </tbody>
         </table>
         {agreement}
+        <Contributors people=reply.contributors />
     }
+}
+
+#[component]
+fn Contributors(people: Vec<ContributorLine>) -> impl IntoView {
+    (!people.is_empty()).then(|| {
+        view! {
+            <table class="board-table board-people">
+                <caption>"Contributors, under pseudonyms. Agreement: how often a rating matches the majority of the others on the same response."</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Contributor"</th>
+                        <th scope="col">"Ratings"</th>
+                        <th scope="col">"Agreement"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {people.into_iter().map(|p| view! {
+                        <tr>
+                            <th scope="row" class="board-model">{p.name}</th>
+                            <td>{p.ratings}</td>
+                            <td>{p.agreement.map_or_else(|| "–".to_string(), percent)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    })
 }
 
 fn percent(x: f64) -> String {

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table. The schema itself is owned by `crate::migration`;
 //! these mirror it for queries.
 
+pub mod annotator_stat;
 pub mod campaign;
 pub mod generation;
 pub mod lease;

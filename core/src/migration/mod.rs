@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial;
 mod m20261126_000002_rating_flow;
 mod m20261126_000003_leaderboard;
+mod m20261126_000004_annotator_stat;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_rating_flow::Migration),
             Box::new(m20261126_000003_leaderboard::Migration),
+            Box::new(m20261126_000004_annotator_stat::Migration),
         ]
     }
 }

@@ -136,7 +136,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "no browser bundle found: pages will render but not hydrate; run `cargo xtask site`"
         );
     }
-    let state = AppState::new(db, &settings.site_root);
+    let state = AppState::new(db, &settings.site_root)
+        .with_database_events()
+        .await?;
     let live = state.live.clone();
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(settings.addr)

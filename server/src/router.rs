@@ -55,6 +55,23 @@ impl AppState {
         }
     }
 
+    /// On PostgreSQL, shares leaderboard events between replicas through the database
+    /// (`LISTEN/NOTIFY`) instead of within this process only.
+    pub async fn with_database_events(mut self) -> Result<Self, sea_orm::DbErr> {
+        use sea_orm::ConnectionTrait;
+        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            let pool = self.db.get_postgres_connection_pool().clone();
+            let bus = swipeset_core::events::PostgresBus::start(pool)
+                .await
+                .map_err(|e| {
+                    sea_orm::DbErr::Custom(format!("LISTEN for leaderboard events: {e}"))
+                })?;
+            self.store = self.store.with_events(bus);
+            self.live = Live::new(self.store.clone());
+        }
+        Ok(self)
+    }
+
     /// What every render and server function finds in its context.
     fn provide(&self) {
         provide_context(self.store.clone());

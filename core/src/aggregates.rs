@@ -317,8 +317,6 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
     let txn = db.begin().await?;
     // Per generation, from the ratings.
     let mut per_generation: HashMap<i32, Counts> = HashMap::new();
-    let mut rating_times: Vec<(i32, DateTime<Utc>)> = Vec::new();
-    let mut rating_votes: Vec<(i32, i32, bool)> = Vec::new();
     let ratings: Vec<(i32, i32, bool, DateTime<Utc>)> = rating::Entity::find()
         .select_only()
         .column(rating::Column::UserId)
@@ -332,15 +330,13 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         ratings: ratings.len(),
         ..Drift::default()
     };
-    for (user_id, generation_id, up, at) in ratings {
-        rating_votes.push((user_id, generation_id, up));
+    for &(_, generation_id, up, _) in &ratings {
         let counts = per_generation.entry(generation_id).or_default();
         if up {
             counts.up += 1;
         } else {
             counts.down += 1;
         }
-        rating_times.push((generation_id, at));
     }
 
     type GenerationRow = (i32, i32, i32, i32, i32, i32);
@@ -394,23 +390,20 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         }
     }
     let mut annotators: BTreeMap<(i32, i32), (i32, i32, i32)> = BTreeMap::new();
-    for (user_id, generation_id, up) in rating_votes {
-        if let (Some(campaign_id), Some(counts)) = (
+    let mut hours: BTreeMap<(i32, DateTime<Utc>), i32> = BTreeMap::new();
+    for (user_id, generation_id, up, at) in ratings {
+        let (Some(&campaign_id), Some(counts)) = (
             campaign_of.get(&generation_id),
             per_generation.get(&generation_id),
-        ) {
-            let (compared, agreed) = standing(up, counts.up, counts.down);
-            let stat = annotators.entry((*campaign_id, user_id)).or_default();
-            stat.0 += 1;
-            stat.1 += compared;
-            stat.2 += agreed;
-        }
-    }
-    let mut hours: BTreeMap<(i32, DateTime<Utc>), i32> = BTreeMap::new();
-    for (generation_id, at) in rating_times {
-        if let Some(campaign_id) = campaign_of.get(&generation_id) {
-            *hours.entry((*campaign_id, hour_of(at))).or_default() += 1;
-        }
+        ) else {
+            continue;
+        };
+        let (compared, agreed) = standing(up, counts.up, counts.down);
+        let stat = annotators.entry((campaign_id, user_id)).or_default();
+        stat.0 += 1;
+        stat.1 += compared;
+        stat.2 += agreed;
+        *hours.entry((campaign_id, hour_of(at))).or_default() += 1;
     }
 
     // Compare the stored aggregates with the recount.

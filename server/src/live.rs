@@ -19,7 +19,6 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use serde_json::json;
 use swipeset_core::entities::campaign;
 use swipeset_core::{CoreError, CoreResult, Store, campaigns, leaderboard};
 use tokio::sync::{broadcast, watch};
@@ -35,7 +34,8 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How often an idle feed checks whether anyone still watches.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
-type Feeds = Mutex<HashMap<i32, watch::Sender<Arc<str>>>>;
+type FeedMap = HashMap<i32, watch::Sender<Arc<str>>>;
+type Feeds = Mutex<FeedMap>;
 
 /// The feeds of the campaigns being watched. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -88,16 +88,11 @@ impl Live {
         Ok(receiver)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, watch::Sender<Arc<str>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedMap> {
         // A panic while holding this lock leaves the map itself intact.
         self.feeds
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// How many campaigns have a running feed (for tests and the benchmark).
-    pub fn feeds(&self) -> usize {
-        self.lock().len()
     }
 }
 
@@ -179,15 +174,10 @@ pub async fn campaign_events(State(state): State<AppState>, Path(slug): Path<Str
         .into_response()
 }
 
+/// The same JSON error, status and wording as the server functions give.
 fn error(e: CoreError) -> Response {
-    let (status, code) = match &e {
-        CoreError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-        CoreError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
-        CoreError::Db(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-    };
-    (
-        status,
-        Json(json!({ "code": code, "message": e.to_string() })),
-    )
-        .into_response()
+    let error = swipeset_app::api::ApiError::from(e);
+    let status =
+        StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error)).into_response()
 }

@@ -8,8 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::aggregates::hour_of;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -268,10 +270,7 @@ impl MigrationTrait for Migration {
         for row in rows {
             let campaign: i32 = row.try_get("", "campaign_id")?;
             let at: DateTime<Utc> = row.try_get("", "created_at")?;
-            let hour = at
-                .duration_trunc(TimeDelta::hours(1))
-                .map_err(|e| DbErr::Migration(e.to_string()))?;
-            *hours.entry((campaign, hour)).or_default() += 1;
+            *hours.entry((campaign, hour_of(at))).or_default() += 1;
         }
         for ((campaign, hour), ratings) in hours {
             manager

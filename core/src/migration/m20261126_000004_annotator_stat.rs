@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::aggregates::standing;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -92,7 +94,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        // Count in existing ratings, with the same rule as `aggregates::standing`.
+        // Count in existing ratings, by the rule every later rating follows.
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
         let generations = db
@@ -137,17 +139,11 @@ impl MigrationTrait for Migration {
             let Some(&(campaign, ups, downs)) = counts.get(&generation) else {
                 continue;
             };
-            let (others_up, others_down) = if up {
-                (ups - 1, downs)
-            } else {
-                (ups, downs - 1)
-            };
+            let (compared, agreed) = standing(up, ups, downs);
             let stat = stats.entry((campaign, user)).or_default();
             stat.0 += 1;
-            if others_up != others_down {
-                stat.1 += 1;
-                stat.2 += i32::from((others_up > others_down) == up);
-            }
+            stat.1 += compared;
+            stat.2 += agreed;
         }
         for ((campaign, user), (ratings, compared, agreed)) in stats {
             manager

@@ -38,6 +38,8 @@ pub struct NewCampaign {
     pub guidelines: String,
     pub overlap: i32,
     pub reveal_models: bool,
+    /// The license of the datasets exported from it, as a Hub license id.
+    pub license: String,
 }
 
 impl NewCampaign {
@@ -49,6 +51,7 @@ impl NewCampaign {
             guidelines: String::new(),
             overlap: 3,
             reveal_models: false,
+            license: "other".to_string(),
         }
     }
 }
@@ -67,6 +70,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<c
         guidelines: Set(new.guidelines),
         overlap: Set(new.overlap),
         reveal_models: Set(new.reveal_models),
+        license: Set(new.license),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     })

@@ -92,6 +92,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             guidelines: GUIDELINES.to_string(),
             overlap: 3,
             reveal_models: true,
+            // The haiku and the demo "models" are written by the project, under its license.
+            license: "apache-2.0".to_string(),
         },
     )
     .await?;

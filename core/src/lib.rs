@@ -13,6 +13,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod generations;
 pub mod label;
 pub mod leaderboard;
@@ -25,7 +26,7 @@ pub mod skips;
 pub mod stats;
 pub mod store;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use error::{CoreError, CoreResult};
 pub use label::Label;

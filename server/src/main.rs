@@ -25,6 +25,8 @@ enum Command {
     Demo(DatabaseArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
+    /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
+    Export(swipeset_server::export_command::ExportArgs),
     /// The leaderboard's aggregates.
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -52,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(settings) => serve(settings).await,
+        Command::Export(args) => swipeset_server::export_command::run(args).await,
         Command::Demo(args) => {
             let db = open(&args).await?;
             report_demo(swipeset_core::demo::load(&db).await?);

@@ -16,9 +16,10 @@ use leptos_axum::{
 use swipeset_app::{App, shell};
 use swipeset_core::{DatabaseConnection, Store};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::health;
+use crate::handlers::{export, health};
 use crate::identity;
 use crate::live::{self, Live};
 
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/campaigns/{slug}/events", get(live::campaign_events))
+        .route("/api/campaigns/{slug}/export", get(export::download))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(
             &state,
@@ -108,7 +110,16 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(identity::ensure_browser_identity))
         // The Wasm bundle shrinks to about a third with brotli: it matters on a phone.
-        .layer(CompressionLayer::new())
+        // Parquet and zip downloads are compressed already.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new(
+                        "application/vnd.apache.parquet",
+                    ))
+                    .and(NotForContentType::const_new("application/zip")),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

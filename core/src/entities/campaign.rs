@@ -17,6 +17,8 @@ pub struct Model {
     /// Show the model's name after a swipe; `false` keeps rating fully blind.
     pub reveal_models: bool,
     pub created_at: DateTimeUtc,
+    /// The license its dataset cards state, as a Hub license id (`cc-by-4.0`, `other`).
+    pub license: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261126_000001_initial;
 mod m20261126_000002_rating_flow;
 mod m20261126_000003_leaderboard;
 mod m20261126_000004_annotator_stat;
+mod m20261127_000005_campaign_license;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_rating_flow::Migration),
             Box::new(m20261126_000003_leaderboard::Migration),
             Box::new(m20261126_000004_annotator_stat::Migration),
+            Box::new(m20261127_000005_campaign_license::Migration),
         ]
     }
 }

@@ -1,3 +1,4 @@
 //! HTTP handlers that are not server functions.
 
+pub mod export;
 pub mod health;

@@ -1,0 +1,436 @@
+//! Reading an export out of the database: first a plan (how many rows, which responses are
+//! dropped and why) from the vote counters alone, then the rows themselves a page at a
+//! time, so memory holds one page whatever the size of the campaign. Both run inside one
+//! read transaction (`super::Export`), so the plan and the rows describe the same data.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::policy::DropReason;
+use super::table::{Cell, Row, completion_cell, prompt_cell};
+use super::{ExportOptions, Kind};
+use crate::CoreResult;
+use crate::entities::{campaign, generation, prompt, rating, user};
+
+/// Prompts read per page of a KTO or DPO export (their responses come with them).
+const PROMPT_PAGE: u64 = 1_024;
+/// Ratings read per page of a ratings export.
+const RATING_PAGE: u64 = 8_192;
+
+/// What an export will hold, known before its first row is written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    /// Rows the data file will have.
+    pub rows: u64,
+    /// Prompts in the campaign.
+    pub prompts: u64,
+    /// Responses in the campaign.
+    pub responses: u64,
+    /// Responses with a label under the policy.
+    pub labelled: u64,
+    /// Responses without one, by reason.
+    pub dropped: BTreeMap<DropReason, u64>,
+    /// Per model id: responses labelled 👍 and 👎.
+    pub labels_by_model: BTreeMap<i32, (u64, u64)>,
+    /// DPO: prompts that gave at least one pair.
+    pub prompts_with_pairs: u64,
+    /// DPO: prompts with labelled responses of one kind only, so no pair.
+    pub prompts_one_sided: u64,
+    /// DPO: pairs left out by the per-prompt cap.
+    pub pairs_over_cap: u64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Votes {
+    prompt_id: i32,
+    model_id: i32,
+    up_count: i32,
+    down_count: i32,
+}
+
+fn count(value: i32) -> u32 {
+    u32::try_from(value).unwrap_or(0)
+}
+
+/// Plans an export of `campaign` from its counters: for KTO and DPO one narrow pass over
+/// the campaign's responses; for ratings a count.
+pub async fn plan(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    options: &ExportOptions,
+) -> CoreResult<Plan> {
+    let mut plan = Plan {
+        prompts: prompt::Entity::find()
+            .filter(prompt::Column::CampaignId.eq(campaign.id))
+            .count(db)
+            .await?,
+        ..Plan::default()
+    };
+    if options.kind == Kind::Ratings {
+        plan.rows = rating::Entity::find()
+            .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+            .filter(generation::Column::CampaignId.eq(campaign.id))
+            .count(db)
+            .await?;
+        plan.responses = generation::Entity::find()
+            .filter(generation::Column::CampaignId.eq(campaign.id))
+            .count(db)
+            .await?;
+        return Ok(plan);
+    }
+    let votes = generation::Entity::find()
+        .select_only()
+        .columns([
+            generation::Column::PromptId,
+            generation::Column::ModelId,
+            generation::Column::UpCount,
+            generation::Column::DownCount,
+        ])
+        .filter(generation::Column::CampaignId.eq(campaign.id))
+        .into_model::<Votes>()
+        .all(db)
+        .await?;
+    // Per prompt: labelled 👍 and 👎 responses.
+    let mut sides: HashMap<i32, (u64, u64)> = HashMap::new();
+    for v in &votes {
+        plan.responses += 1;
+        match options
+            .policy
+            .decide(count(v.up_count), count(v.down_count))
+        {
+            Ok(label) => {
+                plan.labelled += 1;
+                let by_model = plan.labels_by_model.entry(v.model_id).or_default();
+                let by_prompt = sides.entry(v.prompt_id).or_default();
+                if label {
+                    by_model.0 += 1;
+                    by_prompt.0 += 1;
+                } else {
+                    by_model.1 += 1;
+                    by_prompt.1 += 1;
+                }
+            }
+            Err(reason) => *plan.dropped.entry(reason).or_default() += 1,
+        }
+    }
+    match options.kind {
+        Kind::Kto => plan.rows = plan.labelled,
+        Kind::Dpo => {
+            for (ups, downs) in sides.into_values() {
+                let pairs = ups * downs;
+                if pairs == 0 {
+                    plan.prompts_one_sided += 1;
+                    continue;
+                }
+                let kept = options
+                    .max_pairs_per_prompt
+                    .map_or(pairs, |cap| pairs.min(u64::from(cap)));
+                plan.prompts_with_pairs += 1;
+                plan.pairs_over_cap += pairs - kept;
+                plan.rows += kept;
+            }
+        }
+        Kind::Ratings => {}
+    }
+    Ok(plan)
+}
+
+/// The pseudonymous id of an annotator in a campaign's exports: the same in every export of
+/// that campaign, different from campaign to campaign and from the leaderboard's
+/// pseudonyms, and never their name.
+pub fn annotator_id(campaign_id: i32, user_id: i32) -> String {
+    let digest = Sha256::digest(format!("swipeset-export:{campaign_id}:{user_id}"));
+    format!("a-{}", &hex::encode(digest)[..16])
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PromptRow {
+    id: i32,
+    text: String,
+    system_prompt: Option<String>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GenerationRow {
+    id: i32,
+    prompt_id: i32,
+    model_id: i32,
+    text: String,
+    up_count: i32,
+    down_count: i32,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RatingRow {
+    id: i32,
+    user_id: i32,
+    label: bool,
+    created_at: DateTime<Utc>,
+    decision_ms: Option<i32>,
+    generation_id: i32,
+    model_id: i32,
+    completion: String,
+    prompt: String,
+    system_prompt: Option<String>,
+    annotator_name: String,
+}
+
+/// A labelled response, as the rows of KTO and DPO need it.
+struct Labelled<'a> {
+    generation: &'a GenerationRow,
+    label: bool,
+    up: u32,
+    down: u32,
+}
+
+impl Labelled<'_> {
+    /// The share of votes that agree with the label.
+    fn agreement(&self) -> f64 {
+        f64::from(self.up.max(self.down)) / f64::from(self.up + self.down)
+    }
+
+    /// How clearly the votes back the label: for picking the strongest pairs first.
+    fn margin(&self) -> u32 {
+        self.up.abs_diff(self.down)
+    }
+
+    fn votes(&self) -> u32 {
+        self.up.saturating_add(self.down)
+    }
+}
+
+/// The rows of an export, a page at a time, in a stable order (by prompt, then response;
+/// ratings by id).
+pub struct Scan {
+    options: ExportOptions,
+    campaign: campaign::Model,
+    models: HashMap<i32, String>,
+    after: i32,
+    done: bool,
+}
+
+impl Scan {
+    pub fn new(
+        options: ExportOptions,
+        campaign: campaign::Model,
+        models: HashMap<i32, String>,
+    ) -> Self {
+        Self {
+            options,
+            campaign,
+            models,
+            after: 0,
+            done: false,
+        }
+    }
+
+    fn model(&self, id: i32) -> Cell {
+        Cell::Text(
+            self.models
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("model {id}")),
+        )
+    }
+
+    /// The next page of rows (possibly empty), or `None` when the scan is over.
+    pub async fn next_page(&mut self, db: &impl ConnectionTrait) -> CoreResult<Option<Vec<Row>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = match self.options.kind {
+            Kind::Ratings => self.ratings_page(db).await?,
+            Kind::Kto | Kind::Dpo => self.prompts_page(db).await?,
+        };
+        Ok(rows)
+    }
+
+    async fn prompts_page(&mut self, db: &impl ConnectionTrait) -> CoreResult<Option<Vec<Row>>> {
+        let prompts = prompt::Entity::find()
+            .select_only()
+            .columns([
+                prompt::Column::Id,
+                prompt::Column::Text,
+                prompt::Column::SystemPrompt,
+            ])
+            .filter(prompt::Column::CampaignId.eq(self.campaign.id))
+            .filter(prompt::Column::Id.gt(self.after))
+            .order_by_asc(prompt::Column::Id)
+            .limit(PROMPT_PAGE)
+            .into_model::<PromptRow>()
+            .all(db)
+            .await?;
+        let (Some(first), Some(last)) = (prompts.first(), prompts.last()) else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.after = last.id;
+        let generations = generation::Entity::find()
+            .select_only()
+            .columns([
+                generation::Column::Id,
+                generation::Column::PromptId,
+                generation::Column::ModelId,
+                generation::Column::Text,
+                generation::Column::UpCount,
+                generation::Column::DownCount,
+            ])
+            .filter(generation::Column::CampaignId.eq(self.campaign.id))
+            .filter(generation::Column::PromptId.between(first.id, last.id))
+            .order_by_asc(generation::Column::PromptId)
+            .order_by_asc(generation::Column::Id)
+            .into_model::<GenerationRow>()
+            .all(db)
+            .await?;
+        let mut by_prompt: HashMap<i32, Vec<Labelled>> = HashMap::new();
+        for generation in &generations {
+            let (up, down) = (count(generation.up_count), count(generation.down_count));
+            if let Ok(label) = self.options.policy.decide(up, down) {
+                by_prompt
+                    .entry(generation.prompt_id)
+                    .or_default()
+                    .push(Labelled {
+                        generation,
+                        label,
+                        up,
+                        down,
+                    });
+            }
+        }
+        let mut rows = Vec::new();
+        for prompt in &prompts {
+            let Some(labelled) = by_prompt.get(&prompt.id) else {
+                continue;
+            };
+            match self.options.kind {
+                Kind::Kto => self.kto_rows(prompt, labelled, &mut rows),
+                _ => self.dpo_rows(prompt, labelled, &mut rows),
+            }
+        }
+        Ok(Some(rows))
+    }
+
+    fn prompt_cell(&self, prompt: &PromptRow) -> Cell {
+        prompt_cell(
+            self.options.variant,
+            &prompt.text,
+            prompt.system_prompt.as_deref(),
+        )
+    }
+
+    fn kto_rows(&self, prompt: &PromptRow, labelled: &[Labelled], rows: &mut Vec<Row>) {
+        for l in labelled {
+            rows.push(vec![
+                self.prompt_cell(prompt),
+                completion_cell(self.options.variant, &l.generation.text),
+                Cell::Bool(l.label),
+                self.model(l.generation.model_id),
+                Cell::Int(l.up.into()),
+                Cell::Int(l.down.into()),
+                Cell::Float(l.agreement()),
+                Cell::Text(self.campaign.slug.clone()),
+                Cell::Int(l.generation.id.into()),
+            ]);
+        }
+    }
+
+    /// Pairs every 👍 response of a prompt with every 👎 one, strongest first: both sides
+    /// sorted by how clearly their votes back them, pairs taken along the diagonals so a
+    /// cap keeps the clearest pairs and still spreads over many responses.
+    fn dpo_rows(&self, prompt: &PromptRow, labelled: &[Labelled], rows: &mut Vec<Row>) {
+        let side = |label: bool| {
+            let mut side: Vec<&Labelled> = labelled.iter().filter(|l| l.label == label).collect();
+            side.sort_by(|a, b| {
+                b.margin()
+                    .cmp(&a.margin())
+                    .then(b.votes().cmp(&a.votes()))
+                    .then(a.generation.id.cmp(&b.generation.id))
+            });
+            side
+        };
+        let (chosen, rejected) = (side(true), side(false));
+        let mut pairs: Vec<(usize, usize)> = (0..chosen.len())
+            .flat_map(|i| (0..rejected.len()).map(move |j| (i, j)))
+            .collect();
+        pairs.sort_by_key(|&(i, j)| (i + j, i));
+        let cap = self
+            .options
+            .max_pairs_per_prompt
+            .map_or(usize::MAX, |cap| cap as usize);
+        for (i, j) in pairs.into_iter().take(cap) {
+            let (good, bad) = (chosen[i].generation, rejected[j].generation);
+            rows.push(vec![
+                self.prompt_cell(prompt),
+                completion_cell(self.options.variant, &good.text),
+                completion_cell(self.options.variant, &bad.text),
+                self.model(good.model_id),
+                self.model(bad.model_id),
+                Cell::Text(self.campaign.slug.clone()),
+                Cell::Int(good.id.into()),
+                Cell::Int(bad.id.into()),
+            ]);
+        }
+    }
+
+    async fn ratings_page(&mut self, db: &impl ConnectionTrait) -> CoreResult<Option<Vec<Row>>> {
+        let ratings = rating::Entity::find()
+            .select_only()
+            .columns([
+                rating::Column::Id,
+                rating::Column::UserId,
+                rating::Column::Label,
+                rating::Column::CreatedAt,
+                rating::Column::DecisionMs,
+                rating::Column::GenerationId,
+            ])
+            .column(generation::Column::ModelId)
+            .column_as(generation::Column::Text, "completion")
+            .column_as(prompt::Column::Text, "prompt")
+            .column(prompt::Column::SystemPrompt)
+            .column_as(user::Column::Name, "annotator_name")
+            .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+            .join(JoinType::InnerJoin, generation::Relation::Prompt.def())
+            .join(JoinType::InnerJoin, rating::Relation::User.def())
+            .filter(generation::Column::CampaignId.eq(self.campaign.id))
+            .filter(rating::Column::Id.gt(self.after))
+            .order_by_asc(rating::Column::Id)
+            .limit(RATING_PAGE)
+            .into_model::<RatingRow>()
+            .all(db)
+            .await?;
+        let Some(last) = ratings.last() else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.after = last.id;
+        let variant = self.options.variant;
+        let rows = ratings
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    prompt_cell(variant, &r.prompt, r.system_prompt.as_deref()),
+                    completion_cell(variant, &r.completion),
+                    self.model(r.model_id),
+                    Cell::Bool(r.label),
+                    Cell::Text(annotator_id(self.campaign.id, r.user_id)),
+                    Cell::Time(r.created_at),
+                    Cell::OptInt(r.decision_ms.map(i64::from)),
+                    Cell::Text(self.campaign.slug.clone()),
+                    Cell::Int(r.generation_id.into()),
+                ];
+                if self.options.annotator_names {
+                    row.push(Cell::Text(r.annotator_name.clone()));
+                }
+                row
+            })
+            .collect();
+        Ok(Some(rows))
+    }
+}

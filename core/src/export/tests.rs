@@ -1,0 +1,701 @@
+//! Exports read back with the parquet crate, serde_json and csv: exactly the rows and types
+//! expected from known ratings, the policy's edge cases, and bad requests that leave no
+//! file behind.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use arrow_array::{
+    Array, BooleanArray, Float64Array, Int64Array, ListArray, RecordBatch, RecordBatchReader,
+    StringArray, StructArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::campaigns::NewCampaign;
+use crate::entities::generation;
+use crate::generations::NewGeneration;
+use crate::ratings::{self, NewRating};
+use crate::{Label, Store, annotators, generations, models, prompts};
+
+const SLUG: &str = "exp";
+
+/// Votes per (prompt, model); `U`/`D` per annotator a, b, c in turn.
+const VOTES: &[(usize, usize, &str)] = &[
+    (0, 0, "UU"),  // 👍 2–0
+    (0, 1, "DD"),  // 👎 0–2: prompt 0 has one pair
+    (1, 0, "UD"),  // tie
+    (1, 1, "U"),   // too few votes
+    (2, 0, "UUD"), // 👍 2–1, not unanimous
+    (2, 1, "UU"),  // 👍: prompt 2 is 👍 only, so no pair
+    (3, 0, "UU"),  // one of these is undone below: too few votes
+    (4, 0, "UU"),
+    (4, 1, "UUU"),
+    (4, 2, "DD"),
+    (4, 3, "DDU"),
+];
+
+struct Fixture {
+    store: Store,
+    /// generation id by (prompt, model)
+    ids: BTreeMap<(usize, usize), i32>,
+    users: Vec<i32>,
+}
+
+async fn fixture() -> Fixture {
+    let store = crate::testing::fresh_store().await;
+    let db = store.db().clone();
+    let campaign = campaigns::create(
+        &db,
+        NewCampaign {
+            overlap: 5,
+            guidelines: "Is it a haiku?".into(),
+            license: "cc-by-4.0".into(),
+            ..NewCampaign::new(SLUG, "Export | test")
+        },
+    )
+    .await
+    .unwrap();
+    let mut model_ids = Vec::new();
+    for m in 0..4 {
+        model_ids.push(
+            models::ensure(&db, &format!("Model {m}"), &format!("org/model-{m}"))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut rows = Vec::new();
+    for p in 0..5 {
+        let system = (p == 0).then_some("Answer in haiku.");
+        let prompt = prompts::add(
+            &db,
+            campaign.id,
+            &format!("Prompt {p}, \"quoted\""),
+            system,
+            None,
+        )
+        .await
+        .unwrap();
+        for (m, &model_id) in model_ids.iter().enumerate() {
+            rows.push(NewGeneration::for_prompt(
+                &prompt,
+                model_id,
+                format!("Response {p}/{m}\nsecond line, with a comma"),
+            ));
+        }
+    }
+    generations::add_many(&db, campaign.id, rows).await.unwrap();
+    let all = generation::Entity::find()
+        .order_by_asc(generation::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    let ids = all
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((i / 4, i % 4), g.id))
+        .collect::<BTreeMap<_, _>>();
+    let mut users = Vec::new();
+    for who in ["a", "b", "c"] {
+        users.push(annotators::browser_annotator(&db, who).await.unwrap().id);
+    }
+    for &(p, m, votes) in VOTES {
+        for (i, vote) in votes.chars().enumerate() {
+            let label = if vote == 'U' { Label::Up } else { Label::Down };
+            let new = NewRating {
+                decision_ms: (p == 0 && i == 0).then_some(1234),
+                ..NewRating::new(ids[&(p, m)], label)
+            };
+            ratings::rate(&store, users[i], new).await.unwrap();
+        }
+    }
+    ratings::undo(&store, users[1], ids[&(3, 0)]).await.unwrap();
+    Fixture { store, ids, users }
+}
+
+impl Fixture {
+    fn db(&self) -> &DatabaseConnection {
+        self.store.db()
+    }
+
+    fn id(&self, p: usize, m: usize) -> i64 {
+        i64::from(self.ids[&(p, m)])
+    }
+}
+
+async fn export_dir(
+    db: &DatabaseConnection,
+    options: ExportOptions,
+    out: &Path,
+) -> Result<Summary, ExportError> {
+    Export::prepare(db, SLUG, options)
+        .await?
+        .write_directory(out, false, &mut |_| {})
+        .await
+}
+
+fn options(kind: Kind, format: Format) -> ExportOptions {
+    ExportOptions {
+        format,
+        ..ExportOptions::new(kind)
+    }
+}
+
+/// One arrow value as JSON, the way the JSONL export spells it.
+fn arrow_value(array: &dyn Array, i: usize) -> Value {
+    if array.is_null(i) {
+        return Value::Null;
+    }
+    match array.data_type() {
+        DataType::Utf8 => json!(
+            array
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .value(i)
+        ),
+        DataType::Boolean => {
+            json!(
+                array
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .unwrap()
+                    .value(i)
+            )
+        }
+        DataType::Int64 => json!(
+            array
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .value(i)
+        ),
+        DataType::Float64 => {
+            json!(
+                array
+                    .as_any()
+                    .downcast_ref::<Float64Array>()
+                    .unwrap()
+                    .value(i)
+            )
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => {
+            let micros = array
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap()
+                .value(i);
+            json!(
+                chrono::DateTime::from_timestamp_micros(micros)
+                    .unwrap()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            )
+        }
+        DataType::List(_) => {
+            let list = array.as_any().downcast_ref::<ListArray>().unwrap().value(i);
+            let items = list.as_any().downcast_ref::<StructArray>().unwrap();
+            (0..items.len())
+                .map(|j| {
+                    let mut object = serde_json::Map::new();
+                    for (field, column) in items.fields().iter().zip(items.columns()) {
+                        object.insert(field.name().clone(), arrow_value(column.as_ref(), j));
+                    }
+                    Value::Object(object)
+                })
+                .collect()
+        }
+        other => panic!("unexpected type {other}"),
+    }
+}
+
+fn read_parquet(path: &Path) -> (Vec<Value>, arrow_schema::SchemaRef) {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let schema = reader.schema();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch: RecordBatch = batch.unwrap();
+        for i in 0..batch.num_rows() {
+            let mut object = serde_json::Map::new();
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                object.insert(field.name().clone(), arrow_value(column.as_ref(), i));
+            }
+            rows.push(Value::Object(object));
+        }
+    }
+    (rows, schema)
+}
+
+fn read_jsonl(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// CSV holds text only: every expected value as the CSV spells it.
+fn read_csv(path: &Path) -> Vec<Value> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            Value::Object(
+                headers
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(h, v)| (h.to_string(), json!(v)))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn as_csv_text(rows: &[Value]) -> Vec<Value> {
+    rows.iter()
+        .map(|row| {
+            Value::Object(
+                row.as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| {
+                        let text = match v {
+                            Value::String(s) => s.clone(),
+                            Value::Null => String::new(),
+                            other => other.to_string(),
+                        };
+                        (k.clone(), json!(text))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn kto_row(f: &Fixture, p: usize, m: usize, label: bool, up: i64, down: i64) -> Value {
+    json!({
+        "prompt": format!("Prompt {p}, \"quoted\""),
+        "completion": format!("Response {p}/{m}\nsecond line, with a comma"),
+        "label": label,
+        "model": format!("Model {m}"),
+        "n_up": up,
+        "n_down": down,
+        "agreement": up.max(down) as f64 / (up + down) as f64,
+        "campaign": SLUG,
+        "generation_id": f.id(p, m),
+    })
+}
+
+fn expected_kto(f: &Fixture) -> Vec<Value> {
+    vec![
+        kto_row(f, 0, 0, true, 2, 0),
+        kto_row(f, 0, 1, false, 0, 2),
+        kto_row(f, 2, 0, true, 2, 1),
+        kto_row(f, 2, 1, true, 2, 0),
+        kto_row(f, 4, 0, true, 2, 0),
+        kto_row(f, 4, 1, true, 3, 0),
+        kto_row(f, 4, 2, false, 0, 2),
+        kto_row(f, 4, 3, false, 1, 2),
+    ]
+}
+
+#[tokio::test]
+async fn kto_round_trips_in_every_format() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let expected = expected_kto(&f);
+    for format in [Format::Parquet, Format::Jsonl, Format::Csv] {
+        let out = dir.path().join(format.name());
+        let summary = export_dir(f.db(), options(Kind::Kto, format), &out)
+            .await
+            .unwrap();
+        assert_eq!(summary.plan.rows, 8);
+        assert_eq!(summary.plan.labelled, 8);
+        assert_eq!(summary.plan.responses, 20);
+        assert_eq!(summary.plan.dropped[&DropReason::TooFewVotes], 11);
+        assert_eq!(summary.plan.dropped[&DropReason::Tie], 1);
+        let data = out.join(format!("data/train-00000-of-00001.{}", format.name()));
+        match format {
+            Format::Parquet => {
+                let (rows, schema) = read_parquet(&data);
+                assert_eq!(rows, expected);
+                assert_eq!(
+                    schema.field_with_name("label").unwrap().data_type(),
+                    &DataType::Boolean
+                );
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                assert_eq!(&names[..3], ["prompt", "completion", "label"]);
+            }
+            Format::Jsonl => assert_eq!(read_jsonl(&data), expected),
+            Format::Csv => assert_eq!(read_csv(&data), as_csv_text(&expected)),
+        }
+        let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+        assert!(card.starts_with("---\nlicense: cc-by-4.0\n"), "{card}");
+        assert!(card.contains("tags:\n- kto\n"), "{card}");
+        assert!(card.contains("size_categories:\n- n<1K\n"), "{card}");
+        assert!(card.contains("path: data/train-*"), "{card}");
+        assert!(card.contains("pretty_name: \"Export | test\""), "{card}");
+        assert!(card.contains("dropped, tied votes: 1"), "{card}");
+        assert!(card.contains("dropped, too few votes: 11"), "{card}");
+        assert!(card.contains("Krippendorff"), "{card}");
+        // The model table escapes the title's bar nowhere else; rows of the acceptance
+        // table carry each model's Wilson interval.
+        assert!(card.contains("| Model 1 |"), "{card}");
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| e
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.'))
+                .count(),
+            0,
+            "no staging directory is left behind"
+        );
+    }
+}
+
+#[tokio::test]
+async fn conversational_rows_are_trl_messages() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    for format in [Format::Parquet, Format::Jsonl] {
+        let out = dir.path().join(format.name());
+        let opts = ExportOptions {
+            variant: Variant::Conversational,
+            ..options(Kind::Kto, format)
+        };
+        export_dir(f.db(), opts, &out).await.unwrap();
+        let data = out.join(format!("data/train-00000-of-00001.{}", format.name()));
+        let rows = match format {
+            Format::Parquet => read_parquet(&data).0,
+            _ => read_jsonl(&data),
+        };
+        assert_eq!(
+            rows[0]["prompt"],
+            json!([
+                {"role": "system", "content": "Answer in haiku."},
+                {"role": "user", "content": "Prompt 0, \"quoted\""},
+            ])
+        );
+        assert_eq!(
+            rows[0]["completion"],
+            json!([{"role": "assistant", "content": "Response 0/0\nsecond line, with a comma"}])
+        );
+        // No system prompt, no system message.
+        assert_eq!(
+            rows[2]["prompt"],
+            json!([{"role": "user", "content": "Prompt 2, \"quoted\""}])
+        );
+        assert_eq!(rows[0]["label"], json!(true));
+    }
+}
+
+#[tokio::test]
+async fn dpo_pairs_clearest_first_and_honours_the_cap() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pair = |p: usize, good: usize, bad: usize| {
+        json!({
+            "prompt": format!("Prompt {p}, \"quoted\""),
+            "chosen": format!("Response {p}/{good}\nsecond line, with a comma"),
+            "rejected": format!("Response {p}/{bad}\nsecond line, with a comma"),
+            "chosen_model": format!("Model {good}"),
+            "rejected_model": format!("Model {bad}"),
+            "campaign": SLUG,
+            "chosen_generation_id": f.id(p, good),
+            "rejected_generation_id": f.id(p, bad),
+        })
+    };
+    let summary = export_dir(
+        f.db(),
+        options(Kind::Dpo, Format::Jsonl),
+        &dir.path().join("all"),
+    )
+    .await
+    .unwrap();
+    let rows = read_jsonl(&dir.path().join("all/data/train-00000-of-00001.jsonl"));
+    // Prompt 4: 👍 by margin Model 1 (3–0), Model 0 (2–0); 👎 Model 2 (0–2), Model 3 (1–2).
+    assert_eq!(
+        rows,
+        vec![
+            pair(0, 0, 1),
+            pair(4, 1, 2),
+            pair(4, 1, 3),
+            pair(4, 0, 2),
+            pair(4, 0, 3),
+        ]
+    );
+    assert_eq!(summary.plan.prompts_with_pairs, 2);
+    // Prompt 2 is 👍 only; prompt 3's one labelled response is gone with the undo.
+    assert_eq!(summary.plan.prompts_one_sided, 1);
+    assert_eq!(summary.plan.pairs_over_cap, 0);
+
+    let capped = ExportOptions {
+        max_pairs_per_prompt: Some(3),
+        ..options(Kind::Dpo, Format::Parquet)
+    };
+    let summary = export_dir(f.db(), capped, &dir.path().join("capped"))
+        .await
+        .unwrap();
+    let (rows, _) = read_parquet(&dir.path().join("capped/data/train-00000-of-00001.parquet"));
+    assert_eq!(
+        rows,
+        vec![pair(0, 0, 1), pair(4, 1, 2), pair(4, 1, 3), pair(4, 0, 2)]
+    );
+    assert_eq!(summary.plan.pairs_over_cap, 1);
+    let card = std::fs::read_to_string(dir.path().join("capped/README.md")).unwrap();
+    assert!(card.contains("tags:\n- dpo\n"), "{card}");
+    assert!(card.contains("at most 3 per prompt"), "{card}");
+}
+
+#[tokio::test]
+async fn unanimous_drops_every_disagreement() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ExportOptions {
+        policy: Policy::parse("unanimous", 2).unwrap(),
+        ..options(Kind::Kto, Format::Jsonl)
+    };
+    let summary = export_dir(f.db(), opts, &dir.path().join("u"))
+        .await
+        .unwrap();
+    let rows = read_jsonl(&dir.path().join("u/data/train-00000-of-00001.jsonl"));
+    let expected: Vec<Value> = [
+        kto_row(&f, 0, 0, true, 2, 0),
+        kto_row(&f, 0, 1, false, 0, 2),
+        kto_row(&f, 2, 1, true, 2, 0),
+        kto_row(&f, 4, 0, true, 2, 0),
+        kto_row(&f, 4, 1, true, 3, 0),
+        kto_row(&f, 4, 2, false, 0, 2),
+    ]
+    .into();
+    assert_eq!(rows, expected);
+    // Prompt 1's tie, prompt 2's 2–1 and prompt 4's 1–2.
+    assert_eq!(summary.plan.dropped[&DropReason::Disagreement], 3);
+    let card = std::fs::read_to_string(dir.path().join("u/README.md")).unwrap();
+    assert!(card.contains("unanimous: at least 2 votes"), "{card}");
+}
+
+#[tokio::test]
+async fn ratings_rows_carry_pseudonyms_and_decision_times() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = export_dir(
+        f.db(),
+        options(Kind::Ratings, Format::Parquet),
+        &dir.path().join("r"),
+    )
+    .await
+    .unwrap();
+    let total_votes: usize = VOTES.iter().map(|(_, _, v)| v.len()).sum();
+    assert_eq!(
+        summary.plan.rows as usize,
+        total_votes - 1,
+        "the undone rating is gone"
+    );
+    let (rows, schema) = read_parquet(&dir.path().join("r/data/train-00000-of-00001.parquet"));
+    assert_eq!(rows.len(), total_votes - 1);
+    assert!(matches!(
+        schema.field_with_name("created_at").unwrap().data_type(),
+        DataType::Timestamp(TimeUnit::Microsecond, Some(_))
+    ));
+    assert!(schema.field_with_name("decision_ms").unwrap().is_nullable());
+    let first = &rows[0];
+    assert_eq!(first["prompt"], json!("Prompt 0, \"quoted\""));
+    assert_eq!(first["model"], json!("Model 0"));
+    assert_eq!(first["label"], json!(true));
+    assert_eq!(first["decision_ms"], json!(1234));
+    assert_eq!(rows[1]["decision_ms"], Value::Null);
+    let campaign_id = Export::prepare(f.db(), SLUG, options(Kind::Ratings, Format::Jsonl))
+        .await
+        .unwrap()
+        .campaign()
+        .id;
+    assert_eq!(
+        first["annotator"],
+        json!(annotator_id(campaign_id, f.users[0]))
+    );
+    assert!(!first["annotator"].as_str().unwrap().contains("guest"));
+    assert!(
+        first.get("annotator_name").is_none(),
+        "names only when asked"
+    );
+
+    let named = ExportOptions {
+        annotator_names: true,
+        ..options(Kind::Ratings, Format::Csv)
+    };
+    export_dir(f.db(), named, &dir.path().join("named"))
+        .await
+        .unwrap();
+    let rows = read_csv(&dir.path().join("named/data/train-00000-of-00001.csv"));
+    assert!(
+        rows[0]["annotator_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("guest-")
+    );
+    assert_eq!(rows[0]["created_at"], json!(first["created_at"]));
+}
+
+struct VecSink(Vec<u8>);
+
+impl ByteSink for VecSink {
+    async fn put(&mut self, bytes: Vec<u8>) -> Result<(), ExportError> {
+        self.0.extend_from_slice(&bytes);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_zip_holds_the_whole_dataset_directory() {
+    let f = fixture().await;
+    let export = Export::prepare(f.db(), SLUG, options(Kind::Kto, Format::Parquet))
+        .await
+        .unwrap();
+    assert_eq!(export.download_name(true), "exp-kto.zip");
+    let mut sink = VecSink(Vec::new());
+    export.stream_zip(&mut sink).await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(sink.0)).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["data/train-00000-of-00001.parquet", "README.md"]);
+    let dir = tempfile::tempdir().unwrap();
+    archive.extract(dir.path()).unwrap();
+    let (rows, _) = read_parquet(&dir.path().join("data/train-00000-of-00001.parquet"));
+    assert_eq!(rows, expected_kto(&f));
+    let card = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+    assert!(card.starts_with("---\nlicense: cc-by-4.0"));
+}
+
+#[tokio::test]
+async fn bad_requests_fail_before_writing_anything() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listing = |path: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+
+    // An unknown campaign.
+    let err = Export::prepare(f.db(), "nope", ExportOptions::new(Kind::Kto))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, ExportError::Core(CoreError::NotFound { .. })),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), "campaign nope does not exist");
+
+    // An output path below a file.
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let err = export_dir(
+        f.db(),
+        ExportOptions::new(Kind::Kto),
+        &dir.path().join("file/out"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().starts_with("cannot write "), "{err}");
+    assert!(err.to_string().contains("file/out"), "{err}");
+
+    // A directory that holds something else.
+    std::fs::create_dir(dir.path().join("taken")).unwrap();
+    std::fs::write(dir.path().join("taken/keep.txt"), "mine").unwrap();
+    let err = export_dir(
+        f.db(),
+        ExportOptions::new(Kind::Kto),
+        &dir.path().join("taken"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("--overwrite"), "{err}");
+    assert_eq!(listing(&dir.path().join("taken")), ["keep.txt"]);
+
+    // A policy under which nothing is labelled.
+    let strict = ExportOptions {
+        policy: Policy::parse("majority", 4).unwrap(),
+        ..ExportOptions::new(Kind::Kto)
+    };
+    let err = export_dir(f.db(), strict, &dir.path().join("strict"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExportError::Empty(_)), "{err}");
+    assert!(err.to_string().contains("min_votes 4"), "{err}");
+    assert!(err.to_string().contains("20 with too few votes"), "{err}");
+
+    // Message lists do not fit in CSV.
+    let csv = ExportOptions {
+        variant: Variant::Conversational,
+        ..options(Kind::Kto, Format::Csv)
+    };
+    let err = export_dir(f.db(), csv, &dir.path().join("csv"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExportError::Unsupported(_)), "{err}");
+
+    assert_eq!(
+        listing(dir.path()),
+        ["file", "taken"],
+        "nothing else was written"
+    );
+}
+
+#[tokio::test]
+async fn overwrite_replaces_a_previous_export() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kto");
+    export_dir(f.db(), options(Kind::Kto, Format::Csv), &out)
+        .await
+        .unwrap();
+    Export::prepare(f.db(), SLUG, options(Kind::Kto, Format::Jsonl))
+        .await
+        .unwrap()
+        .write_directory(&out, true, &mut |_| {})
+        .await
+        .unwrap();
+    let mut data: Vec<String> = std::fs::read_dir(out.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    data.sort();
+    assert_eq!(data, ["train-00000-of-00001.jsonl"]);
+}
+
+#[test]
+fn names_parse_and_say_what_was_expected() {
+    assert_eq!("dpo".parse::<Kind>().unwrap(), Kind::Dpo);
+    assert_eq!("jsonl".parse::<Format>().unwrap(), Format::Jsonl);
+    let err = "xlsx".parse::<Format>().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid format: expected one of `parquet`, `jsonl`, `csv`, got `xlsx`"
+    );
+    let err = ExportOptions {
+        license: Some("CC BY".into()),
+        ..ExportOptions::new(Kind::Kto)
+    }
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("license"), "{err}");
+}

@@ -1,0 +1,153 @@
+//! `GET /api/campaigns/{slug}/export`: a dataset as a streamed download, the data file alone
+//! or a zip of the whole dataset directory. Everything that can be refused (bad options, an
+//! unknown campaign, nothing to export) is refused with a JSON error before the first byte;
+//! after that, bytes flow as each page of rows is encoded, so the download starts at once
+//! and the server holds one page in memory however large the dataset.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use swipeset_app::api::{ApiError, ErrorCode};
+use swipeset_core::CoreError;
+use swipeset_core::export::{
+    ChannelSink, DEFAULT_MIN_VOTES, Export, ExportError, ExportOptions, Kind, Policy,
+};
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::AppState;
+
+/// Chunks in flight between the export and a slow client.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// The query string. Every field is text so that a bad value gets swipeset's own error
+/// naming the field and the values it accepts.
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    kind: Option<String>,
+    format: Option<String>,
+    variant: Option<String>,
+    policy: Option<String>,
+    min_votes: Option<String>,
+    max_pairs_per_prompt: Option<String>,
+    /// `zip` for the whole dataset directory; the data file alone otherwise.
+    archive: Option<String>,
+}
+
+fn number(field: &'static str, value: Option<&str>) -> Result<Option<u32>, CoreError> {
+    value
+        .map(|v| {
+            v.parse::<u32>().map_err(|_| {
+                CoreError::invalid(field, format!("expected a whole number, got `{v}`"))
+            })
+        })
+        .transpose()
+}
+
+impl ExportQuery {
+    fn options(&self) -> Result<(ExportOptions, bool), CoreError> {
+        let kind = self.kind.as_deref().unwrap_or("kto").parse::<Kind>()?;
+        let min_votes =
+            number("min_votes", self.min_votes.as_deref())?.unwrap_or(DEFAULT_MIN_VOTES);
+        let archive = match self.archive.as_deref() {
+            None | Some("") | Some("none") => false,
+            Some("zip") => true,
+            Some(other) => {
+                return Err(CoreError::invalid(
+                    "archive",
+                    format!("expected `zip` or nothing, got `{other}`"),
+                ));
+            }
+        };
+        let options = ExportOptions {
+            variant: self.variant.as_deref().unwrap_or("standard").parse()?,
+            format: self.format.as_deref().unwrap_or("parquet").parse()?,
+            policy: Policy::parse(self.policy.as_deref().unwrap_or("majority"), min_votes)?,
+            max_pairs_per_prompt: number(
+                "max_pairs_per_prompt",
+                self.max_pairs_per_prompt.as_deref(),
+            )?,
+            ..ExportOptions::new(kind)
+        };
+        Ok((options, archive))
+    }
+}
+
+fn error(status: StatusCode, error: ApiError) -> Response {
+    (status, Json(error)).into_response()
+}
+
+fn refuse(e: ExportError) -> Response {
+    match e {
+        ExportError::Core(core) => {
+            let api = ApiError::from(core);
+            let status = StatusCode::from_u16(api.code.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(status, api)
+        }
+        ExportError::Empty(_) => error(
+            StatusCode::CONFLICT,
+            ApiError::new(ErrorCode::BadRequest, e.to_string()),
+        ),
+        ExportError::Unsupported(_) => error(
+            StatusCode::BAD_REQUEST,
+            ApiError::new(ErrorCode::BadRequest, e.to_string()),
+        ),
+        ExportError::Output { .. } | ExportError::Write(_) | ExportError::Encode(_) => {
+            tracing::error!(error = %e, "export failed before it started");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::internal("the export failed; see the server log"),
+            )
+        }
+    }
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    let (options, archive) = match query.options() {
+        Ok(parsed) => parsed,
+        Err(e) => return refuse(e.into()),
+    };
+    let export = match Export::prepare(&state.db, &slug, options).await {
+        Ok(export) => export,
+        Err(e) => return refuse(e),
+    };
+    let file_name = export.download_name(archive);
+    let content_type = if archive {
+        "application/zip"
+    } else {
+        export.options().format.content_type()
+    };
+    let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_CHUNKS);
+    tokio::spawn(async move {
+        let mut sink = ChannelSink(sender.clone());
+        let result = if archive {
+            export.stream_zip(&mut sink).await
+        } else {
+            export.stream_data(&mut sink).await
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "export download broke off");
+            // Break the body off, so the client does not take a truncated file as whole.
+            let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(ReceiverStream::new(receiver)),
+    )
+        .into_response()
+}

@@ -2,7 +2,8 @@
 # Installs what building (and, with `test`, testing) swipeset needs on a fresh Debian
 # machine, and nothing that is already there:
 #   scripts/setup.sh run    the wasm target, Node.js + npm, binaryen's wasm-opt (npm)
-#   scripts/setup.sh test   the above, plus Chromium, PostgreSQL, Playwright (npm)
+#   scripts/setup.sh test   the above, plus Chromium, PostgreSQL, Playwright (npm), and a
+#                           Python virtual environment with Hugging Face `datasets` (PyPI)
 # Debian packages come from apt (after `apt-get update`), JavaScript tools from npm; no
 # step downloads a prebuilt binary from anywhere else.
 set -euo pipefail
@@ -21,6 +22,8 @@ if [[ $mode == test ]]; then
   # Without a colour emoji font, 👍 and 👎 render as empty boxes in test screenshots.
   [[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || apt_packages+=(fonts-noto-color-emoji)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
+  # Debian ships venv (with pip) apart from python3.
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   sudo=()
@@ -47,5 +50,15 @@ npm_install() {
 npm_install "$root"
 if [[ $mode == test ]]; then
   npm_install "$root/end2end"
+fi
+if [[ $mode == test ]]; then
+  # The export test loads every export with Hugging Face `datasets`, as users will.
+  venv=${SWIPESET_VENV:-$HOME/.cache/swipeset/venv}
+  if ! cmp -s scripts/requirements-test.txt "$venv/.requirements.src" 2>/dev/null; then
+    say "installing Python test packages into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+    cp scripts/requirements-test.txt "$venv/.requirements.src"
+  fi
 fi
 say "ready ($mode)"

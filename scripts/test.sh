@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (`make test`, `.ci/run`):
 #   1. formatting and clippy, for the server (ssr) and the browser (hydrate) feature sets;
 #   2. unit tests and the server's integration tests, against SQLite and a throwaway
-#      PostgreSQL cluster;
+#      PostgreSQL cluster; exports loaded by Hugging Face `datasets` in a venv;
 #   3. the release build, and Playwright in Debian's Chromium against it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +37,8 @@ step "clippy: browser side (hydrate, wasm32)"
 cargo clippy --package swipeset-frontend --package swipeset-app --features swipeset-app/hydrate \
   --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "unit and integration tests (SQLite + PostgreSQL)"
+step "unit and integration tests (SQLite + PostgreSQL; exports loaded by Python datasets)"
+export SWIPESET_PYTHON=${SWIPESET_VENV:-$HOME/.cache/swipeset/venv}/bin/python SWIPESET_REQUIRE_PYTHON=1
 SWIPESET_REQUIRE_POSTGRES=1 deadline 25 scripts/with-postgres.sh \
   cargo test --workspace --exclude swipeset-frontend --locked
 

@@ -8,10 +8,12 @@
 //! 5. Measures next-card latency in the domain on a 10,000- and a 1,000,000-generation
 //!    campaign and prints the ratio.
 //!
-//! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`).
+//! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`); with
+//! `--export`, the dataset export (see `export.rs`).
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
+mod export;
 mod live;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,9 @@ struct Args {
     /// Ratings per second driven during `--live`.
     #[arg(long, default_value_t = 500)]
     rate: u64,
+    /// Benchmark the export instead: 1,000,000 ratings over `--generations` responses.
+    #[arg(long)]
+    export: bool,
 }
 
 const MODELS: usize = 5;
@@ -63,6 +68,17 @@ const MODELS: usize = 5;
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
+    if args.export {
+        let server = server_binary(&args);
+        return export::run(
+            dir.path(),
+            export::ExportArgs {
+                generations: args.generations,
+                server,
+            },
+        )
+        .await;
+    }
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
@@ -75,12 +91,7 @@ async fn main() -> anyhow::Result<()> {
     db.close().await?;
     drop(campaign);
 
-    let server = args.server.clone().unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("target"));
-        target.join("release/swipeset")
-    });
+    let server = server_binary(&args);
     let port = free_port()?;
     let server_log = dir.path().join("server.log");
     let mut child = tokio::process::Command::new(&server)
@@ -178,6 +189,16 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The release server: `--server`, or `swipeset` in the cargo target directory.
+fn server_binary(args: &Args) -> PathBuf {
+    args.server.clone().unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target"));
+        target.join("release/swipeset")
+    })
 }
 
 /// One simulated annotator's step: get a card, rate it. Returns the time taken and the
@@ -311,6 +332,16 @@ async fn seed(
     slug: &str,
     generations: usize,
 ) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
+    seed_with(db, slug, generations, |n| format!("Response number {n}")).await
+}
+
+/// Like `seed`, with each response's text made by `response` from its running number.
+async fn seed_with(
+    db: &DatabaseConnection,
+    slug: &str,
+    generations: usize,
+    response: impl Fn(usize) -> String,
+) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     let campaign = campaigns::create(&txn, NewCampaign::new(slug, slug)).await?;
     let mut model_ids = Vec::new();
@@ -335,7 +366,7 @@ async fn seed(
             batch.push(NewGeneration::for_prompt(
                 &prompt,
                 model_id,
-                format!("Response of model {model_id} to prompt {p}"),
+                response(p * MODELS + model_id as usize),
             ));
         }
         if batch.len() >= 2_000 {
@@ -401,7 +432,7 @@ fn print_server_errors(log: &std::path::Path) {
     }
 }
 
-async fn wait_healthy(base: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_healthy(base: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await
@@ -414,7 +445,7 @@ async fn wait_healthy(base: &str) -> anyhow::Result<()> {
     bail!("the server at {base} did not become healthy")
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())

@@ -1,0 +1,266 @@
+//! `swipeset-bench --export`: the export benchmark.
+//!
+//! Seeds a campaign of 100,000 responses (about 600 characters each) over 5 models with
+//! 1,000,000 ratings from 200 annotators (10 per response), brings every aggregate up to
+//! date with the repair command's own code, then measures:
+//! - `swipeset export --kind kto --format parquet` and `--kind ratings --format jsonl`,
+//!   each run three times as a separate process: median wall time and peak RSS;
+//! - a streamed dashboard download (`GET /api/campaigns/{slug}/export`): time to the first
+//!   byte of the body, and to the end.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};
+use swipeset_core::DatabaseConnection;
+use swipeset_core::entities::{generation, rating};
+
+const ANNOTATORS: usize = 200;
+const VOTES_PER_RESPONSE: usize = 10;
+const RUNS: usize = 3;
+
+pub struct ExportArgs {
+    pub generations: usize,
+    pub server: PathBuf,
+}
+
+/// A small deterministic generator: the bench needs varied text and votes, not quality.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+const WORDS: &[&str] = &[
+    "autumn", "moon", "river", "silent", "stone", "the", "a", "of", "wind", "over", "under",
+    "bright", "falls", "cherry", "blossom", "frog", "pond", "water", "light", "shadow", "mountain",
+    "and", "in", "quietly", "snow", "evening", "bell", "temple", "cold", "crow",
+];
+
+fn text(rng: &mut Lcg, chars: usize) -> String {
+    let mut out = String::with_capacity(chars + 16);
+    while out.len() < chars {
+        out.push_str(WORDS[(rng.next() as usize) % WORDS.len()]);
+        out.push(if rng.next() % 9 == 0 { '\n' } else { ' ' });
+    }
+    out
+}
+
+pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
+    let url = format!("sqlite://{}", dir.join("export.db").display());
+    let started = Instant::now();
+    let db = swipeset_core::db::connect(&url).await?;
+    let slug = "bench-export";
+    crate::seed_with(&db, slug, args.generations, |rng_seed| {
+        let mut rng = Lcg(rng_seed as u64);
+        text(&mut rng, 600)
+    })
+    .await?;
+    seed_ratings(&db).await?;
+    let drift = swipeset_core::aggregates::rebuild(&db, true).await?;
+    println!(
+        "seeded {} responses and {} ratings in {:.1?}",
+        args.generations,
+        drift.ratings,
+        started.elapsed()
+    );
+    db.close().await?;
+
+    for (kind, format) in [("kto", "parquet"), ("ratings", "jsonl")] {
+        let mut times = Vec::new();
+        let mut peak_kb = 0;
+        let mut rows_line = String::new();
+        for run in 0..RUNS {
+            let out = dir.join(format!("{kind}-{format}-{run}"));
+            let (took, rss_kb, stdout) = measure(
+                &args.server,
+                &[
+                    "export",
+                    "--database-url",
+                    &url,
+                    "--campaign",
+                    slug,
+                    "--kind",
+                    kind,
+                    "--format",
+                    format,
+                    "--out",
+                    &out.display().to_string(),
+                ],
+            )?;
+            times.push(took);
+            peak_kb = peak_kb.max(rss_kb);
+            rows_line = stdout.lines().next().unwrap_or_default().to_string();
+            let size =
+                std::fs::metadata(out.join(format!("data/train-00000-of-00001.{format}")))?.len();
+            rows_line.push_str(&format!(" ({:.1} MB)", size as f64 / 1e6));
+            std::fs::remove_dir_all(&out).ok();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "export {kind:<7} {format:<7}: median {:.2} s of {RUNS} runs, peak RSS {:.0} MB",
+            times[RUNS / 2],
+            peak_kb as f64 / 1024.0
+        );
+        println!("                         {rows_line}");
+    }
+
+    download(&args.server, &url, slug).await
+}
+
+/// 10 ratings per response from 200 annotators, inserted directly (the rating path has
+/// its own benchmark); `aggregates::rebuild` then counts them in.
+async fn seed_ratings(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let mut users = Vec::with_capacity(ANNOTATORS);
+    for i in 0..ANNOTATORS {
+        users.push(
+            swipeset_core::annotators::browser_annotator(db, &format!("bench-export-{i}"))
+                .await?
+                .id,
+        );
+    }
+    let generations: Vec<(i32, i32)> = generation::Entity::find()
+        .select_only()
+        .columns([generation::Column::Id, generation::Column::ModelId])
+        .order_by_asc(generation::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let mut rng = Lcg(7);
+    let now = chrono::Utc::now();
+    let mut batch = Vec::with_capacity(2_000);
+    for (g, (generation_id, model_id)) in generations.iter().enumerate() {
+        // Each model has its own 👍 rate, 45% to 85%.
+        let up_per_mille = 450 + (*model_id as u64 % 5) * 100;
+        for v in 0..VOTES_PER_RESPONSE {
+            let user = users[(g * 7 + v * 13) % ANNOTATORS];
+            batch.push(rating::ActiveModel {
+                user_id: Set(user),
+                generation_id: Set(*generation_id),
+                label: Set(rng.next() % 1000 < up_per_mille),
+                created_at: Set(now - chrono::TimeDelta::seconds((rng.next() % 86_400) as i64)),
+                client_id: Set(None),
+                decision_ms: Set(Some((800 + rng.next() % 6_000) as i32)),
+                ..Default::default()
+            });
+        }
+        if batch.len() >= 2_000 {
+            rating::Entity::insert_many(std::mem::take(&mut batch))
+                .exec_without_returning(&txn)
+                .await?;
+        }
+    }
+    if !batch.is_empty() {
+        rating::Entity::insert_many(batch)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Runs `program args` to the end: wall time in seconds, peak RSS in KB (from the
+/// kernel's accounting of that one child), and its standard output.
+fn measure(program: &Path, args: &[&str]) -> anyhow::Result<(f64, i64, String)> {
+    let out_path = std::env::temp_dir().join(format!("swipeset-bench-{}.out", std::process::id()));
+    let started = Instant::now();
+    let child = std::process::Command::new(program)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::from(std::fs::File::create(&out_path)?))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet waited for; status and usage outlive the call.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let took = started.elapsed().as_secs_f64();
+    if waited != pid {
+        bail!("waiting for {} failed", program.display());
+    }
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    std::fs::remove_file(&out_path).ok();
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        bail!("{} {:?} failed:\n{stdout}", program.display(), args);
+    }
+    Ok((took, usage.ru_maxrss, stdout))
+}
+
+/// A streamed download from a running server: time to the response head, to the first
+/// body byte, and to the end.
+async fn download(server: &Path, url: &str, slug: &str) -> anyhow::Result<()> {
+    let port = crate::free_port()?;
+    let mut child = tokio::process::Command::new(server)
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {}", server.display()))?;
+    let base = format!("http://127.0.0.1:{port}");
+    crate::wait_healthy(&base).await?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    for (what, query) in [
+        ("kto parquet", "kind=kto&format=parquet"),
+        ("kto zip", "kind=kto&format=parquet&archive=zip"),
+        ("ratings jsonl", "kind=ratings&format=jsonl"),
+    ] {
+        let mut first_bytes = Vec::new();
+        let mut totals = Vec::new();
+        let mut size = 0;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let mut response = client
+                .get(format!("{base}/api/campaigns/{slug}/export?{query}"))
+                .send()
+                .await?
+                .error_for_status()?;
+            let mut first = None;
+            size = 0;
+            while let Some(chunk) = response.chunk().await? {
+                first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                size += chunk.len();
+            }
+            first_bytes.push(first.unwrap_or(f64::NAN));
+            totals.push(started.elapsed().as_secs_f64());
+        }
+        first_bytes.sort_by(f64::total_cmp);
+        totals.sort_by(f64::total_cmp);
+        println!(
+            "download {what:<13}: first byte median {:.0} ms, whole {:.2} s ({:.1} MB)",
+            first_bytes[RUNS / 2],
+            totals[RUNS / 2],
+            size as f64 / 1e6
+        );
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id().unwrap_or(0)))
+        .unwrap_or_default();
+    if let Some(hwm) = status.lines().find(|l| l.starts_with("VmHWM")) {
+        println!(
+            "server peak RSS after the downloads: {}",
+            hwm.trim_start_matches("VmHWM:").trim()
+        );
+    }
+    child.kill().await.ok();
+    Ok(())
+}

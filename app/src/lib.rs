@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=StaticSegment("") view=pages::rate::RatePage />
                 <Route path=StaticSegment("leaderboard") view=pages::leaderboard::LeaderboardPage />
+                <Route path=StaticSegment("export") view=pages::export::ExportPage />
             </Routes>
         </Router>
     }

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod error;
+pub mod export;
 pub mod rating;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -11,6 +12,7 @@ pub mod types;
 
 pub use board::{Leaderboard, leaderboard};
 pub use error::{ApiError, ErrorCode};
+pub use export::{ExportPreview, export_preview};
 pub use rating::{
     NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress, rate, skip,
     undo,

@@ -204,3 +204,43 @@ impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardRe
         }
     }
 }
+
+/// The export page's preview of a planned export (or of why there is none).
+pub fn export_preview(
+    chosen: &swipeset_core::entities::campaign::Model,
+    choices: &[swipeset_core::entities::campaign::Model],
+    export: Option<&swipeset_core::export::Export>,
+    problem: Option<String>,
+) -> super::types::ExportPlanReply {
+    use super::types::{CampaignChoice, DroppedLine, ExportPlanReply};
+    let plan = export.map(|e| e.plan().clone()).unwrap_or_default();
+    ExportPlanReply {
+        campaign: chosen.slug.clone(),
+        title: chosen.title.clone(),
+        campaigns: choices
+            .iter()
+            .map(|c| CampaignChoice {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+            })
+            .collect(),
+        rows: plan.rows,
+        responses: plan.responses,
+        labelled: plan.labelled,
+        dropped: plan
+            .dropped
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(reason, n)| DroppedLine {
+                reason: reason.describe().to_string(),
+                count: *n,
+            })
+            .collect(),
+        prompts_with_pairs: plan.prompts_with_pairs,
+        prompts_one_sided: plan.prompts_one_sided,
+        pairs_over_cap: plan.pairs_over_cap,
+        file_name: export.map(|e| e.download_name(false)).unwrap_or_default(),
+        zip_name: export.map(|e| e.download_name(true)).unwrap_or_default(),
+        problem,
+    }
+}

@@ -61,6 +61,7 @@ fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
 #[component]
 fn Board(reply: LeaderboardReply) -> impl IntoView {
     let rate_href = format!("/?campaign={}", reply.campaign);
+    let export_href = format!("/export?campaign={}", reply.campaign);
     let min_votes = reply.min_votes;
     let agreement = reply.agreement.map(|a| {
         view! {
@@ -96,6 +97,9 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
         </table>
         {agreement}
         <Contributors people=reply.contributors />
+        <p class="board-export">
+            <a class="notice-link" href=export_href>"Export the ratings as a dataset (KTO, DPO, raw)"</a>
+        </p>
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod export;
 pub mod leaderboard;
 pub mod not_found;
 pub mod rate;

@@ -12,6 +12,7 @@
 mod card;
 mod encode;
 pub mod policy;
+mod request;
 mod sink;
 mod source;
 mod table;
@@ -31,6 +32,7 @@ use sea_orm::{
 use serde::Serialize;
 
 pub use policy::{DEFAULT_MIN_VOTES, DropReason, Policy};
+pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
 pub use source::{Plan, annotator_id};
 pub use table::{Column, ColumnType};

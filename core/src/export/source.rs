@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
@@ -260,19 +261,26 @@ impl Scan {
                 prompt::Column::Text,
                 prompt::Column::SystemPrompt,
             ])
-            .filter(prompt::Column::CampaignId.eq(self.campaign.id))
+            // `+ 0` keeps SQLite's planner off the campaign index, so the page is a range of
+            // the primary key instead of a sort of the whole campaign every time.
+            .filter(
+                Expr::col((prompt::Entity, prompt::Column::CampaignId))
+                    .add(0)
+                    .eq(self.campaign.id),
+            )
             .filter(prompt::Column::Id.gt(self.after))
             .order_by_asc(prompt::Column::Id)
             .limit(PROMPT_PAGE)
             .into_model::<PromptRow>()
             .all(db)
             .await?;
-        let (Some(first), Some(last)) = (prompts.first(), prompts.last()) else {
+        let Some(last) = prompts.last() else {
             self.done = true;
             return Ok(None);
         };
         self.after = last.id;
-        let generations = generation::Entity::find()
+        // By prompt id alone: the prompt index finds each prompt's few responses.
+        let mut generations = generation::Entity::find()
             .select_only()
             .columns([
                 generation::Column::Id,
@@ -282,13 +290,11 @@ impl Scan {
                 generation::Column::UpCount,
                 generation::Column::DownCount,
             ])
-            .filter(generation::Column::CampaignId.eq(self.campaign.id))
-            .filter(generation::Column::PromptId.between(first.id, last.id))
-            .order_by_asc(generation::Column::PromptId)
-            .order_by_asc(generation::Column::Id)
+            .filter(generation::Column::PromptId.is_in(prompts.iter().map(|p| p.id)))
             .into_model::<GenerationRow>()
             .all(db)
             .await?;
+        generations.sort_unstable_by_key(|g| (g.prompt_id, g.id));
         let mut by_prompt: HashMap<i32, Vec<Labelled>> = HashMap::new();
         for generation in &generations {
             let (up, down) = (count(generation.up_count), count(generation.down_count));
@@ -398,7 +404,12 @@ impl Scan {
             .join(JoinType::InnerJoin, rating::Relation::Generation.def())
             .join(JoinType::InnerJoin, generation::Relation::Prompt.def())
             .join(JoinType::InnerJoin, rating::Relation::User.def())
-            .filter(generation::Column::CampaignId.eq(self.campaign.id))
+            // As for prompts: walk the ratings' primary key, never sort the campaign's.
+            .filter(
+                Expr::col((generation::Entity, generation::Column::CampaignId))
+                    .add(0)
+                    .eq(self.campaign.id),
+            )
             .filter(rating::Column::Id.gt(self.after))
             .order_by_asc(rating::Column::Id)
             .limit(RATING_PAGE)

@@ -9,71 +9,14 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use swipeset_app::api::{ApiError, ErrorCode};
-use swipeset_core::CoreError;
-use swipeset_core::export::{
-    ChannelSink, DEFAULT_MIN_VOTES, Export, ExportError, ExportOptions, Kind, Policy,
-};
+use swipeset_core::export::{ChannelSink, Export, ExportError, ExportRequest};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::AppState;
 
 /// Chunks in flight between the export and a slow client.
 const CHANNEL_CHUNKS: usize = 4;
-
-/// The query string. Every field is text so that a bad value gets swipeset's own error
-/// naming the field and the values it accepts.
-#[derive(Debug, Default, Deserialize)]
-pub struct ExportQuery {
-    kind: Option<String>,
-    format: Option<String>,
-    variant: Option<String>,
-    policy: Option<String>,
-    min_votes: Option<String>,
-    max_pairs_per_prompt: Option<String>,
-    /// `zip` for the whole dataset directory; the data file alone otherwise.
-    archive: Option<String>,
-}
-
-fn number(field: &'static str, value: Option<&str>) -> Result<Option<u32>, CoreError> {
-    value
-        .map(|v| {
-            v.parse::<u32>().map_err(|_| {
-                CoreError::invalid(field, format!("expected a whole number, got `{v}`"))
-            })
-        })
-        .transpose()
-}
-
-impl ExportQuery {
-    fn options(&self) -> Result<(ExportOptions, bool), CoreError> {
-        let kind = self.kind.as_deref().unwrap_or("kto").parse::<Kind>()?;
-        let min_votes =
-            number("min_votes", self.min_votes.as_deref())?.unwrap_or(DEFAULT_MIN_VOTES);
-        let archive = match self.archive.as_deref() {
-            None | Some("") | Some("none") => false,
-            Some("zip") => true,
-            Some(other) => {
-                return Err(CoreError::invalid(
-                    "archive",
-                    format!("expected `zip` or nothing, got `{other}`"),
-                ));
-            }
-        };
-        let options = ExportOptions {
-            variant: self.variant.as_deref().unwrap_or("standard").parse()?,
-            format: self.format.as_deref().unwrap_or("parquet").parse()?,
-            policy: Policy::parse(self.policy.as_deref().unwrap_or("majority"), min_votes)?,
-            max_pairs_per_prompt: number(
-                "max_pairs_per_prompt",
-                self.max_pairs_per_prompt.as_deref(),
-            )?,
-            ..ExportOptions::new(kind)
-        };
-        Ok((options, archive))
-    }
-}
 
 fn error(status: StatusCode, error: ApiError) -> Response {
     (status, Json(error)).into_response()
@@ -108,9 +51,9 @@ fn refuse(e: ExportError) -> Response {
 pub async fn download(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    Query(query): Query<ExportQuery>,
+    Query(query): Query<ExportRequest>,
 ) -> Response {
-    let (options, archive) = match query.options() {
+    let (options, archive) = match query.parse() {
         Ok(parsed) => parsed,
         Err(e) => return refuse(e.into()),
     };

@@ -1,0 +1,242 @@
+//! `/export?campaign=SLUG`: pick the campaign, kind, variant, label policy and format; see
+//! how many rows that gives and what the policy drops; download the data file or a zip of
+//! the whole dataset directory (data + card). The choices live in the URL's query, so the
+//! page works as a plain form before (or without) the Wasm bundle, and a link to a chosen
+//! export can be shared.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+use crate::api::{ExportPlanReply, export_preview};
+use crate::browser;
+use crate::components::notices::{ErrorNotice, NoCampaign};
+
+/// One `<select>` option: the value sent, the words shown.
+type Choice = (&'static str, &'static str);
+
+const KINDS: &[Choice] = &[
+    ("kto", "KTO: one row per labelled response"),
+    ("dpo", "DPO: 👍/👎 pairs per prompt"),
+    ("ratings", "Ratings: one row per swipe"),
+];
+const VARIANTS: &[Choice] = &[
+    ("standard", "Standard: plain text"),
+    ("conversational", "Conversational: chat messages"),
+];
+const POLICIES: &[Choice] = &[
+    ("majority", "Majority (ties dropped)"),
+    ("unanimous", "Unanimous"),
+];
+const FORMATS: &[Choice] = &[
+    ("parquet", "Parquet"),
+    ("jsonl", "JSON Lines"),
+    ("csv", "CSV"),
+];
+
+/// The query keys the form sends, in the order the download URL lists them.
+const KEYS: &[&str] = &[
+    "kind",
+    "variant",
+    "policy",
+    "min_votes",
+    "max_pairs_per_prompt",
+    "format",
+];
+
+#[component]
+pub fn ExportPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &'static str| Memo::new(move |_| query.read().get(key));
+    let campaign = get("campaign");
+    let fields: Vec<Memo<Option<String>>> = KEYS.iter().map(|k| get(k)).collect();
+    let request = Memo::new(move |_| {
+        (
+            campaign.get(),
+            fields.iter().map(|f| f.get()).collect::<Vec<_>>(),
+        )
+    });
+    let preview = Resource::new(
+        move || request.get(),
+        |(campaign, f)| {
+            let at = |i: usize| f.get(i).cloned().flatten();
+            export_preview(campaign, at(0), at(5), at(1), at(2), at(3), at(4))
+        },
+    );
+    view! {
+        <main class="screen export-screen">
+            <header class="topbar">
+                <a class="brand" href="/">"swipeset"</a>
+                <span class="topbar-campaign">"Export"</span>
+                <a class="topbar-link" href="/leaderboard">"Leaderboard"</a>
+            </header>
+            <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    browser::mark_hydrated();
+                    match preview.await {
+                        Ok(Some(plan)) => view! { <ExportForm plan /> }.into_any(),
+                        Ok(None) => view! { <NoCampaign /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+/// The value of `key` in the current query, or `default`.
+fn current(key: &'static str, default: &'static str) -> String {
+    use_query_map()
+        .read_untracked()
+        .get(key)
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+#[component]
+fn Select(
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [Choice],
+    default: &'static str,
+) -> impl IntoView {
+    let selected = current(name, default);
+    view! {
+        <label class="export-field">
+            <span>{label}</span>
+            <select name=name on:change=change_to(name)>
+                {choices
+                    .iter()
+                    .map(|(value, words)| {
+                        view! { <option value=*value selected=*value == selected>{*words}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// A change handler that puts the new value of `key` in the URL's query: the page follows
+/// (a client-side navigation, no reload), and the URL always names the chosen export.
+fn change_to(key: &'static str) -> impl Fn(leptos::ev::Event) + 'static {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    move |ev| {
+        let mut params = query.get_untracked();
+        params.replace(key, event_target_value(&ev));
+        navigate(
+            &format!("/export{}", params.to_query_string()),
+            NavigateOptions::default(),
+        );
+    }
+}
+
+/// The download URL for the current choices.
+fn download_href(plan: &ExportPlanReply, archive: bool) -> String {
+    let query = use_query_map().read_untracked();
+    let mut params = ParamsMap::new();
+    for key in KEYS {
+        if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
+            params.insert(*key, value);
+        }
+    }
+    if archive {
+        params.insert("archive", "zip".to_string());
+    }
+    format!(
+        "/api/campaigns/{}/export{}",
+        leptos_router::location::Url::escape(&plan.campaign),
+        params.to_query_string()
+    )
+}
+
+#[component]
+fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
+    let kind = current("kind", "kto");
+    let min_votes = current("min_votes", "2");
+    let max_pairs = current("max_pairs_per_prompt", "");
+    let is_dpo = kind == "dpo";
+    let is_ratings = kind == "ratings";
+    let ready = plan.problem.is_none();
+    let summary = if is_ratings {
+        format!("{} ratings", plan.rows)
+    } else if is_dpo {
+        format!(
+            "{} pairs from {} prompts ({} labelled responses)",
+            plan.rows, plan.prompts_with_pairs, plan.labelled
+        )
+    } else {
+        format!(
+            "{} of {} responses have a label",
+            plan.labelled, plan.responses
+        )
+    };
+    let data_href = download_href(&plan, false);
+    let zip_href = download_href(&plan, true);
+    view! {
+        <form class="export-form" method="get" action="/export">
+            <h1 class="board-title">{format!("Export {}", plan.title)}</h1>
+            <label class="export-field">
+                <span>"Campaign"</span>
+                <select name="campaign" on:change=change_to("campaign")>
+                    {plan
+                        .campaigns
+                        .iter()
+                        .map(|c| {
+                            view! {
+                                <option value=c.slug.clone() selected=c.slug == plan.campaign>
+                                    {c.title.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <Select name="kind" label="Kind" choices=KINDS default="kto" />
+            <Select name="variant" label="Variant" choices=VARIANTS default="standard" />
+            <fieldset class="export-policy" disabled=is_ratings>
+                <legend>"Label policy"</legend>
+                <Select name="policy" label="Rule" choices=POLICIES default="majority" />
+                <label class="export-field">
+                    <span>"Minimum votes"</span>
+                    <input type="number" name="min_votes" min="1" inputmode="numeric" value=min_votes on:change=change_to("min_votes") />
+                </label>
+            </fieldset>
+            {is_dpo.then(|| view! {
+                <label class="export-field">
+                    <span>"Pairs per prompt (empty: all)"</span>
+                    <input type="number" name="max_pairs_per_prompt" min="1" inputmode="numeric" value=max_pairs.clone() on:change=change_to("max_pairs_per_prompt") />
+                </label>
+            })}
+            <Select name="format" label="Format" choices=FORMATS default="parquet" />
+            <noscript><button type="submit" class="export-update">"Update"</button></noscript>
+        </form>
+        <section class="export-result" aria-live="polite">
+            {match plan.problem.clone() {
+                Some(problem) => view! { <p class="export-problem" role="alert">{problem}</p> }.into_any(),
+                None => view! {
+                    <p class="export-summary"><strong>{summary}</strong></p>
+                    <ul class="export-dropped">
+                        {plan.dropped.iter().map(|d| view! { <li>{format!("{} dropped: {}", d.count, d.reason)}</li> }).collect_view()}
+                        {(is_dpo && plan.prompts_one_sided > 0).then(|| view! {
+                            <li>{format!("{} prompts have labels of one kind only: no pair", plan.prompts_one_sided)}</li>
+                        })}
+                        {(plan.pairs_over_cap > 0).then(|| view! {
+                            <li>{format!("{} pairs over the cap", plan.pairs_over_cap)}</li>
+                        })}
+                    </ul>
+                }.into_any(),
+            }}
+            <div class="export-actions">
+                <a class="export-download" href=ready.then_some(data_href) aria-disabled=(!ready).to_string() download=plan.file_name.clone()>
+                    {format!("Download {}", if plan.file_name.is_empty() { "data".to_string() } else { plan.file_name.clone() })}
+                </a>
+                <a class="export-download export-zip" href=ready.then_some(zip_href) aria-disabled=(!ready).to_string() download=plan.zip_name.clone()>
+                    "Download .zip (data + dataset card)"
+                </a>
+            </div>
+            <p class="export-note">"The .zip is a Hugging Face dataset folder: data/ and a README.md card saying how the data was made."</p>
+        </section>
+    }
+}

@@ -1,0 +1,49 @@
+// The export page: choices live in the URL, the preview follows them without a reload,
+// and the download is the dataset the preview promised.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { collectErrors, openHydrated } from './helpers';
+
+test('choose an export, see what it holds, and download it', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  await openHydrated(page);
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  await expect(page.locator('p.pending')).toHaveCount(0);
+
+  await page.goto('/export?campaign=haiku-demo&min_votes=9');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  // Nine votes per response is more than the demo's overlap allows: nothing to export.
+  await expect(page.getByRole('alert')).toContainText('nothing to export');
+  await expect(page.getByRole('link', { name: /^Download/ }).first()).toHaveAttribute('aria-disabled', 'true');
+
+  // A client-side change: the page is not reloaded, the URL follows the form.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+  const minVotes = page.getByLabel('Minimum votes');
+  await minVotes.fill('1');
+  await minVotes.press('Tab');
+  await expect(page).toHaveURL(/min_votes=1/);
+  await expect(page.locator('.export-summary')).toContainText('of 108 responses have a label');
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+
+  await page.getByLabel('Kind').selectOption('ratings');
+  await expect(page).toHaveURL(/kind=ratings/);
+  await expect(page.locator('.export-summary')).toContainText(/\d+ ratings/);
+  await expect(page.locator('fieldset.export-policy')).toBeDisabled();
+  await page.screenshot({ path: testInfo.outputPath('export.png'), fullPage: true });
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download haiku-demo-ratings.parquet' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('haiku-demo-ratings.parquet');
+  const bytes = readFileSync(await download.path());
+  expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
+  expect(bytes.subarray(bytes.length - 4).toString()).toBe('PAR1');
+
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  expect(errors).toEqual([]);
+});

@@ -168,8 +168,10 @@ async fn seed_ratings(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `program args` to the end: wall time in seconds, peak RSS in KB (from the
-/// kernel's accounting of that one child), and its standard output.
+/// Runs `program args` to the end: wall time in seconds, peak RSS in KB, and its
+/// standard output. The peak is the child's own high-water mark (`VmHWM`), read every few
+/// milliseconds while it runs: the kernel's `ru_maxrss` would also count the benchmark's
+/// own memory, which the child shares between fork and exec.
 fn measure(program: &Path, args: &[&str]) -> anyhow::Result<(f64, i64, String)> {
     let out_path = std::env::temp_dir().join(format!("swipeset-bench-{}.out", std::process::id()));
     let started = Instant::now();
@@ -181,21 +183,41 @@ fn measure(program: &Path, args: &[&str]) -> anyhow::Result<(f64, i64, String)> 
         .spawn()
         .with_context(|| format!("cannot start {}", program.display()))?;
     let pid = child.id() as libc::pid_t;
+    let status_file = format!("/proc/{pid}/status");
+    let mut peak_kb = 0i64;
     let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own child, not yet waited for; status and usage outlive the call.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let took = started.elapsed().as_secs_f64();
-    if waited != pid {
-        bail!("waiting for {} failed", program.display());
+    loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|text| high_water_kb(&text))
+        {
+            peak_kb = peak_kb.max(kb);
+        }
+        // SAFETY: pid is our own child, not yet reaped; status outlives the call.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if waited == pid {
+            break;
+        }
+        if waited < 0 {
+            bail!("waiting for {} failed", program.display());
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
+    let took = started.elapsed().as_secs_f64();
     let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
     std::fs::remove_file(&out_path).ok();
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!("{} {:?} failed:\n{stdout}", program.display(), args);
     }
-    Ok((took, usage.ru_maxrss, stdout))
+    Ok((took, peak_kb, stdout))
+}
+
+/// `VmHWM` (peak resident memory) from a `/proc/PID/status` text, in KB.
+fn high_water_kb(status: &str) -> Option<i64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// A streamed download from a running server: time to the response head, to the first

@@ -31,4 +31,8 @@ pub struct Settings {
     /// Load the demo campaign if the database holds no campaign yet.
     #[arg(long, env = "SWIPESET_DEMO")]
     pub demo: bool,
+
+    /// Dataset downloads that may run at once; more are refused with 503 until one ends.
+    #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::router::DEFAULT_MAX_EXPORTS)]
+    pub max_exports: usize,
 }

@@ -140,6 +140,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     let state = AppState::new(db, &settings.site_root)
+        .with_export_limit(settings.max_exports)
         .with_database_events()
         .await?;
     let live = state.live.clone();

@@ -1,7 +1,7 @@
 //! The HTTP API's table of contents: one line per route.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -15,6 +15,7 @@ use leptos_axum::{
 };
 use swipeset_app::{App, shell};
 use swipeset_core::{DatabaseConnection, Store};
+use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::trace::TraceLayer;
@@ -35,7 +36,14 @@ pub struct AppState {
     pub store: Store,
     /// The live leaderboard's feeds.
     pub live: Live,
+    /// Dataset downloads in flight. Each holds a database connection while it reads, and
+    /// a slow phone can keep one open for a while: a cap keeps the rating path's
+    /// connections free.
+    pub exports: Arc<Semaphore>,
 }
+
+/// Dataset downloads that may run at once, unless the settings say otherwise.
+pub const DEFAULT_MAX_EXPORTS: usize = 2;
 
 impl AppState {
     /// Must be called inside the Tokio runtime that will serve: on SQLite it starts the
@@ -53,7 +61,14 @@ impl AppState {
             db,
             store,
             live,
+            exports: Arc::new(Semaphore::new(DEFAULT_MAX_EXPORTS)),
         }
+    }
+
+    /// Allows `limit` dataset downloads at once.
+    pub fn with_export_limit(mut self, limit: usize) -> Self {
+        self.exports = Arc::new(Semaphore::new(limit));
+        self
     }
 
     /// On PostgreSQL, shares leaderboard events between replicas through the database

@@ -141,3 +141,94 @@ async fn refusals_are_json_errors_that_say_what_is_wrong() {
     assert!(message.starts_with("nothing to export"), "{message}");
     assert!(message.contains("too few votes"), "{message}");
 }
+
+/// A campaign whose ratings export is about 40 MB: larger than every buffer between the
+/// server and a client that does not read, so such a download stays in flight.
+async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
+    use swipeset_core::campaigns::{self, NewCampaign};
+    use swipeset_core::generations::{self, NewGeneration};
+    use swipeset_core::ratings::{self, NewRating};
+    use swipeset_core::{Label, Store, annotators, models, prompts};
+    let campaign = campaigns::create(db, NewCampaign::new("big", "Big"))
+        .await
+        .unwrap();
+    let model = models::ensure(db, "Wordy", "org/wordy").await.unwrap();
+    let prompt = prompts::add(db, campaign.id, "Say a lot", None, None)
+        .await
+        .unwrap();
+    let rows = (0..1_000)
+        .map(|i| {
+            NewGeneration::for_prompt(&prompt, model.id, format!("{i} {}", "blah ".repeat(8_000)))
+        })
+        .collect();
+    generations::add_many(db, campaign.id, rows).await.unwrap();
+    let store = Store::new(db.clone());
+    let user = annotators::browser_annotator(db, "reader")
+        .await
+        .unwrap()
+        .id;
+    for id in generation_ids(db).await {
+        ratings::rate(&store, user, NewRating::new(id, Label::Up))
+            .await
+            .unwrap();
+    }
+}
+
+async fn generation_ids(db: &swipeset_core::DatabaseConnection) -> Vec<i32> {
+    use sea_orm::EntityTrait;
+    swipeset_core::entities::generation::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn downloads_beyond_the_limit_wait_for_a_free_slot() {
+    let test_db = Backend::Sqlite.fresh().await;
+    large_campaign(&test_db.db).await;
+    // One download at a time, on a server of its own.
+    let state =
+        swipeset_server::AppState::new(test_db.db.clone(), std::path::Path::new("target/site"))
+            .with_export_limit(1);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, swipeset_server::router(state))
+            .await
+            .unwrap();
+    });
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/campaigns/big/export?kind=ratings&format=csv");
+
+    // The first download is in flight while its body is unread.
+    let first = client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = client.get(&url).send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = second.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("try again"),
+        "{body}"
+    );
+
+    // Once it is read to the end, the slot is free again.
+    let csv = first.text().await.unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1_001,
+        "a header and a thousand ratings"
+    );
+    let mut third = None;
+    for _ in 0..50 {
+        let res = client.get(&url).send().await.unwrap();
+        if res.status() == StatusCode::OK {
+            third = Some(res);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(third.is_some(), "the slot was never given back");
+}

@@ -14,7 +14,7 @@ use super::source::Plan;
 use super::table::{Column, ColumnType};
 use super::{ExportOptions, Kind, Variant};
 use crate::CoreResult;
-use crate::entities::{annotator_stat, campaign, generation, model};
+use crate::entities::{annotator_stat, campaign, model};
 use crate::leaderboard::{self, DEFAULT_MIN_VOTES};
 
 /// Everything the card says, gathered before it is written.
@@ -235,7 +235,7 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
     );
     let _ = writeln!(out, "|---|---|---|---:|---:|---:|");
     for m in models {
-        let params = model_params(db, campaign.id, m.id).await?;
+        let params = plan.params_by_model.get(&m.id);
         let responses = board
             .models
             .iter()
@@ -254,7 +254,7 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
             "| {} | `{}` | {} | {responses} | {} | {} |",
             cell(&m.name),
             cell(&m.model_id),
-            params.map_or("not recorded".to_string(), |p| format!("`{}`", cell(&p))),
+            params.map_or("not recorded".to_string(), |p| format!("`{}`", cell(p))),
             labelled(up),
             labelled(down),
         );
@@ -337,21 +337,6 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
         }
     );
     Ok(out)
-}
-
-/// The parameters recorded on one of the model's responses in the campaign, if any.
-async fn model_params(
-    db: &impl ConnectionTrait,
-    campaign_id: i32,
-    model_id: i32,
-) -> CoreResult<Option<String>> {
-    let first = generation::Entity::find()
-        .filter(generation::Column::CampaignId.eq(campaign_id))
-        .filter(generation::Column::ModelId.eq(model_id))
-        .filter(generation::Column::Params.is_not_null())
-        .one(db)
-        .await?;
-    Ok(first.and_then(|g| g.params).map(|p| p.to_string()))
 }
 
 #[cfg(test)]

@@ -139,6 +139,15 @@ impl<W: Write + Send> Encoder<W> {
         }
     }
 
+    /// Ends the Parquet row group early, so the first bytes of a download leave now
+    /// instead of after a whole row group (the writer holds even its header until then).
+    pub fn cut_row_group(&mut self) -> Result<(), ExportError> {
+        match self {
+            Encoder::Parquet { out, .. } => out.flush().map_err(encode_error),
+            Encoder::Jsonl { .. } | Encoder::Csv { .. } => Ok(()),
+        }
+    }
+
     /// Pushes buffered bytes (CSV's line buffer) into the writer underneath.
     pub fn flush(&mut self) -> Result<(), ExportError> {
         match self {

@@ -361,6 +361,9 @@ impl Export {
         let mut written = 0u64;
         while let Some(rows) = scan.next_page(&self.txn).await? {
             encoder.write(&rows)?;
+            if written == 0 && !rows.is_empty() {
+                encoder.cut_row_group()?;
+            }
             encoder.flush()?;
             written += rows.len() as u64;
             progress(written);

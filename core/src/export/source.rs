@@ -46,6 +46,8 @@ pub struct Plan {
     pub prompts_one_sided: u64,
     /// DPO: pairs left out by the per-prompt cap.
     pub pairs_over_cap: u64,
+    /// Per model id: the generation parameters recorded on one of its responses, as JSON.
+    pub params_by_model: BTreeMap<i32, String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -54,14 +56,16 @@ struct Votes {
     model_id: i32,
     up_count: i32,
     down_count: i32,
+    params: Option<serde_json::Value>,
 }
 
 fn count(value: i32) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
-/// Plans an export of `campaign` from its counters: for KTO and DPO one narrow pass over
-/// the campaign's responses; for ratings a count.
+/// Plans an export of `campaign` from its counters: one narrow pass over the campaign's
+/// responses (labels, drops, pairs, and the models' recorded parameters for the card);
+/// for ratings also a count.
 pub async fn plan(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
@@ -74,18 +78,6 @@ pub async fn plan(
             .await?,
         ..Plan::default()
     };
-    if options.kind == Kind::Ratings {
-        plan.rows = rating::Entity::find()
-            .join(JoinType::InnerJoin, rating::Relation::Generation.def())
-            .filter(generation::Column::CampaignId.eq(campaign.id))
-            .count(db)
-            .await?;
-        plan.responses = generation::Entity::find()
-            .filter(generation::Column::CampaignId.eq(campaign.id))
-            .count(db)
-            .await?;
-        return Ok(plan);
-    }
     let votes = generation::Entity::find()
         .select_only()
         .columns([
@@ -93,6 +85,7 @@ pub async fn plan(
             generation::Column::ModelId,
             generation::Column::UpCount,
             generation::Column::DownCount,
+            generation::Column::Params,
         ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
         .into_model::<Votes>()
@@ -102,6 +95,11 @@ pub async fn plan(
     let mut sides: HashMap<i32, (u64, u64)> = HashMap::new();
     for v in &votes {
         plan.responses += 1;
+        if let Some(params) = &v.params {
+            plan.params_by_model
+                .entry(v.model_id)
+                .or_insert_with(|| params.to_string());
+        }
         match options
             .policy
             .decide(count(v.up_count), count(v.down_count))
@@ -138,7 +136,13 @@ pub async fn plan(
                 plan.rows += kept;
             }
         }
-        Kind::Ratings => {}
+        Kind::Ratings => {
+            plan.rows = rating::Entity::find()
+                .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+                .filter(generation::Column::CampaignId.eq(campaign.id))
+                .count(db)
+                .await?;
+        }
     }
     Ok(plan)
 }

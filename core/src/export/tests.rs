@@ -699,3 +699,38 @@ fn names_parse_and_say_what_was_expected() {
     .to_string();
     assert!(err.contains("license"), "{err}");
 }
+
+#[tokio::test]
+async fn the_card_shows_recorded_generation_parameters() {
+    let f = fixture().await;
+    let db = f.db();
+    let campaign = crate::campaigns::resolve(db, Some(SLUG))
+        .await
+        .unwrap()
+        .unwrap();
+    let prompt = prompts::add(db, campaign.id, "With params", None, None)
+        .await
+        .unwrap();
+    let model = models::ensure(db, "Model 0", "org/model-0").await.unwrap();
+    generations::add_many(
+        db,
+        campaign.id,
+        vec![NewGeneration {
+            params: Some(json!({"temperature": 0.7})),
+            ..NewGeneration::for_prompt(&prompt, model.id, "x")
+        }],
+    )
+    .await
+    .unwrap();
+    let card = Export::prepare(db, SLUG, ExportOptions::new(Kind::Kto))
+        .await
+        .unwrap()
+        .card()
+        .await
+        .unwrap();
+    assert!(card.contains(r#"| `{"temperature":0.7}` |"#), "{card}");
+    assert!(
+        card.contains("| Model 1 | `org/model-1` | not recorded |"),
+        "{card}"
+    );
+}

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::export::{ChannelSink, Export, ExportError, ExportRequest};
 use tokio_stream::wrappers::ReceiverStream;
@@ -53,6 +54,16 @@ pub async fn download(
     Path(slug): Path<String>,
     Query(query): Query<ExportRequest>,
 ) -> Response {
+    // Held by the response body: a download counts until its client has it all or gives up.
+    let Ok(permit) = state.exports.clone().try_acquire_owned() else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "too many dataset downloads are running; try again in a minute",
+            ),
+        );
+    };
     let (options, archive) = match query.parse() {
         Ok(parsed) => parsed,
         Err(e) => return refuse(e.into()),
@@ -90,7 +101,10 @@ pub async fn download(
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(ReceiverStream::new(receiver)),
+        Body::from_stream(ReceiverStream::new(receiver).map(move |chunk| {
+            let _held = &permit;
+            chunk
+        })),
     )
         .into_response()
 }

@@ -49,7 +49,11 @@ fn text(rng: &mut Lcg, chars: usize) -> String {
     let mut out = String::with_capacity(chars + 16);
     while out.len() < chars {
         out.push_str(WORDS[(rng.next() as usize) % WORDS.len()]);
-        out.push(if rng.next() % 9 == 0 { '\n' } else { ' ' });
+        out.push(if rng.next().is_multiple_of(9) {
+            '\n'
+        } else {
+            ' '
+        });
     }
     out
 }

@@ -218,7 +218,7 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                 None => view! {
                     <p class="export-summary"><strong>{summary}</strong></p>
                     <ul class="export-dropped">
-                        {plan.dropped.iter().map(|d| view! { <li>{format!("{} dropped: {}", d.count, d.reason)}</li> }).collect_view()}
+                        {(!is_ratings).then(|| plan.dropped.iter().map(|d| view! { <li>{format!("{} dropped: {}", d.count, d.reason)}</li> }).collect_view())}
                         {(is_dpo && plan.prompts_one_sided > 0).then(|| view! {
                             <li>{format!("{} prompts have labels of one kind only: no pair", plan.prompts_one_sided)}</li>
                         })}
@@ -229,12 +229,26 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                 }.into_any(),
             }}
             <div class="export-actions">
-                <a class="export-download" href=ready.then_some(data_href) aria-disabled=(!ready).to_string() download=plan.file_name.clone()>
-                    {format!("Download {}", if plan.file_name.is_empty() { "data".to_string() } else { plan.file_name.clone() })}
-                </a>
-                <a class="export-download export-zip" href=ready.then_some(zip_href) aria-disabled=(!ready).to_string() download=plan.zip_name.clone()>
-                    "Download .zip (data + dataset card)"
-                </a>
+                {if ready {
+                    view! {
+                        <a class="export-download" href=data_href download=plan.file_name.clone()>
+                            {format!("Download {}", plan.file_name)}
+                        </a>
+                        <a class="export-download export-zip" href=zip_href download=plan.zip_name.clone()>
+                            "Download .zip (data + dataset card)"
+                        </a>
+                    }
+                    .into_any()
+                } else {
+                    // Nothing to download with these choices: the reason is shown above.
+                    view! {
+                        <button type="button" class="export-download" disabled>"Download"</button>
+                        <button type="button" class="export-download export-zip" disabled>
+                            "Download .zip (data + dataset card)"
+                        </button>
+                    }
+                    .into_any()
+                }}
             </div>
             <p class="export-note">"The .zip is a Hugging Face dataset folder: data/ and a README.md card saying how the data was made."</p>
         </section>

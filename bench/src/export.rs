@@ -176,7 +176,7 @@ async fn seed_ratings(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// standard output. The peak is the child's own high-water mark (`VmHWM`), read every few
 /// milliseconds while it runs: the kernel's `ru_maxrss` would also count the benchmark's
 /// own memory, which the child shares between fork and exec.
-fn measure(program: &Path, args: &[&str]) -> anyhow::Result<(f64, i64, String)> {
+pub(crate) fn measure(program: &Path, args: &[&str]) -> anyhow::Result<(f64, i64, String)> {
     let out_path = std::env::temp_dir().join(format!("swipeset-bench-{}.out", std::process::id()));
     let started = Instant::now();
     let child = std::process::Command::new(program)

@@ -9,11 +9,13 @@
 //!    campaign and prints the ratio.
 //!
 //! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`); with
-//! `--export`, the dataset export (see `export.rs`).
+//! `--export`, the dataset export (see `export.rs`); with `--import`, the prompt import
+//! (see `import.rs`).
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
 mod export;
+mod import;
 mod live;
 
 use std::collections::BTreeMap;
@@ -60,6 +62,12 @@ struct Args {
     /// Benchmark the export instead: 1,000,000 ratings over `--generations` responses.
     #[arg(long)]
     export: bool,
+    /// Benchmark the prompt import instead: `--prompts` prompts from JSONL.
+    #[arg(long)]
+    import: bool,
+    /// Prompts in the `--import` benchmark's file.
+    #[arg(long, default_value_t = 1_000_000)]
+    prompts: usize,
 }
 
 const MODELS: usize = 5;
@@ -68,6 +76,9 @@ const MODELS: usize = 5;
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
+    if args.import {
+        return import::run(dir.path(), &server_binary(&args), args.prompts).await;
+    }
     if args.export {
         let server = server_binary(&args);
         return export::run(

@@ -56,8 +56,31 @@ impl NewCampaign {
     }
 }
 
-/// Creates a campaign. Its slug must be new; an overlap below 1 is refused.
+/// Whether `slug` can name a campaign in URLs and commands: 1 to 64 lower-case letters,
+/// digits and dashes, starting with a letter or digit.
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=64).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+}
+
+/// Creates a campaign. Its slug must be new and valid; an overlap below 1 is refused.
 pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<campaign::Model> {
+    if !valid_slug(&new.slug) {
+        return Err(CoreError::invalid(
+            "slug",
+            format!(
+                "`{}` must be 1 to 64 lower-case letters, digits and dashes, starting with a letter or digit",
+                new.slug
+            ),
+        ));
+    }
+    if new.title.trim().is_empty() {
+        return Err(CoreError::invalid("title", "must not be empty"));
+    }
+    crate::export::check_license(&new.license)?;
     if new.overlap < 1 {
         return Err(CoreError::invalid(
             "overlap",
@@ -167,6 +190,12 @@ mod tests {
     #[tokio::test]
     async fn refuses_an_overlap_below_one_and_a_taken_slug() {
         let db = fresh_db().await;
+        for bad in ["", "Haiku", "with space", "-lead", "slash/es"] {
+            let err = create(&db, NewCampaign::new(bad, "A")).await.unwrap_err();
+            assert!(err.to_string().starts_with("invalid slug"), "{bad}: {err}");
+        }
+        let err = create(&db, NewCampaign::new("ok", " ")).await.unwrap_err();
+        assert_eq!(err.to_string(), "invalid title: must not be empty");
         let zero = NewCampaign {
             overlap: 0,
             ..NewCampaign::new("a", "A")

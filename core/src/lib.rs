@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod generations;
+pub mod import;
 pub mod label;
 pub mod leaderboard;
 pub mod leases;

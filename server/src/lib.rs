@@ -3,6 +3,7 @@
 //! tests under `tests/` start the same router on a free port.
 
 pub mod config;
+pub mod data_commands;
 pub mod export_command;
 pub mod handlers;
 pub mod identity;

@@ -25,6 +25,12 @@ enum Command {
     Demo(DatabaseArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
+    /// Create and list campaigns.
+    #[command(subcommand)]
+    Campaign(swipeset_server::data_commands::CampaignCommand),
+    /// Import prompts or generations into a campaign (all or nothing).
+    #[command(subcommand)]
+    Import(swipeset_server::data_commands::ImportCommand),
     /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
     Export(swipeset_server::export_command::ExportArgs),
     /// The leaderboard's aggregates.
@@ -55,6 +61,8 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(settings) => serve(settings).await,
         Command::Export(args) => swipeset_server::export_command::run(args).await,
+        Command::Campaign(command) => swipeset_server::data_commands::campaign(command).await,
+        Command::Import(command) => swipeset_server::data_commands::import(command).await,
         Command::Demo(args) => {
             let db = open(&args).await?;
             report_demo(swipeset_core::demo::load(&db).await?);

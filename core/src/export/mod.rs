@@ -177,7 +177,7 @@ impl ExportOptions {
 }
 
 /// A license as the Hub's front matter spells it: an SPDX-like lower-case id.
-fn check_license(license: &str) -> Result<(), CoreError> {
+pub(crate) fn check_license(license: &str) -> Result<(), CoreError> {
     let ok = !license.is_empty()
         && license.len() <= 64
         && license

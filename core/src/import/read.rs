@@ -1,0 +1,418 @@
+//! Reading records out of import files, one at a time, whatever the format: JSON Lines,
+//! CSV, Parquet, or plain text with one record per line. Each record carries where it came
+//! from (line or row), so every error can say exactly where to look. Nothing here reads a
+//! whole file into memory.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use arrow_array::{Array, LargeStringArray, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use super::{FileFormat, ImportError};
+
+/// Where a record is in its file, counted from 1 as editors and spreadsheets do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Line(u64),
+    Row(u64),
+}
+
+/// 4017 → "4,017": easier to find in a large file.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {}", grouped(*n)),
+            Location::Row(n) => write!(f, "row {}", grouped(*n)),
+        }
+    }
+}
+
+/// One field of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// The record has no such field.
+    Missing,
+    Null,
+    Text(String),
+    /// A list of `{role, content}` messages.
+    Messages(Vec<(String, String)>),
+    /// Something else; the name of its type, for the error message.
+    Other(String),
+}
+
+pub struct Record {
+    pub at: Location,
+    /// One value per requested field, in the order asked.
+    pub values: Vec<Value>,
+}
+
+/// The file's records, each reduced to the requested fields.
+pub enum Records {
+    Lines {
+        reader: BufReader<File>,
+        line: u64,
+        buffer: Vec<u8>,
+        json: bool,
+    },
+    Csv {
+        reader: csv::Reader<File>,
+        /// Position of each requested field among the columns, if present.
+        positions: Vec<Option<usize>>,
+        record: csv::StringRecord,
+    },
+    Parquet {
+        reader: ParquetRecordBatchReader,
+        /// Column of each requested field in the projected batches, if present.
+        positions: Vec<Option<usize>>,
+        batch: Option<RecordBatch>,
+        index: usize,
+        row: u64,
+    },
+}
+
+impl Records {
+    /// Opens `path` for `fields`. `required` are the fields a column-based format must
+    /// have; a missing one is an error naming the columns that are there.
+    pub fn open(
+        path: &Path,
+        format: FileFormat,
+        fields: &[String],
+        required: &[&str],
+    ) -> Result<Self, ImportError> {
+        let file = File::open(path).map_err(|e| ImportError::file(path, e.to_string()))?;
+        match format {
+            FileFormat::Jsonl | FileFormat::Text => Ok(Records::Lines {
+                reader: BufReader::with_capacity(256 * 1024, file),
+                line: 0,
+                buffer: Vec::new(),
+                json: format == FileFormat::Jsonl,
+            }),
+            FileFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+                let headers = reader
+                    .headers()
+                    .map_err(|e| ImportError::at(path, Location::Line(1), csv_reason(&e)))?
+                    .clone();
+                let columns: Vec<String> = headers.iter().map(str::to_string).collect();
+                let positions = positions(path, &columns, fields, required, Location::Line(1))?;
+                Ok(Records::Csv {
+                    reader,
+                    positions,
+                    record: csv::StringRecord::new(),
+                })
+            }
+            FileFormat::Parquet => {
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
+                    ImportError::file(path, format!("not a readable Parquet file: {e}"))
+                })?;
+                let columns: Vec<String> = builder
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+                let wanted = positions(path, &columns, fields, required, Location::Row(1))?;
+                // Read only the columns asked for; their order in a batch follows the file.
+                let mut kept: Vec<usize> = wanted.iter().flatten().copied().collect();
+                kept.sort_unstable();
+                kept.dedup();
+                let mask = ProjectionMask::roots(builder.parquet_schema(), kept.iter().copied());
+                let positions = wanted
+                    .iter()
+                    .map(|p| p.and_then(|c| kept.iter().position(|k| *k == c)))
+                    .collect();
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(4_096)
+                    .build()
+                    .map_err(|e| ImportError::file(path, e.to_string()))?;
+                Ok(Records::Parquet {
+                    reader,
+                    positions,
+                    batch: None,
+                    index: 0,
+                    row: 0,
+                })
+            }
+        }
+    }
+
+    /// The next record, or `None` at the end of the file.
+    pub fn next(&mut self, path: &Path, fields: &[String]) -> Result<Option<Record>, ImportError> {
+        match self {
+            Records::Lines {
+                reader,
+                line,
+                buffer,
+                json,
+            } => loop {
+                buffer.clear();
+                let read = reader
+                    .read_until(b'\n', buffer)
+                    .map_err(|e| ImportError::file(path, e.to_string()))?;
+                if read == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let at = Location::Line(*line);
+                while matches!(buffer.last(), Some(b'\n' | b'\r')) {
+                    buffer.pop();
+                }
+                let text = std::str::from_utf8(buffer).map_err(|e| {
+                    ImportError::at(
+                        path,
+                        at,
+                        format!(
+                            "not UTF-8: byte 0x{:02x} at column {}",
+                            buffer[e.valid_up_to()],
+                            e.valid_up_to() + 1
+                        ),
+                    )
+                })?;
+                // Blank lines separate nothing and hold nothing: skipped in both formats.
+                if text.trim().is_empty() {
+                    continue;
+                }
+                if !*json {
+                    let values = fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, _)| {
+                            if i == 0 {
+                                Value::Text(text.to_string())
+                            } else {
+                                Value::Missing
+                            }
+                        })
+                        .collect();
+                    return Ok(Some(Record { at, values }));
+                }
+                let object: serde_json::Value = serde_json::from_str(text)
+                    .map_err(|e| ImportError::at(path, at, format!("broken JSON: {e}")))?;
+                let serde_json::Value::Object(object) = object else {
+                    return Err(ImportError::at(
+                        path,
+                        at,
+                        format!("expected a JSON object, got {}", json_type(&object)),
+                    ));
+                };
+                let values = fields
+                    .iter()
+                    .map(|f| object.get(f).map_or(Value::Missing, json_value))
+                    .collect();
+                return Ok(Some(Record { at, values }));
+            },
+            Records::Csv {
+                reader,
+                positions,
+                record,
+            } => {
+                let more = reader.read_record(record).map_err(|e| {
+                    let line = e.position().map_or(0, |p| p.line());
+                    ImportError::at(path, Location::Line(line), csv_reason(&e))
+                })?;
+                if !more {
+                    return Ok(None);
+                }
+                let at = Location::Line(record.position().map_or(0, |p| p.line()));
+                let values = positions
+                    .iter()
+                    .map(|p| match p.and_then(|i| record.get(i)) {
+                        Some(text) => Value::Text(text.to_string()),
+                        None => Value::Missing,
+                    })
+                    .collect();
+                Ok(Some(Record { at, values }))
+            }
+            Records::Parquet {
+                reader,
+                positions,
+                batch,
+                index,
+                row,
+            } => {
+                loop {
+                    if let Some(current) = batch.as_ref()
+                        && *index < current.num_rows()
+                    {
+                        break;
+                    }
+                    match reader.next() {
+                        Some(next) => {
+                            *batch = Some(next.map_err(|e| {
+                                ImportError::at(path, Location::Row(*row + 1), e.to_string())
+                            })?);
+                            *index = 0;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                let Some(current) = batch.as_ref() else {
+                    return Ok(None);
+                };
+                *row += 1;
+                let i = *index;
+                *index += 1;
+                let values = positions
+                    .iter()
+                    .map(|p| match p {
+                        Some(c) => arrow_value(current.column(*c).as_ref(), i),
+                        None => Value::Missing,
+                    })
+                    .collect();
+                let _ = fields;
+                Ok(Some(Record {
+                    at: Location::Row(*row),
+                    values,
+                }))
+            }
+        }
+    }
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "not UTF-8 in column {} (a byte that is not valid UTF-8)",
+            err.field() + 1
+        ),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} columns as in the header, got {len}"),
+        _ => e.to_string(),
+    }
+}
+
+/// Where each requested field is among `columns`; an error for a missing required one.
+fn positions(
+    path: &Path,
+    columns: &[String],
+    fields: &[String],
+    required: &[&str],
+    at: Location,
+) -> Result<Vec<Option<usize>>, ImportError> {
+    let positions: Vec<Option<usize>> = fields
+        .iter()
+        .map(|f| columns.iter().position(|c| c == f))
+        .collect();
+    for (field, position) in fields.iter().zip(&positions) {
+        if position.is_none() && required.contains(&field.as_str()) {
+            return Err(ImportError::at(
+                path,
+                at,
+                format!(
+                    "no column `{field}`; the columns are {}",
+                    columns
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(positions)
+}
+
+fn json_type(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+    .to_string()
+}
+
+fn json_value(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        serde_json::Value::Array(items) => {
+            let messages: Option<Vec<(String, String)>> = items
+                .iter()
+                .map(|m| {
+                    Some((
+                        m.get("role")?.as_str()?.to_string(),
+                        m.get("content")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            messages.map_or_else(
+                || Value::Other("a list that is not messages".into()),
+                Value::Messages,
+            )
+        }
+        other => Value::Other(json_type(other)),
+    }
+}
+
+fn arrow_value(array: &dyn Array, i: usize) -> Value {
+    if array.is_null(i) {
+        return Value::Null;
+    }
+    match array.data_type() {
+        DataType::Utf8 => array
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .map_or(Value::Missing, |a| Value::Text(a.value(i).to_string())),
+        DataType::LargeUtf8 => array
+            .as_any()
+            .downcast_ref::<LargeStringArray>()
+            .map_or(Value::Missing, |a| Value::Text(a.value(i).to_string())),
+        DataType::List(_) => {
+            let Some(list) = array.as_any().downcast_ref::<ListArray>() else {
+                return Value::Other("a list".into());
+            };
+            let items = list.value(i);
+            let Some(items) = items.as_any().downcast_ref::<StructArray>() else {
+                return Value::Other("a list that is not messages".into());
+            };
+            let text = |name: &str| {
+                items
+                    .column_by_name(name)
+                    .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+            };
+            match (text("role"), text("content")) {
+                (Some(roles), Some(contents)) => Value::Messages(
+                    (0..items.len())
+                        .map(|j| (roles.value(j).to_string(), contents.value(j).to_string()))
+                        .collect(),
+                ),
+                _ => Value::Other("a list that is not messages".into()),
+            }
+        }
+        other => Value::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_numbers_are_grouped() {
+        assert_eq!(Location::Line(4_017).to_string(), "line 4,017");
+        assert_eq!(Location::Row(12).to_string(), "row 12");
+        assert_eq!(Location::Row(1_000_000).to_string(), "row 1,000,000");
+    }
+}

@@ -1,0 +1,355 @@
+//! Every import format, re-imports that add nothing, and every kind of bad input, each
+//! leaving the database as it was.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::*;
+use crate::campaigns::NewCampaign;
+use crate::entities::{generation, model_stat, prompt};
+
+const SLUG: &str = "imp";
+
+async fn setup() -> (DatabaseConnection, tempfile::TempDir) {
+    let db = crate::testing::fresh_db().await;
+    campaigns::create(&db, NewCampaign::new(SLUG, "Import"))
+        .await
+        .unwrap();
+    (db, tempfile::tempdir().unwrap())
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    path
+}
+
+fn write_parquet(dir: &Path, name: &str, columns: &[(&str, Vec<Option<&str>>)]) -> PathBuf {
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(n, _)| Field::new(*n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays = columns
+        .iter()
+        .map(|(_, v)| Arc::new(StringArray::from(v.clone())) as arrow_array::ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+    let path = dir.join(name);
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    path
+}
+
+async fn prompt_texts(db: &DatabaseConnection) -> Vec<(String, Option<String>)> {
+    prompt::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.text, p.system_prompt))
+        .collect()
+}
+
+async fn prompts_from(db: &DatabaseConnection, path: &Path) -> Result<ImportSummary, ImportError> {
+    import_prompts(db, SLUG, &Source::new(path), &PromptFields::default()).await
+}
+
+#[tokio::test]
+async fn prompts_import_from_every_format_and_only_once() {
+    let (db, dir) = setup().await;
+    let jsonl = write(
+        dir.path(),
+        "p.jsonl",
+        br#"{"prompt": "Write a haiku about rain", "system_prompt": "Be brief."}
+
+{"messages": [{"role": "system", "content": "You are a poet."}, {"role": "user", "content": "Autumn"}]}
+{"messages": [{"role": "user", "content": "Winter"}]}
+"#,
+    );
+    let csv = write(
+        dir.path(),
+        "p.csv",
+        b"id,prompt\n1,\"Spring, with a comma\"\n2,Summer\n",
+    );
+    let text = write(
+        dir.path(),
+        "p.txt",
+        b"Night\r\n\n  Write a haiku   about rain\n",
+    );
+    let parquet = write_parquet(
+        dir.path(),
+        "p.parquet",
+        &[("prompt", vec![Some("Dawn"), Some("Dusk")])],
+    );
+
+    let s = prompts_from(&db, &jsonl).await.unwrap();
+    assert_eq!((s.records, s.added, s.duplicates), (3, 3, 0));
+    let s = prompts_from(&db, &csv).await.unwrap();
+    assert_eq!((s.records, s.added), (2, 2));
+    let s = prompts_from(&db, &text).await.unwrap();
+    // "Write a haiku about rain" without a system prompt is a prompt of its own.
+    assert_eq!((s.records, s.added), (2, 2));
+    let s = prompts_from(&db, &parquet).await.unwrap();
+    assert_eq!((s.records, s.added), (2, 2));
+    assert_eq!(
+        prompt_texts(&db).await,
+        vec![
+            ("Write a haiku about rain".into(), Some("Be brief.".into())),
+            ("Autumn".into(), Some("You are a poet.".into())),
+            ("Winter".into(), None),
+            ("Spring, with a comma".into(), None),
+            ("Summer".into(), None),
+            ("Night".into(), None),
+            ("Write a haiku   about rain".into(), None),
+            ("Dawn".into(), None),
+            ("Dusk".into(), None),
+        ]
+    );
+
+    // Again: nothing new, and the summary says so.
+    for path in [&jsonl, &csv, &text, &parquet] {
+        let s = prompts_from(&db, path).await.unwrap();
+        assert_eq!(s.added, 0, "{}", path.display());
+        assert_eq!(s.duplicates, s.records);
+    }
+    // Different spacing is the same prompt.
+    let spaced = write(dir.path(), "spaced.txt", b"Write  a haiku about   rain\n");
+    assert_eq!(prompts_from(&db, &spaced).await.unwrap().added, 0);
+}
+
+#[tokio::test]
+async fn a_field_or_column_can_be_named() {
+    let (db, dir) = setup().await;
+    let csv = write(dir.path(), "q.csv", b"question\nWhy?\n");
+    let fields = PromptFields {
+        prompt: "question".into(),
+        ..PromptFields::default()
+    };
+    let s = import_prompts(&db, SLUG, &Source::new(&csv), &fields)
+        .await
+        .unwrap();
+    assert_eq!(s.added, 1);
+}
+
+/// Imports `bytes` as `name` and returns the error, after checking nothing was written.
+async fn refused(db: &DatabaseConnection, dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let before = prompt::Entity::find().count(db).await.unwrap();
+    let path = write(dir, name, bytes);
+    let err = prompts_from(db, &path).await.unwrap_err().to_string();
+    assert_eq!(
+        prompt::Entity::find().count(db).await.unwrap(),
+        before,
+        "{err}"
+    );
+    err
+}
+
+#[tokio::test]
+async fn bad_input_says_where_and_changes_nothing() {
+    let (db, dir) = setup().await;
+    let d = dir.path();
+    let mut big = String::new();
+    for i in 1..4_017 {
+        big.push_str(&format!("{{\"prompt\": \"prompt {i}\"}}\n"));
+    }
+    big.push_str("{\"prompt\": \"broken\"\n");
+    let err = refused(&db, d, "broken.jsonl", big.as_bytes()).await;
+    assert!(
+        err.contains("broken.jsonl: line 4,017: broken JSON"),
+        "{err}"
+    );
+
+    let err = refused(&db, d, "nocol.csv", b"text\nhello\n").await;
+    assert!(
+        err.contains("nocol.csv: line 1: no column `prompt`; the columns are `text`"),
+        "{err}"
+    );
+
+    let parquet = write_parquet(d, "nocol.parquet", &[("text", vec![Some("x")])]);
+    let err = prompts_from(&db, &parquet).await.unwrap_err().to_string();
+    assert!(err.contains("row 1: no column `prompt`"), "{err}");
+
+    let err = refused(
+        &db,
+        d,
+        "empty.jsonl",
+        b"{\"prompt\": \"ok\"}\n{\"prompt\": \"  \"}\n",
+    )
+    .await;
+    assert!(
+        err.contains("empty.jsonl: line 2: field `prompt` is empty"),
+        "{err}"
+    );
+
+    let err = refused(&db, d, "missing.jsonl", b"{\"question\": \"Why?\"}\n").await;
+    assert!(err.contains("line 1: field `prompt` is missing"), "{err}");
+
+    let err = refused(&db, d, "number.jsonl", b"{\"prompt\": 7}\n").await;
+    assert!(err.contains("field `prompt` is a number"), "{err}");
+
+    let err = refused(&db, d, "latin1.txt", b"fine\ncaf\xe9\n").await;
+    assert!(
+        err.contains("latin1.txt: line 2: not UTF-8: byte 0xe9 at column 4"),
+        "{err}"
+    );
+
+    let err = refused(&db, d, "latin1.csv", b"prompt\nok\ncaf\xe9\n").await;
+    assert!(err.contains("latin1.csv: line 3: not UTF-8"), "{err}");
+
+    let err = refused(&db, d, "turns.jsonl", br#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}
+"#).await;
+    assert!(err.contains("multi-turn"), "{err}");
+
+    let err = refused(&db, d, "empty.parquet", b"not parquet at all").await;
+    assert!(err.contains("not a readable Parquet file"), "{err}");
+
+    let err = refused(&db, d, "prompts.xlsx", b"whatever").await;
+    assert!(err.contains("--format"), "{err}");
+
+    let path = write(d, "big.txt", b"one\ntwo\nthree\n");
+    let source = Source {
+        max_file_bytes: 8,
+        ..Source::new(&path)
+    };
+    let err = import_prompts(&db, SLUG, &source, &PromptFields::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("big.txt: 14 bytes, over the limit of 8 bytes"),
+        "{err}"
+    );
+
+    let err = import_prompts(&db, "nope", &Source::new(&path), &PromptFields::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "campaign nope does not exist");
+    assert_eq!(prompt::Entity::find().count(&db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn generations_link_to_prompts_and_import_only_once() {
+    let (db, dir) = setup().await;
+    let campaign = campaigns::resolve(&db, Some(SLUG)).await.unwrap().unwrap();
+    prompts::add(&db, campaign.id, "Write a haiku about rain", None, None)
+        .await
+        .unwrap();
+    // The columns of a distilabel text-generation pipeline.
+    let jsonl = write(
+        dir.path(),
+        "gen.jsonl",
+        br#"{"instruction": "Write a haiku  about rain", "generation": "Rain taps the roof", "model_name": "org/a"}
+{"instruction": "Write a haiku about rain", "generation": "Grey sky, wet stones", "model_name": "org/b"}
+{"instruction": "Write a haiku about snow", "generation": "White hush", "model_name": "org/a"}
+{"instruction": "Write a haiku about snow", "generation": "White hush", "model_name": "org/a"}
+"#,
+    );
+    let source = Source::new(&jsonl);
+    let fields = GenerationFields::default();
+    let s = import_generations(&db, SLUG, &source, &fields)
+        .await
+        .unwrap();
+    assert_eq!(
+        (s.records, s.added, s.duplicates, s.prompts_added),
+        (4, 3, 1, 1)
+    );
+    assert_eq!(prompt::Entity::find().count(&db).await.unwrap(), 2);
+    assert_eq!(generation::Entity::find().count(&db).await.unwrap(), 3);
+    // The leaderboard's per-model rows count the new responses.
+    let responses: i32 = model_stat::Entity::find()
+        .filter(model_stat::Column::CampaignId.eq(campaign.id))
+        .all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.responses)
+        .sum();
+    assert_eq!(responses, 3);
+
+    let again = import_generations(&db, SLUG, &source, &fields)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.added, again.duplicates, again.prompts_added),
+        (0, 4, 0)
+    );
+
+    let csv = write(
+        dir.path(),
+        "gen.csv",
+        b"prompt,completion,model\nWhy?,Because,org/c\n",
+    );
+    let s = import_generations(&db, SLUG, &Source::new(&csv), &fields)
+        .await
+        .unwrap();
+    assert_eq!(s.added, 1);
+    let parquet = write_parquet(
+        dir.path(),
+        "gen.parquet",
+        &[
+            ("prompt", vec![Some("Why?")]),
+            ("completion", vec![Some("Why not")]),
+            ("model", vec![Some("org/c")]),
+        ],
+    );
+    let s = import_generations(&db, SLUG, &Source::new(&parquet), &fields)
+        .await
+        .unwrap();
+    assert_eq!((s.added, s.prompts_added), (1, 0));
+}
+
+#[tokio::test]
+async fn a_bad_generation_row_rolls_the_whole_file_back() {
+    let (db, dir) = setup().await;
+    let jsonl = write(
+        dir.path(),
+        "gen.jsonl",
+        br#"{"prompt": "A", "completion": "a", "model": "m"}
+{"prompt": "B", "completion": "", "model": "m"}
+"#,
+    );
+    let err = import_generations(
+        &db,
+        SLUG,
+        &Source::new(&jsonl),
+        &GenerationFields::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("gen.jsonl: line 2: field `completion` is empty"),
+        "{err}"
+    );
+    assert_eq!(prompt::Entity::find().count(&db).await.unwrap(), 0);
+    assert_eq!(generation::Entity::find().count(&db).await.unwrap(), 0);
+
+    let nomodel = write(dir.path(), "nomodel.csv", b"prompt,completion\nA,a\n");
+    let err = import_generations(
+        &db,
+        SLUG,
+        &Source::new(&nomodel),
+        &GenerationFields::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("line 2: no field `model` or `model_name`"),
+        "{err}"
+    );
+}

@@ -10,11 +10,12 @@
 //!
 //! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`); with
 //! `--export`, the dataset export (see `export.rs`); with `--import`, the prompt import
-//! (see `import.rs`).
+//! (see `import.rs`); with `--generate`, the generator (see `generate.rs`).
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
 mod export;
+mod generate;
 mod import;
 mod live;
 
@@ -65,6 +66,12 @@ struct Args {
     /// Benchmark the prompt import instead: `--prompts` prompts from JSONL.
     #[arg(long)]
     import: bool,
+    /// Benchmark `swipeset generate` instead, against a 50 ms fake endpoint.
+    #[arg(long)]
+    generate: bool,
+    /// Requests in the `--generate` benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    requests: usize,
     /// Prompts in the `--import` benchmark's file.
     #[arg(long, default_value_t = 1_000_000)]
     prompts: usize,
@@ -76,6 +83,9 @@ const MODELS: usize = 5;
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
+    if args.generate {
+        return generate::run(dir.path(), &server_binary(&args), args.requests).await;
+    }
     if args.import {
         return import::run(dir.path(), &server_binary(&args), args.prompts).await;
     }

@@ -31,6 +31,8 @@ enum Command {
     /// Import prompts or generations into a campaign (all or nothing).
     #[command(subcommand)]
     Import(swipeset_server::data_commands::ImportCommand),
+    /// Ask OpenAI-compatible endpoints for every response a campaign still needs.
+    Generate(swipeset_server::data_commands::GenerateArgs),
     /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
     Export(swipeset_server::export_command::ExportArgs),
     /// The leaderboard's aggregates.
@@ -63,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => swipeset_server::export_command::run(args).await,
         Command::Campaign(command) => swipeset_server::data_commands::campaign(command).await,
         Command::Import(command) => swipeset_server::data_commands::import(command).await,
+        Command::Generate(args) => swipeset_server::data_commands::generate(args).await,
         Command::Demo(args) => {
             let db = open(&args).await?;
             report_demo(swipeset_core::demo::load(&db).await?);

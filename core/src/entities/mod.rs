@@ -4,6 +4,7 @@
 pub mod annotator_stat;
 pub mod campaign;
 pub mod generation;
+pub mod generation_job;
 pub mod lease;
 pub mod model;
 pub mod model_stat;

@@ -9,6 +9,7 @@ mod m20261126_000002_rating_flow;
 mod m20261126_000003_leaderboard;
 mod m20261126_000004_annotator_stat;
 mod m20261127_000005_campaign_license;
+mod m20261127_000006_generation_job;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_leaderboard::Migration),
             Box::new(m20261126_000004_annotator_stat::Migration),
             Box::new(m20261127_000005_campaign_license::Migration),
+            Box::new(m20261127_000006_generation_job::Migration),
         ]
     }
 }

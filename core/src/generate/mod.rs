@@ -1,0 +1,293 @@
+//! `swipeset generate`: every (prompt × model × sample) of a campaign that is not done yet,
+//! asked of OpenAI-compatible endpoints (`models.toml`), each model under its own
+//! concurrency cap. Each result is committed as it comes: a response becomes a card, and a
+//! failure is kept with its reason (`generation_job`). So a run stopped by Ctrl-C, a crash
+//! or a restart goes on where it stopped without duplicates, and `retry_failed` asks the
+//! failures again.
+
+pub mod client;
+pub mod config;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use client::{Answer, Backoff};
+pub use config::{ModelSpec, ModelsFile};
+
+use crate::entities::{generation_job, prompt};
+use crate::generations::{self, NewGeneration};
+use crate::store::Write;
+use crate::{CoreError, CoreResult, Store, campaigns, models};
+
+#[derive(Debug, Clone, Default)]
+pub struct GenerateOptions {
+    /// Ask again the (prompt, model, sample) triples that failed before.
+    pub retry_failed: bool,
+    pub backoff: Backoff,
+}
+
+/// One model's account of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ModelReport {
+    pub name: String,
+    /// Asked in this run.
+    pub asked: u64,
+    pub done: u64,
+    pub failed: u64,
+    /// Done before this run (or failed before, without `retry_failed`).
+    pub skipped: u64,
+    /// Requests made, retries included.
+    pub requests: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Failure reasons of this run, most frequent first (at most five).
+    pub failures: Vec<(String, u64)>,
+}
+
+/// What the progress bar hears.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// The run's size, before the first request.
+    Planned { total: u64 },
+    /// One more finished: a response (`true`) or a failure.
+    Finished { ok: bool },
+}
+
+struct Job {
+    prompt_id: i32,
+    sample: i32,
+    text: String,
+    system: Option<String>,
+}
+
+/// Runs everything of `campaign_slug` that `models` asks for and is not done.
+pub async fn generate(
+    store: &Store,
+    campaign_slug: &str,
+    models_file: &ModelsFile,
+    options: &GenerateOptions,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> CoreResult<Vec<ModelReport>> {
+    let db = store.db();
+    let campaign = campaigns::resolve(db, Some(campaign_slug))
+        .await?
+        .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
+    let keys = models_file
+        .models
+        .iter()
+        .map(|m| m.api_key())
+        .collect::<CoreResult<Vec<_>>>()?;
+    let prompts: Vec<(i32, String, Option<String>)> = prompt::Entity::find()
+        .select_only()
+        .columns([
+            prompt::Column::Id,
+            prompt::Column::Text,
+            prompt::Column::SystemPrompt,
+        ])
+        .filter(prompt::Column::CampaignId.eq(campaign.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let http = reqwest::Client::builder()
+        .build()
+        .map_err(|e| CoreError::invalid("models", format!("cannot make an HTTP client: {e}")))?;
+
+    let mut reports = Vec::new();
+    let mut work = JoinSet::new();
+    let mut total = 0;
+    for (index, (spec, key)) in models_file.models.iter().zip(keys).enumerate() {
+        let model = models::ensure(db, &spec.name, &spec.model).await?;
+        let previous: Vec<(i32, i32, String)> = generation_job::Entity::find()
+            .select_only()
+            .columns([
+                generation_job::Column::PromptId,
+                generation_job::Column::Sample,
+                generation_job::Column::Status,
+            ])
+            .filter(generation_job::Column::CampaignId.eq(campaign.id))
+            .filter(generation_job::Column::ModelId.eq(model.id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let settled: HashSet<(i32, i32)> = previous
+            .into_iter()
+            .filter(|(_, _, status)| status == "done" || !options.retry_failed)
+            .map(|(p, s, _)| (p, s))
+            .collect();
+        let mut report = ModelReport {
+            name: spec.name.clone(),
+            ..ModelReport::default()
+        };
+        let spec = Arc::new(spec.clone());
+        let key = Arc::new(key);
+        let cap = Arc::new(Semaphore::new(spec.concurrency));
+        for (prompt_id, text, system) in &prompts {
+            for sample in 0..spec.samples as i32 {
+                if settled.contains(&(*prompt_id, sample)) {
+                    report.skipped += 1;
+                    continue;
+                }
+                report.asked += 1;
+                let job = Job {
+                    prompt_id: *prompt_id,
+                    sample,
+                    text: text.clone(),
+                    system: system.clone(),
+                };
+                let (http, spec, key, cap, store) = (
+                    http.clone(),
+                    spec.clone(),
+                    key.clone(),
+                    cap.clone(),
+                    store.clone(),
+                );
+                let (campaign_id, model_id, backoff) = (campaign.id, model.id, options.backoff);
+                work.spawn(async move {
+                    let _slot = cap.acquire_owned().await;
+                    let system = job.system.as_deref().or(spec.system_prompt.as_deref());
+                    let mut messages = Vec::with_capacity(2);
+                    if let Some(system) = system {
+                        messages.push(("system", system));
+                    }
+                    messages.push(("user", job.text.as_str()));
+                    let answer =
+                        client::ask(&http, &spec, (*key).as_deref(), &messages, backoff).await;
+                    let stored = record(&store, campaign_id, model_id, &spec, &job, &answer).await;
+                    (index, answer, stored)
+                });
+            }
+        }
+        total += report.asked;
+        reports.push(report);
+    }
+    progress(Progress::Planned { total });
+    let mut reasons: Vec<HashMap<String, u64>> = vec![HashMap::new(); reports.len()];
+    while let Some(joined) = work.join_next().await {
+        let (index, answer, stored) = joined
+            .map_err(|e| CoreError::invalid("generate", format!("a request task failed: {e}")))?;
+        stored?;
+        let report = &mut reports[index];
+        report.requests += u64::from(answer.attempts);
+        report.prompt_tokens += answer.prompt_tokens.unwrap_or(0).max(0) as u64;
+        report.completion_tokens += answer.completion_tokens.unwrap_or(0).max(0) as u64;
+        match &answer.failure {
+            None => report.done += 1,
+            Some(reason) => {
+                report.failed += 1;
+                // Group by the reason's kind, not its details.
+                let kind: String = reason.chars().take(60).collect();
+                *reasons[index].entry(kind).or_default() += 1;
+            }
+        }
+        progress(Progress::Finished {
+            ok: answer.failure.is_none(),
+        });
+    }
+    for (report, counts) in reports.iter_mut().zip(reasons) {
+        let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts.truncate(5);
+        report.failures = counts;
+    }
+    Ok(reports)
+}
+
+/// Commits one result: the response as a card and its job row, or the failure alone.
+async fn record(
+    store: &Store,
+    campaign_id: i32,
+    model_id: i32,
+    spec: &ModelSpec,
+    job: &Job,
+    answer: &Answer,
+) -> CoreResult<()> {
+    let params = serde_json::to_value(spec.sampling()).ok();
+    let (prompt_id, sample) = (job.prompt_id, job.sample);
+    let answer = answer.clone();
+    let requested = spec.model.clone();
+    store
+        .write(move |txn| {
+            let (answer, params, requested) = (answer.clone(), params.clone(), requested.clone());
+            Box::pin(async move {
+                let generation_id = match (&answer.failure, &answer.text) {
+                    (None, Some(text)) => {
+                        generations::add_many(
+                            txn,
+                            campaign_id,
+                            vec![NewGeneration {
+                                prompt_id,
+                                model_id,
+                                text: text.clone(),
+                                params: params.clone(),
+                            }],
+                        )
+                        .await?;
+                        crate::entities::generation::Entity::find()
+                            .filter(crate::entities::generation::Column::PromptId.eq(prompt_id))
+                            .filter(crate::entities::generation::Column::ModelId.eq(model_id))
+                            .all(txn)
+                            .await?
+                            .into_iter()
+                            .map(|g| g.id)
+                            .max()
+                    }
+                    _ => None,
+                };
+                let ok = answer.failure.is_none();
+                let row = generation_job::ActiveModel {
+                    campaign_id: Set(campaign_id),
+                    prompt_id: Set(prompt_id),
+                    model_id: Set(model_id),
+                    sample: Set(sample),
+                    status: Set(if ok { "done" } else { "failed" }.to_string()),
+                    reason: Set(answer.failure.clone()),
+                    generation_id: Set(generation_id),
+                    text: Set(if ok { None } else { answer.text.clone() }),
+                    requested_model: Set(requested.clone()),
+                    served_model: Set(answer.served_model.clone()),
+                    params: Set(params.clone()),
+                    latency_ms: Set(Some(answer.latency_ms)),
+                    prompt_tokens: Set(answer.prompt_tokens),
+                    completion_tokens: Set(answer.completion_tokens),
+                    finish_reason: Set(answer.finish_reason.clone()),
+                    attempts: Set(i32::try_from(answer.attempts).unwrap_or(i32::MAX)),
+                    updated_at: Set(chrono::Utc::now()),
+                    ..Default::default()
+                };
+                // A failure asked again replaces its row; a done row is never asked again.
+                generation_job::Entity::insert(row)
+                    .on_conflict(
+                        OnConflict::columns([
+                            generation_job::Column::PromptId,
+                            generation_job::Column::ModelId,
+                            generation_job::Column::Sample,
+                        ])
+                        .update_columns([
+                            generation_job::Column::Status,
+                            generation_job::Column::Reason,
+                            generation_job::Column::GenerationId,
+                            generation_job::Column::Text,
+                            generation_job::Column::ServedModel,
+                            generation_job::Column::Params,
+                            generation_job::Column::LatencyMs,
+                            generation_job::Column::PromptTokens,
+                            generation_job::Column::CompletionTokens,
+                            generation_job::Column::FinishReason,
+                            generation_job::Column::Attempts,
+                            generation_job::Column::UpdatedAt,
+                        ])
+                        .to_owned(),
+                    )
+                    .exec_without_returning(txn)
+                    .await?;
+                Ok(Write::Commit(()))
+            })
+        })
+        .await
+}

@@ -1,0 +1,319 @@
+//! `swipeset generate` against an OpenAI-compatible server run here, in process, that can
+//! be told to be slow, to answer 429 with `Retry-After`, 500, 400, malformed JSON, an empty
+//! or a cut-off answer: retries and giving up, the concurrency cap, resuming after a run is
+//! stopped mid-way, and failures recorded with their reasons.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::entities::{generation, generation_job};
+use swipeset_core::generate::{Backoff, GenerateOptions, ModelReport, ModelsFile, generate};
+use swipeset_core::{Store, prompts};
+
+#[derive(Default)]
+struct Fake {
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+    requests: AtomicUsize,
+    /// Tries per prompt, for `flaky`.
+    tries: Mutex<HashMap<String, usize>>,
+    /// `broken` answers 500 until this is set.
+    healed: AtomicBool,
+}
+
+/// Behaves by the requested model's name.
+async fn complete(State(fake): State<Arc<Fake>>, Json(body): Json<Value>) -> Response {
+    fake.requests.fetch_add(1, Ordering::SeqCst);
+    let now = fake.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    fake.most_in_flight.fetch_max(now, Ordering::SeqCst);
+    let model = body["model"].as_str().unwrap_or_default().to_string();
+    let prompt = body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let delay = if model.starts_with("slow") { 40 } else { 1 };
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    let ok = |content: &str, finish: &str| {
+        Json(json!({
+            "model": format!("{model}-served"),
+            "choices": [{"message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 3},
+        }))
+        .into_response()
+    };
+    let response = match model.as_str() {
+        "flaky" => {
+            let tries = {
+                let mut tries = fake.tries.lock().unwrap();
+                let n = tries.entry(prompt.clone()).or_default();
+                *n += 1;
+                *n
+            };
+            if tries <= 2 {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "0")],
+                    "slow down",
+                )
+                    .into_response()
+            } else {
+                ok(&format!("flaky answer to {prompt}"), "stop")
+            }
+        }
+        "broken" if !fake.healed.load(Ordering::SeqCst) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response()
+        }
+        "rejecting" => (StatusCode::BAD_REQUEST, "{\"error\": \"bad model\"}").into_response(),
+        "garbled" => (StatusCode::OK, "{\"choices\": [").into_response(),
+        "silent" => ok("", "stop"),
+        "cut" => ok("Once upon a", "length"),
+        "system" => ok(
+            body["messages"][0]["content"].as_str().unwrap_or_default(),
+            "stop",
+        ),
+        _ => ok(&format!("{model} answers {prompt}"), "stop"),
+    };
+    fake.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+async fn fake_server() -> (String, Arc<Fake>) {
+    let fake = Arc::new(Fake::default());
+    let app = Router::new()
+        .route("/v1/chat/completions", post(complete))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1"), fake)
+}
+
+async fn campaign_with_prompts(n: usize) -> Store {
+    let db = swipeset_core::db::connect("sqlite::memory:").await.unwrap();
+    let campaign = campaigns::create(&db, NewCampaign::new("gen", "Gen"))
+        .await
+        .unwrap();
+    for i in 0..n {
+        let system = (i == 0).then_some("Answer in French.");
+        prompts::add(&db, campaign.id, &format!("prompt {i}"), system, None)
+            .await
+            .unwrap();
+    }
+    Store::new(db)
+}
+
+fn models(base: &str, entries: &[(&str, &str)]) -> ModelsFile {
+    let text: String = entries
+        .iter()
+        .map(|(model, extra)| {
+            format!(
+                "[[model]]\nname = \"{model}\"\nbase_url = \"{base}\"\nmodel = \"{model}\"\nmax_attempts = 3\ntemperature = 0.5\n{extra}\n"
+            )
+        })
+        .collect();
+    ModelsFile::parse(&text).unwrap()
+}
+
+fn fast() -> GenerateOptions {
+    GenerateOptions {
+        retry_failed: false,
+        backoff: Backoff {
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+        },
+    }
+}
+
+async fn run(store: &Store, file: &ModelsFile, options: &GenerateOptions) -> Vec<ModelReport> {
+    generate(store, "gen", file, options, &|_| {})
+        .await
+        .unwrap()
+}
+
+async fn jobs(store: &Store, status: &str) -> Vec<generation_job::Model> {
+    generation_job::Entity::find()
+        .filter(generation_job::Column::Status.eq(status))
+        .all(store.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn answers_become_cards_and_429s_are_retried() {
+    let (base, fake) = fake_server().await;
+    let store = campaign_with_prompts(4).await;
+    let file = models(&base, &[("steady", "samples = 2"), ("flaky", "")]);
+    let reports = run(&store, &file, &fast()).await;
+    assert_eq!(
+        (reports[0].asked, reports[0].done, reports[0].failed),
+        (8, 8, 0)
+    );
+    assert_eq!(
+        (reports[1].done, reports[1].requests),
+        (4, 12),
+        "two 429s, then an answer"
+    );
+    assert_eq!(
+        generation::Entity::find().count(store.db()).await.unwrap(),
+        12
+    );
+    let done = jobs(&store, "done").await;
+    assert_eq!(done.len(), 12);
+    let one = done.iter().find(|j| j.requested_model == "flaky").unwrap();
+    assert_eq!(one.served_model.as_deref(), Some("flaky-served"));
+    assert_eq!(
+        (one.prompt_tokens, one.completion_tokens),
+        (Some(7), Some(3))
+    );
+    assert_eq!(one.finish_reason.as_deref(), Some("stop"));
+    assert_eq!(one.attempts, 3);
+    assert_eq!(one.params, Some(json!({"temperature": 0.5})));
+    assert!(one.latency_ms.is_some());
+    assert!(one.generation_id.is_some());
+    // Nothing left to do: a second run asks nothing.
+    let before = fake.requests.load(Ordering::SeqCst);
+    let again = run(&store, &file, &fast()).await;
+    assert_eq!((again[0].asked, again[0].skipped), (0, 8));
+    assert_eq!(fake.requests.load(Ordering::SeqCst), before);
+}
+
+#[tokio::test]
+async fn unusable_answers_are_recorded_with_their_reasons() {
+    let (base, fake) = fake_server().await;
+    let store = campaign_with_prompts(2).await;
+    let file = models(
+        &base,
+        &[
+            ("broken", ""),
+            ("rejecting", ""),
+            ("garbled", ""),
+            ("silent", ""),
+            ("cut", ""),
+        ],
+    );
+    let reports = run(&store, &file, &fast()).await;
+    for r in &reports {
+        assert_eq!((r.done, r.failed), (0, 2), "{}", r.name);
+    }
+    assert_eq!(reports[0].requests, 6, "500 is tried max_attempts times");
+    assert_eq!(reports[1].requests, 2, "400 is never tried again");
+    assert_eq!(
+        generation::Entity::find().count(store.db()).await.unwrap(),
+        0
+    );
+    let failed = jobs(&store, "failed").await;
+    let reason = |model: &str| {
+        failed
+            .iter()
+            .find(|j| j.requested_model == model)
+            .and_then(|j| j.reason.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        reason("broken"),
+        "gave up after 3 tries: HTTP 500: upstream exploded"
+    );
+    assert_eq!(reason("rejecting"), "HTTP 400: {\"error\": \"bad model\"}");
+    assert!(reason("garbled").starts_with("malformed response"));
+    assert_eq!(reason("silent"), "empty response");
+    assert_eq!(reason("cut"), "cut off (finish_reason: length)");
+    let cut = failed.iter().find(|j| j.requested_model == "cut").unwrap();
+    assert_eq!(
+        cut.text.as_deref(),
+        Some("Once upon a"),
+        "the cut-off text is kept"
+    );
+    assert_eq!(reports[0].failures[0].1, 2);
+
+    // Failures stay failures on a plain rerun, and are asked again with retry_failed.
+    fake.healed.store(true, Ordering::SeqCst);
+    let plain = run(&store, &file, &fast()).await;
+    assert_eq!(plain[0].asked, 0);
+    let retry = GenerateOptions {
+        retry_failed: true,
+        ..fast()
+    };
+    let healed = run(&store, &models(&base, &[("broken", "")]), &retry).await;
+    assert_eq!((healed[0].asked, healed[0].done), (2, 2));
+    assert_eq!(
+        generation::Entity::find().count(store.db()).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        jobs(&store, "failed").await.len(),
+        8,
+        "the other models' failures remain"
+    );
+}
+
+#[tokio::test]
+async fn the_concurrency_cap_holds() {
+    let (base, fake) = fake_server().await;
+    let store = campaign_with_prompts(24).await;
+    let file = models(&base, &[("slow-capped", "concurrency = 3")]);
+    let reports = run(&store, &file, &fast()).await;
+    assert_eq!(reports[0].done, 24);
+    assert_eq!(fake.most_in_flight.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_stopped_run_resumes_without_duplicates() {
+    let (base, fake) = fake_server().await;
+    let store = campaign_with_prompts(30).await;
+    let file = models(&base, &[("slow-resumed", "concurrency = 2\nsamples = 2")]);
+    // Stopped part-way, as Ctrl-C would: the run's future is dropped mid-flight.
+    let stopped = tokio::time::timeout(
+        Duration::from_millis(300),
+        generate(&store, "gen", &file, &fast(), &|_| {}),
+    )
+    .await;
+    assert!(stopped.is_err(), "the first run should have been cut short");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let partial = generation::Entity::find().count(store.db()).await.unwrap();
+    assert!(
+        partial > 0 && partial < 60,
+        "{partial} of 60 done before the stop"
+    );
+    let reports = run(&store, &file, &fast()).await;
+    assert_eq!(reports[0].skipped + reports[0].asked, 60);
+    assert_eq!(reports[0].skipped, partial);
+    assert_eq!(
+        generation::Entity::find().count(store.db()).await.unwrap(),
+        60
+    );
+    assert_eq!(jobs(&store, "done").await.len(), 60);
+    assert!(
+        fake.requests.load(Ordering::SeqCst) <= 60 + 2,
+        "at most the in-flight pair asked twice"
+    );
+}
+
+#[tokio::test]
+async fn the_system_prompt_goes_first() {
+    let (base, _fake) = fake_server().await;
+    let store = campaign_with_prompts(2).await;
+    let file = models(&base, &[("system", "system_prompt = \"Be terse.\"")]);
+    run(&store, &file, &fast()).await;
+    let mut texts: Vec<String> = generation::Entity::find()
+        .all(store.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.text)
+        .collect();
+    texts.sort();
+    // The prompt's own system prompt wins over the model's.
+    assert_eq!(texts, ["Answer in French.", "Be terse."]);
+}

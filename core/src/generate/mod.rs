@@ -149,7 +149,7 @@ pub async fn generate(
                 );
                 let (campaign_id, model_id, backoff) = (campaign.id, model.id, options.backoff);
                 work.spawn(async move {
-                    let _slot = cap.acquire_owned().await;
+                    let slot = cap.acquire_owned().await;
                     let system = job.system.as_deref().or(spec.system_prompt.as_deref());
                     let mut messages = Vec::with_capacity(2);
                     if let Some(system) = system {
@@ -158,6 +158,9 @@ pub async fn generate(
                     messages.push(("user", job.text.as_str()));
                     let answer =
                         client::ask(&http, &spec, (*key).as_deref(), &messages, backoff).await;
+                    // The cap is on requests in flight: the next one need not wait for this
+                    // one's commit (the store batches commits anyway).
+                    drop(slot);
                     let stored = record(&store, campaign_id, model_id, &spec, &job, &answer).await;
                     (index, answer, stored)
                 });

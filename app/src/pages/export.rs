@@ -217,15 +217,17 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                 Some(problem) => view! { <p class="export-problem" role="alert">{problem}</p> }.into_any(),
                 None => view! {
                     <p class="export-summary"><strong>{summary}</strong></p>
-                    <ul class="export-dropped">
-                        {(!is_ratings).then(|| plan.dropped.iter().map(|d| view! { <li>{format!("{} dropped: {}", d.count, d.reason)}</li> }).collect_view())}
-                        {(is_dpo && plan.prompts_one_sided > 0).then(|| view! {
-                            <li>{format!("{} prompts have labels of one kind only: no pair", plan.prompts_one_sided)}</li>
-                        })}
-                        {(plan.pairs_over_cap > 0).then(|| view! {
-                            <li>{format!("{} pairs over the cap", plan.pairs_over_cap)}</li>
-                        })}
-                    </ul>
+                    {(!is_ratings).then(|| view! {
+                        <ul class="export-dropped">
+                            {plan.dropped.iter().map(|d| view! { <li>{format!("{} dropped: {}", d.count, d.reason)}</li> }).collect_view()}
+                            {(is_dpo && plan.prompts_one_sided > 0).then(|| view! {
+                                <li>{format!("{} prompts have labels of one kind only: no pair", plan.prompts_one_sided)}</li>
+                            })}
+                            {(plan.pairs_over_cap > 0).then(|| view! {
+                                <li>{format!("{} pairs over the cap", plan.pairs_over_cap)}</li>
+                            })}
+                        </ul>
+                    })}
                 }.into_any(),
             }}
             <div class="export-actions">

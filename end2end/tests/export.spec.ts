@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
-import { collectErrors, openHydrated } from './helpers';
+import { collectErrors, openHydrated, ratedByMe } from './helpers';
 
 test('choose an export, see what it holds, and download it', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
@@ -12,6 +12,8 @@ test('choose an export, see what it holds, and download it', async ({ page }, te
     await page.keyboard.press('ArrowRight');
   }
   await expect(page.locator('p.pending')).toHaveCount(0);
+  // "Nothing pending" shows before the last rating is even sent: wait for the server.
+  await expect.poll(() => ratedByMe(page)).toBe(3);
 
   await page.goto('/export?campaign=haiku-demo&min_votes=9');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });

@@ -1,7 +1,7 @@
 // The leaderboard: per-model 👍 rates with intervals, reachable from the rating screen.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { collectErrors, openHydrated } from './helpers';
+import { collectErrors, openHydrated, ratedByMe } from './helpers';
 
 test('ratings show up on the leaderboard, which passes the WCAG checks', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
@@ -10,6 +10,8 @@ test('ratings show up on the leaderboard, which passes the WCAG checks', async (
     await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
   }
   await expect(page.locator('p.pending')).toHaveCount(0);
+  // "Nothing pending" shows before the last rating is even sent: wait for the server.
+  await expect.poll(() => ratedByMe(page)).toBe(4);
   const before = await (await page.request.get('/api/leaderboard')).json();
 
   await page.getByRole('link', { name: 'Leaderboard' }).click();

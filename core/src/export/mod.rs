@@ -34,7 +34,7 @@ use serde::Serialize;
 pub use policy::{DEFAULT_MIN_VOTES, DropReason, Policy};
 pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
-pub use source::{Plan, annotator_id};
+pub use source::{Plan, annotator_id, instance_secret};
 pub use table::{Column, ColumnType};
 
 use crate::entities::{campaign, model, model_stat};
@@ -357,7 +357,9 @@ impl Export {
         buffer.drain_into(sink).await?;
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
-        let mut scan = source::Scan::new(self.options.clone(), self.campaign.clone(), models);
+        let secret = source::instance_secret(&self.txn).await?;
+        let mut scan =
+            source::Scan::new(self.options.clone(), secret, self.campaign.clone(), models);
         let mut written = 0u64;
         while let Some(rows) = scan.next_page(&self.txn).await? {
             encoder.write(&rows)?;

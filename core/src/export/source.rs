@@ -149,10 +149,24 @@ pub async fn plan(
 
 /// The pseudonymous id of an annotator in a campaign's exports: the same in every export of
 /// that campaign, different from campaign to campaign and from the leaderboard's
-/// pseudonyms, and never their name.
-pub fn annotator_id(campaign_id: i32, user_id: i32) -> String {
-    let digest = Sha256::digest(format!("swipeset-export:{campaign_id}:{user_id}"));
+/// pseudonyms, and never their name. Keyed with the instance's secret, so it cannot be
+/// recomputed from user numbers outside the instance.
+pub fn annotator_id(secret: &str, campaign_id: i32, user_id: i32) -> String {
+    let digest = Sha256::digest(format!("swipeset-export:{secret}:{campaign_id}:{user_id}"));
     format!("a-{}", &hex::encode(digest)[..16])
+}
+
+/// The instance's secret (made by the migrations).
+pub async fn instance_secret(db: &impl ConnectionTrait) -> CoreResult<String> {
+    // The same SQL on SQLite and PostgreSQL.
+    let row = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT secret FROM instance_secret ORDER BY id LIMIT 1",
+        ))
+        .await?
+        .ok_or_else(|| crate::CoreError::not_found("instance secret", "(run the migrations)"))?;
+    Ok(row.try_get("", "secret")?)
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -215,6 +229,7 @@ impl Labelled<'_> {
 /// ratings by id).
 pub struct Scan {
     options: ExportOptions,
+    secret: String,
     campaign: campaign::Model,
     models: HashMap<i32, String>,
     after: i32,
@@ -224,11 +239,13 @@ pub struct Scan {
 impl Scan {
     pub fn new(
         options: ExportOptions,
+        secret: String,
         campaign: campaign::Model,
         models: HashMap<i32, String>,
     ) -> Self {
         Self {
             options,
+            secret,
             campaign,
             models,
             after: 0,
@@ -434,7 +451,7 @@ impl Scan {
                     completion_cell(variant, &r.completion),
                     self.model(r.model_id),
                     Cell::Bool(r.label),
-                    Cell::Text(annotator_id(self.campaign.id, r.user_id)),
+                    Cell::Text(annotator_id(&self.secret, self.campaign.id, r.user_id)),
                     Cell::Time(r.created_at),
                     Cell::OptInt(r.decision_ms.map(i64::from)),
                     Cell::Text(self.campaign.slug.clone()),

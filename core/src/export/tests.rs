@@ -525,7 +525,11 @@ async fn ratings_rows_carry_pseudonyms_and_decision_times() {
         .id;
     assert_eq!(
         first["annotator"],
-        json!(annotator_id(campaign_id, f.users[0]))
+        json!(annotator_id(
+            &instance_secret(f.db()).await.unwrap(),
+            campaign_id,
+            f.users[0]
+        ))
     );
     assert!(!first["annotator"].as_str().unwrap().contains("guest"));
     assert!(
@@ -733,4 +737,22 @@ async fn the_card_shows_recorded_generation_parameters() {
         card.contains("| Model 1 | `org/model-1` | not recorded |"),
         "{card}"
     );
+}
+
+#[tokio::test]
+async fn annotator_ids_are_keyed_by_the_instance() {
+    let (a, b) = (
+        crate::testing::fresh_db().await,
+        crate::testing::fresh_db().await,
+    );
+    let (secret_a, secret_b) = (
+        instance_secret(&a).await.unwrap(),
+        instance_secret(&b).await.unwrap(),
+    );
+    assert_eq!(secret_a.len(), 64);
+    assert_ne!(secret_a, secret_b, "every instance makes its own secret");
+    // Stable within an instance, unrelated across instances.
+    assert_eq!(annotator_id(&secret_a, 1, 7), annotator_id(&secret_a, 1, 7));
+    assert_ne!(annotator_id(&secret_a, 1, 7), annotator_id(&secret_b, 1, 7));
+    assert_ne!(annotator_id(&secret_a, 1, 7), annotator_id(&secret_a, 2, 7));
 }

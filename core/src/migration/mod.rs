@@ -10,6 +10,7 @@ mod m20261126_000003_leaderboard;
 mod m20261126_000004_annotator_stat;
 mod m20261127_000005_campaign_license;
 mod m20261127_000006_generation_job;
+mod m20261127_000007_instance_secret;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_annotator_stat::Migration),
             Box::new(m20261127_000005_campaign_license::Migration),
             Box::new(m20261127_000006_generation_job::Migration),
+            Box::new(m20261127_000007_instance_secret::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ pub mod leaderboard;
 pub mod leases;
 pub mod migration;
 pub mod models;
+mod named;
 pub mod prompts;
 pub mod ratings;
 pub mod skips;

@@ -36,3 +36,12 @@ pub struct Settings {
     #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::router::DEFAULT_MAX_EXPORTS)]
     pub max_exports: usize,
 }
+
+/// A clap value parser for the domain's named values (`--kind dpo`, `--format jsonl`): the
+/// domain's own error, which lists the accepted names.
+pub fn parse_named<T: std::str::FromStr<Err = swipeset_core::CoreError>>(
+    text: &str,
+) -> Result<T, String> {
+    text.parse()
+        .map_err(|e: swipeset_core::CoreError| e.to_string())
+}

@@ -11,7 +11,7 @@ use swipeset_core::import::{
     self, DEFAULT_MAX_FILE_BYTES, FileFormat, GenerationFields, ImportSummary, PromptFields, Source,
 };
 
-use crate::config::DatabaseArgs;
+use crate::config::{DatabaseArgs, parse_named};
 
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
@@ -84,16 +84,11 @@ pub struct FileArgs {
     /// The file to import.
     pub file: PathBuf,
     /// jsonl, csv, parquet or text; by default from the file's extension.
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long, value_parser = parse_named::<FileFormat>)]
     pub format: Option<FileFormat>,
     /// Refuse files larger than this many bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_FILE_BYTES)]
     pub max_file_bytes: u64,
-}
-
-fn parse_format(text: &str) -> Result<FileFormat, String> {
-    text.parse()
-        .map_err(|e: swipeset_core::CoreError| e.to_string())
 }
 
 impl FileArgs {

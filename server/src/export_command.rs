@@ -11,7 +11,7 @@ use swipeset_core::export::{
     DEFAULT_MIN_VOTES, DropReason, Export, ExportOptions, Format, Kind, Policy, Summary, Variant,
 };
 
-use crate::config::DatabaseArgs;
+use crate::config::{DatabaseArgs, parse_named};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -22,10 +22,10 @@ pub struct ExportArgs {
     pub campaign: String,
     /// kto: one row per labelled response; dpo: (👍, 👎) pairs per prompt; ratings: one row
     /// per rating.
-    #[arg(long, default_value = "kto", value_parser = parse::<Kind>)]
+    #[arg(long, default_value = "kto", value_parser = parse_named::<Kind>)]
     pub kind: Kind,
     /// parquet, jsonl or csv.
-    #[arg(long, default_value = "parquet", value_parser = parse::<Format>)]
+    #[arg(long, default_value = "parquet", value_parser = parse_named::<Format>)]
     pub format: Format,
     /// Prompts and responses as chat messages (TRL's conversational format).
     #[arg(long)]
@@ -51,11 +51,6 @@ pub struct ExportArgs {
     /// Replace the directory if it already holds something.
     #[arg(long)]
     pub overwrite: bool,
-}
-
-fn parse<T: std::str::FromStr<Err = swipeset_core::CoreError>>(text: &str) -> Result<T, String> {
-    text.parse()
-        .map_err(|e: swipeset_core::CoreError| e.to_string())
 }
 
 impl ExportArgs {

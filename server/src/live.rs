@@ -13,9 +13,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -174,10 +172,6 @@ pub async fn campaign_events(State(state): State<AppState>, Path(slug): Path<Str
         .into_response()
 }
 
-/// The same JSON error, status and wording as the server functions give.
 fn error(e: CoreError) -> Response {
-    let error = swipeset_app::api::ApiError::from(e);
-    let status =
-        StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
+    crate::handlers::api_error(e.into())
 }

@@ -23,7 +23,6 @@ mod tests;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use sea_orm::{
     AccessMode, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -73,36 +72,9 @@ pub enum Format {
     Csv,
 }
 
-macro_rules! named {
-    ($ty:ident, $field:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            pub fn name(self) -> &'static str {
-                match self { $($ty::$variant => $name),+ }
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = CoreError;
-
-            fn from_str(text: &str) -> Result<Self, CoreError> {
-                match text {
-                    $($name => Ok($ty::$variant),)+
-                    other => Err(CoreError::invalid(
-                        $field,
-                        format!(
-                            "expected one of {}, got `{other}`",
-                            [$(concat!("`", $name, "`")),+].join(", ")
-                        ),
-                    )),
-                }
-            }
-        }
-    };
-}
-
-named!(Kind, "kind", { Kto => "kto", Dpo => "dpo", Ratings => "ratings" });
-named!(Variant, "variant", { Standard => "standard", Conversational => "conversational" });
-named!(Format, "format", { Parquet => "parquet", Jsonl => "jsonl", Csv => "csv" });
+crate::named::named_values!(Kind, "kind", { Kto => "kto", Dpo => "dpo", Ratings => "ratings" });
+crate::named::named_values!(Variant, "variant", { Standard => "standard", Conversational => "conversational" });
+crate::named::named_values!(Format, "format", { Parquet => "parquet", Jsonl => "jsonl", Csv => "csv" });
 
 impl Format {
     pub fn extension(self) -> &'static str {

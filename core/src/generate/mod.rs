@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 pub use client::{Answer, Backoff};
 pub use config::{ModelSpec, ModelsFile};
 
-use crate::entities::{generation_job, prompt};
+use crate::entities::{generation, generation_job, prompt};
 use crate::generations::{self, NewGeneration};
 use crate::store::Write;
 use crate::{CoreError, CoreResult, Store, campaigns, models};
@@ -231,14 +231,14 @@ async fn record(
                             }],
                         )
                         .await?;
-                        crate::entities::generation::Entity::find()
-                            .filter(crate::entities::generation::Column::PromptId.eq(prompt_id))
-                            .filter(crate::entities::generation::Column::ModelId.eq(model_id))
-                            .all(txn)
+                        // The row just added is the newest of its prompt and model.
+                        generation::Entity::find()
+                            .filter(generation::Column::PromptId.eq(prompt_id))
+                            .filter(generation::Column::ModelId.eq(model_id))
+                            .order_by_desc(generation::Column::Id)
+                            .one(txn)
                             .await?
-                            .into_iter()
                             .map(|g| g.id)
-                            .max()
                     }
                     _ => None,
                 };

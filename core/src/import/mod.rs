@@ -14,7 +14,6 @@ mod tests;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -47,15 +46,6 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    pub fn name(self) -> &'static str {
-        match self {
-            FileFormat::Jsonl => "jsonl",
-            FileFormat::Csv => "csv",
-            FileFormat::Parquet => "parquet",
-            FileFormat::Text => "text",
-        }
-    }
-
     /// The format a file's extension names, if any.
     pub fn of_path(path: &Path) -> Option<Self> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
@@ -68,22 +58,12 @@ impl FileFormat {
     }
 }
 
-impl FromStr for FileFormat {
-    type Err = CoreError;
-
-    fn from_str(text: &str) -> Result<Self, CoreError> {
-        match text {
-            "jsonl" => Ok(FileFormat::Jsonl),
-            "csv" => Ok(FileFormat::Csv),
-            "parquet" => Ok(FileFormat::Parquet),
-            "text" => Ok(FileFormat::Text),
-            other => Err(CoreError::invalid(
-                "format",
-                format!("expected one of `jsonl`, `csv`, `parquet`, `text`, got `{other}`"),
-            )),
-        }
-    }
-}
+crate::named::named_values!(FileFormat, "format", {
+    Jsonl => "jsonl",
+    Csv => "csv",
+    Parquet => "parquet",
+    Text => "text",
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -358,7 +338,7 @@ pub async fn import_prompts(
     let campaign = find_campaign(&txn, slug).await?;
     let mut summary = ImportSummary::default();
     let mut batch = Vec::with_capacity(BATCH);
-    while let Some(record) = records.next(path, &names)? {
+    while let Some(record) = records.next(path)? {
         summary.records += 1;
         let at = record.at;
         let (text, system) = match (&record.values[0], &record.values[2]) {
@@ -422,7 +402,7 @@ pub async fn import_generations(
     // Per prompt: the (model, text) of its responses, loaded when the prompt first comes up.
     let mut known: HashMap<i32, HashSet<(i32, [u8; 32])>> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
-    while let Some(record) = records.next(path, &names)? {
+    while let Some(record) = records.next(path)? {
         summary.records += 1;
         let at = record.at;
         let mut offset = 0;

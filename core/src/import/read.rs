@@ -70,6 +70,8 @@ pub enum Records {
         line: u64,
         buffer: Vec<u8>,
         json: bool,
+        /// The requested field names (JSON), or their count's worth of slots (text).
+        fields: Vec<String>,
     },
     Csv {
         reader: csv::Reader<File>,
@@ -103,6 +105,7 @@ impl Records {
                 line: 0,
                 buffer: Vec::new(),
                 json: format == FileFormat::Jsonl,
+                fields: fields.to_vec(),
             }),
             FileFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
@@ -155,13 +158,14 @@ impl Records {
     }
 
     /// The next record, or `None` at the end of the file.
-    pub fn next(&mut self, path: &Path, fields: &[String]) -> Result<Option<Record>, ImportError> {
+    pub fn next(&mut self, path: &Path) -> Result<Option<Record>, ImportError> {
         match self {
             Records::Lines {
                 reader,
                 line,
                 buffer,
                 json,
+                fields,
             } => loop {
                 buffer.clear();
                 let read = reader
@@ -277,7 +281,6 @@ impl Records {
                         None => Value::Missing,
                     })
                     .collect();
-                let _ = fields;
                 Ok(Some(Record {
                     at: Location::Row(*row),
                     values,

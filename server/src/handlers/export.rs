@@ -14,37 +14,30 @@ use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::export::{ChannelSink, Export, ExportError, ExportRequest};
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::api_error;
 use crate::AppState;
 
 /// Chunks in flight between the export and a slow client.
 const CHANNEL_CHUNKS: usize = 4;
 
+/// An error with its own status, where the code's usual one does not say it (409, 503).
 fn error(status: StatusCode, error: ApiError) -> Response {
     (status, Json(error)).into_response()
 }
 
 fn refuse(e: ExportError) -> Response {
     match e {
-        ExportError::Core(core) => {
-            let api = ApiError::from(core);
-            let status = StatusCode::from_u16(api.code.status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            error(status, api)
-        }
+        ExportError::Core(core) => api_error(core.into()),
         ExportError::Empty(_) => error(
             StatusCode::CONFLICT,
             ApiError::new(ErrorCode::BadRequest, e.to_string()),
         ),
-        ExportError::Unsupported(_) => error(
-            StatusCode::BAD_REQUEST,
-            ApiError::new(ErrorCode::BadRequest, e.to_string()),
-        ),
+        ExportError::Unsupported(_) => {
+            api_error(ApiError::new(ErrorCode::BadRequest, e.to_string()))
+        }
         ExportError::Output { .. } | ExportError::Write(_) | ExportError::Encode(_) => {
             tracing::error!(error = %e, "export failed before it started");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError::internal("the export failed; see the server log"),
-            )
+            api_error(ApiError::internal("the export failed; see the server log"))
         }
     }
 }

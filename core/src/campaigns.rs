@@ -40,6 +40,8 @@ pub struct NewCampaign {
     pub reveal_models: bool,
     /// The license of the datasets exported from it, as a Hub license id.
     pub license: String,
+    /// Whether its leaderboard can be seen without signing in.
+    pub public_board: bool,
 }
 
 impl NewCampaign {
@@ -52,6 +54,7 @@ impl NewCampaign {
             overlap: 3,
             reveal_models: false,
             license: "other".to_string(),
+            public_board: false,
         }
     }
 }
@@ -94,6 +97,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<c
         overlap: Set(new.overlap),
         reveal_models: Set(new.reveal_models),
         license: Set(new.license),
+        public_board: Set(new.public_board),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     })

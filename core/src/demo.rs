@@ -94,6 +94,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             reveal_models: true,
             // The haiku and the demo "models" are written by the project, under its license.
             license: "apache-2.0".to_string(),
+            // A newcomer should see the demo's leaderboard before making an account.
+            public_board: true,
         },
     )
     .await?;

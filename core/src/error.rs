@@ -13,6 +13,18 @@ pub enum CoreError {
     /// The caller sent a value that breaks a rule; `field` says which value.
     #[error("invalid {field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// Nobody is signed in, or the credentials were wrong: sign in (again).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but their role or state does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request clashes with what exists (a name already taken, the last admin).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed attempts: wait `retry_after_secs` before trying again.
+    #[error("too many failed sign-ins; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    Throttled { retry_after_secs: u64 },
     /// The database failed or could not be reached; nothing was changed.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
@@ -24,6 +36,14 @@ impl CoreError {
             what,
             key: key.to_string(),
         }
+    }
+
+    pub fn unauthorized(reason: impl Into<String>) -> Self {
+        Self::Unauthorized(reason.into())
+    }
+
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self::Forbidden(reason.into())
     }
 
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

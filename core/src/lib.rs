@@ -2,6 +2,7 @@
 //! and ratings. Nothing here knows about HTTP or Leptos, so the CLI, the HTTP API and the
 //! tests all reach the same rules through plain async functions over a `DatabaseConnection`.
 
+pub mod accounts;
 pub mod aggregates;
 pub mod annotators;
 #[cfg(test)]

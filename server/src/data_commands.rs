@@ -36,6 +36,9 @@ pub enum CampaignCommand {
         /// The license of its exported datasets, as a Hub id (cc-by-4.0, apache-2.0, …).
         #[arg(long, default_value = "other")]
         license: String,
+        /// Let anyone see its leaderboard without signing in.
+        #[arg(long)]
+        public_board: bool,
     },
     /// List campaigns with their counts.
     List {
@@ -111,6 +114,7 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
             reveal_models,
             guidelines,
             license,
+            public_board,
         } => {
             let guidelines = match guidelines {
                 Some(path) => std::fs::read_to_string(&path)
@@ -127,6 +131,7 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
                     overlap,
                     reveal_models,
                     license,
+                    public_board,
                 },
             )
             .await

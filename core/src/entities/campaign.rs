@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The license its dataset cards state, as a Hub license id (`cc-by-4.0`, `other`).
     pub license: String,
+    /// Whether its leaderboard (and live stream) can be seen without signing in.
+    pub public_board: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

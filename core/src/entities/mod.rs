@@ -2,6 +2,7 @@
 //! these mirror it for queries.
 
 pub mod annotator_stat;
+pub mod api_token;
 pub mod campaign;
 pub mod generation;
 pub mod generation_job;
@@ -11,6 +12,7 @@ pub mod model_stat;
 pub mod prompt;
 pub mod rating;
 pub mod rating_hour;
+pub mod sign_in_failure;
 pub mod skip;
 pub mod undone_rating;
 pub mod user;

@@ -11,6 +11,7 @@ mod m20261126_000004_annotator_stat;
 mod m20261127_000005_campaign_license;
 mod m20261127_000006_generation_job;
 mod m20261127_000007_instance_secret;
+mod m20261127_000008_accounts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_campaign_license::Migration),
             Box::new(m20261127_000006_generation_job::Migration),
             Box::new(m20261127_000007_instance_secret::Migration),
+            Box::new(m20261127_000008_accounts::Migration),
         ]
     }
 }

@@ -108,3 +108,28 @@ mod tests {
         assert_eq!(backoff_ms(0, 1.0), 625);
     }
 }
+
+/// `text` made safe for a URL's query value (what `encodeURIComponent` does), written out
+/// so the server renders the same link the browser would.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod encode_tests {
+    #[test]
+    fn encodes_like_encode_uri_component() {
+        assert_eq!(
+            super::encode_component("/leaderboard?campaign=a b&x=é"),
+            "%2Fleaderboard%3Fcampaign%3Da%20b%26x%3D%C3%A9"
+        );
+    }
+}

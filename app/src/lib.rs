@@ -51,6 +51,10 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=pages::rate::RatePage />
                 <Route path=StaticSegment("leaderboard") view=pages::leaderboard::LeaderboardPage />
                 <Route path=StaticSegment("export") view=pages::export::ExportPage />
+                <Route path=StaticSegment("login") view=pages::account::LoginPage />
+                <Route path=StaticSegment("signup") view=pages::account::SignupPage />
+                <Route path=StaticSegment("profile") view=pages::account::ProfilePage />
+                <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::users::UsersPage />
             </Routes>
         </Router>
     }

@@ -35,6 +35,208 @@ pub struct Settings {
     /// Dataset downloads that may run at once; more are refused with 503 until one ends.
     #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::router::DEFAULT_MAX_EXPORTS)]
     pub max_exports: usize,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Who may sign up and rate, and how the server sits on the web.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessArgs {
+    /// Let people rate without an account: each browser rates as its own guest.
+    #[arg(long, env = "SWIPESET_GUESTS")]
+    pub guests: bool,
+
+    /// Let anyone make an annotator account on the sign-up page.
+    #[arg(long, env = "SWIPESET_OPEN_REGISTRATION")]
+    pub open_registration: bool,
+
+    /// The URL people reach swipeset at (`https://swipeset.example.org`). With https, the
+    /// session cookie is `Secure`. On a Hugging Face Space it defaults to
+    /// `https://$SPACE_HOST`.
+    #[arg(long, env = "SWIPESET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Send the session cookie as `SameSite=None; Secure`, so sign-in works inside another
+    /// site's iframe (on by default on a Space).
+    #[arg(long, env = "SWIPESET_COOKIE_CROSS_SITE")]
+    pub cookie_cross_site: Option<bool>,
+
+    /// Who may show swipeset in a frame: CSP `frame-ancestors` sources. Default `'self'`;
+    /// on a Space `'self' https://huggingface.co`.
+    #[arg(long, env = "SWIPESET_FRAME_ANCESTORS")]
+    pub frame_ancestors: Option<String>,
+
+    /// Take the client's address from `X-Forwarded-For` (the last entry), for sign-in
+    /// throttling behind a reverse proxy. Only behind a proxy that sets it.
+    #[arg(long, env = "SWIPESET_TRUST_PROXY")]
+    pub trust_proxy: bool,
+}
+
+/// "Sign in with Hugging Face", or another OpenID Connect provider. On a Space with
+/// `hf_oauth: true`, the Space's own variables (`OAUTH_CLIENT_ID`, `OAUTH_CLIENT_SECRET`,
+/// `OPENID_PROVIDER_URL`, `OAUTH_SCOPES`, `SPACE_HOST`) are used when these are not set.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OidcArgs {
+    /// The provider's issuer URL (`https://huggingface.co`).
+    #[arg(long = "oidc-issuer-url", env = "SWIPESET_OIDC_ISSUER_URL")]
+    pub issuer_url: Option<String>,
+    #[arg(long = "oidc-client-id", env = "SWIPESET_OIDC_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Better given by environment than on the command line.
+    #[arg(
+        long = "oidc-client-secret",
+        env = "SWIPESET_OIDC_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+    /// Scopes beyond `openid`, space-separated (default `openid profile`).
+    #[arg(long = "oidc-scopes", env = "SWIPESET_OIDC_SCOPES")]
+    pub scopes: Option<String>,
+    /// This server's callback as registered with the provider; default: the public URL
+    /// (or `https://$SPACE_HOST`) with `/login/callback`.
+    #[arg(long = "oidc-redirect-url", env = "SWIPESET_OIDC_REDIRECT_URL")]
+    pub redirect_url: Option<String>,
+    /// Only members of these organisations may sign in (comma-separated; the `orgs` claim).
+    #[arg(
+        long = "oidc-allowed-orgs",
+        env = "SWIPESET_OIDC_ALLOWED_ORGS",
+        value_delimiter = ','
+    )]
+    pub allowed_orgs: Vec<String>,
+    /// What the button says after "Sign in with" (default `Hugging Face`).
+    #[arg(
+        long = "oidc-label",
+        env = "SWIPESET_OIDC_LABEL",
+        default_value = "Hugging Face"
+    )]
+    pub label: String,
+}
+
+/// The environment, as far as the settings read it: a seam for tests.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process's real environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl AccessArgs {
+    /// The server's sign-in settings, with a Space's defaults filled in.
+    pub fn auth_config(
+        &self,
+        oidc: &OidcArgs,
+        env: &dyn Env,
+    ) -> anyhow::Result<crate::auth::AuthConfig> {
+        use crate::auth::{AuthConfig, oidc::Oidc, sessions::CookiePolicy};
+        let space_host = env.var("SPACE_HOST");
+        let public_url = self
+            .public_url
+            .clone()
+            .or_else(|| space_host.as_ref().map(|h| format!("https://{h}")))
+            .map(|u| u.trim_end_matches('/').to_string());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            anyhow::bail!("--public-url must start with https:// or http://, got `{url}`");
+        }
+        let on_space = space_host.is_some();
+        let oidc = oidc
+            .settings(public_url.as_deref(), env)?
+            .map(|s| Oidc::new(s).map(std::sync::Arc::new))
+            .transpose()?;
+        Ok(AuthConfig {
+            guests: self.guests,
+            open_registration: self.open_registration,
+            trust_proxy: self.trust_proxy,
+            cookie: CookiePolicy {
+                secure: public_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://")),
+                cross_site: self.cookie_cross_site.unwrap_or(on_space),
+            },
+            frame_ancestors: self.frame_ancestors.clone().unwrap_or_else(|| {
+                if on_space {
+                    "'self' https://huggingface.co".to_string()
+                } else {
+                    "'self'".to_string()
+                }
+            }),
+            public_origin: public_url,
+            oidc,
+            ..AuthConfig::default()
+        })
+    }
+}
+
+impl OidcArgs {
+    /// The provider's settings, or `None` when no provider is configured. Half a
+    /// configuration is an error that names what is missing.
+    pub fn settings(
+        &self,
+        public_url: Option<&str>,
+        env: &dyn Env,
+    ) -> anyhow::Result<Option<crate::auth::oidc::OidcSettings>> {
+        let issuer = self
+            .issuer_url
+            .clone()
+            .or_else(|| env.var("OPENID_PROVIDER_URL"));
+        let client_id = self
+            .client_id
+            .clone()
+            .or_else(|| env.var("OAUTH_CLIENT_ID"));
+        let client_secret = self
+            .client_secret
+            .clone()
+            .or_else(|| env.var("OAUTH_CLIENT_SECRET"));
+        let (issuer, client_id) = match (issuer, client_id) {
+            (None, None) => return Ok(None),
+            (Some(i), Some(c)) => (i, c),
+            (None, Some(_)) => anyhow::bail!(
+                "an OpenID client id is set but no provider: set SWIPESET_OIDC_ISSUER_URL (or OPENID_PROVIDER_URL)"
+            ),
+            (Some(_), None) => anyhow::bail!(
+                "an OpenID provider is set but no client id: set SWIPESET_OIDC_CLIENT_ID (or OAUTH_CLIENT_ID)"
+            ),
+        };
+        let scopes = self
+            .scopes
+            .clone()
+            .or_else(|| env.var("OAUTH_SCOPES"))
+            .unwrap_or_else(|| "openid profile".to_string());
+        let redirect_url = match &self.redirect_url {
+            Some(url) => url.clone(),
+            None => match public_url {
+                Some(base) => format!("{base}/login/callback"),
+                None => anyhow::bail!(
+                    "OpenID sign-in needs this server's public URL for its callback: set SWIPESET_PUBLIC_URL or SWIPESET_OIDC_REDIRECT_URL"
+                ),
+            },
+        };
+        Ok(Some(crate::auth::oidc::OidcSettings {
+            issuer_url: issuer.trim_end_matches('/').to_string(),
+            client_id,
+            client_secret,
+            scopes: scopes.split_whitespace().map(str::to_string).collect(),
+            redirect_url,
+            allowed_orgs: self
+                .allowed_orgs
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            label: self.label.clone(),
+        }))
+    }
 }
 
 /// A clap value parser for the domain's named values (`--kind dpo`, `--format jsonl`): the
@@ -44,4 +246,91 @@ pub fn parse_named<T: std::str::FromStr<Err = swipeset_core::CoreError>>(
 ) -> Result<T, String> {
     text.parse()
         .map_err(|e: swipeset_core::CoreError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::collections::HashMap;
+
+    struct FakeEnv(HashMap<&'static str, &'static str>);
+
+    impl Env for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| v.to_string())
+        }
+    }
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        let mut all = vec!["swipeset"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("arguments").settings
+    }
+
+    #[test]
+    fn a_space_gets_its_provider_cookie_and_frame_defaults() {
+        let env = FakeEnv(HashMap::from([
+            ("SPACE_HOST", "me-swipeset.hf.space"),
+            ("OAUTH_CLIENT_ID", "abc"),
+            ("OAUTH_CLIENT_SECRET", "s3cret"),
+            ("OPENID_PROVIDER_URL", "https://huggingface.co"),
+            ("OAUTH_SCOPES", "openid profile"),
+        ]));
+        let s = settings(&[]);
+        let config = s.access.auth_config(&s.oidc, &env).unwrap();
+        let oidc = config.oidc.as_ref().expect("a provider");
+        assert_eq!(
+            oidc.settings.redirect_url,
+            "https://me-swipeset.hf.space/login/callback"
+        );
+        assert_eq!(oidc.settings.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(oidc.settings.scopes, ["openid", "profile"]);
+        assert!(config.cookie.secure && config.cookie.cross_site);
+        assert!(config.frame_ancestors.contains("https://huggingface.co"));
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://me-swipeset.hf.space")
+        );
+    }
+
+    #[test]
+    fn plain_defaults_are_strict_and_half_a_provider_is_an_error() {
+        let none = FakeEnv(HashMap::new());
+        let s = settings(&[]);
+        let config = s.access.auth_config(&s.oidc, &none).unwrap();
+        assert!(config.oidc.is_none() && !config.guests && !config.open_registration);
+        assert!(!config.cookie.secure && !config.cookie.cross_site);
+        assert_eq!(config.frame_ancestors, "'self'");
+
+        let s = settings(&["--oidc-client-id", "abc"]);
+        let error = s
+            .access
+            .auth_config(&s.oidc, &none)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no provider"), "{error}");
+
+        let s = settings(&[
+            "--oidc-client-id",
+            "abc",
+            "--oidc-issuer-url",
+            "http://127.0.0.1:9",
+        ]);
+        let error = s
+            .access
+            .auth_config(&s.oidc, &none)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("public URL"), "{error}");
+
+        let s = settings(&["--public-url", "ftp://x"]);
+        assert!(s.access.auth_config(&s.oidc, &none).is_err());
+    }
 }

@@ -13,10 +13,12 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use swipeset_core::accounts::Caller;
 use swipeset_core::entities::campaign;
 use swipeset_core::{CoreError, CoreResult, Store, campaigns, leaderboard};
 use tokio::sync::{broadcast, watch};
@@ -154,12 +156,20 @@ async fn run_feed(
 
 /// `GET /api/campaigns/{slug}/events`: `leaderboard` events, each the whole board as
 /// `GET /api/leaderboard` returns it; the first one at once.
-pub async fn campaign_events(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+/// Like the leaderboard, it is open to anyone when the campaign's board is public.
+pub async fn campaign_events(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    Path(slug): Path<String>,
+) -> Response {
     let campaign = match campaigns::resolve(state.store.db(), Some(&slug)).await {
         Ok(Some(campaign)) => campaign,
         Ok(None) => return error(CoreError::not_found("campaign", &slug)),
         Err(e) => return error(e),
     };
+    if let Err(e) = crate::handlers::caller(caller).require_board_viewer(&campaign) {
+        return error(e);
+    }
     let snapshots = match state.live.watch(campaign).await {
         Ok(receiver) => receiver,
         Err(e) => return error(e),

@@ -35,6 +35,12 @@ enum Command {
     Generate(swipeset_server::data_commands::GenerateArgs),
     /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
     Export(swipeset_server::export_command::ExportArgs),
+    /// Accounts: add, list, roles, disable, passwords.
+    #[command(subcommand)]
+    User(swipeset_server::user_commands::UserCommand),
+    /// Personal API tokens for `Authorization: Bearer …`.
+    #[command(subcommand)]
+    Token(swipeset_server::user_commands::TokenCommand),
     /// The leaderboard's aggregates.
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -66,6 +72,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Campaign(command) => swipeset_server::data_commands::campaign(command).await,
         Command::Import(command) => swipeset_server::data_commands::import(command).await,
         Command::Generate(args) => swipeset_server::data_commands::generate(args).await,
+        Command::User(command) => swipeset_server::user_commands::user(command).await,
+        Command::Token(command) => swipeset_server::user_commands::token(command).await,
         Command::Demo(args) => {
             let db = open(&args).await?;
             report_demo(swipeset_core::demo::load(&db).await?);
@@ -125,6 +133,29 @@ fn report_drift(drift: &swipeset_core::aggregates::Drift, check: bool) {
     }
 }
 
+/// Makes the first admin of an empty instance, from `SWIPESET_ADMIN_PASSWORD` or with a
+/// one-time password, and says how to sign in.
+async fn first_admin(db: &swipeset_core::DatabaseConnection) -> anyhow::Result<Option<String>> {
+    let given = std::env::var("SWIPESET_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let made = swipeset_core::accounts::users::ensure_first_admin(db, given.as_deref())
+        .await
+        .context(
+            "making the first admin (SWIPESET_ADMIN_PASSWORD must have 8 or more characters)",
+        )?;
+    Ok(made.map(|(user, generated)| match generated {
+        Some(password) => format!(
+            "  first admin made: sign in at /login as `{}` with this one-time password:\n\n      {password}\n\n  (it is not shown again; change it on /profile, or set one with `swipeset user password {}`)",
+            user.name, user.name
+        ),
+        None => format!(
+            "  first admin made: sign in at /login as `{}` with SWIPESET_ADMIN_PASSWORD",
+            user.name
+        ),
+    }))
+}
+
 fn report_demo(outcome: swipeset_core::demo::DemoOutcome) {
     if outcome.created {
         println!(
@@ -150,12 +181,21 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "no browser bundle found: pages will render but not hydrate; run `cargo xtask site`"
         );
     }
+    let auth = settings
+        .access
+        .auth_config(&settings.oidc, &swipeset_server::config::ProcessEnv)?;
+    let first_admin = first_admin(&db).await?;
+    let guests = auth.guests;
+    let open_registration = auth.open_registration;
+    let oidc_label = auth.oidc.as_ref().map(|o| o.settings.label.clone());
     let state = AppState::new(db, &settings.site_root)
         .with_export_limit(settings.max_exports)
+        .with_auth(auth)
         .with_database_events()
         .await?;
+    state.sessions.delete_expired_hourly();
     let live = state.live.clone();
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -165,7 +205,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         "  database: {}",
         swipeset_core::db::redact(&settings.database.database_url)
     );
-    println!("  no sign-in needed yet: each browser rates as its own guest annotator");
+    if let Some(line) = first_admin {
+        println!("{line}");
+    }
+    if guests {
+        println!("  guests may rate: each browser rates as its own guest annotator");
+    }
+    if open_registration {
+        println!("  anyone may sign up at /signup");
+    }
+    if let Some(label) = oidc_label {
+        println!("  sign-in with {label} is on");
+    }
     println!("  press Ctrl-C to stop");
     println!();
     // Event streams never finish on their own: end them when shutdown starts, so the

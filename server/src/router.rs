@@ -20,6 +20,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::sessions::{self, SessionBackend};
+use crate::auth::{AuthConfig, caller, oidc, protect};
 use crate::handlers::{export, health};
 use crate::identity;
 use crate::live::{self, Live};
@@ -40,6 +42,10 @@ pub struct AppState {
     /// a slow phone can keep one open for a while: a cap keeps the rating path's
     /// connections free.
     pub exports: Arc<Semaphore>,
+    /// Sign-in settings: guests, registration, the OpenID provider, cookies, headers.
+    pub auth: Arc<AuthConfig>,
+    /// Sessions, in the database.
+    pub sessions: SessionBackend,
 }
 
 /// Dataset downloads that may run at once, unless the settings say otherwise.
@@ -56,13 +62,22 @@ impl AppState {
             .build();
         let store = Store::new(db.clone());
         let live = Live::new(store.clone());
+        let sessions = SessionBackend::new(&db);
         Self {
             leptos_options,
             db,
             store,
             live,
             exports: Arc::new(Semaphore::new(DEFAULT_MAX_EXPORTS)),
+            auth: Arc::new(AuthConfig::default()),
+            sessions,
         }
+    }
+
+    /// Uses these sign-in settings instead of the defaults (accounts only).
+    pub fn with_auth(mut self, auth: AuthConfig) -> Self {
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// Allows `limit` dataset downloads at once.
@@ -88,9 +103,16 @@ impl AppState {
         Ok(self)
     }
 
-    /// What every render and server function finds in its context.
+    /// What every render and server function finds in its context. The page's scripts
+    /// get the nonce that the security-headers layer put in this response's policy.
     fn provide(&self) {
         provide_context(self.store.clone());
+        provide_context(self.auth.app_settings());
+        if let Some(nonce) = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<protect::CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
     }
 }
 
@@ -111,8 +133,12 @@ pub fn router(state: AppState) -> Router {
     let routes = app_routes();
     let context_state = state.clone();
     let options = state.leptos_options.clone();
-    Router::new()
+    let guests = state.auth.guests;
+    let session_layer = sessions::layer(state.sessions.clone(), state.auth.cookie);
+    let mut app = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/callback", get(oidc::callback))
         .route("/api/campaigns/{slug}/events", get(live::campaign_events))
         .route("/api/campaigns/{slug}/export", get(export::download))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
@@ -122,21 +148,38 @@ pub fn router(state: AppState) -> Router {
             move || context_state.provide(),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(identity::ensure_browser_identity))
-        // The Wasm bundle shrinks to about a third with brotli: it matters on a phone.
-        // Parquet and zip downloads are compressed already.
-        .layer(
-            CompressionLayer::new().compress_when(
-                DefaultPredicate::new()
-                    .and(NotForContentType::const_new(
-                        "application/vnd.apache.parquet",
-                    ))
-                    .and(NotForContentType::const_new("application/zip")),
-            ),
-        )
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    // Only where guests may rate does a browser get an identity cookie before signing in.
+    if guests {
+        app = app.layer(middleware::from_fn(identity::ensure_browser_identity));
+    }
+    // Outermost last: trace, compress, headers, the CSRF guard, sessions, then who is asking.
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        caller::authenticate,
+    ))
+    .layer(session_layer)
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        protect::refuse_cross_site,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        protect::security_headers,
+    ))
+    // The Wasm bundle shrinks to about a third with brotli: it matters on a phone.
+    // Parquet and zip downloads are compressed already.
+    .layer(
+        CompressionLayer::new().compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new(
+                    "application/vnd.apache.parquet",
+                ))
+                .and(NotForContentType::const_new("application/zip")),
+        ),
+    )
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }
 
 /// Runs a server function with the app's context.

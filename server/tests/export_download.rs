@@ -35,8 +35,10 @@ async fn rate_up(server: &TestServer, client: &reqwest::Client, count: usize) {
 async fn demo_server_with_ratings() -> (common::TestDb, TestServer) {
     let test_db = Backend::Sqlite.fresh().await;
     swipeset_core::demo::load(&test_db.db).await.expect("demo");
-    let server = TestServer::start(test_db.db.clone()).await;
+    let mut server = TestServer::start(test_db.db.clone()).await;
     rate_up(&server, &server.client, 5).await;
+    // Downloads are for admins.
+    server.client = server.signed_in("admin").await;
     (test_db, server)
 }
 
@@ -200,7 +202,26 @@ async fn downloads_beyond_the_limit_wait_for_a_free_slot() {
             .await
             .unwrap();
     });
-    let client = reqwest::Client::new();
+    let admin = swipeset_core::accounts::users::create(
+        &test_db.db,
+        "root",
+        common::PASSWORD,
+        swipeset_core::accounts::Role::Admin,
+    )
+    .await
+    .unwrap();
+    let (_, token) = swipeset_core::accounts::tokens::create(&test_db.db, admin.id, "test")
+        .await
+        .unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let url = format!("http://{addr}/api/campaigns/big/export?kind=ratings&format=csv");
 
     // The first download is in flight while its body is unread.

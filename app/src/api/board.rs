@@ -8,8 +8,8 @@ use super::ssr;
 use super::{ApiError, LeaderboardReply};
 
 /// `GET /api/leaderboard?campaign=SLUG[&min_votes=N]`: per-model 👍 rates with intervals
-/// and ranks, progress, and agreement. Public: it shows results, not who rated what.
-/// `null` when there is no campaign at all.
+/// and ranks, progress, and agreement. Anyone may see it when the campaign made its board
+/// public, signed-in users otherwise. `null` when there is no campaign at all.
 #[server(prefix = "/api", endpoint = "leaderboard", input = GetUrl, output = Json)]
 pub async fn leaderboard(
     campaign: Option<String>,
@@ -21,6 +21,7 @@ pub async fn leaderboard(
     let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
+    ssr::caller().require_board_viewer(&campaign)?;
     let min_votes = min_votes.unwrap_or(leaderboard::DEFAULT_MIN_VOTES);
     Ok(Some(
         leaderboard::leaderboard(db, &campaign, chrono::Utc::now(), min_votes)

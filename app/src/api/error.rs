@@ -11,8 +11,16 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum ErrorCode {
     /// The request was malformed or broke a rule: fix it and send it again.
     BadRequest,
+    /// Nobody is signed in, or the credentials were wrong.
+    Unauthorized,
+    /// The caller's role or account state does not allow this.
+    Forbidden,
     /// The request named something that does not exist.
     NotFound,
+    /// The request clashes with what exists (a taken name, the last admin).
+    Conflict,
+    /// Too many failed attempts; wait before trying again.
+    TooManyRequests,
     /// The server could not reach its database; trying again later may work.
     Unavailable,
     /// The browser could not reach the server.
@@ -25,7 +33,11 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::TooManyRequests => 429,
             ErrorCode::Unavailable | ErrorCode::Network => 503,
             ErrorCode::Internal => 500,
         }
@@ -93,6 +105,18 @@ impl From<swipeset_core::CoreError> for ApiError {
         match error {
             CoreError::NotFound { .. } => Self::new(ErrorCode::NotFound, error.to_string()),
             CoreError::Invalid { .. } => Self::new(ErrorCode::BadRequest, error.to_string()),
+            CoreError::Unauthorized(_) => Self::new(ErrorCode::Unauthorized, error.to_string()),
+            CoreError::Forbidden(_) => Self::new(ErrorCode::Forbidden, error.to_string()),
+            CoreError::Conflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
+            CoreError::Throttled { retry_after_secs } => {
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                    && let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+                {
+                    response.insert_header(http::header::RETRY_AFTER, value);
+                }
+                Self::new(ErrorCode::TooManyRequests, error.to_string())
+            }
             CoreError::Db(db) => {
                 tracing::error!(error = %db, "database error in a server function");
                 Self::new(

@@ -12,7 +12,7 @@ use super::{ApiError, ExportPlanReply};
 /// `GET /api/export_preview?campaign=SLUG&kind=…&format=…&variant=…&policy=…&min_votes=…
 /// &max_pairs_per_prompt=…`: the campaigns to choose from and, for the chosen one, how many
 /// rows the export would have and what the policy drops. `null` without any campaign. An
-/// export with nothing in it is not an error here: `problem` says why.
+/// export with nothing in it is not an error here: `problem` says why. Admins only.
 #[server(prefix = "/api", endpoint = "export_preview", input = GetUrl, output = Json)]
 #[allow(clippy::too_many_arguments)]
 pub async fn export_preview(
@@ -27,6 +27,7 @@ pub async fn export_preview(
     use swipeset_core::campaigns;
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
+    ssr::caller().require_admin()?;
     let db = store.db();
     let Some(chosen) = campaigns::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);

@@ -2,6 +2,7 @@
 //! documented in `docs/API.md`. Bodies are thin: who is asking, which campaign, then one
 //! call into `swipeset_core`.
 
+pub mod account;
 pub mod board;
 pub mod error;
 pub mod export;
@@ -10,6 +11,11 @@ pub mod rating;
 pub mod ssr;
 pub mod types;
 
+pub use account::{
+    ChangePassword, CreateToken, Me, RevokeToken, SetShowName, SetUserDisabled, SetUserRole,
+    SignIn, SignOut, SignUp, Tokens, Users, change_password, create_token, me, revoke_token,
+    set_show_name, set_user_disabled, set_user_role, sign_in, sign_out, sign_up, tokens, users,
+};
 pub use board::{Leaderboard, leaderboard};
 pub use error::{ApiError, ErrorCode};
 pub use export::{ExportPreview, export_preview};

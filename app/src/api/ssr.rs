@@ -6,8 +6,10 @@ use swipeset_core::{DatabaseConnection, Store};
 
 use super::ApiError;
 use super::types::{
-    CampaignInfo, Card, Label, ProgressReply, RateReply, RateStatus, SkipReply, UndoReply,
+    CampaignInfo, Card, Label, MeReply, MeUser, ProgressReply, RateReply, RateStatus, SkipReply,
+    TokenLine, UndoReply, UserLine,
 };
+pub use swipeset_core::accounts::Caller;
 
 /// The random identity a browser carries in its `swipeset_annotator` cookie. The server's
 /// identity middleware puts it in the request's extensions.
@@ -27,24 +29,239 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
         .ok_or_else(|| ApiError::internal("the request carries no browser identity"))
 }
 
-/// The annotator behind this browser, created on first use (for anything that stores).
+/// Who is rating: the signed-in user, or where the instance allows guests, the guest of
+/// this browser (created on first use). Anonymous callers elsewhere are told to sign in.
 pub async fn annotator_id(db: &DatabaseConnection) -> Result<i32, ApiError> {
-    let identity = browser_identity()?;
-    Ok(
-        swipeset_core::annotators::browser_annotator(db, &identity.0)
-            .await?
-            .id,
+    match caller() {
+        Caller::Anonymous if auth_settings().guests => {
+            let identity = browser_identity()?;
+            Ok(
+                swipeset_core::annotators::browser_annotator(db, &identity.0)
+                    .await?
+                    .id,
+            )
+        }
+        Caller::Anonymous => Err(sign_in_to_rate()),
+        other => Ok(other.require_signed_in()?.id),
+    }
+}
+
+/// Who is rating, if they are anyone yet: looking creates no guest.
+pub async fn current_annotator_id(db: &DatabaseConnection) -> Result<Option<i32>, ApiError> {
+    match caller() {
+        Caller::Anonymous if auth_settings().guests => {
+            let identity = browser_identity()?;
+            Ok(
+                swipeset_core::annotators::find_browser_annotator(db, &identity.0)
+                    .await?
+                    .map(|user| user.id),
+            )
+        }
+        Caller::Anonymous => Err(sign_in_to_rate()),
+        other => Ok(Some(other.require_signed_in()?.id)),
+    }
+}
+
+fn sign_in_to_rate() -> ApiError {
+    swipeset_core::CoreError::unauthorized("sign in to rate").into()
+}
+
+/// Who is asking, as the server's authentication middleware found out (from the session
+/// cookie or a bearer token). A request it did not see is anonymous: nothing is granted by
+/// default.
+pub fn caller() -> Caller {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .unwrap_or_default()
+}
+
+/// The address a request came from, as the server worked it out (the socket's peer, or
+/// the proxy's `X-Forwarded-For` where the server is told to trust it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIp(pub Option<String>);
+
+pub fn client_ip() -> Option<String> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().cloned())
+        .and_then(|ip| ip.0)
+}
+
+/// The instance's sign-in settings, provided as context by the server.
+#[derive(Debug, Clone, Default)]
+pub struct AuthSettings {
+    /// Anyone may make an account.
+    pub open_registration: bool,
+    /// People may rate without an account, as the guest of their browser.
+    pub guests: bool,
+    /// The label of the OpenID Connect button, when a provider is configured.
+    pub oidc_label: Option<String>,
+    pub throttle: swipeset_core::accounts::throttle::Limits,
+}
+
+pub fn auth_settings() -> AuthSettings {
+    use_context::<AuthSettings>().unwrap_or_default()
+}
+
+/// How the request was authenticated: a bearer token carries no session to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Session,
+    Token,
+}
+
+pub fn signed_in_by_session() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AuthMethod>().copied())
+        == Some(AuthMethod::Session)
+}
+
+/// What a session remembers of its user. `stamp` changes when their password or OpenID
+/// link does, which ends every other session they had.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionUser {
+    pub id: i32,
+    pub stamp: String,
+}
+
+pub const SESSION_USER: &str = "user";
+
+pub fn session_stamp(user: &swipeset_core::entities::user::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let secret = user
+        .password_hash
+        .as_deref()
+        .or(user.oidc_subject.as_deref())
+        .unwrap_or("");
+    hex::encode(&Sha256::digest(format!("{}:{secret}", user.id))[..8])
+}
+
+/// The caller behind a session: nobody when it holds no user, the user went away, or their
+/// credentials changed since it began.
+pub async fn caller_from_session(
+    db: &DatabaseConnection,
+    session: &tower_sessions::Session,
+) -> Result<Caller, ApiError> {
+    let remembered = session
+        .get::<SessionUser>(SESSION_USER)
+        .await
+        .map_err(|e| ApiError::new(super::ErrorCode::Unavailable, format!("session store: {e}")))?;
+    let Some(remembered) = remembered else {
+        return Ok(Caller::Anonymous);
+    };
+    let user = swipeset_core::accounts::users::find(db, remembered.id).await?;
+    Ok(match user {
+        Some(user) if session_stamp(&user) == remembered.stamp => Caller::from_user(&user),
+        _ => Caller::Anonymous,
+    })
+}
+
+fn session() -> Result<tower_sessions::Session, ApiError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
+        .ok_or_else(|| ApiError::internal("the request carries no session"))
+}
+
+fn session_error(e: tower_sessions::session::Error) -> ApiError {
+    ApiError::new(
+        super::ErrorCode::Unavailable,
+        format!("the session store did not answer: {e}"),
     )
 }
 
-/// The annotator behind this browser, if they have rated before (looking creates nobody).
-pub async fn current_annotator_id(db: &DatabaseConnection) -> Result<Option<i32>, ApiError> {
-    let identity = browser_identity()?;
-    Ok(
-        swipeset_core::annotators::find_browser_annotator(db, &identity.0)
-            .await?
-            .map(|user| user.id),
-    )
+/// Signs `user` in on this browser, under a new session id (so a session id planted
+/// before sign-in is worth nothing after).
+pub async fn begin_session(user: &swipeset_core::entities::user::Model) -> Result<(), ApiError> {
+    start_session(&session()?, user).await
+}
+
+/// `begin_session` for a handler that holds the session itself (the OpenID callback).
+pub async fn start_session(
+    session: &tower_sessions::Session,
+    user: &swipeset_core::entities::user::Model,
+) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(
+            SESSION_USER,
+            SessionUser {
+                id: user.id,
+                stamp: session_stamp(user),
+            },
+        )
+        .await
+        .map_err(session_error)
+}
+
+/// Ends this browser's session on the server and clears its cookie.
+pub async fn end_session() -> Result<(), ApiError> {
+    session()?.flush().await.map_err(session_error)
+}
+
+/// `/api/me` for the current caller.
+pub async fn me(db: &DatabaseConnection) -> Result<MeReply, ApiError> {
+    let caller = caller();
+    caller.require_not_disabled()?;
+    match caller.account() {
+        Some(account) => {
+            let user = swipeset_core::accounts::users::find(db, account.id)
+                .await?
+                .ok_or_else(|| ApiError::internal("the account went away"))?;
+            me_as(db, &user).await
+        }
+        None => Ok(me_reply(None)),
+    }
+}
+
+pub async fn me_as(
+    _db: &DatabaseConnection,
+    user: &swipeset_core::entities::user::Model,
+) -> Result<MeReply, ApiError> {
+    let account = Caller::from_user(user);
+    Ok(me_reply(account.account().map(|a| MeUser {
+        name: a.name.clone(),
+        role: a.role.name().to_string(),
+        guest: a.guest,
+        has_password: user.password_hash.is_some(),
+        show_name: user.show_name,
+    })))
+}
+
+fn me_reply(user: Option<MeUser>) -> MeReply {
+    let settings = auth_settings();
+    MeReply {
+        user,
+        open_registration: settings.open_registration,
+        oidc: settings.oidc_label,
+        guests: settings.guests,
+    }
+}
+
+pub fn token_line(t: swipeset_core::entities::api_token::Model) -> TokenLine {
+    TokenLine {
+        id: t.id,
+        name: t.name,
+        created_at: t.created_at.to_rfc3339(),
+        last_used_at: t.last_used_at.map(|t| t.to_rfc3339()),
+        revoked_at: t.revoked_at.map(|t| t.to_rfc3339()),
+    }
+}
+
+pub fn user_line(u: swipeset_core::accounts::users::UserLine) -> UserLine {
+    let sign_in = match (u.has_password, u.has_oidc) {
+        (true, true) => "password+openid",
+        (false, true) => "openid",
+        _ => "password",
+    };
+    UserLine {
+        id: u.id,
+        name: u.name,
+        role: u.role,
+        disabled: u.disabled,
+        created_at: u.created_at.to_rfc3339(),
+        last_sign_in_at: u.last_sign_in_at.map(|t| t.to_rfc3339()),
+        sign_in: sign_in.to_string(),
+        ratings: u.ratings,
+    }
 }
 
 impl From<Label> for swipeset_core::Label {

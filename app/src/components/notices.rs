@@ -36,11 +36,26 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
         ErrorCode::NotFound => "Not found",
         ErrorCode::BadRequest => "That didn't work",
         ErrorCode::Internal => "Something went wrong",
+        ErrorCode::Unauthorized => "Sign in to go on",
+        ErrorCode::Forbidden => "Not allowed",
+        ErrorCode::Conflict => "That clashes with what is there",
+        ErrorCode::TooManyRequests => "Too many tries",
     };
+    let sign_in = (error.code == ErrorCode::Unauthorized).then(|| {
+        let location = leptos_router::hooks::use_location();
+        let next = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
+        let href = format!("/login?next={}", crate::browser::encode_component(&next));
+        view! { <p><a class="notice-link" href=href>"Sign in"</a></p> }
+    });
     view! {
         <section class="notice notice-error" role="alert">
             <h2>{heading}</h2>
             <p>{error.message}</p>
+            {sign_in}
         </section>
     }
 }

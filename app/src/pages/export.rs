@@ -11,6 +11,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::api::{ExportPlanReply, export_preview};
 use crate::browser;
+use crate::components::account_link::AccountLink;
 use crate::components::notices::{ErrorNotice, NoCampaign};
 
 /// One `<select>` option: the value sent, the words shown.
@@ -70,6 +71,7 @@ pub fn ExportPage() -> impl IntoView {
                 <a class="brand" href="/">"swipeset"</a>
                 <span class="topbar-campaign">"Export"</span>
                 <a class="topbar-link" href="/leaderboard">"Leaderboard"</a>
+                <AccountLink />
             </header>
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{BoardProgress, ContributorLine, LeaderboardReply, ModelStanding, leaderboard};
 use crate::browser;
+use crate::components::account_link::AccountLink;
 use crate::components::notices::{ErrorNotice, NoCampaign};
 
 #[component]
@@ -76,6 +77,7 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
             <a class="brand" href="/">"swipeset"</a>
             <span class="topbar-campaign">{reply.title.clone()}</span>
             <a class="topbar-link" href=rate_href>"Rate"</a>
+            <AccountLink />
         </header>
         <h1 class="board-title">"Leaderboard"</h1>
         <ProgressPanel progress=reply.progress.clone() />

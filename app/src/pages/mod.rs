@@ -1,6 +1,8 @@
 //! One module per route.
 
+pub mod account;
 pub mod export;
 pub mod leaderboard;
 pub mod not_found;
 pub mod rate;
+pub mod users;

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, Label, NextCardReply, ProgressReply, next_card, progress};
 use crate::browser;
+use crate::components::account_link::AccountLink;
 use crate::components::card::{SwipeCard, VoteBar};
 use crate::components::guidelines::{GuidelinesButton, GuidelinesSheet, campaign_key, was_seen};
 use crate::components::notices::{AllRated, ErrorNotice, NoCampaign};
@@ -181,6 +182,7 @@ fn Rater(
             <span class="topbar-campaign">{info.title.clone()}</span>
             <a class="topbar-link" href=board_href>"Leaderboard"</a>
             <GuidelinesButton open=guidelines_open />
+            <AccountLink />
         </header>
         <GuidelinesSheet campaign=info.clone() open=guidelines_open />
         <Transition fallback=|| ()>

@@ -1,7 +1,7 @@
 //! Accounts: a password (argon2id PHC string) or an OpenID subject on a user, personal API
 //! tokens (only their SHA-256 is kept), the failed sign-in counters that throttle guessing,
-//! and a campaign switch that makes its leaderboard public. Sessions live in the table the
-//! session store creates for itself (`tower_sessions`), not here.
+//! a campaign switch that makes its leaderboard public, and the sessions table in the exact
+//! shape the server's session store (tower-sessions' sqlx store) reads and writes.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -120,10 +120,20 @@ impl MigrationTrait for Migration {
                     .add_column(boolean(Campaign::PublicBoard).default(false))
                     .to_owned(),
             )
-            .await
+            .await?;
+        let db = manager.get_connection();
+        for statement in sessions_ddl(manager.get_database_backend()) {
+            db.execute_unprepared(statement).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let drop = match manager.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => "drop table if exists tower_sessions.session",
+            _ => "drop table if exists tower_sessions",
+        };
+        manager.get_connection().execute_unprepared(drop).await?;
         manager
             .drop_table(Table::drop().table(SignInFailure::Table).to_owned())
             .await?;
@@ -161,5 +171,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// The tables `tower_sessions_sqlx_store`'s `migrate()` would make (its default names), made
+/// here so that every schema change goes through the migrations.
+fn sessions_ddl(backend: sea_orm::DatabaseBackend) -> &'static [&'static str] {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => &[
+            "create schema if not exists tower_sessions",
+            "create table if not exists tower_sessions.session \
+             (id text primary key not null, data bytea not null, expiry_date timestamptz not null)",
+        ],
+        _ => &["create table if not exists tower_sessions \
+                (id text primary key not null, data blob not null, expiry_date integer not null)"],
     }
 }

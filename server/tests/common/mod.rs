@@ -91,6 +91,9 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The password of every account the tests make.
+pub const PASSWORD: &str = "correct horse battery";
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
@@ -100,13 +103,27 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server where guests may rate: each client below is its own annotator.
     pub async fn start(db: DatabaseConnection) -> Self {
         Self::start_with_site(db, std::path::Path::new("target/site")).await
     }
 
     /// Serves static files from `site_root` (the folder `cargo xtask site` writes).
     pub async fn start_with_site(db: DatabaseConnection, site_root: &std::path::Path) -> Self {
-        let state = AppState::new(db.clone(), site_root);
+        let auth = swipeset_server::auth::AuthConfig {
+            guests: true,
+            ..Default::default()
+        };
+        Self::start_with(db, site_root, auth).await
+    }
+
+    /// A server with these sign-in settings.
+    pub async fn start_with(
+        db: DatabaseConnection,
+        site_root: &std::path::Path,
+        auth: swipeset_server::auth::AuthConfig,
+    ) -> Self {
+        let state = AppState::new(db.clone(), site_root).with_auth(auth);
         let live = state.live.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -161,6 +178,25 @@ impl TestServer {
     /// A second browser: its own cookies, so its own annotator.
     pub fn other_browser(&self) -> reqwest::Client {
         browser_client()
+    }
+
+    /// A browser signed in as a new account with `role` (`admin` or `annotator`).
+    pub async fn signed_in(&self, role: &str) -> reqwest::Client {
+        let name = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let role = role.parse().expect("role");
+        swipeset_core::accounts::users::create(&self.db, &name, PASSWORD, role)
+            .await
+            .expect("account");
+        let client = browser_client();
+        let (status, body) = self
+            .post_json(
+                &client,
+                "/api/sign_in",
+                serde_json::json!({"name": name, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "sign in: {body}");
+        client
     }
 }
 

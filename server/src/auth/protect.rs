@@ -1,0 +1,160 @@
+//! Protections every response gets: refusing cross-site state changes (CSRF) and the
+//! security headers, with a fresh Content-Security-Policy nonce per page.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use swipeset_app::api::{ApiError, ErrorCode};
+
+use crate::handlers::api_error;
+use crate::router::AppState;
+
+/// The nonce of this response's Content-Security-Policy; the page's own scripts carry it.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// Refuses a state-changing request that a browser sent from another site, the way Go's
+/// `net/http.CrossOriginProtection` does: `Sec-Fetch-Site` when the browser sends it (all
+/// current ones do), else `Origin` against the host. Requests with a bearer token are not
+/// at risk (browsers never attach one by themselves) and pass; so do clients that send
+/// neither header, which are not browsers.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_safe(request.method()) || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    if let Some(reason) = cross_site_reason(&request, state.auth.public_origin.as_deref()) {
+        return api_error(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "cross-site request refused: {reason}; state-changing requests must come from swipeset's own pages or carry an API token"
+            ),
+        ))
+        .into_response();
+    }
+    next.run(request).await
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn cross_site_reason(request: &Request, public_origin: Option<&str>) -> Option<String> {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return match site.to_str().unwrap_or_default() {
+            "same-origin" | "none" => None,
+            other => Some(format!("Sec-Fetch-Site is `{other}`")),
+        };
+    }
+    let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    if (!host.is_empty() && origin_host == host) || public_origin == Some(origin) {
+        None
+    } else {
+        Some(format!("Origin `{origin}` is not this site"))
+    }
+}
+
+/// Adds the security headers and makes the nonce that the page's scripts will carry.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = new_nonce();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let policy = content_security_policy(&nonce, &state.auth.frame_ancestors);
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// Only this site's own scripts (the nonce covers the inline hydration script) and
+/// WebAssembly compilation; style attributes are allowed (the card's position and the
+/// progress bars are set through them), style sheets only from this site.
+pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors {frame_ancestors}"
+    )
+}
+
+fn new_nonce() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(headers: &[(&str, &str)]) -> Request {
+        let mut builder = Request::builder().method("POST").uri("/api/rate");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn cross_site_posts_are_told_apart() {
+        assert!(cross_site_reason(&post(&[("sec-fetch-site", "same-origin")]), None).is_none());
+        assert!(cross_site_reason(&post(&[("sec-fetch-site", "cross-site")]), None).is_some());
+        assert!(
+            cross_site_reason(&post(&[("sec-fetch-site", "same-site")]), None).is_some(),
+            "another Space on the same parent domain is still another site"
+        );
+        let same = post(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(cross_site_reason(&same, None).is_none());
+        let evil = post(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(cross_site_reason(&evil, None).is_some());
+        let proxied = post(&[("origin", "https://me.hf.space"), ("host", "10.0.0.3:7860")]);
+        assert!(cross_site_reason(&proxied, Some("https://me.hf.space")).is_none());
+        assert!(
+            cross_site_reason(&post(&[]), None).is_none(),
+            "not a browser"
+        );
+    }
+
+    #[test]
+    fn the_policy_names_the_nonce_and_the_frame_ancestors() {
+        let csp = content_security_policy("abc", "'self' https://huggingface.co");
+        assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
+        assert!(csp.ends_with("frame-ancestors 'self' https://huggingface.co"));
+        assert!(!csp.contains("unsafe-eval'") || csp.contains("wasm-unsafe-eval"));
+    }
+}

@@ -1,0 +1,645 @@
+//! The authorization matrix: every server function (as registered with server_fn) and
+//! every other HTTP route (`router::http_routes`) is called as anonymous, an annotator, an
+//! admin, a disabled user and the holder of a revoked token, and the outcome is checked
+//! against the table below. A denied call must answer 401 or 403 with a message and leave
+//! every table of the database exactly as it was.
+//!
+//! A new endpoint without a line in the table fails `the_table_covers_every_endpoint`.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Backend, PASSWORD, TestServer};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
+use serde_json::{Value, json};
+use swipeset_core::accounts::{Role, tokens, users};
+use swipeset_core::entities::{campaign, generation, rating};
+use swipeset_server::auth::AuthConfig;
+
+/// What a caller should get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// 2xx.
+    Ok,
+    /// 3xx: a redirect (the OpenID routes send the browser on).
+    Redirect,
+    Unauth,
+    Forbid,
+}
+use Expect::*;
+
+/// The callers, in the order of each line's expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Annotator,
+    Admin,
+    Disabled,
+    RevokedToken,
+}
+const EVERYONE: [Who; 5] = [
+    Who::Anonymous,
+    Who::Annotator,
+    Who::Admin,
+    Who::Disabled,
+    Who::RevokedToken,
+];
+
+/// Ids the request bodies refer to.
+struct Ctx {
+    campaign: String,
+    /// A generation nobody has rated, and one the victim rated.
+    fresh_generation: i32,
+    victims_generation: i32,
+    victim_id: i32,
+    victim_token: i32,
+    /// The caller's own token, where they have one.
+    own_token: Option<i32>,
+    unique: String,
+}
+
+struct Case {
+    method: &'static str,
+    /// The path as registered (with `{slug}` where a route has one).
+    path: &'static str,
+    /// The query, for GETs.
+    query: fn(&Ctx) -> String,
+    body: fn(&Ctx) -> Value,
+    /// Anonymous, annotator, admin, disabled, revoked token.
+    expect: [Expect; 5],
+}
+
+fn none(_: &Ctx) -> String {
+    String::new()
+}
+fn of_campaign(c: &Ctx) -> String {
+    format!("?campaign={}", c.campaign)
+}
+fn empty(_: &Ctx) -> Value {
+    json!({})
+}
+
+/// The table. Rating needs an account here: the server runs without guests.
+fn cases() -> Vec<Case> {
+    const SIGNED_IN: [Expect; 5] = [Unauth, Ok, Ok, Forbid, Unauth];
+    const ADMIN: [Expect; 5] = [Unauth, Forbid, Ok, Forbid, Unauth];
+    const ANYONE: [Expect; 5] = [Ok, Ok, Ok, Forbid, Unauth];
+    vec![
+        Case {
+            method: "GET",
+            path: "/api/me",
+            query: none,
+            body: empty,
+            expect: ANYONE,
+        },
+        Case {
+            method: "POST",
+            path: "/api/sign_in",
+            query: none,
+            body: |_| json!({"name": "spare", "password": PASSWORD}),
+            expect: ANYONE,
+        },
+        Case {
+            method: "POST",
+            path: "/api/sign_up",
+            query: none,
+            body: |c| json!({"name": format!("new-{}", c.unique), "password": PASSWORD}),
+            expect: ANYONE,
+        },
+        // Ending a session is no power: even a disabled user may.
+        Case {
+            method: "POST",
+            path: "/api/sign_out",
+            query: none,
+            body: empty,
+            expect: [Ok, Ok, Ok, Ok, Unauth],
+        },
+        Case {
+            method: "POST",
+            path: "/api/change_password",
+            query: none,
+            body: |_| json!({"current_password": PASSWORD, "new_password": "a new password"}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/set_show_name",
+            query: none,
+            body: |_| json!({"show": true}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/tokens",
+            query: none,
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/create_token",
+            query: none,
+            body: |_| json!({"name": "matrix"}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/revoke_token",
+            query: none,
+            body: |c| json!({"id": c.own_token.unwrap_or(c.victim_token)}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/users",
+            query: none,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/set_user_role",
+            query: none,
+            body: |c| json!({"user_id": c.victim_id, "role": "annotator"}),
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/set_user_disabled",
+            query: none,
+            body: |c| json!({"user_id": c.victim_id, "disabled": false}),
+            expect: ADMIN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/export_preview",
+            query: of_campaign,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/leaderboard",
+            query: of_campaign,
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/next_card",
+            query: of_campaign,
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/next_cards",
+            query: none,
+            body: |c| json!({"campaign": c.campaign, "count": 1}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/rate",
+            query: none,
+            body: |c| json!({"generation_id": c.fresh_generation, "label": "up"}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/undo",
+            query: none,
+            body: |c| json!({"generation_id": c.victims_generation}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/skip",
+            query: none,
+            body: |c| json!({"generation_id": c.fresh_generation}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/progress",
+            query: of_campaign,
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        // Health is no data: only a bad token is turned away.
+        Case {
+            method: "GET",
+            path: "/healthz",
+            query: none,
+            body: empty,
+            expect: [Ok, Ok, Ok, Ok, Unauth],
+        },
+        Case {
+            method: "GET",
+            path: "/login/oidc",
+            query: none,
+            body: empty,
+            expect: [Redirect, Redirect, Redirect, Redirect, Unauth],
+        },
+        Case {
+            method: "GET",
+            path: "/login/callback",
+            query: none,
+            body: empty,
+            expect: [Redirect, Redirect, Redirect, Redirect, Unauth],
+        },
+        Case {
+            method: "GET",
+            path: "/api/campaigns/{slug}/events",
+            query: none,
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/campaigns/{slug}/export",
+            query: |_| "?kind=ratings&format=jsonl".to_string(),
+            body: empty,
+            expect: ADMIN,
+        },
+    ]
+}
+
+/// Every endpoint the server has: server functions from server_fn's registry, the other
+/// routes from the router's own list.
+fn registered_endpoints() -> BTreeSet<(String, String)> {
+    let mut all: BTreeSet<(String, String)> = server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (method.to_string(), path.to_string()))
+        .collect();
+    for (path, _) in swipeset_server::router::http_routes() {
+        all.insert(("GET".to_string(), path.to_string()));
+    }
+    all
+}
+
+#[test]
+fn the_table_covers_every_endpoint() {
+    let table: BTreeSet<(String, String)> = cases()
+        .iter()
+        .map(|c| (c.method.to_string(), c.path.to_string()))
+        .collect();
+    let registered = registered_endpoints();
+    let missing: Vec<_> = registered.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints with no line in the authorization table: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "lines for endpoints that do not exist: {stale:?}"
+    );
+    assert!(registered.len() >= 25, "{registered:?}");
+}
+
+/// Everything in the database, as text: a denied call must leave it exactly so.
+async fn snapshot(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let tables = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        ))
+        .await
+        .expect("tables");
+    let mut out = Vec::new();
+    for table in tables {
+        let name: String = table.try_get_by_index(0).expect("name");
+        let columns = db
+            .query_all(Statement::from_string(
+                backend,
+                format!("SELECT name FROM pragma_table_info('{name}')"),
+            ))
+            .await
+            .expect("columns");
+        let quoted: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let column: String = c.try_get_by_index(0).expect("column");
+                format!("quote(\"{column}\")")
+            })
+            .collect();
+        let rows = db
+            .query_all(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT {} FROM \"{name}\" ORDER BY rowid",
+                    quoted.join(" || '|' || ")
+                ),
+            ))
+            .await
+            .expect("rows");
+        for row in rows {
+            let line: String = row.try_get_by_index(0).expect("row");
+            out.push(format!("{name}: {line}"));
+        }
+    }
+    out
+}
+
+struct World {
+    server: TestServer,
+    ctx: Ctx,
+}
+
+async fn world() -> (common::TestDb, World) {
+    let test_db = Backend::Sqlite.fresh().await;
+    let db = test_db.db.clone();
+    swipeset_core::demo::load(&db).await.expect("demo");
+    // The demo's board is public; the matrix is about a private one.
+    let demo = campaign::Entity::find().one(&db).await.unwrap().unwrap();
+    let slug = demo.slug.clone();
+    let mut private: campaign::ActiveModel = demo.into();
+    private.public_board = Set(false);
+    private.update(&db).await.unwrap();
+
+    users::create(&db, "root", PASSWORD, Role::Admin)
+        .await
+        .unwrap();
+    users::create(&db, "spare", PASSWORD, Role::Annotator)
+        .await
+        .unwrap();
+    let victim = users::create(&db, "victim", PASSWORD, Role::Annotator)
+        .await
+        .unwrap();
+    let (victim_token, _) = tokens::create(&db, victim.id, "victim's").await.unwrap();
+    let generations = generation::Entity::find().all(&db).await.unwrap();
+    let store = swipeset_core::Store::new(db.clone());
+    swipeset_core::ratings::rate(
+        &store,
+        victim.id,
+        swipeset_core::ratings::NewRating {
+            generation_id: generations[0].id,
+            label: swipeset_core::Label::Down,
+            client_id: None,
+            decision_ms: None,
+        },
+    )
+    .await
+    .unwrap();
+    let auth = AuthConfig {
+        open_registration: true,
+        ..AuthConfig::default()
+    };
+    let server =
+        TestServer::start_with(db.clone(), std::path::Path::new("target/site"), auth).await;
+    let ctx = Ctx {
+        campaign: slug,
+        fresh_generation: generations[1].id,
+        victims_generation: generations[0].id,
+        victim_id: victim.id,
+        victim_token: victim_token.id,
+        own_token: None,
+        unique: String::new(),
+    };
+    (test_db, World { server, ctx })
+}
+
+/// A client acting as `who`, made afresh for each call (a call may sign it out), with
+/// the id of a token of its own where it has an account.
+async fn caller(world: &World, who: Who, n: usize) -> (reqwest::Client, Option<i32>) {
+    let db = &world.server.db;
+    let account = |role: Role| async move {
+        let name = format!("{role:?}-{n}").to_lowercase();
+        let user = users::create(db, &name, PASSWORD, role).await.unwrap();
+        let (token, _) = tokens::create(db, user.id, "own").await.unwrap();
+        (user, name, token.id)
+    };
+    let sign_in = |name: String| async move {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = client
+            .post(world.server.url("/api/sign_in"))
+            .json(&json!({"name": name, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "sign in as {name}");
+        client
+    };
+    match who {
+        Who::Anonymous => (
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            None,
+        ),
+        Who::Annotator => {
+            let (_, name, token) = account(Role::Annotator).await;
+            (sign_in(name).await, Some(token))
+        }
+        Who::Admin => {
+            let (_, name, token) = account(Role::Admin).await;
+            (sign_in(name).await, Some(token))
+        }
+        Who::Disabled => {
+            let (user, name, token) = account(Role::Annotator).await;
+            let client = sign_in(name).await;
+            users::set_disabled(db, user.id, true).await.unwrap();
+            (client, Some(token))
+        }
+        Who::RevokedToken => {
+            let (user, _, _) = account(Role::Admin).await;
+            let (row, token) = tokens::create(db, user.id, "revoked").await.unwrap();
+            tokens::revoke(db, user.id, row.id).await.unwrap();
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+            let client = reqwest::Client::builder()
+                .default_headers(headers)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            (client, None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_each_caller_as_the_table_says() {
+    let (_db, mut world) = world().await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for case in cases() {
+        for (i, who) in EVERYONE.iter().enumerate() {
+            n += 1;
+            let (client, own_token) = caller(&world, *who, n).await;
+            world.ctx.own_token = own_token;
+            world.ctx.unique = n.to_string();
+            let path = case.path.replace("{slug}", &world.ctx.campaign);
+            let url = world
+                .server
+                .url(&format!("{path}{}", (case.query)(&world.ctx)));
+            let before = snapshot(&world.server.db).await;
+            let request = match case.method {
+                "GET" => client.get(&url),
+                _ => client.post(&url).json(&(case.body)(&world.ctx)),
+            };
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let expected = case.expect[i];
+            let got = if status.is_success() {
+                Ok
+            } else if status.is_redirection() {
+                Redirect
+            } else if status == StatusCode::UNAUTHORIZED {
+                Unauth
+            } else if status == StatusCode::FORBIDDEN {
+                Forbid
+            } else {
+                failures.push(format!(
+                    "{} {} as {who:?}: unexpected {status}: {}",
+                    case.method,
+                    case.path,
+                    response.text().await.unwrap_or_default()
+                ));
+                continue;
+            };
+            if got != expected {
+                failures.push(format!(
+                    "{} {} as {who:?}: expected {expected:?}, got {status}",
+                    case.method, case.path
+                ));
+                continue;
+            }
+            if matches!(got, Unauth | Forbid) {
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let message = body["message"].as_str().unwrap_or_default();
+                if message.len() < 10 {
+                    failures.push(format!(
+                        "{} {} as {who:?}: the refusal has no clear message: {body}",
+                        case.method, case.path
+                    ));
+                }
+                let after = snapshot(&world.server.db).await;
+                if before != after {
+                    let changed: Vec<_> = after.iter().filter(|l| !before.contains(l)).collect();
+                    failures.push(format!(
+                        "{} {} as {who:?}: refused, yet the database changed: {changed:?}",
+                        case.method, case.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} calls went wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn an_annotator_cannot_act_as_someone_else() {
+    let (_db, world) = world().await;
+    let (client, _) = caller(&world, Who::Annotator, 1).await;
+    let db = &world.server.db;
+    let victim_rating = || async {
+        rating::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.user_id == world.ctx.victim_id)
+            .count()
+    };
+    // Undoing the victim's card undoes nothing of theirs.
+    let (_, reply) = world
+        .server
+        .post_json(
+            &client,
+            "/api/undo",
+            json!({"generation_id": world.ctx.victims_generation}),
+        )
+        .await;
+    assert_eq!(reply["undone"], false, "{reply}");
+    assert_eq!(victim_rating().await, 1);
+    // A rating is always the caller's own: there is no field to name anyone else, and an
+    // extra one is refused.
+    let (status, _) = world
+        .server
+        .post_json(
+            &client,
+            "/api/rate",
+            json!({"generation_id": world.ctx.fresh_generation, "label": "up", "user_id": world.ctx.victim_id}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::BAD_REQUEST || status == StatusCode::OK,
+        "{status}"
+    );
+    assert_eq!(
+        victim_rating().await,
+        1,
+        "nothing was added in the victim's name"
+    );
+    // Their own role stays theirs to keep.
+    let me = users::find_by_name(db, "annotator-1")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = world
+        .server
+        .post_json(
+            &client,
+            "/api/set_user_role",
+            json!({"user_id": me.id, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(
+        users::find(db, me.id).await.unwrap().unwrap().role,
+        "annotator"
+    );
+    // Someone else's token is not theirs to revoke, and reads as not found.
+    let (status, _) = world
+        .server
+        .post_json(
+            &client,
+            "/api/revoke_token",
+            json!({"id": world.ctx.victim_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Admin data stays out of pages too: the users page lists nobody for them.
+    let page = world.server.get_text(&client, "/admin/users").await;
+    assert!(!page.contains("victim"), "the users page leaked a name");
+}
+
+#[tokio::test]
+async fn a_public_board_needs_no_sign_in_and_a_private_one_does() {
+    let (_db, world) = world().await;
+    let anonymous = reqwest::Client::new();
+    let path = format!("/api/leaderboard?campaign={}", world.ctx.campaign);
+    let res = anonymous.get(world.server.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let db = &world.server.db;
+    let c = campaign::Entity::find().one(db).await.unwrap().unwrap();
+    let mut public: campaign::ActiveModel = c.into();
+    public.public_board = Set(true);
+    public.update(db).await.unwrap();
+    let res = anonymous.get(world.server.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The board is public; rating still is not.
+    let res = anonymous
+        .post(world.server.url("/api/next_cards"))
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}

@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/swipeset/target
 .PHONY: run test setup build site
 
 run: build
-	$(CARGO_TARGET_DIR)/release/swipeset serve --demo
+	$(CARGO_TARGET_DIR)/release/swipeset serve --demo --guests
 
 test:
 	scripts/test.sh

@@ -8,6 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const port = Number(process.env.E2E_PORT ?? 3107);
+// The OpenID provider the sign-in test goes through (oidc-provider.mjs).
+const oidcPort = port + 1;
+/** The first admin's password, given to the server at its first start. */
+export const ADMIN_PASSWORD = 'e2e-admin-password';
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
 const siteRoot = process.env.SWIPESET_SITE_ROOT ?? resolve(__dirname, '../target/site');
 // The config is loaded by the runner and again by each worker: make the data folder once
@@ -50,12 +54,34 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: `"${bin}" serve --demo --addr 127.0.0.1:${port} --site-root "${siteRoot}" --database-url "sqlite://${dataDir}/swipeset.db"`,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `node oidc-provider.mjs ${oidcPort} ${port}`,
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // Guests rate the demo (most tests are about rating, not accounts); anyone may sign
+      // up; "Sign in with Hugging Face" goes to the local provider, members of swipe-org only.
+      command: [
+        `"${bin}" serve --demo --guests --open-registration`,
+        `--addr 127.0.0.1:${port} --public-url http://127.0.0.1:${port}`,
+        `--site-root "${siteRoot}" --database-url "sqlite://${dataDir}/swipeset.db"`,
+        `--oidc-issuer-url http://127.0.0.1:${oidcPort} --oidc-client-id swipeset-e2e`,
+        `--oidc-allowed-orgs swipe-org`,
+      ].join(' '),
+      env: {
+        SWIPESET_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        SWIPESET_OIDC_CLIENT_SECRET: 'e2e-client-secret-that-is-long-enough',
+      },
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -3,18 +3,23 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
-import { collectErrors, openHydrated, ratedByMe } from './helpers';
+import { ADMIN, collectErrors, currentCardId, openHydrated, ratedByMe, signIn } from './helpers';
 
 test('choose an export, see what it holds, and download it', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await openHydrated(page);
   for (let i = 0; i < 3; i++) {
+    // One card at a time: a key pressed before the next card is there has nothing to rate.
+    const id = await currentCardId(page);
     await page.keyboard.press('ArrowRight');
+    await expect.poll(() => currentCardId(page)).not.toBe(id);
   }
   await expect(page.locator('p.pending')).toHaveCount(0);
   // "Nothing pending" shows before the last rating is even sent: wait for the server.
   await expect.poll(() => ratedByMe(page)).toBe(3);
 
+  // Exports are for admins.
+  await signIn(page, ADMIN.name, ADMIN.password);
   await page.goto('/export?campaign=haiku-demo&min_votes=9');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   // Nine votes per response is more than the demo's overlap allows: nothing to export.

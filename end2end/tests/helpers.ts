@@ -66,3 +66,12 @@ export async function touchSwipe(page: Page, dx: number): Promise<void> {
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
 }
+
+/** The first admin's name and password (see playwright.config.ts). */
+export const ADMIN = { name: 'admin', password: 'e2e-admin-password' };
+
+/** Signs this page's browser context in through the API (the cookie is shared). */
+export async function signIn(page: Page, name: string, password: string): Promise<void> {
+  const reply = await page.request.post('/api/sign_in', { data: { name, password } });
+  expect(reply.status(), await reply.text()).toBe(200);
+}

@@ -43,7 +43,7 @@ test('after a server restart the board reconnects and stays live', async ({ page
   const port = 3117;
   const base = `http://127.0.0.1:${port}`;
   const start = (): ChildProcess =>
-    spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot,
+    spawn(bin, ['serve', '--demo', '--guests', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot,
       '--database-url', `sqlite://${dir}/swipeset.db`], { stdio: 'ignore' });
   const healthy = async () => {
     for (let i = 0; i < 100; i++) {

@@ -61,6 +61,7 @@ pub async fn sign_up(name: String, password: String) -> Result<MeReply, ApiError
         ));
     }
     let user = users::create(db, name.trim(), &password, Role::Annotator).await?;
+    users::record_sign_in(db, user.id).await?;
     ssr::begin_session(&user).await?;
     ssr::me_as(db, &user).await
 }

@@ -21,7 +21,12 @@ pub fn AccountLink() -> impl IntoView {
                         }.into_any()
                     }
                     _ => view! {
-                        <a class="topbar-link account-sign-in" href="/login">"Sign in"</a>
+                        <a class="icon-button account-button" href="/login" aria-label="Sign in" title="Sign in">
+                            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor">
+                                <circle cx="12" cy="8" r="4" />
+                                <path d="M4 20c0-4.4 3.6-7 8-7s8 2.6 8 7z" />
+                            </svg>
+                        </a>
                     }.into_any(),
                 }
             })}

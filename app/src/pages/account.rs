@@ -118,7 +118,7 @@ fn CredentialsForm(mode: Mode, reply: MeReply, next: Memo<String>) -> impl IntoV
             )
         };
         view! {
-            <a class="button button-oidc" href=href>{format!("Sign in with {label}")}</a>
+            <a class="button button-oidc" href=href rel="external">{format!("Sign in with {label}")}</a>
             <p class="account-or" aria-hidden="true">"or"</p>
         }
     });

@@ -131,7 +131,8 @@ pub async fn authenticate(
     Ok(user)
 }
 
-async fn record_sign_in(db: &impl ConnectionTrait, id: i32) -> CoreResult<()> {
+/// Notes that `id` just signed in (the users page shows when).
+pub async fn record_sign_in(db: &impl ConnectionTrait, id: i32) -> CoreResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::LastSignInAt, Expr::value(chrono::Utc::now()))
         .filter(user::Column::Id.eq(id))

@@ -1,0 +1,235 @@
+//! What protects signed-in users in a browser: the session cookie's attributes, sessions
+//! that end on the server, cross-site requests refused, the security headers with a nonce
+//! that matches the page's scripts, and the sign-in throttle over HTTP.
+
+mod common;
+
+use common::{Backend, PASSWORD, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+use swipeset_core::accounts::{Role, users};
+use swipeset_server::auth::AuthConfig;
+
+async fn server() -> (common::TestDb, TestServer) {
+    let test_db = Backend::Sqlite.fresh().await;
+    swipeset_core::demo::load(&test_db.db).await.expect("demo");
+    users::create(&test_db.db, "ada", PASSWORD, Role::Annotator)
+        .await
+        .unwrap();
+    let server = TestServer::start_with(
+        test_db.db.clone(),
+        std::path::Path::new("target/site"),
+        AuthConfig::default(),
+    )
+    .await;
+    (test_db, server)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(server: &TestServer, client: &reqwest::Client) -> reqwest::Response {
+    client
+        .post(server.url("/api/sign_in"))
+        .json(&json!({"name": "ada", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_lax_and_signing_out_ends_it_on_the_server() {
+    let (_db, server) = server().await;
+    let browser = client();
+    let res = sign_in(&server, &browser).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("swipeset_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let stolen = cookie.split(';').next().unwrap().to_string();
+
+    // The same cookie, replayed by someone else, works while the session lives...
+    let thief = reqwest::Client::new();
+    let me = |c: reqwest::Client| {
+        let url = server.url("/api/me");
+        let stolen = stolen.clone();
+        async move {
+            let res = c.get(url).header("cookie", stolen).send().await.unwrap();
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert_eq!(me(thief.clone()).await["user"]["name"], "ada");
+    // ...and not after sign-out: the session is gone from the store, not just the browser.
+    let res = browser
+        .post(server.url("/api/sign_out"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(me(thief).await["user"].is_null());
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions() {
+    let (_db, server) = server().await;
+    let phone = client();
+    let laptop = client();
+    sign_in(&server, &phone).await;
+    sign_in(&server, &laptop).await;
+    let res = laptop
+        .post(server.url("/api/change_password"))
+        .json(&json!({"current_password": PASSWORD, "new_password": "a brand new password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let who = |c: &reqwest::Client| {
+        let req = c.get(server.url("/api/me"));
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        who(&laptop).await["user"]["name"],
+        "ada",
+        "this session goes on"
+    );
+    assert!(who(&phone).await["user"].is_null(), "the other one ended");
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_stores_nothing() {
+    let (_db, server) = server().await;
+    let browser = client();
+    sign_in(&server, &browser).await;
+    let dealt: serde_json::Value = browser
+        .post(server.url("/api/next_cards"))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = dealt["cards"][0]["generation_id"].as_i64().unwrap();
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let res = browser
+            .post(server.url("/api/rate"))
+            .header(header, value)
+            .json(&json!({"generation_id": id, "label": "up"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("cross-site request refused"),
+            "{body}"
+        );
+    }
+    let progress: serde_json::Value = browser
+        .get(server.url("/api/progress"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(progress["rated_by_you"], 0);
+    // From its own pages the same request goes through.
+    let res = browser
+        .post(server.url("/api/rate"))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"generation_id": id, "label": "up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_their_scripts_the_nonce() {
+    let (_db, server) = server().await;
+    let res = reqwest::get(server.url("/leaderboard")).await.unwrap();
+    let headers = res.headers().clone();
+    let csp = headers
+        .get("content-security-policy")
+        .expect("a CSP")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("'unsafe-inline'; ") || csp.contains("style-src-attr 'unsafe-inline'"));
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    let html = res.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(scripts > 0);
+    assert_eq!(
+        scripts, with_nonce,
+        "every script of the page carries this response's nonce"
+    );
+    let again = reqwest::get(server.url("/leaderboard")).await.unwrap();
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce),
+        "a nonce is used once"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_over_http() {
+    let (_db, server) = server().await;
+    let c = reqwest::Client::new();
+    let attempt = |password: &'static str| {
+        c.post(server.url("/api/sign_in"))
+            .json(&json!({"name": "ada", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        let res = attempt("wrong password").await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = attempt(PASSWORD).await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+}

@@ -46,7 +46,7 @@ pub struct ModelRow {
 /// One line of the contributors board.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contributor {
-    /// A pseudonym: display names come with accounts and the annotator's consent.
+    /// Their user name if they chose to show it (on their profile), a pseudonym otherwise.
     pub name: String,
     pub ratings: u64,
     /// Ratings compared with the majority of the others on the same response.
@@ -166,17 +166,22 @@ pub async fn leaderboard(
         .collect();
     let agreement = stats::agreement(&units, REPLICATES, campaign.id as u64);
 
-    let contributors = annotator_stat::Entity::find()
+    let standings = annotator_stat::Entity::find()
         .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
         .filter(annotator_stat::Column::Ratings.gt(0))
         .order_by_desc(annotator_stat::Column::Ratings)
         .order_by_asc(annotator_stat::Column::UserId)
         .limit(CONTRIBUTORS)
         .all(db)
-        .await?
+        .await?;
+    let shown = shown_names(db, standings.iter().map(|a| a.user_id)).await?;
+    let contributors = standings
         .into_iter()
         .map(|a| Contributor {
-            name: annotators::pseudonym(a.user_id),
+            name: shown
+                .get(&a.user_id)
+                .cloned()
+                .unwrap_or_else(|| annotators::pseudonym(a.user_id)),
             ratings: count(a.ratings),
             compared: count(a.compared),
             agreement: (a.compared > 0).then(|| f64::from(a.agreed) / f64::from(a.compared)),
@@ -250,6 +255,26 @@ async fn per_hour(
                 .map_or(0, |h| i64::from(h.ratings));
             HourCount { hour, ratings }
         })
+        .collect())
+}
+
+/// The names of those among `ids` who chose to show theirs on the board.
+async fn shown_names(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i32>,
+) -> CoreResult<std::collections::HashMap<i32, String>> {
+    use crate::entities::user;
+    let ids: Vec<i32> = ids.collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::ShowName.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
         .collect())
 }
 
@@ -334,6 +359,20 @@ mod tests {
             .collect();
         assert_eq!(people, vec![(12, 12, Some(11.0)), (12, 12, Some(11.0))]);
         assert!(board.contributors[0].name.starts_with("Annotator "));
+        // Someone who chose to show their name is shown by it; the other keeps a pseudonym.
+        let ada = annotators::browser_annotator(&db, "a").await.unwrap();
+        crate::accounts::users::set_show_name(&db, ada.id, true)
+            .await
+            .unwrap();
+        let named = leaderboard(&db, &campaign, Utc::now(), DEFAULT_MIN_VOTES)
+            .await
+            .unwrap();
+        let names: Vec<_> = named.contributors.iter().map(|c| c.name.clone()).collect();
+        assert!(names.contains(&ada.name), "{names:?}");
+        assert_eq!(
+            names.iter().filter(|n| n.starts_with("Annotator ")).count(),
+            1
+        );
 
         // 11 of 12 responses agree: α is high but below 1, with an interval.
         let agreement = board.agreement.unwrap();

@@ -11,7 +11,11 @@ use swipeset_core::accounts::{Role, users};
 use swipeset_server::auth::AuthConfig;
 
 async fn server() -> (common::TestDb, TestServer) {
-    let test_db = Backend::Sqlite.fresh().await;
+    server_on(&Backend::Sqlite).await
+}
+
+async fn server_on(backend: &Backend) -> (common::TestDb, TestServer) {
+    let test_db = backend.fresh().await;
     swipeset_core::demo::load(&test_db.db).await.expect("demo");
     users::create(&test_db.db, "ada", PASSWORD, Role::Annotator)
         .await
@@ -43,7 +47,14 @@ async fn sign_in(server: &TestServer, client: &reqwest::Client) -> reqwest::Resp
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_lax_and_signing_out_ends_it_on_the_server() {
-    let (_db, server) = server().await;
+    // Sessions live in the database: once per backend.
+    for backend in common::backends() {
+        session_story(&backend).await;
+    }
+}
+
+async fn session_story(backend: &Backend) {
+    let (_db, server) = server_on(backend).await;
     let browser = client();
     let res = sign_in(&server, &browser).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -453,17 +453,7 @@ async fn caller(world: &World, who: Who, n: usize) -> (reqwest::Client, Option<i
             let (user, _, _) = account(Role::Admin).await;
             let (row, token) = tokens::create(db, user.id, "revoked").await.unwrap();
             tokens::revoke(db, user.id, row.id).await.unwrap();
-            let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {token}").parse().unwrap(),
-            );
-            let client = reqwest::Client::builder()
-                .default_headers(headers)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            (client, None)
+            (common::bearer_client(&token), None)
         }
     }
 }

@@ -213,15 +213,7 @@ async fn downloads_beyond_the_limit_wait_for_a_free_slot() {
     let (_, token) = swipeset_core::accounts::tokens::create(&test_db.db, admin.id, "test")
         .await
         .unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse().unwrap(),
-    );
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap();
+    let client = common::bearer_client(&token);
     let url = format!("http://{addr}/api/campaigns/big/export?kind=ratings&format=csv");
 
     // The first download is in flight while its body is unread.

@@ -269,24 +269,20 @@ pub async fn set_role<C: ConnectionTrait + TransactionTrait>(
     id: i32,
     role: Role,
 ) -> CoreResult<user::Model> {
-    let txn = db.begin().await?;
-    let user = find(&txn, id)
-        .await?
-        .ok_or_else(|| CoreError::not_found("user", id))?;
-    if user.browser_key.is_some() && user.password_hash.is_none() && user.oidc_subject.is_none() {
-        return Err(CoreError::invalid(
-            "role",
-            "a guest has no account to give a role to",
-        ));
-    }
-    if role != Role::Admin && user.role == Role::Admin.name() && !user.disabled {
-        keep_an_admin(&txn, id).await?;
-    }
-    let mut active: user::ActiveModel = user.into();
-    active.role = Set(role.name().to_string());
-    let user = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(user)
+    update_guarded(db, id, |user| {
+        if user.browser_key.is_some() && user.password_hash.is_none() && user.oidc_subject.is_none()
+        {
+            return Err(CoreError::invalid(
+                "role",
+                "a guest has no account to give a role to",
+            ));
+        }
+        let demotes_an_admin = role != Role::Admin && is_enabled_admin(user);
+        let mut active: user::ActiveModel = user.clone().into();
+        active.role = Set(role.name().to_string());
+        Ok((demotes_an_admin, active))
+    })
+    .await
 }
 
 /// Disables or re-enables a user. The last enabled admin cannot be disabled.
@@ -295,16 +291,34 @@ pub async fn set_disabled<C: ConnectionTrait + TransactionTrait>(
     id: i32,
     disabled: bool,
 ) -> CoreResult<user::Model> {
+    update_guarded(db, id, |user| {
+        let mut active: user::ActiveModel = user.clone().into();
+        active.disabled = Set(disabled);
+        Ok((disabled && is_enabled_admin(user), active))
+    })
+    .await
+}
+
+fn is_enabled_admin(user: &user::Model) -> bool {
+    user.role == Role::Admin.name() && !user.disabled
+}
+
+/// Applies the change `plan` makes to user `id` in one transaction, refusing it when it
+/// would take away the last enabled admin (`plan` says whether it takes one away).
+async fn update_guarded<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: i32,
+    plan: impl FnOnce(&user::Model) -> CoreResult<(bool, user::ActiveModel)>,
+) -> CoreResult<user::Model> {
     let txn = db.begin().await?;
     let user = find(&txn, id)
         .await?
         .ok_or_else(|| CoreError::not_found("user", id))?;
-    if disabled && user.role == Role::Admin.name() && !user.disabled {
+    let (removes_an_admin, change) = plan(&user)?;
+    if removes_an_admin {
         keep_an_admin(&txn, id).await?;
     }
-    let mut active: user::ActiveModel = user.into();
-    active.disabled = Set(disabled);
-    let user = active.update(&txn).await?;
+    let user = change.update(&txn).await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -200,6 +200,22 @@ impl TestServer {
     }
 }
 
+/// A script's client: no cookies, an `Authorization: Bearer` token on every request, and
+/// redirects left for the test to see.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
 /// A client that keeps cookies like a browser. Every request has a deadline, so a response
 /// that never finishes fails its test with a message instead of hanging the suite.
 fn browser_client() -> reqwest::Client {

@@ -227,6 +227,15 @@ fn high_water_kb(status: &str) -> Option<i64> {
 /// A streamed download from a running server: time to the response head, to the first
 /// body byte, and to the end.
 async fn download(server: &Path, url: &str, slug: &str) -> anyhow::Result<()> {
+    // Downloads are for admins: one, with an API token, made before the server starts.
+    let token = {
+        use swipeset_core::accounts::{Role, tokens, users};
+        let db = swipeset_core::db::connect(url).await?;
+        let admin = users::create(&db, "bench-admin", "bench-admin-password", Role::Admin).await?;
+        let (_, token) = tokens::create(&db, admin.id, "bench").await?;
+        db.close().await?;
+        token
+    };
     let port = crate::free_port()?;
     let mut child = tokio::process::Command::new(server)
         .args([
@@ -243,7 +252,13 @@ async fn download(server: &Path, url: &str, slug: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot start {}", server.display()))?;
     let base = format!("http://127.0.0.1:{port}");
     crate::wait_healthy(&base).await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
     let client = reqwest::Client::builder()
+        .default_headers(headers)
         .timeout(Duration::from_secs(600))
         .build()?;
     for (what, query) in [

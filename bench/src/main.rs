@@ -116,8 +116,11 @@ async fn main() -> anyhow::Result<()> {
     let port = free_port()?;
     let server_log = dir.path().join("server.log");
     let mut child = tokio::process::Command::new(&server)
+        // Annotators rate as guests (a cookie each), the lightest way in: what is measured
+        // is the rating path itself.
         .args([
             "serve",
+            "--guests",
             "--addr",
             &format!("127.0.0.1:{port}"),
             "--database-url",
@@ -364,7 +367,15 @@ async fn seed_with(
     response: impl Fn(usize) -> String,
 ) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
     let txn = sea_orm::TransactionTrait::begin(db).await?;
-    let campaign = campaigns::create(&txn, NewCampaign::new(slug, slug)).await?;
+    // Public, so the live benchmark's dashboards need no account.
+    let campaign = campaigns::create(
+        &txn,
+        NewCampaign {
+            public_board: true,
+            ..NewCampaign::new(slug, slug)
+        },
+    )
+    .await?;
     let mut model_ids = Vec::new();
     for m in 0..MODELS {
         model_ids.push(

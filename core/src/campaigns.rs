@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,10 @@ pub struct NewCampaign {
     pub license: String,
     /// Whether its leaderboard can be seen without signing in.
     pub public_board: bool,
+    /// Whether it deals cards and takes ratings.
+    pub open: bool,
+    /// The system prompt of prompts that have none of their own.
+    pub system_prompt: Option<String>,
 }
 
 impl NewCampaign {
@@ -55,6 +59,8 @@ impl NewCampaign {
             reveal_models: false,
             license: "other".to_string(),
             public_board: false,
+            open: true,
+            system_prompt: None,
         }
     }
 }
@@ -80,6 +86,47 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<c
             ),
         ));
     }
+    check(&new)?;
+    if campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(new.slug.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::Conflict(format!(
+            "a campaign `{}` exists already; choose another slug",
+            new.slug
+        )));
+    }
+    let mut row = campaign::ActiveModel {
+        slug: Set(new.slug.clone()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    apply(&mut row, new);
+    Ok(campaign::Entity::insert(row)
+        .exec_with_returning(db)
+        .await?)
+}
+
+/// Changes the settings of the campaign `slug` (everything but the slug). A lower overlap
+/// stops offering responses that have enough ratings under it; a higher one offers them
+/// again.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    settings: NewCampaign,
+) -> CoreResult<campaign::Model> {
+    check(&settings)?;
+    let existing = resolve(db, Some(slug))
+        .await?
+        .ok_or_else(|| CoreError::not_found("campaign", slug))?;
+    let mut row: campaign::ActiveModel = existing.into();
+    apply(&mut row, settings);
+    Ok(row.update(db).await?)
+}
+
+fn check(new: &NewCampaign) -> CoreResult<()> {
     if new.title.trim().is_empty() {
         return Err(CoreError::invalid("title", "must not be empty"));
     }
@@ -90,19 +137,57 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCampaign) -> CoreResult<c
             format!("must be at least 1, got {}", new.overlap),
         ));
     }
-    Ok(campaign::Entity::insert(campaign::ActiveModel {
-        slug: Set(new.slug),
-        title: Set(new.title),
-        guidelines: Set(new.guidelines),
-        overlap: Set(new.overlap),
-        reveal_models: Set(new.reveal_models),
-        license: Set(new.license),
-        public_board: Set(new.public_board),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    })
-    .exec_with_returning(db)
-    .await?)
+    Ok(())
+}
+
+fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
+    row.title = Set(new.title.trim().to_string());
+    row.guidelines = Set(new.guidelines);
+    row.overlap = Set(new.overlap);
+    row.reveal_models = Set(new.reveal_models);
+    row.license = Set(new.license);
+    row.public_board = Set(new.public_board);
+    row.open = Set(new.open);
+    row.system_prompt = Set(new.system_prompt.filter(|s| !s.trim().is_empty()));
+}
+
+/// Refuses rating in a campaign whose organiser closed it.
+pub fn require_open(campaign: &campaign::Model) -> CoreResult<()> {
+    if campaign.open {
+        Ok(())
+    } else {
+        Err(CoreError::forbidden(format!(
+            "rating in `{}` is closed; its organiser may open it again",
+            campaign.slug
+        )))
+    }
+}
+
+/// A line of the campaigns page: the campaign and its counts.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub campaign: campaign::Model,
+    pub prompts: u64,
+    pub progress: Progress,
+}
+
+/// Every campaign with its prompts, responses and ratings, oldest first.
+pub async fn overview(db: &impl ConnectionTrait) -> CoreResult<Vec<Overview>> {
+    use crate::entities::prompt;
+    let mut lines = Vec::new();
+    for campaign in list(db).await? {
+        let prompts = prompt::Entity::find()
+            .filter(prompt::Column::CampaignId.eq(campaign.id))
+            .count(db)
+            .await?;
+        let progress = progress(db, &campaign, None).await?;
+        lines.push(Overview {
+            campaign,
+            prompts,
+            progress,
+        });
+    }
+    Ok(lines)
 }
 
 /// All campaigns, oldest first.
@@ -210,8 +295,72 @@ mod tests {
             "invalid overlap: must be at least 1, got 0"
         );
         create(&db, NewCampaign::new("a", "A")).await.unwrap();
-        assert!(create(&db, NewCampaign::new("a", "Again")).await.is_err());
+        assert!(matches!(
+            create(&db, NewCampaign::new("a", "Again")).await,
+            Err(CoreError::Conflict(_))
+        ));
         assert_eq!(list(&db).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn settings_change_and_a_closed_campaign_takes_no_ratings() {
+        use crate::testing::{fresh_store, small_campaign};
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 2, 2).await;
+        let user = crate::annotators::browser_annotator(&db, "x")
+            .await
+            .unwrap();
+        let settings = NewCampaign {
+            title: "  Renamed ".into(),
+            overlap: 5,
+            open: false,
+            system_prompt: Some("Answer in French.".into()),
+            ..NewCampaign::new(campaign.slug.clone(), "unused")
+        };
+        let changed = update(&db, &campaign.slug, settings.clone()).await.unwrap();
+        assert_eq!(
+            (changed.title.as_str(), changed.overlap, changed.open),
+            ("Renamed", 5, false)
+        );
+        assert!(matches!(
+            update(&db, "nope", settings.clone()).await,
+            Err(CoreError::NotFound { .. })
+        ));
+        let closed = crate::cards::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
+            .await
+            .unwrap_err();
+        assert!(closed.to_string().contains("closed"), "{closed}");
+        let generation = generation::Entity::find().one(&db).await.unwrap().unwrap();
+        let refused = crate::ratings::rate(
+            &store,
+            user.id,
+            crate::ratings::NewRating::new(generation.id, crate::Label::Up),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(refused, CoreError::Forbidden(_)));
+
+        let reopened = update(
+            &db,
+            &campaign.slug,
+            NewCampaign {
+                open: true,
+                ..settings
+            },
+        )
+        .await
+        .unwrap();
+        let cards = crate::cards::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            cards[0].system_prompt.as_deref(),
+            Some("Answer in French."),
+            "prompts without their own take the campaign's"
+        );
+        let lines = overview(&db).await.unwrap();
+        assert_eq!((lines[0].prompts, lines[0].progress.generations), (2, 4));
     }
 
     #[tokio::test]

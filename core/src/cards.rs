@@ -36,7 +36,9 @@ impl Card {
             prompt_id: prompt.id,
             campaign: campaign.slug.clone(),
             prompt: prompt.text,
-            system_prompt: prompt.system_prompt,
+            system_prompt: prompt
+                .system_prompt
+                .or_else(|| campaign.system_prompt.clone()),
             response: generation.text,
         }
     }
@@ -147,6 +149,7 @@ pub async fn deal(
     holding: &[i32],
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<Card>> {
+    crate::campaigns::require_open(campaign)?;
     let db = store.db();
     // Slots of lapsed leases go back first, so the candidates below can include them.
     if leases::any_expired(db, now).await? {

@@ -96,6 +96,7 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             license: "apache-2.0".to_string(),
             // A newcomer should see the demo's leaderboard before making an account.
             public_board: true,
+            ..NewCampaign::new(DEMO_SLUG, "Haiku (demo)")
         },
     )
     .await?;

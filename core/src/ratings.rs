@@ -93,6 +93,7 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
     let db = store.db();
     let generation_id = new.generation_id;
     let (generation, campaign) = generation_with_campaign(db, generation_id).await?;
+    crate::campaigns::require_open(&campaign)?;
     let outcome = move |status, label| RateOutcome {
         generation_id,
         status,

@@ -256,6 +256,24 @@ async fn unusable_answers_are_recorded_with_their_reasons() {
         8,
         "the other models' failures remain"
     );
+
+    // The campaign page's status per model says the same.
+    let campaign = swipeset_core::campaigns::resolve(store.db(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let status = swipeset_core::generate::status::status(store.db(), campaign.id)
+        .await
+        .unwrap();
+    let line = |name: &str| status.iter().find(|l| l.model == name).unwrap().clone();
+    let broken = line("broken");
+    assert_eq!((broken.responses, broken.done, broken.failed), (2, 2, 0));
+    let cut = line("cut");
+    assert_eq!((cut.responses, cut.done, cut.failed), (0, 0, 2));
+    assert_eq!(
+        cut.last_failure.as_deref(),
+        Some("cut off (finish_reason: length)")
+    );
 }
 
 #[tokio::test]

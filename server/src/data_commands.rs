@@ -39,6 +39,10 @@ pub enum CampaignCommand {
         /// Let anyone see its leaderboard without signing in.
         #[arg(long)]
         public_board: bool,
+        /// The system prompt of prompts that have none of their own (used by `generate`,
+        /// shown on cards, exported in the conversational variant).
+        #[arg(long)]
+        system_prompt: Option<String>,
     },
     /// List campaigns with their counts.
     List {
@@ -115,6 +119,7 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
             guidelines,
             license,
             public_board,
+            system_prompt,
         } => {
             let guidelines = match guidelines {
                 Some(path) => std::fs::read_to_string(&path)
@@ -132,6 +137,8 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
                     reveal_models,
                     license,
                     public_board,
+                    open: true,
+                    system_prompt,
                 },
             )
             .await

@@ -138,6 +138,8 @@ mod tests {
             created_at: chrono::Utc::now(),
             license: "other".into(),
             public_board: public,
+            open: true,
+            system_prompt: None,
         }
     }
 

@@ -21,6 +21,10 @@ pub struct Model {
     pub license: String,
     /// Whether its leaderboard (and live stream) can be seen without signing in.
     pub public_board: bool,
+    /// Whether it deals cards and takes ratings; a closed campaign keeps its data.
+    pub open: bool,
+    /// The system prompt of its prompts that have none of their own.
+    pub system_prompt: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -348,7 +348,10 @@ impl Scan {
         prompt_cell(
             self.options.variant,
             &prompt.text,
-            prompt.system_prompt.as_deref(),
+            prompt
+                .system_prompt
+                .as_deref()
+                .or(self.campaign.system_prompt.as_deref()),
         )
     }
 

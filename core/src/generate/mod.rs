@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod config;
+pub mod status;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -138,7 +139,9 @@ pub async fn generate(
                     prompt_id: *prompt_id,
                     sample,
                     text: text.clone(),
-                    system: system.clone(),
+                    // The prompt's own system prompt, else the campaign's; the model's
+                    // (from models.toml) only where neither has one.
+                    system: system.clone().or_else(|| campaign.system_prompt.clone()),
                 };
                 let (http, spec, key, cap, store) = (
                     http.clone(),

@@ -12,6 +12,7 @@ mod m20261127_000005_campaign_license;
 mod m20261127_000006_generation_job;
 mod m20261127_000007_instance_secret;
 mod m20261127_000008_accounts;
+mod m20261127_000009_campaign_settings;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_generation_job::Migration),
             Box::new(m20261127_000007_instance_secret::Migration),
             Box::new(m20261127_000008_accounts::Migration),
+            Box::new(m20261127_000009_campaign_settings::Migration),
         ]
     }
 }

@@ -55,6 +55,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("signup") view=pages::account::SignupPage />
                 <Route path=StaticSegment("profile") view=pages::account::ProfilePage />
                 <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::users::UsersPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("campaigns")) view=pages::campaigns::CampaignsPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("campaign")) view=pages::campaigns::CampaignPage />
             </Routes>
         </Router>
     }

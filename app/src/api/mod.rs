@@ -4,8 +4,11 @@
 
 pub mod account;
 pub mod board;
+pub mod campaigns;
 pub mod error;
 pub mod export;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod rating;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -17,6 +20,9 @@ pub use account::{
     set_show_name, set_user_disabled, set_user_role, sign_in, sign_out, sign_up, tokens, users,
 };
 pub use board::{Leaderboard, leaderboard};
+pub use campaigns::{
+    AdminCampaign, AdminCampaigns, SaveCampaign, admin_campaign, admin_campaigns, save_campaign,
+};
 pub use error::{ApiError, ErrorCode};
 pub use export::{ExportPreview, export_preview};
 pub use rating::{

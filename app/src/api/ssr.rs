@@ -288,6 +288,7 @@ impl From<&swipeset_core::entities::campaign::Model> for CampaignInfo {
             slug: c.slug.clone(),
             title: c.title.clone(),
             guidelines: c.guidelines.clone(),
+            guidelines_html: super::markdown::to_safe_html(&c.guidelines),
             reveal_models: c.reveal_models,
         }
     }
@@ -459,5 +460,43 @@ pub fn export_preview(
         file_name: export.map(|e| e.download_name(false)).unwrap_or_default(),
         zip_name: export.map(|e| e.download_name(true)).unwrap_or_default(),
         problem,
+    }
+}
+
+pub fn campaign_settings(c: &swipeset_core::entities::campaign::Model) -> super::CampaignSettings {
+    super::CampaignSettings {
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        guidelines: c.guidelines.clone(),
+        overlap: c.overlap,
+        reveal_models: c.reveal_models,
+        open: c.open,
+        public_board: c.public_board,
+        license: c.license.clone(),
+        system_prompt: c.system_prompt.clone().unwrap_or_default(),
+    }
+}
+
+pub fn new_campaign(s: super::CampaignSettings) -> swipeset_core::campaigns::NewCampaign {
+    swipeset_core::campaigns::NewCampaign {
+        slug: s.slug.trim().to_string(),
+        title: s.title,
+        guidelines: s.guidelines,
+        overlap: s.overlap,
+        reveal_models: s.reveal_models,
+        license: s.license.trim().to_string(),
+        public_board: s.public_board,
+        open: s.open,
+        system_prompt: Some(s.system_prompt),
+    }
+}
+
+pub fn generation_line(l: swipeset_core::generate::status::ModelStatus) -> super::GenerationLine {
+    super::GenerationLine {
+        model: l.model,
+        responses: l.responses,
+        done: l.done,
+        failed: l.failed,
+        last_failure: l.last_failure,
     }
 }

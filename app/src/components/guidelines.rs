@@ -27,10 +27,11 @@ pub fn GuidelinesSheet(campaign: CampaignInfo, open: RwSignal<bool>) -> impl Int
         open.set(false);
         key.with_value(|key| remember_seen(key));
     };
-    let text = if campaign.guidelines.trim().is_empty() {
-        "Swipe right (or 👍) if the response is good, left (or 👎) if it is not. Skip when you can't tell.".to_string()
+    let html = if campaign.guidelines.trim().is_empty() {
+        "<p>Swipe right (or 👍) if the response is good, left (or 👎) if it is not. Skip when you can't tell.</p>".to_string()
     } else {
-        campaign.guidelines.clone()
+        // Made safe on the server (`api::markdown`): no raw HTML, no script links.
+        campaign.guidelines_html.clone()
     };
     let title = campaign.title.clone();
     // Escape closes the sheet wherever the focus is; opening it moves the focus into it.
@@ -63,7 +64,7 @@ pub fn GuidelinesSheet(campaign: CampaignInfo, open: RwSignal<bool>) -> impl Int
                 >
                     <p class="sheet-kicker">{title.clone()}</p>
                     <h2 id="guidelines-title">"How to rate"</h2>
-                    <div class="guidelines-text">{text.clone()}</div>
+                    <div class="guidelines-text" inner_html=html.clone()></div>
                     <ul class="gesture-help">
                         <li><span aria-hidden="true">"👉"</span>" swipe right or → for 👍"</li>
                         <li><span aria-hidden="true">"👈"</span>" swipe left or ← for 👎"</li>

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod account;
+pub mod campaigns;
 pub mod export;
 pub mod leaderboard;
 pub mod not_found;

@@ -1,0 +1,72 @@
+//! The admin's campaign server functions: the list with counts, one campaign's settings
+//! and generation status, and saving (creating or editing) a campaign.
+
+use leptos::prelude::*;
+use server_fn::codec::{GetUrl, Json};
+
+use super::ApiError;
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::types::{CampaignAdminReply, CampaignLine, CampaignSettings};
+
+/// `GET /api/admin_campaigns` (admins): every campaign with its prompts, responses and
+/// ratings.
+#[server(prefix = "/api", endpoint = "admin_campaigns", input = GetUrl, output = Json)]
+pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
+    let store = ssr::store()?;
+    ssr::caller().require_admin()?;
+    Ok(swipeset_core::campaigns::overview(store.db())
+        .await?
+        .into_iter()
+        .map(|o| CampaignLine {
+            slug: o.campaign.slug,
+            title: o.campaign.title,
+            open: o.campaign.open,
+            public_board: o.campaign.public_board,
+            overlap: o.campaign.overlap,
+            prompts: o.prompts,
+            generations: o.progress.generations,
+            ratings: o.progress.ratings,
+            target: o.progress.target,
+        })
+        .collect())
+}
+
+/// `GET /api/admin_campaign?campaign=SLUG` (admins): its settings and, per model, the
+/// responses it has and what `swipeset generate` recorded.
+#[server(prefix = "/api", endpoint = "admin_campaign", input = GetUrl, output = Json)]
+pub async fn admin_campaign(campaign: String) -> Result<CampaignAdminReply, ApiError> {
+    use swipeset_core::{campaigns, generate};
+    let store = ssr::store()?;
+    ssr::caller().require_admin()?;
+    let db = store.db();
+    let found = campaigns::resolve(db, Some(&campaign))
+        .await?
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound, "no campaign"))?;
+    let lines = generate::status::status(db, found.id).await?;
+    Ok(CampaignAdminReply {
+        settings: ssr::campaign_settings(&found),
+        generation: lines.into_iter().map(ssr::generation_line).collect(),
+    })
+}
+
+/// `POST /api/save_campaign` with `{"settings": {…}, "create": true}` (admins): makes a
+/// campaign (`create`) or changes one (the slug names it and does not change).
+#[server(prefix = "/api", endpoint = "save_campaign", input = Json, output = Json)]
+pub async fn save_campaign(
+    settings: CampaignSettings,
+    #[server(default)] create: bool,
+) -> Result<CampaignSettings, ApiError> {
+    use swipeset_core::campaigns;
+    let store = ssr::store()?;
+    ssr::caller().require_admin()?;
+    let db = store.db();
+    let slug = settings.slug.trim().to_string();
+    let new = ssr::new_campaign(settings);
+    let saved = if create {
+        campaigns::create(db, new).await?
+    } else {
+        campaigns::update(db, &slug, new).await?
+    };
+    Ok(ssr::campaign_settings(&saved))
+}

@@ -1,0 +1,221 @@
+//! `/admin/campaigns` and `/admin/campaign?campaign=SLUG`: the admin's campaigns with their
+//! counts, and one campaign's settings (or a new one) with its generation status per model.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{
+    CampaignAdminReply, CampaignLine, CampaignSettings, GenerationLine, admin_campaign,
+    admin_campaigns, save_campaign,
+};
+use crate::browser;
+use crate::components::account_link::AccountLink;
+use crate::components::notices::ErrorNotice;
+
+fn topbar(title: &'static str) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"swipeset"</a>
+            <span class="topbar-campaign">{title}</span>
+            <a class="topbar-link" href="/admin/campaigns">"Campaigns"</a>
+            <AccountLink />
+        </header>
+    }
+}
+
+#[component]
+pub fn CampaignsPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| admin_campaigns());
+    view! {
+        <main class="screen account-screen">
+            {topbar("Admin")}
+            <h1 class="account-title">"Campaigns"</h1>
+            <a class="button button-primary" href="/admin/campaign">"New campaign"</a>
+            <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    browser::mark_hydrated();
+                    match list.await {
+                        Ok(lines) if lines.is_empty() => view! {
+                            <p class="field-hint">"No campaign yet. Make one, then import prompts with " <code>"swipeset import prompts"</code> "."</p>
+                        }.into_any(),
+                        Ok(lines) => view! {
+                            <ul class="user-list">
+                                {lines.into_iter().map(|c| view! { <CampaignItem c /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn CampaignItem(c: CampaignLine) -> impl IntoView {
+    let edit = format!("/admin/campaign?campaign={}", c.slug);
+    let board = format!("/leaderboard?campaign={}", c.slug);
+    let export = format!("/export?campaign={}", c.slug);
+    view! {
+        <li class="user-line" data-campaign=c.slug.clone()>
+            <div class="user-head">
+                <strong class="user-name">{c.title.clone()}</strong>
+                {(!c.open).then(|| view! { <span class="badge badge-off">"closed"</span> })}
+                {c.public_board.then(|| view! { <span class="badge badge-on">"public board"</span> })}
+            </div>
+            <p class="user-meta">{format!(
+                "{} · {} prompts · {} responses · {} of {} ratings (overlap {})",
+                c.slug, c.prompts, c.generations, c.ratings, c.target, c.overlap
+            )}</p>
+            <p class="user-actions">
+                <a href=edit aria-label=format!("Edit {}", c.title)>"Edit"</a>
+                <a href=board>"Leaderboard"</a>
+                <a href=export>"Export"</a>
+            </p>
+        </li>
+    }
+}
+
+#[component]
+pub fn CampaignPage() -> impl IntoView {
+    let query = use_query_map();
+    let slug = Memo::new(move |_| query.read().get("campaign").filter(|s| !s.is_empty()));
+    let loaded = Resource::new(
+        move || slug.get(),
+        |slug| async move {
+            match slug {
+                Some(slug) => admin_campaign(slug).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <main class="screen account-screen">
+            {topbar("Admin")}
+            <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    browser::mark_hydrated();
+                    match loaded.await {
+                        Ok(Some(CampaignAdminReply { settings, generation })) => view! {
+                            <h1 class="account-title">{settings.title.clone()}</h1>
+                            <CampaignForm settings create=false />
+                            <GenerationPanel lines=generation />
+                        }.into_any(),
+                        Ok(None) => view! {
+                            <h1 class="account-title">"New campaign"</h1>
+                            <CampaignForm settings=CampaignSettings::default() create=true />
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
+    let slug = RwSignal::new(settings.slug.clone());
+    let title = RwSignal::new(settings.title.clone());
+    let guidelines = RwSignal::new(settings.guidelines.clone());
+    let overlap = RwSignal::new(settings.overlap.to_string());
+    let reveal = RwSignal::new(settings.reveal_models);
+    let open = RwSignal::new(settings.open);
+    let public = RwSignal::new(settings.public_board);
+    let license = RwSignal::new(settings.license.clone());
+    let system = RwSignal::new(settings.system_prompt.clone());
+    let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
+    Effect::new(move |_| {
+        if create && let Some(Ok(saved)) = save.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window
+                    .location()
+                    .assign(&format!("/admin/campaign?campaign={}", saved.slug));
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = saved;
+        }
+    });
+    let outcome = move || match save.value().get() {
+        Some(Ok(_)) if !create => Some(("form-ok", "Saved.".to_string())),
+        Some(Err(e)) => Some(("form-error", e.message)),
+        _ => None,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // Not a number reads as 0, which the server refuses with a message.
+        let overlap = overlap.get_untracked().trim().parse::<i32>().unwrap_or(0);
+        save.dispatch(CampaignSettings {
+            slug: slug.get_untracked(),
+            title: title.get_untracked(),
+            guidelines: guidelines.get_untracked(),
+            overlap,
+            reveal_models: reveal.get_untracked(),
+            open: open.get_untracked(),
+            public_board: public.get_untracked(),
+            license: license.get_untracked(),
+            system_prompt: system.get_untracked(),
+        });
+    };
+    let check = |label: &'static str, signal: RwSignal<bool>| {
+        view! {
+            <label class="check">
+                <input type="checkbox" prop:checked=move || signal.get()
+                    on:change=move |ev| signal.set(event_target_checked(&ev)) />
+                <span>{label}</span>
+            </label>
+        }
+    };
+    view! {
+        <form class="account-form panel" on:submit=submit>
+            <label class="field"><span>"Slug (in URLs and commands; fixed once made)"</span>
+                <input type="text" required pattern="[a-z0-9][a-z0-9\\-]{0,63}" disabled=!create
+                    autocapitalize="none" spellcheck="false" bind:value=slug /></label>
+            <label class="field"><span>"Title"</span>
+                <input type="text" required bind:value=title /></label>
+            <label class="field"><span>"Guidelines (markdown: **bold**, lists, links)"</span>
+                <textarea rows="6" bind:value=guidelines></textarea></label>
+            <label class="field"><span>"Ratings per response (overlap)"</span>
+                <input type="number" min="1" max="100" required bind:value=overlap /></label>
+            {check("Open for rating", open)}
+            {check("Show the model's name after each swipe", reveal)}
+            {check("Leaderboard visible without signing in", public)}
+            <label class="field"><span>"Dataset license (Hub id)"</span>
+                <input type="text" required bind:value=license /></label>
+            <label class="field"><span>"System prompt for prompts without their own (optional)"</span>
+                <textarea rows="3" bind:value=system></textarea></label>
+            <p class=move || outcome().map(|o| o.0).unwrap_or("form-error") role="status">{move || outcome().map(|o| o.1)}</p>
+            <button class="button button-primary" type="submit" disabled=move || save.pending().get()>
+                {if create { "Make the campaign" } else { "Save" }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn GenerationPanel(lines: Vec<GenerationLine>) -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h2>"Responses per model"</h2>
+            {if lines.is_empty() {
+                view! { <p class="field-hint">"No responses yet: run " <code>"swipeset generate"</code> " or " <code>"swipeset import generations"</code> "."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="token-list">
+                        {lines.into_iter().map(|l| view! {
+                            <li class="token-line" data-model=l.model.clone()>
+                                <span class="token-name">{l.model.clone()}</span>
+                                <span class="token-meta">{format!(
+                                    "{} responses · generate: {} done, {} failed",
+                                    l.responses, l.done, l.failed
+                                )}</span>
+                                {l.last_failure.map(|r| view! { <span class="token-meta">{format!("last failure: {r}")}</span> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -22,6 +22,26 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Limericks');
   await expect(page.getByText('No responses yet')).toBeVisible();
 
+  // Prompts uploaded from the page; then a broken file, refused whole with its line.
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  const file = page.getByLabel('File');
+  const upload = page.getByRole('button', { name: 'Upload and import' });
+  await file.setInputFiles({
+    name: 'prompts.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from('{"prompt": "A limerick about a cat"}\n{"prompt": "A limerick about rain"}\n'),
+  });
+  await upload.click();
+  await expect(page.getByRole('status').filter({ hasText: 'Added' })).toContainText('Added 2 of 2 records');
+  await file.setInputFiles({
+    name: 'broken.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from('{"prompt": "fine"}\n{"prompt": \n'),
+  });
+  await upload.click();
+  const refused = page.getByRole('status').filter({ hasText: 'nothing was imported' });
+  await expect(refused).toContainText('broken.jsonl: line 2');
+
   // A bad value is refused with the server's reason, and nothing changes.
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   // (An overlap of 0 the browser itself refuses, from the field's min="1".)
@@ -43,6 +63,7 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await expect(line).toContainText('closed');
   await expect(line).toContainText('public board');
   await expect(line).toContainText('overlap 2');
+  await expect(line).toContainText('2 prompts');
   await page.screenshot({ path: testInfo.outputPath('campaigns.png'), fullPage: true });
   const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
   expect(axe.violations.map((v) => v.id)).toEqual([]);

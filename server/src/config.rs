@@ -36,6 +36,11 @@ pub struct Settings {
     #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::router::DEFAULT_MAX_EXPORTS)]
     pub max_exports: usize,
 
+    /// The largest file an admin may upload on a campaign's page for import, in bytes
+    /// (`swipeset import` has its own `--max-file-bytes`).
+    #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::router::DEFAULT_MAX_UPLOAD_BYTES)]
+    pub max_upload_bytes: u64,
+
     #[command(flatten)]
     pub access: AccessArgs,
 

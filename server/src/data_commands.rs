@@ -44,6 +44,32 @@ pub enum CampaignCommand {
         #[arg(long)]
         system_prompt: Option<String>,
     },
+    /// Change a campaign's settings; what is not given stays as it is.
+    Edit {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        slug: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        overlap: Option<i32>,
+        /// `true` to show the model's name after each swipe, `false` for blind rating.
+        #[arg(long)]
+        reveal_models: Option<bool>,
+        /// A text file with new guidelines (markdown).
+        #[arg(long)]
+        guidelines: Option<PathBuf>,
+        #[arg(long)]
+        license: Option<String>,
+        #[arg(long)]
+        public_board: Option<bool>,
+        /// `false` closes the campaign for rating (its data stays); `true` opens it again.
+        #[arg(long)]
+        open: Option<bool>,
+        /// A new system prompt; an empty string removes it.
+        #[arg(long)]
+        system_prompt: Option<String>,
+    },
     /// List campaigns with their counts.
     List {
         #[command(flatten)]
@@ -146,6 +172,56 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
             println!(
                 "created campaign `{}` ({}), overlap {}",
                 created.slug, created.title, created.overlap
+            );
+            Ok(())
+        }
+        CampaignCommand::Edit {
+            database,
+            slug,
+            title,
+            overlap,
+            reveal_models,
+            guidelines,
+            license,
+            public_board,
+            open,
+            system_prompt,
+        } => {
+            let guidelines = guidelines
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading the guidelines from {}", path.display()))
+                })
+                .transpose()?;
+            let db = swipeset_core::db::connect(&database.database_url).await?;
+            let c = campaigns::resolve(&db, Some(&slug))
+                .await?
+                .with_context(|| format!("no campaign `{slug}`"))?;
+            let settings = NewCampaign {
+                slug: c.slug.clone(),
+                title: title.unwrap_or(c.title),
+                guidelines: guidelines.unwrap_or(c.guidelines),
+                overlap: overlap.unwrap_or(c.overlap),
+                reveal_models: reveal_models.unwrap_or(c.reveal_models),
+                license: license.unwrap_or(c.license),
+                public_board: public_board.unwrap_or(c.public_board),
+                open: open.unwrap_or(c.open),
+                system_prompt: system_prompt.or(c.system_prompt),
+            };
+            let saved = campaigns::update(&db, &slug, settings)
+                .await
+                .context("nothing was changed")?;
+            println!(
+                "campaign `{}` ({}): overlap {}, {}, board {}",
+                saved.slug,
+                saved.title,
+                saved.overlap,
+                if saved.open { "open" } else { "closed" },
+                if saved.public_board {
+                    "public"
+                } else {
+                    "for signed-in users"
+                }
             );
             Ok(())
         }

@@ -190,6 +190,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let oidc_label = auth.oidc.as_ref().map(|o| o.settings.label.clone());
     let state = AppState::new(db, &settings.site_root)
         .with_export_limit(settings.max_exports)
+        .with_upload_limit(settings.max_upload_bytes)
         .with_auth(auth)
         .with_database_events()
         .await?;

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use leptos::prelude::*;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::{self, SessionBackend};
 use crate::auth::{AuthConfig, caller, oidc, protect};
-use crate::handlers::{export, health};
+use crate::handlers::{export, health, import};
 use crate::identity;
 use crate::live::{self, Live};
 
@@ -42,11 +42,16 @@ pub struct AppState {
     /// a slow phone can keep one open for a while: a cap keeps the rating path's
     /// connections free.
     pub exports: Arc<Semaphore>,
+    /// The largest file an admin may upload for import.
+    pub max_upload_bytes: u64,
     /// Sign-in settings: guests, registration, the OpenID provider, cookies, headers.
     pub auth: Arc<AuthConfig>,
     /// Sessions, in the database.
     pub sessions: SessionBackend,
 }
+
+/// The largest import upload, unless the settings say otherwise: 256 MiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Dataset downloads that may run at once, unless the settings say otherwise.
 pub const DEFAULT_MAX_EXPORTS: usize = 2;
@@ -69,9 +74,16 @@ impl AppState {
             store,
             live,
             exports: Arc::new(Semaphore::new(DEFAULT_MAX_EXPORTS)),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             auth: Arc::new(AuthConfig::default()),
             sessions,
         }
+    }
+
+    /// Refuses import uploads over `bytes`.
+    pub fn with_upload_limit(mut self, bytes: u64) -> Self {
+        self.max_upload_bytes = bytes;
+        self
     }
 
     /// Uses these sign-in settings instead of the defaults (accounts only).
@@ -131,13 +143,18 @@ fn app_routes() -> Vec<AxumRouteListing> {
 
 /// Every HTTP route that is not a server function or a page, in one list: the
 /// authorization test walks it, so a route added here cannot escape the test's table.
-pub fn http_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+pub fn http_routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
-        ("/healthz", get(health::healthz)),
-        ("/login/oidc", get(oidc::start)),
-        ("/login/callback", get(oidc::callback)),
-        ("/api/campaigns/{slug}/events", get(live::campaign_events)),
-        ("/api/campaigns/{slug}/export", get(export::download)),
+        ("GET", "/healthz", get(health::healthz)),
+        ("GET", "/login/oidc", get(oidc::start)),
+        ("GET", "/login/callback", get(oidc::callback)),
+        (
+            "GET",
+            "/api/campaigns/{slug}/events",
+            get(live::campaign_events),
+        ),
+        ("GET", "/api/campaigns/{slug}/export", get(export::download)),
+        ("POST", "/api/campaigns/{slug}/import", post(import::upload)),
     ]
 }
 
@@ -148,7 +165,7 @@ pub fn router(state: AppState) -> Router {
     let guests = state.auth.guests;
     let session_layer = sessions::layer(state.sessions.clone(), state.auth.cookie);
     let mut app = Router::new();
-    for (path, route) in http_routes() {
+    for (_, path, route) in http_routes() {
         app = app.route(path, route);
     }
     let mut app = app

@@ -286,6 +286,14 @@ fn cases() -> Vec<Case> {
             body: empty,
             expect: SIGNED_IN,
         },
+        // One new prompt per allowed call, as a one-line JSON Lines file.
+        Case {
+            method: "POST",
+            path: "/api/campaigns/{slug}/import",
+            query: |_| "?what=prompts&file_name=prompts.jsonl".to_string(),
+            body: |c| json!({"prompt": format!("Uploaded prompt {}", c.unique)}),
+            expect: ADMIN,
+        },
         Case {
             method: "GET",
             path: "/api/campaigns/{slug}/export",
@@ -302,8 +310,8 @@ fn registered_endpoints() -> BTreeSet<(String, String)> {
     let mut all: BTreeSet<(String, String)> = server_fn::axum::server_fn_paths()
         .map(|(path, method)| (method.to_string(), path.to_string()))
         .collect();
-    for (path, _) in swipeset_server::router::http_routes() {
-        all.insert(("GET".to_string(), path.to_string()));
+    for (method, path, _) in swipeset_server::router::http_routes() {
+        all.insert((method.to_string(), path.to_string()));
     }
     all
 }
@@ -325,7 +333,7 @@ fn the_table_covers_every_endpoint() {
         stale.is_empty(),
         "lines for endpoints that do not exist: {stale:?}"
     );
-    assert!(registered.len() >= 28, "{registered:?}");
+    assert!(registered.len() >= 29, "{registered:?}");
 }
 
 /// Everything in the database, as text: a denied call must leave it exactly so.

@@ -96,11 +96,15 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();
                     match loaded.await {
-                        Ok(Some(CampaignAdminReply { settings, generation })) => view! {
-                            <h1 class="account-title">{settings.title.clone()}</h1>
-                            <CampaignForm settings create=false />
-                            <GenerationPanel lines=generation />
-                        }.into_any(),
+                        Ok(Some(CampaignAdminReply { settings, generation })) => {
+                            let slug = settings.slug.clone();
+                            view! {
+                                <h1 class="account-title">{settings.title.clone()}</h1>
+                                <CampaignForm settings create=false />
+                                <ImportPanel slug />
+                                <GenerationPanel lines=generation />
+                            }.into_any()
+                        }
                         Ok(None) => view! {
                             <h1 class="account-title">"New campaign"</h1>
                             <CampaignForm settings=CampaignSettings::default() create=true />
@@ -217,5 +221,105 @@ fn GenerationPanel(lines: Vec<GenerationLine>) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Uploads a prompts or responses file to `POST /api/campaigns/{slug}/import` (streamed to
+/// the server, imported all or nothing) and says what it added or why nothing was.
+#[component]
+fn ImportPanel(slug: String) -> impl IntoView {
+    let what = RwSignal::new("prompts".to_string());
+    let input = NodeRef::<leptos::html::Input>::new();
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input
+                .get()
+                .and_then(|el| el.files())
+                .and_then(|files| files.get(0))
+            else {
+                outcome.set(Some(Err("Choose a file first.".to_string())));
+                return;
+            };
+            let url = format!(
+                "/api/campaigns/{}/import?what={}&file_name={}",
+                slug,
+                what.get_untracked(),
+                browser::encode_component(&file.name())
+            );
+            busy.set(true);
+            outcome.set(None);
+            leptos::task::spawn_local(async move {
+                outcome.set(Some(upload::send(&url, file).await));
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&slug, input);
+    };
+    view! {
+        <section class="panel">
+            <h2>"Import"</h2>
+            <p class="field-hint">"Prompts: JSON Lines (" <code>"prompt"</code> " or " <code>"messages"</code>
+                "), CSV, Parquet or text, one per line. Responses: " <code>"prompt"</code> ", "
+                <code>"completion"</code> ", " <code>"model"</code> " (distilabel's names work too). All or nothing; duplicates are skipped."</p>
+            <form class="account-form" on:submit=submit>
+                <label class="field field-inline"><span>"Kind"</span>
+                    <select on:change=move |ev| what.set(event_target_value(&ev))>
+                        <option value="prompts" selected=true>"Prompts"</option>
+                        <option value="generations">"Responses"</option>
+                    </select>
+                </label>
+                <label class="field"><span>"File"</span>
+                    <input type="file" node_ref=input accept=".jsonl,.ndjson,.csv,.parquet,.txt,.text" /></label>
+                <p class=move || match outcome.get() { Some(Ok(_)) => "form-ok", _ => "form-error" } role="status">
+                    {move || outcome.get().map(|o| match o { Ok(m) | Err(m) => m })}
+                </p>
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Importing…" } else { "Upload and import" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod upload {
+    /// Sends the file as the request body and words the answer.
+    pub async fn send(url: &str, file: web_sys::File) -> Result<String, String> {
+        let request = gloo_net::http::Request::post(url)
+            .header("content-type", "application/octet-stream")
+            .body(file)
+            .map_err(|e| format!("the file could not be read: {e}"))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("swipeset could not be reached: {e}"))?;
+        let ok = response.ok();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| format!("the answer was not understood: {e}"))?;
+        if !ok {
+            return Err(body["message"]
+                .as_str()
+                .unwrap_or("the import failed")
+                .to_string());
+        }
+        let n = |key: &str| body[key].as_u64().unwrap_or(0);
+        let created = match n("prompts_added") {
+            0 => String::new(),
+            p => format!(" (and {p} new prompts)"),
+        };
+        Ok(format!(
+            "Added {} of {} records{created}; {} duplicates skipped; {:.1} s.",
+            n("added"),
+            n("records"),
+            n("duplicates"),
+            n("took_ms") as f64 / 1000.0
+        ))
     }
 }

@@ -8,6 +8,7 @@ use swipeset_core::accounts::Caller;
 
 pub mod export;
 pub mod health;
+pub mod import;
 
 /// The same JSON error, status and wording as the server functions give.
 pub fn api_error(error: ApiError) -> Response {

@@ -24,7 +24,7 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
 
   // Prompts uploaded from the page; then a broken file, refused whole with its line.
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
-  const file = page.getByLabel('File');
+  const file = page.getByLabel('File', { exact: true });
   const upload = page.getByRole('button', { name: 'Upload and import' });
   await file.setInputFiles({
     name: 'prompts.jsonl',

@@ -134,6 +134,15 @@ impl FileArgs {
     }
 }
 
+/// The text of a guidelines file, if one is named.
+fn read_guidelines(path: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    path.map(|path| {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the guidelines from {}", path.display()))
+    })
+    .transpose()
+}
+
 pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
     match command {
         CampaignCommand::Create {
@@ -147,11 +156,7 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
             public_board,
             system_prompt,
         } => {
-            let guidelines = match guidelines {
-                Some(path) => std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading the guidelines from {}", path.display()))?,
-                None => String::new(),
-            };
+            let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = swipeset_core::db::connect(&database.database_url).await?;
             let created = campaigns::create(
                 &db,
@@ -187,12 +192,7 @@ pub async fn campaign(command: CampaignCommand) -> anyhow::Result<()> {
             open,
             system_prompt,
         } => {
-            let guidelines = guidelines
-                .map(|path| {
-                    std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading the guidelines from {}", path.display()))
-                })
-                .transpose()?;
+            let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = swipeset_core::db::connect(&database.database_url).await?;
             let c = campaigns::resolve(&db, Some(&slug))
                 .await?

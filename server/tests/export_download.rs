@@ -195,25 +195,8 @@ async fn downloads_beyond_the_limit_wait_for_a_free_slot() {
     let state =
         swipeset_server::AppState::new(test_db.db.clone(), std::path::Path::new("target/site"))
             .with_export_limit(1);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, swipeset_server::router(state))
-            .await
-            .unwrap();
-    });
-    let admin = swipeset_core::accounts::users::create(
-        &test_db.db,
-        "root",
-        common::PASSWORD,
-        swipeset_core::accounts::Role::Admin,
-    )
-    .await
-    .unwrap();
-    let (_, token) = swipeset_core::accounts::tokens::create(&test_db.db, admin.id, "test")
-        .await
-        .unwrap();
-    let client = common::bearer_client(&token);
+    let addr = common::serve(state).await;
+    let client = common::admin_client(&test_db.db).await;
     let url = format!("http://{addr}/api/campaigns/big/export?kind=ratings&format=csv");
 
     // The first download is in flight while its body is unread.

@@ -33,27 +33,8 @@ async fn an_upload_imports_all_or_nothing_within_the_limit() {
     let state =
         swipeset_server::AppState::new(test_db.db.clone(), std::path::Path::new("target/site"))
             .with_upload_limit(200);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, swipeset_server::router(state))
-            .await
-            .unwrap();
-    });
-    let admin = {
-        let user = swipeset_core::accounts::users::create(
-            &test_db.db,
-            "root",
-            common::PASSWORD,
-            swipeset_core::accounts::Role::Admin,
-        )
-        .await
-        .unwrap();
-        let (_, token) = swipeset_core::accounts::tokens::create(&test_db.db, user.id, "t")
-            .await
-            .unwrap();
-        common::bearer_client(&token)
-    };
+    let addr = common::serve(state).await;
+    let admin = common::admin_client(&test_db.db).await;
     let limited = format!("http://{addr}");
 
     let (status, body) = post(

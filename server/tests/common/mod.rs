@@ -200,6 +200,34 @@ impl TestServer {
     }
 }
 
+/// Serves `state`'s router on a free port, for tests that need their own settings.
+pub async fn serve(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.expect("serve");
+    });
+    addr
+}
+
+/// A script's client for a new admin account (`root`), through an API token.
+pub async fn admin_client(db: &DatabaseConnection) -> reqwest::Client {
+    let admin = swipeset_core::accounts::users::create(
+        db,
+        "root",
+        PASSWORD,
+        swipeset_core::accounts::Role::Admin,
+    )
+    .await
+    .expect("admin");
+    let (_, token) = swipeset_core::accounts::tokens::create(db, admin.id, "test")
+        .await
+        .expect("token");
+    bearer_client(&token)
+}
+
 /// A script's client: no cookies, an `Authorization: Bearer` token on every request, and
 /// redirects left for the test to see.
 pub fn bearer_client(token: &str) -> reqwest::Client {

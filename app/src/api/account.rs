@@ -36,7 +36,7 @@ pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError
         Ok(user) => {
             throttle::clear_account(db, &name).await?;
             ssr::begin_session(&user).await?;
-            ssr::me_as(db, &user).await
+            Ok(ssr::me_as(&user))
         }
         Err(error @ CoreError::Unauthorized(_)) => {
             throttle::record_failure(db, limits, ip.as_deref(), &name, now).await?;
@@ -63,7 +63,7 @@ pub async fn sign_up(name: String, password: String) -> Result<MeReply, ApiError
     let user = users::create(db, name.trim(), &password, Role::Annotator).await?;
     users::record_sign_in(db, user.id).await?;
     ssr::begin_session(&user).await?;
-    ssr::me_as(db, &user).await
+    Ok(ssr::me_as(&user))
 }
 
 /// `POST /api/sign_out`: ends this session on the server and clears its cookie.

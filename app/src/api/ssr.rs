@@ -206,24 +206,22 @@ pub async fn me(db: &DatabaseConnection) -> Result<MeReply, ApiError> {
             let user = swipeset_core::accounts::users::find(db, account.id)
                 .await?
                 .ok_or_else(|| ApiError::internal("the account went away"))?;
-            me_as(db, &user).await
+            Ok(me_as(&user))
         }
         None => Ok(me_reply(None)),
     }
 }
 
-pub async fn me_as(
-    _db: &DatabaseConnection,
-    user: &swipeset_core::entities::user::Model,
-) -> Result<MeReply, ApiError> {
+/// `/api/me` for a user just signed in (or up).
+pub fn me_as(user: &swipeset_core::entities::user::Model) -> MeReply {
     let account = Caller::from_user(user);
-    Ok(me_reply(account.account().map(|a| MeUser {
+    me_reply(account.account().map(|a| MeUser {
         name: a.name.clone(),
         role: a.role.name().to_string(),
         guest: a.guest,
         has_password: user.password_hash.is_some(),
         show_name: user.show_name,
-    })))
+    }))
 }
 
 fn me_reply(user: Option<MeUser>) -> MeReply {

@@ -42,9 +42,7 @@ impl Caller {
             id: user.id,
             name: user.name.clone(),
             role: user.role.parse().unwrap_or(Role::Annotator),
-            guest: user.browser_key.is_some()
-                && user.password_hash.is_none()
-                && user.oidc_subject.is_none(),
+            guest: super::is_guest(user),
         })
     }
 

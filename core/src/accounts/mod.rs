@@ -24,3 +24,8 @@ pub enum Role {
 }
 
 named_values!(Role, "role", { Annotator => "annotator", Admin => "admin" });
+
+/// A guest is known by a browser cookie alone: no password, no OpenID link.
+pub fn is_guest(user: &crate::entities::user::Model) -> bool {
+    user.browser_key.is_some() && user.password_hash.is_none() && user.oidc_subject.is_none()
+}

@@ -270,8 +270,7 @@ pub async fn set_role<C: ConnectionTrait + TransactionTrait>(
     role: Role,
 ) -> CoreResult<user::Model> {
     update_guarded(db, id, |user| {
-        if user.browser_key.is_some() && user.password_hash.is_none() && user.oidc_subject.is_none()
-        {
+        if super::is_guest(user) {
             return Err(CoreError::invalid(
                 "role",
                 "a guest has no account to give a role to",

@@ -126,7 +126,10 @@ async fn main() -> anyhow::Result<()> {
             "--database-url",
             &url,
         ])
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("SWIPESET_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_string()),
+        )
         .stdout(Stdio::from(std::fs::File::create(&server_log)?))
         .kill_on_drop(true)
         .spawn()
@@ -156,15 +159,16 @@ async fn main() -> anyhow::Result<()> {
     let duration = Duration::from_secs(args.seconds);
     let health = load(args.annotators, duration, {
         let base = base.clone();
-        move |client| {
+        move |client, _| {
             let url = format!("{base}/healthz");
             async move {
                 let t = Instant::now();
-                match client.get(&url).send().await {
+                let step = match client.get(&url).send().await {
                     Ok(r) if r.status().is_success() => Ok((t.elapsed(), 1)),
                     Ok(r) => Err(format!("healthz: {}", r.status())),
                     Err(e) => Err(format!("healthz: {e}")),
-                }
+                };
+                (step, None)
             }
         }
     })
@@ -178,27 +182,32 @@ async fn main() -> anyhow::Result<()> {
 
     let rating = load(args.annotators, duration, {
         let base = base.clone();
-        move |client| {
+        move |client, _| {
             let base = base.clone();
-            async move { next_and_rate(&client, &base).await }
+            async move { (next_and_rate(&client, &base).await, None) }
         }
     })
     .await;
-    println!(
-        "ratings:  {:>8.0} ratings/s   ({:.0}% of healthz)",
-        rating.per_second(),
-        100.0 * rating.per_second() / health.per_second()
+    report(
+        "ratings:",
+        "next card + rate, two requests",
+        &rating,
+        health.per_second(),
     );
-    println!(
-        "          next card + rate round trip: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms ({} errors)",
-        rating.percentile(50.0),
-        rating.percentile(95.0),
-        rating.percentile(99.0),
-        rating.error_count()
+    let combined = load(args.annotators, duration, {
+        let base = base.clone();
+        move |client, hand| {
+            let base = base.clone();
+            async move { rate_and_next(&client, &base, hand).await }
+        }
+    })
+    .await;
+    report(
+        "combined:",
+        "rate + next card in one request",
+        &combined,
+        health.per_second(),
     );
-    for (reason, n) in &rating.errors {
-        println!("          {n} failed: {reason}");
-    }
     child.kill().await.ok();
     print_server_errors(&server_log);
 
@@ -225,33 +234,91 @@ fn server_binary(args: &Args) -> PathBuf {
     })
 }
 
-/// One simulated annotator's step: get a card, rate it. Returns the time taken and the
-/// ratings made, or why the step failed.
+/// One simulated annotator's step: get a card, rate it (with a client id, as the browser
+/// does). Returns the time taken and the ratings made, or why the step failed.
 async fn next_and_rate(client: &reqwest::Client, base: &str) -> Step {
     let t = Instant::now();
-    let dealt: serde_json::Value = post(
+    let id = deal_one(client, base).await?;
+    post(client, &format!("{base}/api/rate"), rating_body(id, 0))
+        .await
+        .map_err(|e| format!("rate: {e}"))?;
+    Ok((t.elapsed(), 1))
+}
+
+/// The same step as the browser takes it when its queue runs low: the rating asks for
+/// the next card in the same request. The card comes back for the next step.
+async fn rate_and_next(client: &reqwest::Client, base: &str, hand: Hand) -> (Step, Hand) {
+    let t = Instant::now();
+    let id = match hand {
+        Some(id) => id,
+        None => match deal_one(client, base).await {
+            Ok(id) => id,
+            Err(e) => return (Err(e), None),
+        },
+    };
+    let reply = match post(client, &format!("{base}/api/rate"), rating_body(id, 1)).await {
+        Ok(reply) => reply,
+        Err(e) => return (Err(format!("rate: {e}")), None),
+    };
+    (
+        Ok((t.elapsed(), 1)),
+        reply["cards"][0]["generation_id"].as_i64(),
+    )
+}
+
+/// One card dealt with `next_cards`.
+async fn deal_one(client: &reqwest::Client, base: &str) -> Result<i64, String> {
+    let dealt = post(
         client,
         &format!("{base}/api/next_cards"),
         serde_json::json!({ "campaign": "bench", "count": 1, "holding": [] }),
     )
     .await
     .map_err(|e| format!("next_cards: {e}"))?;
-    let Some(id) = dealt["cards"][0]["generation_id"].as_i64() else {
-        return Err("next_cards: no card dealt".to_string());
-    };
+    dealt["cards"][0]["generation_id"]
+        .as_i64()
+        .ok_or_else(|| "next_cards: no card dealt".to_string())
+}
+
+/// A rating of `id` as the browser sends it (with an id of its own, which the server
+/// checks), asking for `deal` more cards.
+fn rating_body(id: i64, deal: usize) -> serde_json::Value {
+    static CLIENT_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let client_id = CLIENT_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let label = if id % 3 == 0 { "down" } else { "up" };
-    post(
-        client,
-        &format!("{base}/api/rate"),
-        serde_json::json!({ "generation_id": id, "label": label }),
-    )
-    .await
-    .map_err(|e| format!("rate: {e}"))?;
-    Ok((t.elapsed(), 1))
+    serde_json::json!({
+        "generation_id": id,
+        "label": label,
+        "client_id": format!("bench-{client_id}"),
+        "decision_ms": 1500,
+        "deal": deal,
+    })
+}
+
+/// Prints a rating phase's figures against `/healthz`.
+fn report(name: &str, what: &str, load: &Load, health_per_second: f64) {
+    println!(
+        "{name:<9} {:>8.0} ratings/s   ({:.0}% of healthz; {what})",
+        load.per_second(),
+        100.0 * load.per_second() / health_per_second
+    );
+    println!(
+        "          round trip: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms ({} errors)",
+        load.percentile(50.0),
+        load.percentile(95.0),
+        load.percentile(99.0),
+        load.error_count()
+    );
+    for (reason, n) in &load.errors {
+        println!("          {n} failed: {reason}");
+    }
 }
 
 /// A step's time and how many ratings it made, or why it failed.
 type Step = Result<(Duration, u64), String>;
+
+/// The card a simulated annotator holds between steps, if any.
+type Hand = Option<i64>;
 
 /// POSTs JSON; the JSON answer, or the status and message of a failure.
 async fn post(
@@ -303,11 +370,11 @@ impl Load {
 }
 
 /// Runs `workers` loops of `step` (each with its own cookie jar, like a browser) for
-/// `duration`.
+/// `duration`. Each loop passes the card it holds (if any) from one step to the next.
 async fn load<F, Fut>(workers: usize, duration: Duration, step: F) -> Load
 where
-    F: Fn(reqwest::Client) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = Step> + Send,
+    F: Fn(reqwest::Client, Hand) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (Step, Hand)> + Send,
 {
     let results = Arc::new(Mutex::new((Vec::new(), 0u64, BTreeMap::new())));
     let started = Instant::now();
@@ -321,8 +388,11 @@ where
                 .build()
                 .expect("client");
             let mut local = (Vec::new(), 0u64, BTreeMap::<String, u64>::new());
+            let mut hand = None;
             while started.elapsed() < duration {
-                match step(client.clone()).await {
+                let (outcome, next) = step(client.clone(), hand).await;
+                hand = next;
+                match outcome {
                     Ok((took, made)) => {
                         local.0.push(took.as_secs_f64() * 1000.0);
                         local.1 += made;

@@ -1,220 +1,26 @@
-//! The counters behind the leaderboard, moved by one rating at a time inside the rating's
-//! own transaction: the generation's 👍/👎, the model's 👍/👎 and rated responses, the
-//! 👍/👎 pattern counts agreement is computed from, and ratings per hour. `rebuild`
-//! recounts all of them from the ratings and reports what had drifted.
+//! The counters behind the leaderboard: the generation's 👍/👎, the model's 👍/👎 and rated
+//! responses, the 👍/👎 pattern counts agreement is computed from, annotators' standing and
+//! ratings per hour. Database triggers move them with every rating inserted or deleted,
+//! inside the rating's own transaction (migration 10 holds them, written to mirror
+//! `standing` here); `rebuild` recounts all of them from the ratings and reports what had
+//! drifted.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 
+use crate::CoreResult;
 use crate::entities::{annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern};
-use crate::{CoreError, CoreResult, Label};
-
-/// One rating added (`delta` 1) or taken back (`delta` -1).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Change {
-    pub campaign_id: i32,
-    pub model_id: i32,
-    pub generation_id: i32,
-    /// Who rated (or took the rating back).
-    pub user_id: i32,
-    pub label: Label,
-    pub delta: i32,
-    /// When the rating was made: an undo takes it out of that hour.
-    pub rated_at: DateTime<Utc>,
-}
-
-impl Change {
-    /// A rating of `generation` with `label`, made at `rated_at`, added (`delta` 1) or
-    /// taken back (`delta` -1).
-    pub(crate) fn of(
-        generation: &generation::Model,
-        user_id: i32,
-        label: Label,
-        delta: i32,
-        rated_at: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            campaign_id: generation.campaign_id,
-            model_id: generation.model_id,
-            generation_id: generation.id,
-            user_id,
-            label,
-            delta,
-            rated_at,
-        }
-    }
-}
 
 /// The hour a moment falls in (UTC).
 pub(crate) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
-}
-
-/// Moves every counter by `change`. Must run inside the rating's transaction.
-pub(crate) async fn apply(txn: &impl ConnectionTrait, change: Change) -> CoreResult<()> {
-    let Change {
-        campaign_id,
-        model_id,
-        generation_id,
-        user_id,
-        label,
-        delta,
-        rated_at,
-    } = change;
-    let (du, dd) = if label.is_up() {
-        (delta, 0)
-    } else {
-        (0, delta)
-    };
-    let counter = if label.is_up() {
-        generation::Column::UpCount
-    } else {
-        generation::Column::DownCount
-    };
-    generation::Entity::update_many()
-        .col_expr(
-            generation::Column::RatingCount,
-            Expr::col(generation::Column::RatingCount).add(delta),
-        )
-        .col_expr(counter, Expr::col(counter).add(delta))
-        .filter(generation::Column::Id.eq(generation_id))
-        .exec(txn)
-        .await?;
-    let (up, down): (i32, i32) = generation::Entity::find_by_id(generation_id)
-        .select_only()
-        .column(generation::Column::UpCount)
-        .column(generation::Column::DownCount)
-        .into_tuple()
-        .one(txn)
-        .await?
-        .ok_or_else(|| CoreError::not_found("generation", generation_id))?;
-    let (was_up, was_down) = (up - du, down - dd);
-    let (was_rated, is_rated) = (was_up + was_down > 0, up + down > 0);
-
-    if was_rated {
-        vote_pattern::Entity::update_many()
-            .col_expr(
-                vote_pattern::Column::Responses,
-                Expr::col(vote_pattern::Column::Responses).sub(1),
-            )
-            .filter(vote_pattern::Column::CampaignId.eq(campaign_id))
-            .filter(vote_pattern::Column::UpCount.eq(was_up))
-            .filter(vote_pattern::Column::DownCount.eq(was_down))
-            .exec(txn)
-            .await?;
-    }
-    if is_rated {
-        vote_pattern::Entity::insert(vote_pattern::ActiveModel {
-            campaign_id: Set(campaign_id),
-            up_count: Set(up),
-            down_count: Set(down),
-            responses: Set(1),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::columns([
-                vote_pattern::Column::CampaignId,
-                vote_pattern::Column::UpCount,
-                vote_pattern::Column::DownCount,
-            ])
-            .value(
-                vote_pattern::Column::Responses,
-                Expr::col((vote_pattern::Entity, vote_pattern::Column::Responses)).add(1),
-            )
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    }
-
-    let rated = i32::from(is_rated) - i32::from(was_rated);
-    model_stat::Entity::insert(model_stat::ActiveModel {
-        campaign_id: Set(campaign_id),
-        model_id: Set(model_id),
-        up_count: Set(du),
-        down_count: Set(dd),
-        responses: Set(0),
-        rated_responses: Set(rated),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([model_stat::Column::CampaignId, model_stat::Column::ModelId])
-            .value(
-                model_stat::Column::UpCount,
-                Expr::col((model_stat::Entity, model_stat::Column::UpCount)).add(du),
-            )
-            .value(
-                model_stat::Column::DownCount,
-                Expr::col((model_stat::Entity, model_stat::Column::DownCount)).add(dd),
-            )
-            .value(
-                model_stat::Column::RatedResponses,
-                Expr::col((model_stat::Entity, model_stat::Column::RatedResponses)).add(rated),
-            )
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-
-    // Leave-one-out agreement: this rating's own standing, and that of every other rating
-    // of the response, whose "others" just changed.
-    let own = if delta > 0 {
-        standing(label.is_up(), up, down)
-    } else {
-        standing(label.is_up(), was_up, was_down)
-    };
-    move_standing(
-        txn,
-        campaign_id,
-        user_id,
-        delta,
-        (delta * own.0, delta * own.1),
-    )
-    .await?;
-    let others: Vec<(i32, bool)> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::UserId)
-        .column(rating::Column::Label)
-        .filter(rating::Column::GenerationId.eq(generation_id))
-        .filter(rating::Column::UserId.ne(user_id))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    for (other, other_up) in others {
-        let (before, after) = (
-            standing(other_up, was_up, was_down),
-            standing(other_up, up, down),
-        );
-        if before != after {
-            let shift = (after.0 - before.0, after.1 - before.1);
-            move_standing(txn, campaign_id, other, 0, shift).await?;
-        }
-    }
-
-    rating_hour::Entity::insert(rating_hour::ActiveModel {
-        campaign_id: Set(campaign_id),
-        hour: Set(hour_of(rated_at)),
-        ratings: Set(delta),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([rating_hour::Column::CampaignId, rating_hour::Column::Hour])
-            .value(
-                rating_hour::Column::Ratings,
-                Expr::col((rating_hour::Entity, rating_hour::Column::Ratings)).add(delta),
-            )
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }
 
 /// Whether a rating (👍 if `rated_up`) on a response holding `up`/`down` votes in all,
@@ -230,49 +36,6 @@ pub(crate) fn standing(rated_up: bool, up: i32, down: i32) -> (i32, i32) {
         return (0, 0);
     }
     (1, i32::from((others_up > others_down) == rated_up))
-}
-
-/// Moves an annotator's standing: `ratings` by `rated`, (compared, agreed) by `shift`.
-async fn move_standing(
-    txn: &impl ConnectionTrait,
-    campaign_id: i32,
-    user_id: i32,
-    rated: i32,
-    shift: (i32, i32),
-) -> CoreResult<()> {
-    let add = |column: annotator_stat::Column, by: i32| {
-        Expr::col((annotator_stat::Entity, column)).add(by)
-    };
-    annotator_stat::Entity::insert(annotator_stat::ActiveModel {
-        campaign_id: Set(campaign_id),
-        user_id: Set(user_id),
-        ratings: Set(rated),
-        compared: Set(shift.0),
-        agreed: Set(shift.1),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            annotator_stat::Column::CampaignId,
-            annotator_stat::Column::UserId,
-        ])
-        .value(
-            annotator_stat::Column::Ratings,
-            add(annotator_stat::Column::Ratings, rated),
-        )
-        .value(
-            annotator_stat::Column::Compared,
-            add(annotator_stat::Column::Compared, shift.0),
-        )
-        .value(
-            annotator_stat::Column::Agreed,
-            add(annotator_stat::Column::Agreed, shift.1),
-        )
-        .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }
 
 /// What a recount found different from the stored counters.
@@ -523,9 +286,9 @@ fn differences<K: Ord, V: PartialEq + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::annotators;
     use crate::ratings::{self, NewRating};
     use crate::testing::{fresh_store, small_campaign};
+    use crate::{Label, annotators};
     use sea_orm::QueryOrder;
     use sea_orm_migration::MigratorTrait;
 

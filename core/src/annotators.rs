@@ -2,6 +2,9 @@
 //! identity cookie; only the cookie's SHA-256 is stored, so a database leak does not let
 //! anyone rate as someone else.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
@@ -12,6 +15,40 @@ use crate::entities::user;
 /// The hash stored in `user.browser_key` for a browser identity cookie.
 pub fn browser_key(cookie_value: &str) -> String {
     hex::encode(Sha256::digest(cookie_value.as_bytes()))
+}
+
+/// Guests' ids by browser key, as this process has seen them. A guest's row keeps its key
+/// for good, so an id found once stays right; remembering it saves a query on every
+/// request of the rating path.
+#[derive(Debug, Default)]
+pub struct GuestIds(Mutex<HashMap<String, i32>>);
+
+/// The most guests remembered; past it the memory starts again empty (a few MB at most).
+const GUEST_IDS: usize = 100_000;
+
+impl GuestIds {
+    /// The id of the annotator behind a browser identity, created on first use (see
+    /// `browser_annotator`).
+    pub async fn id(&self, db: &impl ConnectionTrait, cookie_value: &str) -> CoreResult<i32> {
+        let key = browser_key(cookie_value);
+        if let Some(&id) = self.lock().get(&key) {
+            return Ok(id);
+        }
+        let id = browser_annotator(db, cookie_value).await?.id;
+        let mut known = self.lock();
+        if known.len() >= GUEST_IDS {
+            known.clear();
+        }
+        known.insert(key, id);
+        Ok(id)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, i32>> {
+        // A panic elsewhere while holding the lock leaves the map valid: keep using it.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// The annotator behind a browser identity, if it has rated anything yet. Looking does not

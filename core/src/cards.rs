@@ -151,87 +151,223 @@ pub async fn deal(
 ) -> CoreResult<Vec<Card>> {
     crate::campaigns::require_open(campaign)?;
     let db = store.db();
-    // Slots of lapsed leases go back first, so the candidates below can include them.
-    if leases::any_expired(db, now).await? {
+    expire_leases(store, now).await?;
+    let last_prompt = match holding.last() {
+        Some(&id) => prompt_of(db, id).await?,
+        None => None,
+    };
+    let mut round = Round::new(campaign, user_id, want, holding, last_prompt);
+    for _ in 0..DEAL_ROUNDS {
+        let offer = round.offer(db, campaign, now).await?;
+        let claimed = store
+            .write(move |txn| {
+                let offer = offer.clone();
+                Box::pin(async move { Ok(Write::Commit(offer.claim(txn).await?)) })
+            })
+            .await?;
+        if round.take(db, campaign, claimed).await? {
+            break;
+        }
+    }
+    Ok(round.cards)
+}
+
+/// The prompt of generation `id`, if it exists.
+pub(crate) async fn prompt_of(db: &impl ConnectionTrait, id: i32) -> CoreResult<Option<i32>> {
+    Ok(generation::Entity::find_by_id(id)
+        .select_only()
+        .column(generation::Column::PromptId)
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// Frees the slots of lapsed leases, so the candidates read next can include them. Looks
+/// at most about once a second per store (a lease lapses minutes after it was taken, so a
+/// second late frees it soon enough), and writes only when there is something to free.
+pub(crate) async fn expire_leases(store: &Store, now: DateTime<Utc>) -> CoreResult<()> {
+    if store.lease_check_due(now) && leases::any_expired(store.db(), now).await? {
         store
             .write(move |txn| {
                 Box::pin(async move { Ok(Write::Commit(leases::expire(txn, now).await?)) })
             })
             .await?;
     }
-    let last_prompt = match holding.last() {
-        Some(id) => generation::Entity::find_by_id(*id)
-            .one(db)
-            .await?
-            .map(|g| g.prompt_id),
-        None => None,
-    };
-    let mut cards = Vec::new();
-    let mut tried: Vec<i32> = holding.to_vec();
-    for round in 0..DEAL_ROUNDS {
-        let limit = ((want - cards.len()) as u64 * 4 + 8).max(MIN_CANDIDATES);
-        let pool: Vec<_> = candidates(db, campaign, Some(user_id), limit)
+    Ok(())
+}
+
+/// A deal in progress: what the client holds, what was tried, and the cards so far.
+pub(crate) struct Round {
+    user_id: i32,
+    campaign_id: i32,
+    overlap: i32,
+    want: usize,
+    holding: Vec<i32>,
+    tried: Vec<i32>,
+    last_prompt: Option<i32>,
+    first: bool,
+    /// The candidates of the current offer, in dealing order.
+    pool: Vec<(generation::Model, prompt::Model)>,
+    pool_was_short: bool,
+    pub(crate) cards: Vec<Card>,
+}
+
+/// The writes of one round: renew the cards the user holds (first round only) and lease
+/// offered ones until `want` is met. Runs inside a writer job.
+#[derive(Debug, Clone)]
+pub(crate) struct Offer {
+    user_id: i32,
+    campaign_id: i32,
+    overlap: i32,
+    want: usize,
+    holding: Vec<i32>,
+    offered: Vec<i32>,
+    renew: bool,
+    now: DateTime<Utc>,
+}
+
+/// What an offer's writes got: renewed leases the client had lost, and new ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Claimed {
+    held: Vec<i32>,
+    taken: Vec<i32>,
+}
+
+impl Round {
+    /// `holding` and anything in `tried` are never dealt; `last_prompt` is the prompt the
+    /// client shows last, which the first new card avoids.
+    pub(crate) fn new(
+        campaign: &campaign::Model,
+        user_id: i32,
+        want: usize,
+        holding: &[i32],
+        last_prompt: Option<i32>,
+    ) -> Self {
+        Self {
+            user_id,
+            campaign_id: campaign.id,
+            overlap: campaign.overlap,
+            want,
+            holding: holding.to_vec(),
+            tried: holding.to_vec(),
+            last_prompt,
+            first: true,
+            pool: Vec::new(),
+            pool_was_short: false,
+            cards: Vec::new(),
+        }
+    }
+
+    /// Never deal `id` (the card just rated).
+    pub(crate) fn exclude(&mut self, id: i32) {
+        self.tried.push(id);
+    }
+
+    /// Reads the next candidates (a read, outside any writer job) and says what to claim.
+    pub(crate) async fn offer(
+        &mut self,
+        db: &impl ConnectionTrait,
+        campaign: &campaign::Model,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Offer> {
+        let still_wanted = self.want - self.cards.len();
+        let limit = (still_wanted as u64 * 4 + 8).max(MIN_CANDIDATES);
+        let pool: Vec<_> = candidates(db, campaign, Some(self.user_id), limit)
             .await?
             .into_iter()
-            .filter(|(g, _)| !tried.contains(&g.id))
+            .filter(|(g, _)| !self.tried.contains(&g.id))
             .collect();
-        let previous = cards.last().map(|c: &Card| c.prompt_id).or(last_prompt);
-        let pool = order_for_variety(pool, previous);
-        let offered: Vec<i32> = pool.iter().map(|(g, _)| g.id).collect();
-        tried.extend(&offered);
-        let (campaign_id, overlap) = (campaign.id, campaign.overlap);
-        let still_wanted = want - cards.len();
-        let holding = holding.to_vec();
-        let first_round = round == 0;
-        let (held, taken) = store
-            .write(move |txn| {
-                let (offered, holding) = (offered.clone(), holding.clone());
-                Box::pin(async move {
-                    let mut held = Vec::new();
-                    if first_round {
-                        held = leases::renew_held(txn, user_id, campaign_id, now).await?;
-                        held.retain(|id| !holding.contains(id));
-                        held.truncate(still_wanted);
-                    }
-                    let mut taken = Vec::new();
-                    for id in offered {
-                        if held.len() + taken.len() >= still_wanted {
-                            break;
-                        }
-                        // False when someone took the last slot first.
-                        if leases::take(txn, user_id, id, overlap, now).await? {
-                            taken.push(id);
-                        }
-                    }
-                    Ok(Write::Commit((held, taken)))
-                })
-            })
-            .await?;
-        if !held.is_empty() {
+        self.pool_was_short = (pool.len() as u64) < limit;
+        let previous = self.cards.last().map(|c| c.prompt_id).or(self.last_prompt);
+        self.pool = order_for_variety(spread(pool, self.user_id), previous);
+        let offered: Vec<i32> = self.pool.iter().map(|(g, _)| g.id).collect();
+        self.tried.extend(&offered);
+        let offer = Offer {
+            user_id: self.user_id,
+            campaign_id: self.campaign_id,
+            overlap: self.overlap,
+            want: still_wanted,
+            holding: self.holding.clone(),
+            offered,
+            renew: self.first,
+            now,
+        };
+        self.first = false;
+        Ok(offer)
+    }
+
+    /// Turns what the writes claimed into cards; whether the deal is over (enough cards,
+    /// or the campaign has no other open card for this user).
+    pub(crate) async fn take(
+        &mut self,
+        db: &impl ConnectionTrait,
+        campaign: &campaign::Model,
+        claimed: Claimed,
+    ) -> CoreResult<bool> {
+        if !claimed.held.is_empty() {
             let rows = generation::Entity::find()
-                .filter(generation::Column::Id.is_in(held.clone()))
+                .filter(generation::Column::Id.is_in(claimed.held.clone()))
                 .find_also_related(prompt::Entity)
                 .all(db)
                 .await?;
-            for id in &held {
+            for id in &claimed.held {
                 if let Some((g, Some(p))) = rows.iter().find(|(g, _)| g.id == *id).cloned() {
-                    cards.push(Card::new(campaign, g, p));
+                    self.cards.push(Card::new(campaign, g, p));
                 }
             }
-            tried.extend(held);
+            self.tried.extend(claimed.held);
         }
-        let pool_was_short = (pool.len() as u64) < limit;
-        for (generation, prompt) in pool {
-            if taken.contains(&generation.id) {
-                cards.push(Card::new(campaign, generation, prompt));
+        for (generation, prompt) in std::mem::take(&mut self.pool) {
+            if claimed.taken.contains(&generation.id) {
+                self.cards.push(Card::new(campaign, generation, prompt));
             }
         }
-        // Done, or nothing more to find: the campaign has no other open card for them.
-        if cards.len() >= want || pool_was_short {
-            break;
-        }
+        Ok(self.cards.len() >= self.want || self.pool_was_short)
     }
-    Ok(cards)
+}
+
+impl Offer {
+    pub(crate) async fn claim(&self, txn: &impl ConnectionTrait) -> CoreResult<Claimed> {
+        let mut held = Vec::new();
+        if self.renew {
+            held = leases::renew_held(txn, self.user_id, self.campaign_id, self.now).await?;
+            held.retain(|id| !self.holding.contains(id));
+            held.truncate(self.want);
+        }
+        let mut taken = Vec::new();
+        for &id in &self.offered {
+            if held.len() + taken.len() >= self.want {
+                break;
+            }
+            // False when someone took the last slot first.
+            if leases::take(txn, self.user_id, id, self.overlap, self.now).await? {
+                taken.push(id);
+            }
+        }
+        Ok(Claimed { held, taken })
+    }
+}
+
+/// Starts each annotator at a different place among the least-claimed candidates.
+///
+/// Everyone dealing at the same moment reads the same front of the queue; if all tried
+/// its first card first, the k-th deal of a batch would fail on about k/overlap taken
+/// slots before finding a free one, each failure a statement inside the writer's batch.
+/// Rotating the front (the candidates as little claimed as the first) by the user's id
+/// keeps "fewest ratings first" and sends concurrent annotators to different cards.
+fn spread(
+    mut pool: Vec<(generation::Model, prompt::Model)>,
+    user_id: i32,
+) -> Vec<(generation::Model, prompt::Model)> {
+    let Some(least) = pool.first().map(|(g, _)| g.claimed_count) else {
+        return pool;
+    };
+    let front = pool
+        .iter()
+        .take_while(|(g, _)| g.claimed_count == least)
+        .count();
+    pool[..front].rotate_left(user_id.unsigned_abs() as usize % front);
+    pool
 }
 
 /// Reorders candidates (already in offering order) so that no card has the same prompt as

@@ -1,12 +1,13 @@
 //! Leases: a card handed to an annotator holds one of its generation's slots for
-//! `LEASE_DURATION`. `generation.claimed_count` counts ratings plus leases, and every
-//! function here changes a lease and that counter in one transaction, so the two never
-//! disagree.
+//! `LEASE_DURATION`. `generation.claimed_count` counts ratings plus leases; database
+//! triggers move it with every lease and rating row (migration 10), so the two never
+//! disagree and nothing here adjusts it by hand.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, LockType, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait,
 };
 
 use crate::CoreResult;
@@ -20,7 +21,8 @@ pub const LEASE_DURATION: chrono::Duration = chrono::Duration::minutes(5);
 const EXPIRE_BATCH: u64 = 256;
 
 /// Takes a slot of `generation_id` for `user_id` until `now + LEASE_DURATION`, if the
-/// generation has one free. Must run inside a transaction; returns whether it took one.
+/// generation has one free and the user holds none on it. One statement: the free-slot
+/// check is the insert's own condition, and the trigger counts the slot.
 pub async fn take(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -28,19 +30,61 @@ pub async fn take(
     overlap: i32,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    if !claim_slot(txn, generation_id, overlap).await? {
-        return Ok(false);
-    }
-    let granted = grant(txn, user_id, generation_id, now).await?;
-    if !granted {
-        // Already leased to this user: give the slot back.
-        adjust_claimed(txn, generation_id, -1).await?;
-    }
-    Ok(granted)
+    let free_slot = Query::select()
+        .expr(Expr::val(user_id))
+        .expr(Expr::col(generation::Column::Id))
+        .expr(Expr::val(now + LEASE_DURATION))
+        .expr(Expr::val(now))
+        .from(generation::Entity)
+        .and_where(generation::Column::Id.eq(generation_id))
+        .and_where(generation::Column::ClaimedCount.lt(overlap))
+        // PostgreSQL: concurrent takers queue on the row and see each other's slots
+        // (SQLite's single writer needs no lock and gets none).
+        .lock(LockType::NoKeyUpdate)
+        .to_owned();
+    insert_selected(
+        txn,
+        lease::Entity,
+        [
+            lease::Column::UserId,
+            lease::Column::GenerationId,
+            lease::Column::ExpiresAt,
+            lease::Column::CreatedAt,
+        ],
+        free_slot,
+        (lease::Column::UserId, lease::Column::GenerationId),
+    )
+    .await
 }
 
-/// Records `user_id`'s lease on `generation_id` until `now + LEASE_DURATION`, for a slot the
-/// caller has already counted. `false` if the user already holds one (nothing written).
+/// Inserts into `entity`'s `columns` the row `select` yields, if it yields one and the
+/// (user, generation) pair `unique` is not taken yet. One statement, whatever the
+/// condition; whether a row was inserted.
+pub(crate) async fn insert_selected<E: EntityTrait, const N: usize>(
+    txn: &impl ConnectionTrait,
+    entity: E,
+    columns: [E::Column; N],
+    select: SelectStatement,
+    unique: (E::Column, E::Column),
+) -> CoreResult<bool> {
+    let insert = Query::insert()
+        .into_table(entity)
+        .columns(columns)
+        .select_from(select)
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
+        .on_conflict(
+            OnConflict::columns([unique.0, unique.1])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    let backend = txn.get_database_backend();
+    Ok(txn.execute(backend.build(&insert)).await?.rows_affected() == 1)
+}
+
+/// Records `user_id`'s lease on `generation_id` until `now + LEASE_DURATION`, whatever the
+/// slots (undo turns a rating's slot back into a lease). `false` if the user already holds
+/// one (nothing written).
 pub async fn grant(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -64,57 +108,9 @@ pub async fn grant(
     Ok(inserted == 1)
 }
 
-/// Deletes `user_id`'s lease on `generation_id`, if any, and frees its slot.
+/// Deletes `user_id`'s lease on `generation_id`, if any, which frees its slot. Whether one
+/// existed.
 pub async fn release(
-    txn: &impl ConnectionTrait,
-    user_id: i32,
-    generation_id: i32,
-) -> CoreResult<bool> {
-    let released = remove(txn, user_id, generation_id).await?;
-    if released {
-        adjust_claimed(txn, generation_id, -1).await?;
-    }
-    Ok(released)
-}
-
-/// Increments `claimed_count` if it is below `overlap`; whether it did.
-pub async fn claim_slot(
-    txn: &impl ConnectionTrait,
-    generation_id: i32,
-    overlap: i32,
-) -> CoreResult<bool> {
-    let claimed = generation::Entity::update_many()
-        .col_expr(
-            generation::Column::ClaimedCount,
-            Expr::col(generation::Column::ClaimedCount).add(1),
-        )
-        .filter(generation::Column::Id.eq(generation_id))
-        .filter(generation::Column::ClaimedCount.lt(overlap))
-        .exec(txn)
-        .await?;
-    Ok(claimed.rows_affected == 1)
-}
-
-/// Adds `delta` to a generation's `claimed_count`.
-pub async fn adjust_claimed(
-    txn: &impl ConnectionTrait,
-    generation_id: i32,
-    delta: i32,
-) -> CoreResult<()> {
-    generation::Entity::update_many()
-        .col_expr(
-            generation::Column::ClaimedCount,
-            Expr::col(generation::Column::ClaimedCount).add(delta),
-        )
-        .filter(generation::Column::Id.eq(generation_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// Deletes `user_id`'s lease on `generation_id`, if any, without touching the counter: the
-/// caller decides whether the slot is freed or turned into a rating. Whether one existed.
-pub async fn remove(
     txn: &impl ConnectionTrait,
     user_id: i32,
     generation_id: i32,
@@ -137,25 +133,20 @@ pub async fn any_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreR
         .is_some())
 }
 
-/// Frees the slots of leases that expired before `now` (a bounded batch). Returns how many.
-/// Must run inside a transaction.
-pub async fn expire(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<usize> {
+/// Frees the slots of leases that expired before `now` (a bounded batch), in one
+/// statement. Returns how many. Must run inside a transaction.
+pub async fn expire(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<u64> {
     let expired = lease::Entity::find()
+        .select_only()
+        .column(lease::Column::Id)
         .filter(lease::Column::ExpiresAt.lt(now))
         .limit(EXPIRE_BATCH)
-        .all(txn)
+        .into_query();
+    let deleted = lease::Entity::delete_many()
+        .filter(lease::Column::Id.in_subquery(expired))
+        .exec(txn)
         .await?;
-    let mut freed = 0;
-    for lease in expired {
-        // Another request may have freed or converted it meanwhile: only the one that
-        // deletes the row gives the slot back.
-        let deleted = lease::Entity::delete_by_id(lease.id).exec(txn).await?;
-        if deleted.rows_affected == 1 {
-            adjust_claimed(txn, lease.generation_id, -1).await?;
-            freed += 1;
-        }
-    }
-    Ok(freed)
+    Ok(deleted.rows_affected)
 }
 
 /// The live leases of `user_id` in `campaign_id`, oldest first, renewed until

@@ -3,12 +3,13 @@
 //! submission can never count twice. Each change moves the generation's counters in the
 //! same transaction, and a generation never collects more than its campaign's overlap.
 
-use sea_orm::sea_query::OnConflict;
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Condition, Expr, LockType, OnConflict, Query, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
-use crate::aggregates::{self, Change};
-use crate::entities::{campaign, generation, model, rating, undone_rating};
+use crate::cards::{self, Card, Round};
+use crate::entities::{campaign, generation, lease, model, rating, undone_rating};
 use crate::store::{Store, Write};
 use crate::{CoreError, CoreResult, Label, leases};
 
@@ -89,6 +90,20 @@ pub struct RateOutcome {
 
 /// Records a rating by `user_id`.
 pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<RateOutcome> {
+    Ok(rate_and_deal(store, user_id, new, 0, &[]).await?.0)
+}
+
+/// Records a rating by `user_id` and deals them up to `want` more cards of its campaign
+/// (none of `holding`, which the client still has queued), in one write: a phone whose
+/// queue runs low gets its next cards in the same round trip, and waits for one commit
+/// instead of two.
+pub async fn rate_and_deal(
+    store: &Store,
+    user_id: i32,
+    new: NewRating,
+    want: usize,
+    holding: &[i32],
+) -> CoreResult<(RateOutcome, Vec<Card>)> {
     new.validate()?;
     let db = store.db();
     let generation_id = new.generation_id;
@@ -100,87 +115,120 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
         label,
         model: None,
     };
-    if let Some(client_id) = &new.client_id {
-        if undone_rating::Entity::find()
-            .filter(undone_rating::Column::UserId.eq(user_id))
-            .filter(undone_rating::Column::ClientId.eq(client_id))
-            .one(db)
-            .await?
-            .is_some()
-        {
-            return Ok(outcome(RateStatus::Undone, new.label));
-        }
-        if let Some(earlier) = rating::Entity::find()
-            .filter(rating::Column::UserId.eq(user_id))
-            .filter(rating::Column::ClientId.eq(client_id))
-            .one(db)
-            .await?
-            && earlier.generation_id != generation_id
-        {
-            return Err(CoreError::invalid(
-                "client_id",
-                format!(
-                    "{client_id} was already used for generation {}",
-                    earlier.generation_id
-                ),
-            ));
-        }
+    if let Some(status) = replayed(db, user_id, &new).await? {
+        let cards = match want {
+            0 => Vec::new(),
+            _ => cards::deal(store, &campaign, user_id, want, holding, Utc::now()).await?,
+        };
+        return Ok((outcome(status, new.label), cards));
     }
 
+    let now = Utc::now();
+    let mut round = None;
+    if want > 0 {
+        cards::expire_leases(store, now).await?;
+        let last_prompt = match holding.last() {
+            Some(&id) => cards::prompt_of(db, id).await?,
+            None => Some(generation.prompt_id),
+        };
+        let mut dealing = Round::new(&campaign, user_id, want, holding, last_prompt);
+        dealing.exclude(generation_id);
+        let offer = dealing.offer(db, &campaign, now).await?;
+        round = Some((dealing, offer));
+    }
+    let offer = round.as_ref().map(|(_, offer)| offer.clone());
     let overlap = campaign.overlap;
-    let rated = generation.clone();
-    let stored = store
+    let (stored, claimed) = store
         .write(move |txn| {
-            let (new, rated) = (new.clone(), rated.clone());
+            let (new, offer) = (new.clone(), offer.clone());
             Box::pin(async move {
-                // The annotator's lease turns into the rating; without one, a free slot
-                // is needed.
-                let had_lease = leases::remove(txn, user_id, generation_id).await?;
-                if !had_lease && !leases::claim_slot(txn, generation_id, overlap).await? {
-                    return Ok(Write::Discard(
-                        match stored_label(txn, user_id, generation_id).await? {
-                            Some(label) => outcome(RateStatus::AlreadyRated, label),
-                            None => outcome(RateStatus::NotNeeded, new.label),
-                        },
-                    ));
-                }
-                let now = chrono::Utc::now();
-                let inserted = rating::Entity::insert(rating::ActiveModel {
-                    user_id: Set(user_id),
-                    generation_id: Set(generation_id),
-                    label: Set(new.label.is_up()),
-                    created_at: Set(now),
-                    client_id: Set(new.client_id.clone()),
-                    decision_ms: Set(new.decision_ms),
-                    ..Default::default()
-                })
-                .on_conflict(
-                    OnConflict::columns([rating::Column::UserId, rating::Column::GenerationId])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-                if inserted == 0 {
-                    // A repeat: the slot bookkeeping above is discarded with the job.
-                    let label = stored_label(txn, user_id, generation_id)
-                        .await?
-                        .unwrap_or(new.label);
-                    return Ok(Write::Discard(outcome(RateStatus::AlreadyRated, label)));
-                }
-                aggregates::apply(txn, Change::of(&rated, user_id, new.label, 1, now)).await?;
-                Ok(Write::Commit(outcome(RateStatus::Recorded, new.label)))
+                // A rating that finds no slot (or a repeat) writes nothing at all.
+                // The rating takes over the annotator's lease, if any (a trigger).
+                let stored = if insert_rating(txn, user_id, &new, overlap).await? {
+                    outcome(RateStatus::Recorded, new.label)
+                } else {
+                    match stored_label(txn, user_id, generation_id).await? {
+                        Some(label) => outcome(RateStatus::AlreadyRated, label),
+                        None => outcome(RateStatus::NotNeeded, new.label),
+                    }
+                };
+                let claimed = match &offer {
+                    Some(offer) => offer.claim(txn).await?,
+                    None => Default::default(),
+                };
+                Ok(Write::Commit((stored, claimed)))
             })
         })
         .await?;
+
+    let mut dealt = Vec::new();
+    if let Some((mut dealing, _)) = round {
+        if !dealing.take(db, &campaign, claimed).await? {
+            // Others were quicker to some of the offered cards: deal the rest as usual.
+            let mut queued = holding.to_vec();
+            queued.extend(dealing.cards.iter().map(|c| c.generation_id));
+            let rest = want - dealing.cards.len();
+            dealing
+                .cards
+                .extend(cards::deal(store, &campaign, user_id, rest, &queued, now).await?);
+        }
+        dealt = dealing.cards;
+    }
     if stored.status != RateStatus::Recorded {
-        return Ok(stored);
+        return Ok((stored, dealt));
     }
     store.events().publish(campaign.id);
-    Ok(RateOutcome {
+    let stored = RateOutcome {
         model: revealed_model(db, &campaign, &generation).await?,
         ..stored
-    })
+    };
+    Ok((stored, dealt))
+}
+
+/// What a client id says about a rating sent before: undone since (a late retry), or
+/// nothing. One query for both checks. A client id already used for another generation is
+/// an error: ids are per rating.
+async fn replayed(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    new: &NewRating,
+) -> CoreResult<Option<RateStatus>> {
+    let Some(client_id) = &new.client_id else {
+        return Ok(None);
+    };
+    let undone = Query::select()
+        .expr(Expr::val(1))
+        .from(undone_rating::Entity)
+        .and_where(undone_rating::Column::UserId.eq(user_id))
+        .and_where(undone_rating::Column::ClientId.eq(client_id))
+        .to_owned();
+    let earlier = Query::select()
+        .column(rating::Column::GenerationId)
+        .from(rating::Entity)
+        .and_where(rating::Column::UserId.eq(user_id))
+        .and_where(rating::Column::ClientId.eq(client_id))
+        .to_owned();
+    let query = Query::select()
+        .expr_as(Expr::exists(undone), Alias::new("undone"))
+        .expr_as(
+            SimpleExpr::SubQuery(None, Box::new(earlier.into_sub_query_statement())),
+            Alias::new("earlier"),
+        )
+        .to_owned();
+    let backend = db.get_database_backend();
+    let Some(row) = db.query_one(backend.build(&query)).await? else {
+        return Ok(None);
+    };
+    if row.try_get::<bool>("", "undone")? {
+        return Ok(Some(RateStatus::Undone));
+    }
+    match row.try_get::<Option<i32>>("", "earlier")? {
+        Some(earlier) if earlier != new.generation_id => Err(CoreError::invalid(
+            "client_id",
+            format!("{client_id} was already used for generation {earlier}"),
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// What an undo did.
@@ -202,7 +250,7 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
     };
     let outcome = store
         .write(move |txn| {
-            let (generation, nothing) = (generation.clone(), nothing.clone());
+            let nothing = nothing.clone();
             Box::pin(async move {
                 let Some(existing) = rating::Entity::find()
                     .filter(rating::Column::UserId.eq(user_id))
@@ -217,15 +265,10 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                     // A concurrent undo won.
                     return Ok(Write::Discard(nothing));
                 }
-                let label = Label::from_is_up(existing.label);
-                let change = Change::of(&generation, user_id, label, -1, existing.created_at);
-                aggregates::apply(txn, change).await?;
-                // The slot stays claimed, now as a lease of this annotator.
+                // The slot stays claimed, now as a lease of this annotator (if they
+                // already hold one, the rating's slot is simply freed).
                 let now = chrono::Utc::now();
-                if !leases::grant(txn, user_id, generation_id, now).await? {
-                    // They already hold a lease on it: the rating's slot is simply freed.
-                    leases::adjust_claimed(txn, generation_id, -1).await?;
-                }
+                leases::grant(txn, user_id, generation_id, now).await?;
                 if let Some(client_id) = existing.client_id {
                     undone_rating::Entity::insert(undone_rating::ActiveModel {
                         user_id: Set(user_id),
@@ -255,6 +298,56 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
         store.events().publish(campaign_id);
     }
     Ok(outcome)
+}
+
+/// Inserts `user_id`'s rating if the generation has a slot for it: their own lease, or a
+/// free one. One statement, the check being its condition; the triggers move the counters.
+/// `false` when nothing was inserted (no slot, or they rated it already).
+async fn insert_rating(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    new: &NewRating,
+    overlap: i32,
+) -> CoreResult<bool> {
+    let holds_lease = Query::select()
+        .expr(Expr::val(1))
+        .from(lease::Entity)
+        .and_where(lease::Column::UserId.eq(user_id))
+        .and_where(lease::Column::GenerationId.eq(new.generation_id))
+        .to_owned();
+    let slot = Query::select()
+        .expr(Expr::val(user_id))
+        .expr(Expr::col(generation::Column::Id))
+        .expr(Expr::val(new.label.is_up()))
+        .expr(Expr::val(chrono::Utc::now()))
+        .expr(Expr::val(new.client_id.clone()))
+        .expr(Expr::val(new.decision_ms))
+        .from(generation::Entity)
+        .and_where(generation::Column::Id.eq(new.generation_id))
+        .cond_where(
+            Condition::any()
+                .add(generation::Column::ClaimedCount.lt(overlap))
+                .add(Expr::exists(holds_lease)),
+        )
+        // PostgreSQL: concurrent raters of one response queue on its row (see
+        // `leases::take`).
+        .lock(LockType::NoKeyUpdate)
+        .to_owned();
+    leases::insert_selected(
+        txn,
+        rating::Entity,
+        [
+            rating::Column::UserId,
+            rating::Column::GenerationId,
+            rating::Column::Label,
+            rating::Column::CreatedAt,
+            rating::Column::ClientId,
+            rating::Column::DecisionMs,
+        ],
+        slot,
+        (rating::Column::UserId, rating::Column::GenerationId),
+    )
+    .await
 }
 
 /// The generation and its campaign, or `NotFound` naming the id.
@@ -303,7 +396,7 @@ async fn revealed_model(
 mod tests {
     use super::*;
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{annotators, cards, skips};
+    use crate::{annotators, skips};
 
     /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
     async fn one_card(store: &Store, cookie: &str) -> (campaign::Model, i32, i32) {
@@ -332,6 +425,63 @@ mod tests {
             client_id: Some(client_id.to_string()),
             ..NewRating::new(generation_id, label)
         }
+    }
+
+    #[tokio::test]
+    async fn a_rating_can_bring_the_next_cards() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 3, 2).await; // 6 responses, overlap 2
+        let user = annotators::browser_annotator(&db, "a").await.unwrap().id;
+        let first = cards::deal(&store, &campaign, user, 2, &[], Utc::now())
+            .await
+            .unwrap();
+        let (rated, held) = (first[0].generation_id, first[1].generation_id);
+
+        let (outcome, dealt) =
+            rate_and_deal(&store, user, NewRating::new(rated, Label::Up), 2, &[held])
+                .await
+                .unwrap();
+        assert_eq!(outcome.status, RateStatus::Recorded);
+        let dealt: Vec<i32> = dealt.iter().map(|c| c.generation_id).collect();
+        assert_eq!(dealt.len(), 2);
+        assert!(
+            !dealt.contains(&rated) && !dealt.contains(&held),
+            "{dealt:?}"
+        );
+        let leased: Vec<i32> = lease::Entity::find()
+            .filter(lease::Column::UserId.eq(user))
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.generation_id)
+            .collect();
+        for id in dealt.iter().chain([&held]) {
+            assert!(leased.contains(id), "{id} is held for them: {leased:?}");
+        }
+        assert!(
+            !leased.contains(&rated),
+            "the rating took over the lease's slot"
+        );
+
+        // A repeat changes nothing but still deals.
+        let mut holding = dealt.clone();
+        holding.push(held);
+        let (again, more) = rate_and_deal(
+            &store,
+            user,
+            NewRating::new(rated, Label::Down),
+            1,
+            &holding,
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status, RateStatus::AlreadyRated);
+        assert_eq!(again.label, Label::Up);
+        assert_eq!(more.len(), 1);
+        assert!(!holding.contains(&more[0].generation_id));
+        assert_ne!(more[0].generation_id, rated);
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -23,12 +24,16 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::annotators::GuestIds;
 use crate::events::{EventBus, InProcessBus};
 use crate::{CoreError, CoreResult};
 
 /// The most jobs one commit covers. Enough to absorb every waiting phone at once; small
 /// enough that one batch stays a few milliseconds of work.
 const MAX_BATCH: usize = 256;
+
+/// How often dealing looks for lapsed leases, at most.
+const LEASE_CHECK_INTERVAL_MS: i64 = 1_000;
 
 /// How many jobs may wait for the writer before callers wait to hand theirs in.
 const QUEUE: usize = 4_096;
@@ -52,22 +57,50 @@ pub struct Store {
     db: DatabaseConnection,
     writer: Option<mpsc::Sender<Box<dyn Job>>>,
     events: Arc<dyn EventBus>,
+    /// When dealing last looked for lapsed leases (milliseconds since the epoch).
+    last_lease_check: Arc<AtomicI64>,
+    guests: Arc<GuestIds>,
 }
 
 impl Store {
-    /// Wraps `db`; on SQLite this starts the writer task, so it must be called inside a
-    /// Tokio runtime. The writer stops when the last clone of the store is dropped.
+    /// Wraps `db`; on SQLite this starts the writer on a thread of its own. The writer
+    /// stops when the last clone of the store is dropped.
     pub fn new(db: DatabaseConnection) -> Self {
         let writer = (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| {
             let (sender, receiver) = mpsc::channel(QUEUE);
-            tokio::spawn(run_writer(db.clone(), receiver));
+            spawn_writer(db.clone(), receiver);
             sender
         });
         Self {
             db,
             writer,
             events: Arc::new(InProcessBus::default()),
+            last_lease_check: Arc::new(AtomicI64::new(i64::MIN)),
+            guests: Arc::default(),
         }
+    }
+
+    /// Guests' ids, remembered for this database.
+    pub fn guests(&self) -> &GuestIds {
+        &self.guests
+    }
+
+    /// Whether it is time to look for lapsed leases again: a second after the last look
+    /// (or if `now` went back, as tests' clocks may).
+    pub(crate) fn lease_check_due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let now = now.timestamp_millis();
+        let last = self.last_lease_check.load(Ordering::Relaxed);
+        let due = now < last || now.saturating_sub(last) >= LEASE_CHECK_INTERVAL_MS;
+        due && self
+            .last_lease_check
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// When dealing last looked for lapsed leases, if it has.
+    #[cfg(test)]
+    pub(crate) fn last_lease_check(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::from_timestamp_millis(self.last_lease_check.load(Ordering::Relaxed))
     }
 
     /// Uses `events` instead of the in-process bus (a bus shared between replicas).
@@ -271,6 +304,28 @@ async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, D
     Ok(txn)
 }
 
+/// Starts the writer on a thread with a runtime of its own.
+///
+/// Every statement of a batch is a round trip to sqlx's SQLite worker thread, and the
+/// batch holds SQLite's write lock until it commits. On the server's runtime the writer's
+/// task waited behind every HTTP request's task after each of those round trips, so a
+/// batch of 30 jobs took 30–80 ms while the processor was not even busy; on its own
+/// thread it is woken as soon as its statement is done.
+fn spawn_writer(db: DatabaseConnection, jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let started = runtime.and_then(|runtime| {
+        std::thread::Builder::new()
+            .name("swipeset-writer".to_string())
+            .spawn(move || runtime.block_on(run_writer(db, jobs)))
+    });
+    if let Err(error) = started {
+        // Callers then get "the database writer dropped this write" for each write.
+        tracing::error!(%error, "cannot start the database writer");
+    }
+}
+
 /// The writer: one batch at a time, as many waiting jobs per batch as there are.
 async fn run_writer(db: DatabaseConnection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -295,11 +350,14 @@ async fn run_batch(db: DatabaseConnection, batch: Vec<Box<dyn Job>>) {
             return;
         }
     };
+    let (jobs, started) = (batch.len(), std::time::Instant::now());
     let mut answers = Vec::with_capacity(batch.len());
     for job in batch {
         answers.push(job.run(&txn).await);
     }
+    let ran = started.elapsed();
     let commit = txn.commit().await;
+    tracing::debug!(jobs, ?ran, committed = ?started.elapsed(), "database writer batch");
     if let Err(error) = &commit {
         tracing::error!(%error, "the database writer could not commit a batch");
     }

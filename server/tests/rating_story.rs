@@ -66,7 +66,33 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
 
         // The next card is a different one.
         let after: Value = server.get_json(&server.client, "/api/next_card").await;
-        assert_ne!(after["card"]["generation_id"].as_i64(), Some(generation_id));
+        let held = after["card"]["generation_id"].as_i64().expect("a card");
+        assert_ne!(held, generation_id);
+
+        // A rating can bring the next cards with it: none rated, none held.
+        let (status, with_cards) = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": held, "label": "down", "deal": 2, "holding": []}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {with_cards}");
+        assert_eq!(with_cards["status"], "recorded");
+        let dealt: Vec<i64> = with_cards["cards"]
+            .as_array()
+            .expect("cards")
+            .iter()
+            .filter_map(|c| c["generation_id"].as_i64())
+            .collect();
+        assert_eq!(dealt.len(), 2, "{with_cards}");
+        assert!(!dealt.contains(&held) && !dealt.contains(&generation_id));
+        assert!(
+            with_cards["cards"][0].get("model").is_none(),
+            "cards are blind"
+        );
+        let progress: Value = server.get_json(&server.client, "/api/progress").await;
+        assert_eq!(progress["rated_by_you"], 2, "{backend:?}: {progress}");
 
         // Another browser is another annotator and may rate the same response.
         let other = server.other_browser();
@@ -82,26 +108,25 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             .get_json(&other, "/api/progress?campaign=haiku-demo")
             .await;
         assert_eq!(progress["rated_by_you"], 1);
-        assert_eq!(progress["ratings"], 2);
+        assert_eq!(progress["ratings"], 3);
 
-        // The leaderboard counts both, and needs no identity at all.
+        // The leaderboard counts them all, and needs no identity at all.
         let anonymous = reqwest::Client::new();
         let board: Value = server
             .get_json(&anonymous, "/api/leaderboard?campaign=haiku-demo")
             .await;
-        assert_eq!(board["progress"]["ratings"], 2, "{backend:?}: {board}");
+        assert_eq!(board["progress"]["ratings"], 3, "{backend:?}: {board}");
         assert_eq!(board["models"].as_array().map(Vec::len), Some(3));
-        let rated: Vec<&Value> = board["models"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["votes"] == 2)
-            .collect();
-        assert_eq!(rated.len(), 1, "{board}");
-        assert_eq!(
-            (rated[0]["up"].as_i64(), rated[0]["down"].as_i64()),
-            (Some(1), Some(1))
-        );
+        // 👍 then 👎 on the first response, 👎 on the second.
+        let total = |key: &str| -> i64 {
+            board["models"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|m| m[key].as_i64())
+                .sum()
+        };
+        assert_eq!((total("up"), total("down")), (1, 2), "{board}");
         let missing = anonymous
             .get(server.url("/api/leaderboard?campaign=nope"))
             .send()
@@ -166,6 +191,16 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             body["message"].as_str().unwrap().contains("generation_id"),
             "{body}"
         );
+
+        let (status, body) = server
+            .post_json(
+                &server.client,
+                "/api/rate",
+                json!({"generation_id": 1, "label": "up", "deal": 11}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["message"], "deal must be at most 10, got 11");
 
         let unknown_campaign = server
             .client

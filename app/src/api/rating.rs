@@ -62,7 +62,7 @@ pub async fn next_cards(
             cards: Vec::new(),
         });
     };
-    let user_id = ssr::annotator_id(db).await?;
+    let user_id = ssr::annotator_id(&store).await?;
     let cards = cards::deal(
         &store,
         &campaign,
@@ -81,25 +81,37 @@ pub async fn next_cards(
 /// `POST /api/rate` with `{"generation_id": 7, "label": "up", "client_id": "…",
 /// "decision_ms": 2300}` (the last two optional): stores this browser's rating. Sending it
 /// again changes nothing and answers `"status": "already_rated"`; with the same
-/// `client_id` after an undo, `"undone"`.
+/// `client_id` after an undo, `"undone"`. With `"deal": 3, "holding": [4, 9]` it also
+/// deals up to that many more cards of the campaign (as `next_cards` would), in the same
+/// round trip and the same write.
 #[server(prefix = "/api", endpoint = "rate", input = Json, output = Json)]
 pub async fn rate(
     generation_id: i32,
     label: Label,
     #[server(default)] client_id: Option<String>,
     #[server(default)] decision_ms: Option<i32>,
+    #[server(default)] deal: usize,
+    #[server(default)] holding: Vec<i32>,
 ) -> Result<RateReply, ApiError> {
     use swipeset_core::ratings::{self, NewRating};
+    if deal > MAX_DEAL {
+        return Err(ApiError::bad_request(format!(
+            "deal must be at most {MAX_DEAL}, got {deal}"
+        )));
+    }
     let store = ssr::store()?;
-    let db = store.db();
-    let user_id = ssr::annotator_id(db).await?;
+    let user_id = ssr::annotator_id(&store).await?;
     let new = NewRating {
         generation_id,
         label: label.into(),
         client_id,
         decision_ms,
     };
-    Ok(ratings::rate(&store, user_id, new).await?.into())
+    let (outcome, cards) = ratings::rate_and_deal(&store, user_id, new, deal, &holding).await?;
+    Ok(RateReply {
+        cards: cards.into_iter().map(Into::into).collect(),
+        ..outcome.into()
+    })
 }
 
 /// `POST /api/undo` with `{"generation_id": 7}`: removes this browser's rating of it; the
@@ -107,8 +119,7 @@ pub async fn rate(
 #[server(prefix = "/api", endpoint = "undo", input = Json, output = Json)]
 pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
     let store = ssr::store()?;
-    let db = store.db();
-    let user_id = ssr::annotator_id(db).await?;
+    let user_id = ssr::annotator_id(&store).await?;
     Ok(swipeset_core::ratings::undo(&store, user_id, generation_id)
         .await?
         .into())
@@ -119,8 +130,7 @@ pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
 #[server(prefix = "/api", endpoint = "skip", input = Json, output = Json)]
 pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
     let store = ssr::store()?;
-    let db = store.db();
-    let user_id = ssr::annotator_id(db).await?;
+    let user_id = ssr::annotator_id(&store).await?;
     Ok(swipeset_core::skips::skip(&store, user_id, generation_id)
         .await?
         .into())

@@ -31,15 +31,11 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
 
 /// Who is rating: the signed-in user, or where the instance allows guests, the guest of
 /// this browser (created on first use). Anonymous callers elsewhere are told to sign in.
-pub async fn annotator_id(db: &DatabaseConnection) -> Result<i32, ApiError> {
+pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
     match caller() {
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
-            Ok(
-                swipeset_core::annotators::browser_annotator(db, &identity.0)
-                    .await?
-                    .id,
-            )
+            Ok(store.guests().id(store.db(), &identity.0).await?)
         }
         Caller::Anonymous => Err(sign_in_to_rate()),
         other => Ok(other.require_signed_in()?.id),
@@ -316,6 +312,7 @@ impl From<swipeset_core::ratings::RateOutcome> for RateReply {
             },
             label: o.label.into(),
             model: o.model,
+            cards: Vec::new(),
         }
     }
 }

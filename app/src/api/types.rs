@@ -63,6 +63,9 @@ pub struct RateReply {
     pub label: Label,
     /// Who wrote the response, when the campaign reveals models after a swipe.
     pub model: Option<String>,
+    /// The cards dealt with this rating, when the request asked for some (`deal`).
+    #[serde(default)]
+    pub cards: Vec<Card>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

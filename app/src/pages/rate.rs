@@ -358,7 +358,7 @@ mod client {
                 return;
             };
             if let Some((id, outgoing)) = next {
-                match send(&outgoing).await {
+                match send(&outgoing, deck).await {
                     Ok(model) => {
                         failures = 0;
                         offline.set(false);
@@ -413,8 +413,9 @@ mod client {
         }
     }
 
-    /// Sends one decision; the model's name if the server revealed it.
-    async fn send(outgoing: &Outgoing) -> Result<Option<String>, ApiError> {
+    /// Sends one decision; the model's name if the server revealed it. A rating sent while
+    /// the deck runs low asks for more cards in the same request.
+    async fn send(outgoing: &Outgoing, deck: RwSignal<Deck>) -> Result<Option<String>, ApiError> {
         match outgoing.clone() {
             Outgoing::Rate {
                 client_id,
@@ -422,7 +423,20 @@ mod client {
                 label,
                 decision_ms,
             } => {
-                let reply = rate(generation_id, label, Some(client_id), decision_ms).await?;
+                let (wants, holding) = deck.with_untracked(|d| (d.wants_more(), d.holding()));
+                let deal = if wants { REFILL } else { 0 };
+                let reply = rate(
+                    generation_id,
+                    label,
+                    Some(client_id),
+                    decision_ms,
+                    deal,
+                    holding,
+                )
+                .await?;
+                if !reply.cards.is_empty() {
+                    deck.update(|d| d.add_cards(reply.cards));
+                }
                 Ok(match reply.status {
                     RateStatus::Recorded | RateStatus::AlreadyRated => reply.model,
                     RateStatus::Undone | RateStatus::NotNeeded => None,

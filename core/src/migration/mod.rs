@@ -13,6 +13,7 @@ mod m20261127_000006_generation_job;
 mod m20261127_000007_instance_secret;
 mod m20261127_000008_accounts;
 mod m20261127_000009_campaign_settings;
+mod m20261127_000010_counter_triggers;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_instance_secret::Migration),
             Box::new(m20261127_000008_accounts::Migration),
             Box::new(m20261127_000009_campaign_settings::Migration),
+            Box::new(m20261127_000010_counter_triggers::Migration),
         ]
     }
 }

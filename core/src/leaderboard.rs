@@ -9,13 +9,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::CoreResult;
 use crate::aggregates::hour_of;
 use crate::annotators;
 use crate::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
 };
 use crate::stats::{self, Agreement, Interval, Z95};
+use crate::{CoreError, CoreResult};
 
 /// Below this many votes a model's row is marked preliminary, unless the caller says.
 pub const DEFAULT_MIN_VOTES: u64 = 30;
@@ -98,11 +98,30 @@ pub async fn leaderboard(
     now: DateTime<Utc>,
     min_votes: u64,
 ) -> CoreResult<Leaderboard> {
-    let stats: Vec<(model_stat::Model, Option<model::Model>)> = model_stat::Entity::find()
+    // The reads are independent: run side by side, the board waits for the slowest
+    // rather than for all of them in turn (it is computed while ratings pour in).
+    let model_stats = model_stat::Entity::find()
         .filter(model_stat::Column::CampaignId.eq(campaign.id))
         .find_also_related(model::Entity)
-        .all(db)
-        .await?;
+        .all(db);
+    let patterns = vote_pattern::Entity::find()
+        .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
+        .filter(vote_pattern::Column::Responses.gt(0))
+        .all(db);
+    let standings = annotator_stat::Entity::find()
+        .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
+        .filter(annotator_stat::Column::Ratings.gt(0))
+        .order_by_desc(annotator_stat::Column::Ratings)
+        .order_by_asc(annotator_stat::Column::UserId)
+        .limit(CONTRIBUTORS)
+        .all(db);
+    let (stats, patterns, standings, active_annotators, per_hour) = tokio::try_join!(
+        async { model_stats.await.map_err(CoreError::from) },
+        async { patterns.await.map_err(CoreError::from) },
+        async { standings.await.map_err(CoreError::from) },
+        active_annotators(db, campaign.id, now),
+        per_hour(db, campaign.id, now),
+    )?;
     let mut models: Vec<ModelRow> = stats
         .into_iter()
         .map(|(s, m)| {
@@ -144,11 +163,6 @@ pub async fn leaderboard(
             .then(a.model.cmp(&b.model))
     });
 
-    let patterns: Vec<vote_pattern::Model> = vote_pattern::Entity::find()
-        .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
-        .filter(vote_pattern::Column::Responses.gt(0))
-        .all(db)
-        .await?;
     let overlap = count(campaign.overlap);
     let completed = patterns
         .iter()
@@ -166,14 +180,6 @@ pub async fn leaderboard(
         .collect();
     let agreement = stats::agreement(&units, REPLICATES, campaign.id as u64);
 
-    let standings = annotator_stat::Entity::find()
-        .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
-        .filter(annotator_stat::Column::Ratings.gt(0))
-        .order_by_desc(annotator_stat::Column::Ratings)
-        .order_by_asc(annotator_stat::Column::UserId)
-        .limit(CONTRIBUTORS)
-        .all(db)
-        .await?;
     let shown = shown_names(db, standings.iter().map(|a| a.user_id)).await?;
     let contributors = standings
         .into_iter()
@@ -200,8 +206,8 @@ pub async fn leaderboard(
             target: responses * overlap,
             responses,
             completed,
-            active_annotators: active_annotators(db, campaign.id, now).await?,
-            per_hour: per_hour(db, campaign.id, now).await?,
+            active_annotators,
+            per_hour,
         },
         agreement,
         contributors,

@@ -437,7 +437,8 @@ mod tests {
     async fn the_migration_counts_in_existing_ratings() {
         let (store, _) = rated_campaign().await;
         let db = store.db();
-        // Back to the schema before the aggregates existed, and up again.
+        // Back before the newest migration (the counter triggers), and up again over
+        // the existing ratings.
         crate::migration::Migrator::down(db, Some(1)).await.unwrap();
         crate::migration::Migrator::up(db, None).await.unwrap();
         let drift = rebuild(db, false).await.unwrap();

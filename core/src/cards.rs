@@ -151,12 +151,7 @@ pub async fn deal(
 ) -> CoreResult<Vec<Card>> {
     crate::campaigns::require_open(campaign)?;
     let db = store.db();
-    expire_leases(store, now).await?;
-    let last_prompt = match holding.last() {
-        Some(&id) => prompt_of(db, id).await?,
-        None => None,
-    };
-    let mut round = Round::new(campaign, user_id, want, holding, last_prompt);
+    let mut round = Round::start(store, campaign, user_id, want, holding, None, now).await?;
     for _ in 0..DEAL_ROUNDS {
         let offer = round.offer(db, campaign, now).await?;
         let claimed = store
@@ -173,7 +168,7 @@ pub async fn deal(
 }
 
 /// The prompt of generation `id`, if it exists.
-pub(crate) async fn prompt_of(db: &impl ConnectionTrait, id: i32) -> CoreResult<Option<i32>> {
+async fn prompt_of(db: &impl ConnectionTrait, id: i32) -> CoreResult<Option<i32>> {
     Ok(generation::Entity::find_by_id(id)
         .select_only()
         .column(generation::Column::PromptId)
@@ -185,7 +180,7 @@ pub(crate) async fn prompt_of(db: &impl ConnectionTrait, id: i32) -> CoreResult<
 /// Frees the slots of lapsed leases, so the candidates read next can include them. Looks
 /// at most about once a second per store (a lease lapses minutes after it was taken, so a
 /// second late frees it soon enough), and writes only when there is something to free.
-pub(crate) async fn expire_leases(store: &Store, now: DateTime<Utc>) -> CoreResult<()> {
+async fn expire_leases(store: &Store, now: DateTime<Utc>) -> CoreResult<()> {
     if store.lease_check_due(now) && leases::any_expired(store.db(), now).await? {
         store
             .write(move |txn| {
@@ -234,16 +229,25 @@ pub(crate) struct Claimed {
 }
 
 impl Round {
-    /// `holding` and anything in `tried` are never dealt; `last_prompt` is the prompt the
-    /// client shows last, which the first new card avoids.
-    pub(crate) fn new(
+    /// Starts dealing `want` cards: frees lapsed leases first, so the candidates can
+    /// include them. `holding` and anything in `tried` are never dealt; the first new card
+    /// avoids the prompt the client shows last (that of the last of `holding`, else
+    /// `after_prompt`).
+    pub(crate) async fn start(
+        store: &Store,
         campaign: &campaign::Model,
         user_id: i32,
         want: usize,
         holding: &[i32],
-        last_prompt: Option<i32>,
-    ) -> Self {
-        Self {
+        after_prompt: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Self> {
+        expire_leases(store, now).await?;
+        let last_prompt = match holding.last() {
+            Some(&id) => prompt_of(store.db(), id).await?,
+            None => after_prompt,
+        };
+        Ok(Self {
             user_id,
             campaign_id: campaign.id,
             overlap: campaign.overlap,
@@ -255,7 +259,7 @@ impl Round {
             pool: Vec::new(),
             pool_was_short: false,
             cards: Vec::new(),
-        }
+        })
     }
 
     /// Never deal `id` (the card just rated).

@@ -124,19 +124,23 @@ pub async fn rate_and_deal(
     }
 
     let now = Utc::now();
-    let mut round = None;
+    let mut dealing = None;
+    let mut offer = None;
     if want > 0 {
-        cards::expire_leases(store, now).await?;
-        let last_prompt = match holding.last() {
-            Some(&id) => cards::prompt_of(db, id).await?,
-            None => Some(generation.prompt_id),
-        };
-        let mut dealing = Round::new(&campaign, user_id, want, holding, last_prompt);
-        dealing.exclude(generation_id);
-        let offer = dealing.offer(db, &campaign, now).await?;
-        round = Some((dealing, offer));
+        let mut round = Round::start(
+            store,
+            &campaign,
+            user_id,
+            want,
+            holding,
+            Some(generation.prompt_id),
+            now,
+        )
+        .await?;
+        round.exclude(generation_id);
+        offer = Some(round.offer(db, &campaign, now).await?);
+        dealing = Some(round);
     }
-    let offer = round.as_ref().map(|(_, offer)| offer.clone());
     let overlap = campaign.overlap;
     let (stored, claimed) = store
         .write(move |txn| {
@@ -162,17 +166,17 @@ pub async fn rate_and_deal(
         .await?;
 
     let mut dealt = Vec::new();
-    if let Some((mut dealing, _)) = round {
-        if !dealing.take(db, &campaign, claimed).await? {
+    if let Some(mut round) = dealing {
+        if !round.take(db, &campaign, claimed).await? {
             // Others were quicker to some of the offered cards: deal the rest as usual.
             let mut queued = holding.to_vec();
-            queued.extend(dealing.cards.iter().map(|c| c.generation_id));
-            let rest = want - dealing.cards.len();
-            dealing
+            queued.extend(round.cards.iter().map(|c| c.generation_id));
+            let rest = want - round.cards.len();
+            round
                 .cards
                 .extend(cards::deal(store, &campaign, user_id, rest, &queued, now).await?);
         }
-        dealt = dealing.cards;
+        dealt = round.cards;
     }
     if stored.status != RateStatus::Recorded {
         return Ok((stored, dealt));

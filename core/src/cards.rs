@@ -6,7 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{campaign, generation, lease, prompt, rating, skip};
@@ -66,6 +69,17 @@ fn untouched_by<E: EntityTrait>(
     .not()
 }
 
+/// A card that could be dealt: just what ordering and leasing need, so that reading a
+/// wide front of the queue does not carry every response's text along. Read by column
+/// name (SQLite's writer hands rows over keyed by name, not in select order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+struct Candidate {
+    /// The generation's.
+    id: i32,
+    prompt_id: i32,
+    claimed_count: i32,
+}
+
 /// The first `limit` open generations for `annotator`, in offering order.
 ///
 /// The query walks the `generation_next_card` index (campaign, claimed_count, order_key, id)
@@ -76,8 +90,14 @@ async fn candidates(
     campaign: &campaign::Model,
     annotator: Option<i32>,
     limit: u64,
-) -> CoreResult<Vec<(generation::Model, prompt::Model)>> {
+) -> CoreResult<Vec<Candidate>> {
     let mut query = generation::Entity::find()
+        .select_only()
+        .columns([
+            generation::Column::Id,
+            generation::Column::PromptId,
+            generation::Column::ClaimedCount,
+        ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
         .filter(generation::Column::ClaimedCount.lt(campaign.overlap));
     if let Some(user_id) = annotator {
@@ -101,17 +121,37 @@ async fn candidates(
                 user_id,
             ));
     }
-    let rows = query
+    Ok(query
         .order_by_asc(generation::Column::ClaimedCount)
         .order_by_asc(generation::Column::OrderKey)
         .order_by_asc(generation::Column::Id)
         .limit(limit)
+        .into_model::<Candidate>()
+        .all(db)
+        .await?)
+}
+
+/// The cards of generations `ids`, in that order (any that vanished are left out).
+async fn load_cards(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    ids: &[i32],
+) -> CoreResult<Vec<Card>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = generation::Entity::find()
+        .filter(generation::Column::Id.is_in(ids.to_vec()))
         .find_also_related(prompt::Entity)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(g, p)| Some((g, p?)))
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let at = rows.iter().position(|(g, p)| g.id == *id && p.is_some())?;
+            let (generation, prompt) = rows.swap_remove(at);
+            Some(Card::new(campaign, generation, prompt?))
+        })
         .collect())
 }
 
@@ -122,25 +162,30 @@ pub async fn peek(
     campaign: &campaign::Model,
     annotator: Option<i32>,
 ) -> CoreResult<Option<Card>> {
-    Ok(candidates(db, campaign, annotator, 1)
+    let first: Vec<i32> = candidates(db, campaign, annotator, 1)
         .await?
-        .into_iter()
-        .next()
-        .map(|(g, p)| Card::new(campaign, g, p)))
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(load_cards(db, campaign, &first).await?.pop())
 }
 
-/// How many times `deal` looks again when others took the slots it was after.
+/// How many times dealing looks again when others took the slots it was after (only
+/// PostgreSQL's concurrent transactions can: SQLite's writer deals one job at a time).
 const DEAL_ROUNDS: usize = 3;
 
-/// The fewest candidates `deal` reads at once. Everyone dealing at the same moment sees
-/// much the same front of the queue; a wide enough front (times the overlap) leaves a
-/// slot for each of them, so one round nearly always suffices.
-const MIN_CANDIDATES: u64 = 32;
+/// The fewest candidates dealing reads at once on PostgreSQL. Everyone dealing at the same
+/// moment sees much the same front of the queue; a wide enough front (times the overlap)
+/// leaves a slot for each of them, so one round nearly always suffices. SQLite's writer
+/// deals one job after the other, each seeing the leases of the one before, so there a
+/// few spare candidates (for variety of prompts) are enough.
+const MIN_CANDIDATES_CONCURRENT: u64 = 32;
 
 /// Up to `want` cards for `user_id`, each leased to them. `holding` lists the generations
 /// the client already has queued: they are not dealt again, and the first new card avoids
 /// the prompt of the last of them. Cards the user holds but the client lost (a reload)
-/// come back first.
+/// come back first. One write job: reading the queue and leasing from it see the same
+/// database.
 pub async fn deal(
     store: &Store,
     campaign: &campaign::Model,
@@ -150,21 +195,18 @@ pub async fn deal(
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<Card>> {
     crate::campaigns::require_open(campaign)?;
-    let db = store.db();
-    let mut round = Round::start(store, campaign, user_id, want, holding, None, now).await?;
-    for _ in 0..DEAL_ROUNDS {
-        let offer = round.offer(db, campaign, now).await?;
-        let claimed = store
-            .write(move |txn| {
-                let offer = offer.clone();
-                Box::pin(async move { Ok(Write::Commit(offer.claim(txn).await?)) })
-            })
-            .await?;
-        if round.take(db, campaign, claimed).await? {
-            break;
-        }
-    }
-    Ok(round.cards)
+    let dealing = Dealing {
+        want,
+        holding: holding.to_vec(),
+        expire_leases: store.lease_check_due(now),
+        ..Dealing::for_user(campaign, user_id, now)
+    };
+    store
+        .write(move |txn| {
+            let dealing = dealing.clone();
+            Box::pin(async move { Ok(Write::Commit(dealing.run(txn).await?)) })
+        })
+        .await
 }
 
 /// The prompt of generation `id`, if it exists.
@@ -177,178 +219,107 @@ async fn prompt_of(db: &impl ConnectionTrait, id: i32) -> CoreResult<Option<i32>
         .await?)
 }
 
-/// Frees the slots of lapsed leases, so the candidates read next can include them. Looks
-/// at most about once a second per store (a lease lapses minutes after it was taken, so a
-/// second late frees it soon enough), and writes only when there is something to free.
-async fn expire_leases(store: &Store, now: DateTime<Utc>) -> CoreResult<()> {
-    if store.lease_check_due(now) && leases::any_expired(store.db(), now).await? {
-        store
-            .write(move |txn| {
-                Box::pin(async move { Ok(Write::Commit(leases::expire(txn, now).await?)) })
-            })
-            .await?;
-    }
-    Ok(())
-}
-
-/// A deal in progress: what the client holds, what was tried, and the cards so far.
-pub(crate) struct Round {
-    user_id: i32,
-    campaign_id: i32,
-    overlap: i32,
-    want: usize,
-    holding: Vec<i32>,
-    tried: Vec<i32>,
-    last_prompt: Option<i32>,
-    first: bool,
-    /// The candidates of the current offer, in dealing order.
-    pool: Vec<(generation::Model, prompt::Model)>,
-    pool_was_short: bool,
-    pub(crate) cards: Vec<Card>,
-}
-
-/// The writes of one round: renew the cards the user holds (first round only) and lease
-/// offered ones until `want` is met. Runs inside a writer job.
+/// A deal, to run inside a write job: which cards, for whom, and what to leave out.
 #[derive(Debug, Clone)]
-pub(crate) struct Offer {
-    user_id: i32,
-    campaign_id: i32,
-    overlap: i32,
-    want: usize,
-    holding: Vec<i32>,
-    offered: Vec<i32>,
-    renew: bool,
-    now: DateTime<Utc>,
+pub(crate) struct Dealing {
+    pub(crate) campaign: campaign::Model,
+    pub(crate) user_id: i32,
+    pub(crate) want: usize,
+    /// What the client has queued: never dealt again.
+    pub(crate) holding: Vec<i32>,
+    /// Also never dealt (the card just rated).
+    pub(crate) excluded: Option<i32>,
+    /// The prompt the client shows last, when it holds nothing.
+    pub(crate) after_prompt: Option<i32>,
+    /// Whether to free lapsed leases first (at most about once a second per store: a
+    /// lease lapses minutes after it was taken, so a second late frees it soon enough).
+    pub(crate) expire_leases: bool,
+    pub(crate) now: DateTime<Utc>,
 }
 
-/// What an offer's writes got: renewed leases the client had lost, and new ones.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Claimed {
-    held: Vec<i32>,
-    taken: Vec<i32>,
-}
-
-impl Round {
-    /// Starts dealing `want` cards: frees lapsed leases first, so the candidates can
-    /// include them. `holding` and anything in `tried` are never dealt; the first new card
-    /// avoids the prompt the client shows last (that of the last of `holding`, else
-    /// `after_prompt`).
-    pub(crate) async fn start(
-        store: &Store,
-        campaign: &campaign::Model,
-        user_id: i32,
-        want: usize,
-        holding: &[i32],
-        after_prompt: Option<i32>,
-        now: DateTime<Utc>,
-    ) -> CoreResult<Self> {
-        expire_leases(store, now).await?;
-        let last_prompt = match holding.last() {
-            Some(&id) => prompt_of(store.db(), id).await?,
-            None => after_prompt,
-        };
-        Ok(Self {
+impl Dealing {
+    /// Deals nothing yet: set `want` and the rest.
+    pub(crate) fn for_user(campaign: &campaign::Model, user_id: i32, now: DateTime<Utc>) -> Self {
+        Self {
+            campaign: campaign.clone(),
             user_id,
-            campaign_id: campaign.id,
-            overlap: campaign.overlap,
-            want,
-            holding: holding.to_vec(),
-            tried: holding.to_vec(),
-            last_prompt,
-            first: true,
-            pool: Vec::new(),
-            pool_was_short: false,
-            cards: Vec::new(),
-        })
-    }
-
-    /// Never deal `id` (the card just rated).
-    pub(crate) fn exclude(&mut self, id: i32) {
-        self.tried.push(id);
-    }
-
-    /// Reads the next candidates (a read, outside any writer job) and says what to claim.
-    pub(crate) async fn offer(
-        &mut self,
-        db: &impl ConnectionTrait,
-        campaign: &campaign::Model,
-        now: DateTime<Utc>,
-    ) -> CoreResult<Offer> {
-        let still_wanted = self.want - self.cards.len();
-        let limit = (still_wanted as u64 * 4 + 8).max(MIN_CANDIDATES);
-        let pool: Vec<_> = candidates(db, campaign, Some(self.user_id), limit)
-            .await?
-            .into_iter()
-            .filter(|(g, _)| !self.tried.contains(&g.id))
-            .collect();
-        self.pool_was_short = (pool.len() as u64) < limit;
-        let previous = self.cards.last().map(|c| c.prompt_id).or(self.last_prompt);
-        self.pool = order_for_variety(spread(pool, self.user_id), previous);
-        let offered: Vec<i32> = self.pool.iter().map(|(g, _)| g.id).collect();
-        self.tried.extend(&offered);
-        let offer = Offer {
-            user_id: self.user_id,
-            campaign_id: self.campaign_id,
-            overlap: self.overlap,
-            want: still_wanted,
-            holding: self.holding.clone(),
-            offered,
-            renew: self.first,
+            want: 0,
+            holding: Vec::new(),
+            excluded: None,
+            after_prompt: None,
+            expire_leases: false,
             now,
+        }
+    }
+
+    /// Leaves out `generation_id` (just rated, whose prompt the client shows last).
+    pub(crate) fn after(self, generation_id: i32, prompt_id: i32) -> Self {
+        Self {
+            excluded: Some(generation_id),
+            after_prompt: Some(prompt_id),
+            ..self
+        }
+    }
+
+    /// Deals: the user's live leases the client lost first, then the least-claimed open
+    /// cards, leasing each.
+    pub(crate) async fn run(&self, txn: &impl ConnectionTrait) -> CoreResult<Vec<Card>> {
+        let (user_id, now) = (self.user_id, self.now);
+        if self.want == 0 {
+            return Ok(Vec::new());
+        }
+        if self.expire_leases {
+            leases::expire(txn, now).await?;
+        }
+        let mut previous = match self.holding.last() {
+            Some(&id) => prompt_of(txn, id).await?,
+            None => self.after_prompt,
         };
-        self.first = false;
-        Ok(offer)
-    }
+        let mut tried: Vec<i32> = self.holding.iter().copied().chain(self.excluded).collect();
 
-    /// Turns what the writes claimed into cards; whether the deal is over (enough cards,
-    /// or the campaign has no other open card for this user).
-    pub(crate) async fn take(
-        &mut self,
-        db: &impl ConnectionTrait,
-        campaign: &campaign::Model,
-        claimed: Claimed,
-    ) -> CoreResult<bool> {
-        if !claimed.held.is_empty() {
-            let rows = generation::Entity::find()
-                .filter(generation::Column::Id.is_in(claimed.held.clone()))
-                .find_also_related(prompt::Entity)
-                .all(db)
-                .await?;
-            for id in &claimed.held {
-                if let Some((g, Some(p))) = rows.iter().find(|(g, _)| g.id == *id).cloned() {
-                    self.cards.push(Card::new(campaign, g, p));
-                }
-            }
-            self.tried.extend(claimed.held);
+        let mut chosen = leases::renew_held(txn, user_id, self.campaign.id, now).await?;
+        chosen.retain(|id| !tried.contains(id));
+        chosen.truncate(self.want);
+        let mut cards = load_cards(txn, &self.campaign, &chosen).await?;
+        tried.extend(&chosen);
+        if let Some(last) = cards.last() {
+            previous = Some(last.prompt_id);
         }
-        for (generation, prompt) in std::mem::take(&mut self.pool) {
-            if claimed.taken.contains(&generation.id) {
-                self.cards.push(Card::new(campaign, generation, prompt));
-            }
-        }
-        Ok(self.cards.len() >= self.want || self.pool_was_short)
-    }
-}
 
-impl Offer {
-    pub(crate) async fn claim(&self, txn: &impl ConnectionTrait) -> CoreResult<Claimed> {
-        let mut held = Vec::new();
-        if self.renew {
-            held = leases::renew_held(txn, self.user_id, self.campaign_id, self.now).await?;
-            held.retain(|id| !self.holding.contains(id));
-            held.truncate(self.want);
-        }
         let mut taken = Vec::new();
-        for &id in &self.offered {
-            if held.len() + taken.len() >= self.want {
+        for _ in 0..DEAL_ROUNDS {
+            let still_wanted = self.want - cards.len() - taken.len();
+            if still_wanted == 0 {
                 break;
             }
-            // False when someone took the last slot first.
-            if leases::take(txn, self.user_id, id, self.overlap, self.now).await? {
-                taken.push(id);
+            let mut limit = still_wanted as u64 * 4 + 8;
+            if txn.get_database_backend() == DatabaseBackend::Postgres {
+                limit = limit.max(MIN_CANDIDATES_CONCURRENT);
+            }
+            let pool: Vec<Candidate> = candidates(txn, &self.campaign, Some(user_id), limit)
+                .await?
+                .into_iter()
+                .filter(|c| !tried.contains(&c.id))
+                .collect();
+            let pool_was_short = (pool.len() as u64) < limit;
+            for candidate in order_for_variety(spread(pool, user_id), previous) {
+                if taken.len() == still_wanted {
+                    break;
+                }
+                tried.push(candidate.id);
+                // False when someone took the last slot first.
+                let id = candidate.id;
+                if leases::take(txn, user_id, id, self.campaign.overlap, now).await? {
+                    taken.push(id);
+                    previous = Some(candidate.prompt_id);
+                }
+            }
+            if pool_was_short {
+                break;
             }
         }
-        Ok(Claimed { held, taken })
+        cards.extend(load_cards(txn, &self.campaign, &taken).await?);
+        Ok(cards)
     }
 }
 
@@ -359,36 +330,27 @@ impl Offer {
 /// slots before finding a free one, each failure a statement inside the writer's batch.
 /// Rotating the front (the candidates as little claimed as the first) by the user's id
 /// keeps "fewest ratings first" and sends concurrent annotators to different cards.
-fn spread(
-    mut pool: Vec<(generation::Model, prompt::Model)>,
-    user_id: i32,
-) -> Vec<(generation::Model, prompt::Model)> {
-    let Some(least) = pool.first().map(|(g, _)| g.claimed_count) else {
+fn spread(mut pool: Vec<Candidate>, user_id: i32) -> Vec<Candidate> {
+    let Some(least) = pool.first().map(|c| c.claimed_count) else {
         return pool;
     };
-    let front = pool
-        .iter()
-        .take_while(|(g, _)| g.claimed_count == least)
-        .count();
+    let front = pool.iter().take_while(|c| c.claimed_count == least).count();
     pool[..front].rotate_left(user_id.unsigned_abs() as usize % front);
     pool
 }
 
 /// Reorders candidates (already in offering order) so that no card has the same prompt as
 /// the one before it, when another candidate allows that; otherwise keeps the order.
-fn order_for_variety(
-    pool: Vec<(generation::Model, prompt::Model)>,
-    mut previous: Option<i32>,
-) -> Vec<(generation::Model, prompt::Model)> {
+fn order_for_variety(pool: Vec<Candidate>, mut previous: Option<i32>) -> Vec<Candidate> {
     let mut rest = pool;
     let mut ordered = Vec::with_capacity(rest.len());
     while !rest.is_empty() {
         let pick = rest
             .iter()
-            .position(|(_, p)| Some(p.id) != previous)
+            .position(|c| Some(c.prompt_id) != previous)
             .unwrap_or(0);
         let item = rest.remove(pick);
-        previous = Some(item.1.id);
+        previous = Some(item.prompt_id);
         ordered.push(item);
     }
     ordered

@@ -123,16 +123,6 @@ pub async fn release(
     Ok(deleted.rows_affected == 1)
 }
 
-/// Whether any lease expired before `now`: a cheap indexed look, so that freeing them (a
-/// write) happens only when there is something to free.
-pub async fn any_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<bool> {
-    Ok(lease::Entity::find()
-        .filter(lease::Column::ExpiresAt.lt(now))
-        .one(db)
-        .await?
-        .is_some())
-}
-
 /// Frees the slots of leases that expired before `now` (a bounded batch), in one
 /// statement. Returns how many. Must run inside a transaction.
 pub async fn expire(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResult<u64> {

@@ -4,11 +4,13 @@
 //! same transaction, and a generation never collects more than its campaign's overlap.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Condition, Expr, LockType, OnConflict, Query, SimpleExpr};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Condition, Expr, LockType, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::cards::{self, Card, Round};
+use crate::cards::{Card, Dealing};
 use crate::entities::{campaign, generation, lease, model, rating, undone_rating};
 use crate::store::{Store, Write};
 use crate::{CoreError, CoreResult, Label, leases};
@@ -94,9 +96,9 @@ pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<Rat
 }
 
 /// Records a rating by `user_id` and deals them up to `want` more cards of its campaign
-/// (none of `holding`, which the client still has queued), in one write: a phone whose
-/// queue runs low gets its next cards in the same round trip, and waits for one commit
-/// instead of two.
+/// (none of `holding`, which the client still has queued), in one write job: a phone
+/// whose queue runs low gets its next cards in the same round trip, and on SQLite the
+/// whole step runs on the writer's thread with no hand-off per statement.
 pub async fn rate_and_deal(
     store: &Store,
     user_id: i32,
@@ -105,92 +107,68 @@ pub async fn rate_and_deal(
     holding: &[i32],
 ) -> CoreResult<(RateOutcome, Vec<Card>)> {
     new.validate()?;
-    let db = store.db();
-    let generation_id = new.generation_id;
-    let (generation, campaign) = generation_with_campaign(db, generation_id).await?;
-    crate::campaigns::require_open(&campaign)?;
-    let outcome = move |status, label| RateOutcome {
-        generation_id,
+    let now = Utc::now();
+    let expire_leases = want > 0 && store.lease_check_due(now);
+    let holding = holding.to_vec();
+    let (stored, cards, campaign_id) = store
+        .write(move |txn| {
+            let (new, holding) = (new.clone(), holding.clone());
+            Box::pin(async move {
+                let (generation, campaign) =
+                    generation_with_campaign(txn, new.generation_id).await?;
+                crate::campaigns::require_open(&campaign)?;
+                let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
+                let dealing = Dealing {
+                    want,
+                    holding,
+                    expire_leases,
+                    ..Dealing::for_user(&campaign, user_id, now)
+                }
+                .after(generation.id, generation.prompt_id);
+                let cards = dealing.run(txn).await?;
+                Ok(Write::Commit((stored, cards, campaign.id)))
+            })
+        })
+        .await?;
+    if stored.status == RateStatus::Recorded {
+        store.events().publish(campaign_id);
+    }
+    Ok((stored, cards))
+}
+
+/// Stores the rating unless its client id was seen before; what became of it. A rating
+/// that finds no slot (or a repeat) writes nothing, and one that is stored takes over its
+/// rater's lease (a trigger).
+async fn store_rating(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    new: &NewRating,
+    campaign: &campaign::Model,
+    generation: &generation::Model,
+) -> CoreResult<RateOutcome> {
+    let outcome = |status, label| RateOutcome {
+        generation_id: generation.id,
         status,
         label,
         model: None,
     };
-    if let Some(status) = replayed(db, user_id, &new).await? {
-        let cards = match want {
-            0 => Vec::new(),
-            _ => cards::deal(store, &campaign, user_id, want, holding, Utc::now()).await?,
-        };
-        return Ok((outcome(status, new.label), cards));
+    if let Some(status) = replayed(txn, user_id, new).await? {
+        return Ok(outcome(status, new.label));
     }
-
-    let now = Utc::now();
-    let mut dealing = None;
-    let mut offer = None;
-    if want > 0 {
-        let mut round = Round::start(
-            store,
-            &campaign,
-            user_id,
-            want,
-            holding,
-            Some(generation.prompt_id),
-            now,
-        )
-        .await?;
-        round.exclude(generation_id);
-        offer = Some(round.offer(db, &campaign, now).await?);
-        dealing = Some(round);
+    if insert_rating(txn, user_id, new, campaign.overlap).await? {
+        return Ok(RateOutcome {
+            model: revealed_model(txn, campaign, generation).await?,
+            ..outcome(RateStatus::Recorded, new.label)
+        });
     }
-    let overlap = campaign.overlap;
-    let (stored, claimed) = store
-        .write(move |txn| {
-            let (new, offer) = (new.clone(), offer.clone());
-            Box::pin(async move {
-                // A rating that finds no slot (or a repeat) writes nothing at all.
-                // The rating takes over the annotator's lease, if any (a trigger).
-                let stored = if insert_rating(txn, user_id, &new, overlap).await? {
-                    outcome(RateStatus::Recorded, new.label)
-                } else {
-                    match stored_label(txn, user_id, generation_id).await? {
-                        Some(label) => outcome(RateStatus::AlreadyRated, label),
-                        None => outcome(RateStatus::NotNeeded, new.label),
-                    }
-                };
-                let claimed = match &offer {
-                    Some(offer) => offer.claim(txn).await?,
-                    None => Default::default(),
-                };
-                Ok(Write::Commit((stored, claimed)))
-            })
-        })
-        .await?;
-
-    let mut dealt = Vec::new();
-    if let Some(mut round) = dealing {
-        if !round.take(db, &campaign, claimed).await? {
-            // Others were quicker to some of the offered cards: deal the rest as usual.
-            let mut queued = holding.to_vec();
-            queued.extend(round.cards.iter().map(|c| c.generation_id));
-            let rest = want - round.cards.len();
-            round
-                .cards
-                .extend(cards::deal(store, &campaign, user_id, rest, &queued, now).await?);
-        }
-        dealt = round.cards;
-    }
-    if stored.status != RateStatus::Recorded {
-        return Ok((stored, dealt));
-    }
-    store.events().publish(campaign.id);
-    let stored = RateOutcome {
-        model: revealed_model(db, &campaign, &generation).await?,
-        ..stored
-    };
-    Ok((stored, dealt))
+    Ok(match stored_label(txn, user_id, generation.id).await? {
+        Some(label) => outcome(RateStatus::AlreadyRated, label),
+        None => outcome(RateStatus::NotNeeded, new.label),
+    })
 }
 
 /// What a client id says about a rating sent before: undone since (a late retry), or
-/// nothing. One query for both checks. A client id already used for another generation is
+/// nothing. A client id already used for another generation is
 /// an error: ids are per rating.
 async fn replayed(
     db: &impl ConnectionTrait,
@@ -200,33 +178,23 @@ async fn replayed(
     let Some(client_id) = &new.client_id else {
         return Ok(None);
     };
-    let undone = Query::select()
-        .expr(Expr::val(1))
-        .from(undone_rating::Entity)
-        .and_where(undone_rating::Column::UserId.eq(user_id))
-        .and_where(undone_rating::Column::ClientId.eq(client_id))
-        .to_owned();
-    let earlier = Query::select()
-        .column(rating::Column::GenerationId)
-        .from(rating::Entity)
-        .and_where(rating::Column::UserId.eq(user_id))
-        .and_where(rating::Column::ClientId.eq(client_id))
-        .to_owned();
-    let query = Query::select()
-        .expr_as(Expr::exists(undone), Alias::new("undone"))
-        .expr_as(
-            SimpleExpr::SubQuery(None, Box::new(earlier.into_sub_query_statement())),
-            Alias::new("earlier"),
-        )
-        .to_owned();
-    let backend = db.get_database_backend();
-    let Some(row) = db.query_one(backend.build(&query)).await? else {
-        return Ok(None);
-    };
-    if row.try_get::<bool>("", "undone")? {
+    let undone = undone_rating::Entity::find()
+        .filter(undone_rating::Column::UserId.eq(user_id))
+        .filter(undone_rating::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?;
+    if undone.is_some() {
         return Ok(Some(RateStatus::Undone));
     }
-    match row.try_get::<Option<i32>>("", "earlier")? {
+    let earlier: Option<i32> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::GenerationId)
+        .filter(rating::Column::UserId.eq(user_id))
+        .filter(rating::Column::ClientId.eq(client_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    match earlier {
         Some(earlier) if earlier != new.generation_id => Err(CoreError::invalid(
             "client_id",
             format!("{client_id} was already used for generation {earlier}"),
@@ -246,16 +214,16 @@ pub struct UndoOutcome {
 /// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
 pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoOutcome> {
-    let (generation, _) = generation_with_campaign(store.db(), generation_id).await?;
-    let campaign_id = generation.campaign_id;
     let nothing = UndoOutcome {
         generation_id,
         undone: false,
     };
-    let outcome = store
+    let (outcome, campaign_id) = store
         .write(move |txn| {
             let nothing = nothing.clone();
             Box::pin(async move {
+                let (generation, _) = generation_with_campaign(txn, generation_id).await?;
+                let nothing = (nothing, generation.campaign_id);
                 let Some(existing) = rating::Entity::find()
                     .filter(rating::Column::UserId.eq(user_id))
                     .filter(rating::Column::GenerationId.eq(generation_id))
@@ -291,10 +259,13 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                     .exec_without_returning(txn)
                     .await?;
                 }
-                Ok(Write::Commit(UndoOutcome {
-                    generation_id,
-                    undone: true,
-                }))
+                Ok(Write::Commit((
+                    UndoOutcome {
+                        generation_id,
+                        undone: true,
+                    },
+                    generation.campaign_id,
+                )))
             })
         })
         .await?;
@@ -400,7 +371,7 @@ async fn revealed_model(
 mod tests {
     use super::*;
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{annotators, skips};
+    use crate::{annotators, cards, skips};
 
     /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
     async fn one_card(store: &Store, cookie: &str) -> (campaign::Model, i32, i32) {

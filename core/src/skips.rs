@@ -18,10 +18,10 @@ pub struct SkipOutcome {
 }
 
 pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipOutcome> {
-    generation_with_campaign(store.db(), generation_id).await?;
     store
         .write(move |txn| {
             Box::pin(async move {
+                generation_with_campaign(txn, generation_id).await?;
                 let inserted = skip::Entity::insert(skip::ActiveModel {
                     user_id: Set(user_id),
                     generation_id: Set(generation_id),

@@ -1,14 +1,19 @@
-//! Where the rating path's writes go: the database, plus (on SQLite) one writer task that
+//! Where the rating path's writes go: the database, plus (on SQLite) one writer that
 //! commits many small writes together.
 //!
 //! SQLite writes one transaction at a time, and with `synchronous=FULL` each commit waits
 //! for an fsync. Sixty-four phones each committing their own rating queue up behind one
 //! another, and the waiting is SQLite's busy handler sleeping, not a fair queue. Instead,
-//! every write of the rating path (dealing a card, a rating, an undo, a skip) goes to a
-//! writer task as a job; the writer takes whatever jobs are waiting, runs each inside its
-//! own savepoint of one transaction, commits once, and only then answers each job. One
-//! fsync covers the whole batch, an answer still means "on disk", and a job that fails
-//! rolls back its savepoint without touching its neighbours.
+//! every write of the rating path (dealing cards, a rating with the next cards, an undo, a
+//! skip: each one job, reads included) goes to a writer as a job; the writer takes
+//! whatever jobs are waiting, runs each inside its own savepoint of one transaction,
+//! commits once, and only then answers each job. One fsync covers the whole batch, an
+//! answer still means "on disk", and a job that fails rolls back its savepoint without
+//! touching its neighbours.
+//!
+//! The writer runs on a thread of its own and executes its statements there, through
+//! rusqlite on a connection sqlx lends it (`sqlite_proxy`): jobs are SeaORM code like
+//! everything else, but no statement waits for a hand-off to sqlx's worker thread.
 //!
 //! PostgreSQL has row locks and its own group commit, so there each job simply runs in
 //! its own transaction.
@@ -18,11 +23,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use futures_util::FutureExt;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     TransactionTrait,
 };
+use sqlx::ConnectOptions;
+use std::panic::AssertUnwindSafe;
 use tokio::sync::{mpsc, oneshot};
+
+mod sqlite_proxy;
 
 use crate::annotators::GuestIds;
 use crate::events::{EventBus, InProcessBus};
@@ -199,9 +209,10 @@ fn writer_gone() -> CoreError {
 /// A job waiting for the writer, with its result type erased so jobs of all kinds share
 /// one queue.
 trait Job: Send {
-    /// Runs the job inside its own savepoint of `txn`; what to tell the caller once the
-    /// batch's commit is known.
-    fn run<'t>(self: Box<Self>, txn: &'t DatabaseTransaction) -> TxnFuture<'t, Box<dyn Answer>>;
+    /// Runs the job inside a savepoint of the batch's transaction on `batch` (a
+    /// transaction begun on it is one); what to tell the caller once the batch's commit is
+    /// known.
+    fn run<'t>(self: Box<Self>, batch: &'t DatabaseConnection) -> TxnFuture<'t, Box<dyn Answer>>;
 
     /// The batch could not start: tell the caller why.
     fn fail(self: Box<Self>, why: &DbErr);
@@ -235,10 +246,10 @@ where
     T: Send + 'static,
     F: for<'t> Fn(&'t DatabaseTransaction) -> TxnFuture<'t, CoreResult<Write<T>>> + Send + 'static,
 {
-    fn run<'t>(self: Box<Self>, txn: &'t DatabaseTransaction) -> TxnFuture<'t, Box<dyn Answer>> {
+    fn run<'t>(self: Box<Self>, batch: &'t DatabaseConnection) -> TxnFuture<'t, Box<dyn Answer>> {
         Box::pin(async move {
             let Queued { job, reply } = *self;
-            let (result, wrote) = match txn.begin().await {
+            let (result, wrote) = match batch.begin().await {
                 Err(error) => (Err(CoreError::Db(error)), false),
                 Ok(savepoint) => match job(&savepoint).await {
                     Ok(Write::Commit(value)) => match savepoint.commit().await {
@@ -289,28 +300,11 @@ impl<T: Send> Answer for Finished<T> {
     }
 }
 
-/// Begins the batch's transaction holding SQLite's write lock from its first statement.
-///
-/// SQLite's `BEGIN` is deferred: a transaction that reads, and then writes after another
-/// connection committed, fails at once with `SQLITE_BUSY_SNAPSHOT` (code 517) instead of
-/// waiting, and a whole batch would fail with it. SeaORM has no `BEGIN IMMEDIATE`; a write
-/// statement that matches no row takes the lock just the same (waiting for it under the
-/// busy timeout), before any read pins a snapshot. `seaql_migrations` exists in every
-/// database `db::connect` opened.
-async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
-        .await?;
-    Ok(txn)
-}
-
 /// Starts the writer on a thread with a runtime of its own.
 ///
-/// Every statement of a batch is a round trip to sqlx's SQLite worker thread, and the
-/// batch holds SQLite's write lock until it commits. On the server's runtime the writer's
-/// task waited behind every HTTP request's task after each of those round trips, so a
-/// batch of 30 jobs took 30–80 ms while the processor was not even busy; on its own
-/// thread it is woken as soon as its statement is done.
+/// On the server's runtime the writer's task waited behind every HTTP request's task
+/// whenever it yielded; on its own thread it runs a batch straight through (its
+/// statements never yield: they run right there, see `sqlite_proxy`).
 fn spawn_writer(db: DatabaseConnection, jobs: mpsc::Receiver<Box<dyn Job>>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -327,42 +321,119 @@ fn spawn_writer(db: DatabaseConnection, jobs: mpsc::Receiver<Box<dyn Job>>) {
 }
 
 /// The writer: one batch at a time, as many waiting jobs per batch as there are.
+///
+/// On a database file it keeps a connection of its own for its whole life, so its page
+/// cache and prepared statements stay warm from batch to batch; an in-memory database
+/// lives in the pool's single connection, which the writer then borrows for each batch.
 async fn run_writer(db: DatabaseConnection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let pool = db.get_sqlite_connection_pool().clone();
+    if pool.options().get_max_connections() > 1 {
+        match pool.connect_options().connect().await {
+            Ok(mut own) => match own.lock_handle().await {
+                Ok(mut handle) => {
+                    // SAFETY: `handle` (sqlx's lock on a connection nobody else has) is
+                    // declared before `lent` and outlives it.
+                    match unsafe { sqlite_proxy::Lent::new(handle.as_raw_handle()) } {
+                        Ok(lent) => {
+                            let mut batch = Vec::with_capacity(MAX_BATCH);
+                            while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                                run_guarded(&lent, std::mem::take(&mut batch)).await;
+                            }
+                            return;
+                        }
+                        Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
+            },
+            Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
+        }
+    }
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // A batch runs as a task of its own: should a job panic, that batch is lost
-        // (rolled back, its callers told) and the writer carries on with the next one.
-        let run = tokio::spawn(run_batch(db.clone(), std::mem::take(&mut batch)));
-        if let Err(error) = run.await {
-            tracing::error!(%error, "a batch of the database writer failed; it was rolled back");
+        let batch = std::mem::take(&mut batch);
+        let mut connection = match pool.acquire().await {
+            Ok(connection) => connection,
+            Err(error) => {
+                fail_batch(batch, &DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error)));
+                continue;
+            }
+        };
+        let mut handle = match connection.lock_handle().await {
+            Ok(handle) => handle,
+            Err(error) => {
+                fail_batch(batch, &DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error)));
+                continue;
+            }
+        };
+        // SAFETY: as above; the connection goes back to the pool after `lent` is gone.
+        match unsafe { sqlite_proxy::Lent::new(handle.as_raw_handle()) } {
+            Ok(lent) => run_guarded(&lent, batch).await,
+            Err(error) => fail_batch(batch, &error),
         }
     }
 }
 
-async fn run_batch(db: DatabaseConnection, batch: Vec<Box<dyn Job>>) {
-    let txn = match begin_writing(&db).await {
-        Ok(txn) => txn,
-        Err(error) => {
-            tracing::error!(%error, "the database writer cannot begin a transaction");
-            for job in batch {
-                job.fail(&error);
-            }
-            return;
-        }
+/// Runs a batch; should a job panic, that batch is lost (rolled back, its callers told)
+/// and the writer carries on with the next one.
+async fn run_guarded(lent: &sqlite_proxy::Lent, batch: Vec<Box<dyn Job>>) {
+    let proxy = match lent.database().await {
+        Ok(proxy) => proxy,
+        Err(error) => return fail_batch(batch, &error),
     };
+    if AssertUnwindSafe(run_batch(lent, &proxy, batch))
+        .catch_unwind()
+        .await
+        .is_err()
+    {
+        tracing::error!("a job of the database writer panicked; its batch was rolled back");
+        lent.reset();
+    }
+}
+
+/// Runs `batch` in one transaction, each job in a savepoint of its own, and answers each
+/// job once the commit is known.
+async fn run_batch(
+    lent: &sqlite_proxy::Lent,
+    proxy: &DatabaseConnection,
+    batch: Vec<Box<dyn Job>>,
+) {
+    // `IMMEDIATE` takes SQLite's write lock at once (waiting under the busy timeout): a
+    // deferred transaction that read first would fail with SQLITE_BUSY_SNAPSHOT if
+    // another connection committed meanwhile.
+    if let Err(error) = lent.run("BEGIN IMMEDIATE") {
+        return fail_batch(batch, &error);
+    }
     let (jobs, started) = (batch.len(), std::time::Instant::now());
     let mut answers = Vec::with_capacity(batch.len());
+    let mut broken = None;
     for job in batch {
-        answers.push(job.run(&txn).await);
+        answers.push(job.run(proxy).await);
+        if let Some(failure) = lent.take_failure() {
+            broken = Some(DbErr::Custom(format!("a savepoint failed ({failure})")));
+            break;
+        }
     }
     let ran = started.elapsed();
-    let commit = txn.commit().await;
+    let commit = match broken {
+        None => lent.run("COMMIT"),
+        Some(error) => lent.run("ROLLBACK").and(Err(error)),
+    };
     tracing::debug!(jobs, ?ran, committed = ?started.elapsed(), "database writer batch");
     if let Err(error) = &commit {
         tracing::error!(%error, "the database writer could not commit a batch");
+        lent.reset();
     }
     for answer in answers {
         answer.send(commit.as_ref().map(|_| ()));
+    }
+}
+
+/// Tells every job of a batch that could not start why.
+fn fail_batch(batch: Vec<Box<dyn Job>>, why: &DbErr) {
+    tracing::error!(%why, "the database writer cannot begin a batch");
+    for job in batch {
+        job.fail(why);
     }
 }
 
@@ -403,6 +474,28 @@ mod tests {
         }
     }
 
+    /// A database file with one table `t (v)`, behind a store (whose writer keeps a
+    /// connection of its own); `remove_file_store` deletes it.
+    async fn file_store() -> (std::path::PathBuf, DatabaseConnection, Store) {
+        let path = std::env::temp_dir().join(format!("swipeset-store-{}.db", uuid::Uuid::new_v4()));
+        let db = crate::db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let store = Store::new(db.clone());
+        (path, db, store)
+    }
+
+    async fn remove_file_store(path: std::path::PathBuf, db: DatabaseConnection, store: Store) {
+        drop(store);
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
     /// An in-memory database with one table `t (v)`, behind a store.
     async fn table_t_store() -> (DatabaseConnection, Store) {
         let db = fresh_db().await;
@@ -440,17 +533,10 @@ mod tests {
     /// the lock instead and lose nothing.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn jobs_survive_other_connections_writing() {
-        let path = std::env::temp_dir().join(format!("swipeset-store-{}.db", uuid::Uuid::new_v4()));
-        let db = crate::db::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        db.execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL)")
-            .await
-            .unwrap();
+        let (path, db, store) = file_store().await;
         db.execute_unprepared("CREATE TABLE other (v INTEGER NOT NULL)")
             .await
             .unwrap();
-        let store = Store::new(db.clone());
 
         let outsider = {
             let db = db.clone();
@@ -491,11 +577,7 @@ mod tests {
         }
         outsider.await.unwrap();
         let stored = count(&db).await;
-        drop(store);
-        db.close().await.unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_file_store(path, db, store).await;
         assert!(
             failed.is_empty(),
             "{} jobs failed, e.g. {:?}",
@@ -505,17 +587,39 @@ mod tests {
         assert_eq!(stored, 300);
     }
 
-    #[tokio::test]
-    async fn a_panicking_job_loses_its_batch_but_not_the_writer() {
-        let (db, store) = table_t_store().await;
+    /// A job that writes and then panics: its batch is rolled back (the write with it),
+    /// its caller gets an error, and the writer goes on with the next job.
+    async fn survives_a_panicking_job(db: &DatabaseConnection, store: &Store) {
         let lost = store
-            .write(|_txn| -> TxnFuture<'_, CoreResult<Write<()>>> {
-                Box::pin(async { panic!("a bug in a job") })
+            .write(|txn| -> TxnFuture<'_, CoreResult<Write<()>>> {
+                Box::pin(async move {
+                    txn.execute_unprepared("INSERT INTO t (v) VALUES (99)")
+                        .await?;
+                    panic!("a bug in a job")
+                })
             })
             .await;
         assert!(matches!(lost, Err(CoreError::Db(_))), "{lost:?}");
         assert_eq!(store.write(insert(7)).await.unwrap(), 7);
-        assert_eq!(count(&db).await, 1);
+        assert_eq!(
+            count(db).await,
+            1,
+            "the panicking job's write was rolled back"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_loses_its_batch_but_not_the_writer() {
+        let (db, store) = table_t_store().await;
+        survives_a_panicking_job(&db, &store).await;
+    }
+
+    /// The same on a database file, where the writer keeps a connection of its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_on_a_file_loses_its_batch_but_not_the_writer() {
+        let (path, db, store) = file_store().await;
+        survives_a_panicking_job(&db, &store).await;
+        remove_file_store(path, db, store).await;
     }
 
     #[tokio::test]

@@ -29,7 +29,9 @@ struct RatingChange {
 }
 
 /// The triggers, each as (name, table, event, body statements).
-fn triggers(backend: DatabaseBackend) -> Vec<(&'static str, &'static str, &'static str, String)> {
+pub(super) fn triggers(
+    backend: DatabaseBackend,
+) -> Vec<(&'static str, &'static str, &'static str, String)> {
     let added = RatingChange {
         row: "NEW",
         delta: 1,
@@ -117,6 +119,14 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
         agreed(other, &was_up, &was_down)
     );
     let generation = format!("g.\"id\" = {r}.\"generation_id\"");
+    // The other rater's rating of this response, for the standing of each other rater.
+    // Their rows are found through the response's ratings (an index), so the cost follows
+    // the overlap, not the number of annotators in the campaign.
+    let other_rating = format!(
+        "FROM \"rating\" o JOIN \"generation\" g ON g.\"id\" = o.\"generation_id\" \
+         WHERE o.\"generation_id\" = {r}.\"generation_id\" \
+           AND o.\"user_id\" = \"annotator_stat\".\"user_id\""
+    );
     format!(
         "UPDATE \"generation\" SET \
             \"rating_count\" = \"rating_count\" + ({d}), \
@@ -153,15 +163,15 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
             \"compared\" = \"annotator_stat\".\"compared\" + excluded.\"compared\", \
             \"agreed\" = \"annotator_stat\".\"agreed\" + excluded.\"agreed\";
          UPDATE \"annotator_stat\" SET \
-            \"compared\" = \"annotator_stat\".\"compared\" + s.dc, \
-            \"agreed\" = \"annotator_stat\".\"agreed\" + s.da \
-         FROM (SELECT g.\"campaign_id\", o.\"user_id\", \
-                      {other_shift_compared} AS dc, {other_shift_agreed} AS da \
-               FROM \"rating\" o JOIN \"generation\" g ON g.\"id\" = o.\"generation_id\" \
-               WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\") s \
-         WHERE \"annotator_stat\".\"campaign_id\" = s.\"campaign_id\" \
-           AND \"annotator_stat\".\"user_id\" = s.\"user_id\" \
-           AND (s.dc <> 0 OR s.da <> 0);
+            \"compared\" = \"annotator_stat\".\"compared\" + \
+                (SELECT {other_shift_compared} {other_rating}), \
+            \"agreed\" = \"annotator_stat\".\"agreed\" + \
+                (SELECT {other_shift_agreed} {other_rating}) \
+         WHERE \"annotator_stat\".\"campaign_id\" = \
+                (SELECT g.\"campaign_id\" FROM \"generation\" g WHERE {generation}) \
+           AND \"annotator_stat\".\"user_id\" IN \
+                (SELECT o.\"user_id\" FROM \"rating\" o \
+                 WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\");
          INSERT INTO \"rating_hour\" (\"campaign_id\", \"hour\", \"ratings\") \
          SELECT g.\"campaign_id\", {hour}, {d} FROM \"generation\" g WHERE {generation} \
          ON CONFLICT (\"campaign_id\", \"hour\") DO UPDATE SET \
@@ -185,55 +195,71 @@ fn agreed(up: &str, ups: &str, downs: &str) -> String {
     )
 }
 
+/// Creates trigger `name` (and on PostgreSQL its function) running `body` after each
+/// `event` on `table`.
+pub(super) async fn create_trigger(
+    manager: &SchemaManager<'_>,
+    (name, table, event, body): (&str, &str, &str, &str),
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $body$ \
+                 BEGIN {body} RETURN NULL; END $body$"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
+                 FOR EACH ROW EXECUTE FUNCTION \"{name}\"()"
+            ))
+            .await?;
+        }
+        _ => {
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
+                 FOR EACH ROW BEGIN {body} END"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Drops trigger `name` on `table` (and its function), if it exists.
+pub(super) async fn drop_trigger(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\" ON \"{table}\""))
+                .await?;
+            db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS \"{name}\"()"))
+                .await?;
+        }
+        _ => {
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\""))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
-        for (name, table, event, body) in triggers(backend) {
-            match backend {
-                DatabaseBackend::Postgres => {
-                    db.execute_unprepared(&format!(
-                        "CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $body$ \
-                         BEGIN {body} RETURN NULL; END $body$"
-                    ))
-                    .await?;
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
-                         FOR EACH ROW EXECUTE FUNCTION \"{name}\"()"
-                    ))
-                    .await?;
-                }
-                _ => {
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
-                         FOR EACH ROW BEGIN {body} END"
-                    ))
-                    .await?;
-                }
-            }
+        for (name, table, event, body) in triggers(manager.get_database_backend()) {
+            create_trigger(manager, (name, table, event, &body)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
-        for (name, table, _, _) in triggers(backend) {
-            match backend {
-                DatabaseBackend::Postgres => {
-                    db.execute_unprepared(&format!(
-                        "DROP TRIGGER IF EXISTS \"{name}\" ON \"{table}\""
-                    ))
-                    .await?;
-                    db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS \"{name}\"()"))
-                        .await?;
-                }
-                _ => {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\""))
-                        .await?;
-                }
-            }
+        for (name, table, _, _) in triggers(manager.get_database_backend()) {
+            drop_trigger(manager, name, table).await?;
         }
         Ok(())
     }

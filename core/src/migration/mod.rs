@@ -14,6 +14,7 @@ mod m20261127_000007_instance_secret;
 mod m20261127_000008_accounts;
 mod m20261127_000009_campaign_settings;
 mod m20261127_000010_counter_triggers;
+mod m20261127_000011_standing_by_response;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_accounts::Migration),
             Box::new(m20261127_000009_campaign_settings::Migration),
             Box::new(m20261127_000010_counter_triggers::Migration),
+            Box::new(m20261127_000011_standing_by_response::Migration),
         ]
     }
 }

@@ -151,7 +151,14 @@ impl Shared {
 
     /// Runs a savepoint statement, remembering a failure for the writer to see.
     fn savepoint(&self, sql: String) {
-        if let Err(error) = self.with(|connection| connection.execute_batch(&sql)) {
+        // Prepared once: every job opens and releases one, mostly at the same depth.
+        let run = self.with(|connection| {
+            for statement in sql.split("; ") {
+                connection.prepare_cached(statement)?.execute([])?;
+            }
+            Ok(())
+        });
+        if let Err(error) = run {
             *lock(&self.failure) = Some(format!("{sql}: {error}"));
         }
     }

@@ -11,7 +11,10 @@
 //! Values cross in sqlx's own encodings (timestamps as RFC 3339 text, booleans as 0/1),
 //! so rows written here and rows written through sqlx compare and decode alike. Results
 //! are typed by the column's declared type, as SeaORM's entities declare them; a computed
-//! column (no declared type) comes back by its storage class, integers as `i64`.
+//! column (no declared type) comes back by its storage class, integers as `i64`. Rows are
+//! keyed by column name, so read them by name (`FromQueryResult`, entities), not as
+//! tuples by position. Errors carry SQLite's message, but `DbErr::sql_err` does not
+//! classify them (it knows sqlx's errors only): jobs decide by rows affected instead.
 
 use std::collections::BTreeMap;
 use std::ptr::NonNull;

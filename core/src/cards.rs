@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -28,21 +28,30 @@ pub struct Card {
     pub response: String,
 }
 
+/// What a card shows, read by column name: the response and its prompt, without the
+/// rest of either row (counters, parameters, metadata).
+#[derive(Debug, Clone, FromQueryResult)]
+struct CardRow {
+    /// The generation's.
+    id: i32,
+    prompt_id: i32,
+    /// The response.
+    text: String,
+    prompt_text: String,
+    prompt_system_prompt: Option<String>,
+}
+
 impl Card {
-    fn new(
-        campaign: &campaign::Model,
-        generation: generation::Model,
-        prompt: prompt::Model,
-    ) -> Self {
+    fn new(campaign: &campaign::Model, row: CardRow) -> Self {
         Self {
-            generation_id: generation.id,
-            prompt_id: prompt.id,
+            generation_id: row.id,
+            prompt_id: row.prompt_id,
             campaign: campaign.slug.clone(),
-            prompt: prompt.text,
-            system_prompt: prompt
-                .system_prompt
+            prompt: row.prompt_text,
+            system_prompt: row
+                .prompt_system_prompt
                 .or_else(|| campaign.system_prompt.clone()),
-            response: generation.text,
+            response: row.text,
         }
     }
 }
@@ -141,16 +150,24 @@ async fn load_cards(
         return Ok(Vec::new());
     }
     let mut rows = generation::Entity::find()
+        .select_only()
+        .columns([
+            generation::Column::Id,
+            generation::Column::PromptId,
+            generation::Column::Text,
+        ])
+        .column_as(prompt::Column::Text, "prompt_text")
+        .column_as(prompt::Column::SystemPrompt, "prompt_system_prompt")
+        .join(JoinType::InnerJoin, generation::Relation::Prompt.def())
         .filter(generation::Column::Id.is_in(ids.to_vec()))
-        .find_also_related(prompt::Entity)
+        .into_model::<CardRow>()
         .all(db)
         .await?;
     Ok(ids
         .iter()
         .filter_map(|id| {
-            let at = rows.iter().position(|(g, p)| g.id == *id && p.is_some())?;
-            let (generation, prompt) = rows.swap_remove(at);
-            Some(Card::new(campaign, generation, prompt?))
+            let at = rows.iter().position(|row| row.id == *id)?;
+            Some(Card::new(campaign, rows.swap_remove(at)))
         })
         .collect())
 }

@@ -6,7 +6,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Condition, Expr, LockType, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +145,7 @@ async fn store_rating(
     user_id: i32,
     new: &NewRating,
     campaign: &campaign::Model,
-    generation: &generation::Model,
+    generation: &Response,
 ) -> CoreResult<RateOutcome> {
     let outcome = |status, label| RateOutcome {
         generation_id: generation.id,
@@ -325,18 +326,40 @@ async fn insert_rating(
     .await
 }
 
-/// The generation and its campaign, or `NotFound` naming the id.
+/// What the rating path needs of a response: where it belongs, not its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub(crate) struct Response {
+    pub id: i32,
+    pub campaign_id: i32,
+    pub prompt_id: i32,
+    pub model_id: i32,
+}
+
+/// The response and its campaign, or `NotFound` naming the id.
 pub(crate) async fn generation_with_campaign(
     db: &impl ConnectionTrait,
     generation_id: i32,
-) -> CoreResult<(generation::Model, campaign::Model)> {
-    match generation::Entity::find_by_id(generation_id)
-        .find_also_related(campaign::Entity)
+) -> CoreResult<(Response, campaign::Model)> {
+    let response = generation::Entity::find_by_id(generation_id)
+        .select_only()
+        .columns([
+            generation::Column::Id,
+            generation::Column::CampaignId,
+            generation::Column::PromptId,
+            generation::Column::ModelId,
+        ])
+        .into_model::<Response>()
+        .one(db)
+        .await?;
+    let Some(response) = response else {
+        return Err(CoreError::not_found("generation", generation_id));
+    };
+    match campaign::Entity::find_by_id(response.campaign_id)
         .one(db)
         .await?
     {
-        Some((generation, Some(campaign))) => Ok((generation, campaign)),
-        _ => Err(CoreError::not_found("generation", generation_id)),
+        Some(campaign) => Ok((response, campaign)),
+        None => Err(CoreError::not_found("generation", generation_id)),
     }
 }
 
@@ -356,7 +379,7 @@ async fn stored_label(
 async fn revealed_model(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
-    generation: &generation::Model,
+    generation: &Response,
 ) -> CoreResult<Option<String>> {
     if !campaign.reveal_models {
         return Ok(None);

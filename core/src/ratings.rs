@@ -169,8 +169,8 @@ async fn store_rating(
 }
 
 /// What a client id says about a rating sent before: undone since (a late retry), or
-/// nothing. A client id already used for another generation is
-/// an error: ids are per rating.
+/// nothing. A client id already used for another generation is an error: ids are per
+/// rating.
 async fn replayed(
     db: &impl ConnectionTrait,
     user_id: i32,

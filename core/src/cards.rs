@@ -320,12 +320,12 @@ impl Dealing {
                 .collect();
             let pool_was_short = (pool.len() as u64) < limit;
             for candidate in order_for_variety(spread(pool, user_id), previous) {
-                if taken.len() == still_wanted {
+                if cards.len() + taken.len() == self.want {
                     break;
                 }
-                tried.push(candidate.id);
-                // False when someone took the last slot first.
                 let id = candidate.id;
+                tried.push(id);
+                // False when someone took the last slot first.
                 if leases::take(txn, user_id, id, self.campaign.overlap, now).await? {
                     taken.push(id);
                     previous = Some(candidate.prompt_id);

@@ -328,50 +328,63 @@ fn spawn_writer(db: DatabaseConnection, jobs: mpsc::Receiver<Box<dyn Job>>) {
 async fn run_writer(db: DatabaseConnection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
     let pool = db.get_sqlite_connection_pool().clone();
     if pool.options().get_max_connections() > 1 {
-        match pool.connect_options().connect().await {
-            Ok(mut own) => match own.lock_handle().await {
-                Ok(mut handle) => {
-                    // SAFETY: `handle` (sqlx's lock on a connection nobody else has) is
-                    // declared before `lent` and outlives it.
-                    match unsafe { sqlite_proxy::Lent::new(handle.as_raw_handle()) } {
-                        Ok(lent) => {
-                            let mut batch = Vec::with_capacity(MAX_BATCH);
-                            while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                                run_guarded(&lent, std::mem::take(&mut batch)).await;
-                            }
-                            return;
-                        }
-                        Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
-                    }
-                }
+        let own = pool.connect_options().connect().await.map_err(sqlx_err);
+        match own {
+            Ok(own) => match serve_on(own, &mut jobs).await {
+                Ok(()) => return,
                 Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
             },
             Err(error) => tracing::warn!(%error, "the database writer shares the pool"),
         }
     }
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let batch = std::mem::take(&mut batch);
+    while let Some(batch) = next_batch(&mut jobs).await {
         let mut connection = match pool.acquire().await {
             Ok(connection) => connection,
             Err(error) => {
-                fail_batch(batch, &DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error)));
+                fail_batch(batch, &sqlx_err(error));
                 continue;
             }
         };
         let mut handle = match connection.lock_handle().await {
             Ok(handle) => handle,
             Err(error) => {
-                fail_batch(batch, &DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error)));
+                fail_batch(batch, &sqlx_err(error));
                 continue;
             }
         };
-        // SAFETY: as above; the connection goes back to the pool after `lent` is gone.
+        // SAFETY: `handle` (sqlx's lock on the connection) is declared before the `Lent`
+        // and outlives it; the connection goes back to the pool only after both.
         match unsafe { sqlite_proxy::Lent::new(handle.as_raw_handle()) } {
             Ok(lent) => run_guarded(&lent, batch).await,
             Err(error) => fail_batch(batch, &error),
         }
     }
+}
+
+/// Serves every batch on `own`, a connection nobody else has; an error only if the
+/// connection cannot be lent at all (the writer then falls back to the pool).
+async fn serve_on(
+    mut own: sqlx::SqliteConnection,
+    jobs: &mut mpsc::Receiver<Box<dyn Job>>,
+) -> Result<(), DbErr> {
+    let mut handle = own.lock_handle().await.map_err(sqlx_err)?;
+    // SAFETY: `handle` is declared before `lent` and outlives it.
+    let lent = unsafe { sqlite_proxy::Lent::new(handle.as_raw_handle()) }?;
+    while let Some(batch) = next_batch(jobs).await {
+        run_guarded(&lent, batch).await;
+    }
+    Ok(())
+}
+
+/// The jobs waiting now (at least one, at most `MAX_BATCH`); `None` once every store is
+/// gone.
+async fn next_batch(jobs: &mut mpsc::Receiver<Box<dyn Job>>) -> Option<Vec<Box<dyn Job>>> {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    (jobs.recv_many(&mut batch, MAX_BATCH).await > 0).then_some(batch)
+}
+
+fn sqlx_err(error: sqlx::Error) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error))
 }
 
 /// Runs a batch; should a job panic, that batch is lost (rolled back, its callers told)

@@ -53,8 +53,8 @@ impl Lent {
     /// Wraps the raw handle of a locked sqlx connection.
     ///
     /// # Safety
-    /// `handle` must stay valid, and be used by nobody else, until `give_back` ran or the
-    /// `Lent` was dropped (the sqlx lock guard must outlive it).
+    /// `handle` must stay valid, and be used by nobody else, until the `Lent` is dropped
+    /// (the sqlx lock guard must outlive it).
     pub(super) unsafe fn new(handle: NonNull<rusqlite::ffi::sqlite3>) -> Result<Self, DbErr> {
         // SAFETY: the caller holds sqlx's lock on the handle for the lifetime of `Lent`,
         // and `from_handle` neither closes nor takes ownership of it.
@@ -108,22 +108,14 @@ impl Lent {
         *lock(&self.shared.depth) = 0;
         *lock(&self.shared.failure) = None;
     }
-
-    /// Ends the loan: rolls back a transaction left open and drops rusqlite's connection,
-    /// finalizing its cached statements, so the handle goes back to sqlx as sqlx left it.
-    fn give_back(&self) {
-        if let Some(connection) = lock(&self.shared.connection).take()
-            && !connection.is_autocommit()
-            && let Err(error) = connection.execute_batch("ROLLBACK")
-        {
-            tracing::error!(%error, "cannot roll back the writer's transaction");
-        }
-    }
 }
 
 impl Drop for Lent {
+    /// Ends the loan: rolls back a transaction left open and drops rusqlite's connection,
+    /// finalizing its cached statements, so the handle goes back to sqlx as sqlx left it.
     fn drop(&mut self) {
-        self.give_back();
+        self.reset();
+        lock(&self.shared.connection).take();
     }
 }
 

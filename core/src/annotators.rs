@@ -44,10 +44,7 @@ impl GuestIds {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, i32>> {
-        // A panic elsewhere while holding the lock leaves the map valid: keep using it.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.0)
     }
 }
 

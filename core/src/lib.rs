@@ -29,6 +29,7 @@ pub mod ratings;
 pub mod skips;
 pub mod stats;
 pub mod store;
+pub mod sync;
 #[cfg(test)]
 pub(crate) mod testing;
 

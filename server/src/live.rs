@@ -89,10 +89,7 @@ impl Live {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FeedMap> {
-        // A panic while holding this lock leaves the map itself intact.
-        self.feeds
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        swipeset_core::sync::lock(&self.feeds)
     }
 }
 

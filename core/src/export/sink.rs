@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 
 use super::ExportError;
+use crate::sync::lock;
 
 /// A byte buffer that an encoder writes into and the export empties after each page.
 #[derive(Clone, Default)]
@@ -19,10 +20,7 @@ pub struct SharedBuf(Arc<Mutex<Vec<u8>>>);
 
 impl SharedBuf {
     fn take(&self) -> Vec<u8> {
-        match self.0.lock() {
-            Ok(mut bytes) => std::mem::take(&mut *bytes),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
+        std::mem::take(&mut *lock(&self.0))
     }
 
     /// Moves everything written so far to `sink`.
@@ -37,10 +35,7 @@ impl SharedBuf {
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.0.lock() {
-            Ok(mut bytes) => bytes.extend_from_slice(buf),
-            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
-        }
+        lock(&self.0).extend_from_slice(buf);
         Ok(buf.len())
     }
 

@@ -18,8 +18,9 @@
 
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
+use crate::sync::lock;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use rusqlite::types::{Value as Sql, ValueRef};
 use sea_orm::{
@@ -117,13 +118,6 @@ impl Drop for Lent {
         self.reset();
         lock(&self.shared.connection).take();
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding one of these leaves nothing half-done worth refusing.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn lent_err(what: &str, error: &rusqlite::Error) -> DbErr {

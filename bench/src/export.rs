@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};
 use swipeset_core::DatabaseConnection;
-use swipeset_core::entities::{generation, rating};
+use swipeset_core::db::entities::{generation, rating};
 
 const ANNOTATORS: usize = 200;
 const VOTES_PER_RESPONSE: usize = 10;
@@ -69,7 +69,7 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     })
     .await?;
     seed_ratings(&db).await?;
-    let drift = swipeset_core::aggregates::rebuild(&db, true).await?;
+    let drift = swipeset_core::board::aggregates::rebuild(&db, true).await?;
     println!(
         "seeded {} responses and {} ratings in {:.1?}",
         args.generations,
@@ -126,7 +126,7 @@ async fn seed_ratings(db: &DatabaseConnection) -> anyhow::Result<()> {
     let mut users = Vec::with_capacity(ANNOTATORS);
     for i in 0..ANNOTATORS {
         users.push(
-            swipeset_core::annotators::browser_annotator(db, &format!("bench-export-{i}"))
+            swipeset_core::accounts::guests::browser_annotator(db, &format!("bench-export-{i}"))
                 .await?
                 .id,
         );

@@ -34,14 +34,14 @@ pub async fn run(dir: &Path, server: &Path, requests: usize) -> anyhow::Result<(
 
     let url = format!("sqlite://{}", dir.join("generate.db").display());
     let db = swipeset_core::db::connect(&url).await?;
-    let campaign = swipeset_core::campaigns::create(
+    let campaign = swipeset_core::campaign::create(
         &db,
-        swipeset_core::campaigns::NewCampaign::new("bench-generate", "Generate"),
+        swipeset_core::campaign::NewCampaign::new("bench-generate", "Generate"),
     )
     .await?;
     let txn = sea_orm::TransactionTrait::begin(&db).await?;
     for i in 0..requests {
-        swipeset_core::prompts::add(&txn, campaign.id, &format!("Prompt {i}"), None, None).await?;
+        swipeset_core::campaign::prompts::add(&txn, campaign.id, &format!("Prompt {i}"), None, None).await?;
     }
     txn.commit().await?;
     db.close().await?;

@@ -27,10 +27,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use swipeset_core::campaigns::{self, NewCampaign};
-use swipeset_core::generations::{self, NewGeneration};
-use swipeset_core::ratings::{self, NewRating};
-use swipeset_core::{DatabaseConnection, Label, annotators, cards, models, prompts};
+use swipeset_core::campaign::{self, NewCampaign};
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::{DatabaseConnection, Label};
+use swipeset_core::accounts::guests;
+use swipeset_core::rating::deal;
+use swipeset_core::campaign::models;
+use swipeset_core::campaign::prompts;
 use tokio::sync::Mutex;
 
 #[derive(Parser)]
@@ -425,7 +429,7 @@ async fn seed(
     db: &DatabaseConnection,
     slug: &str,
     generations: usize,
-) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
+) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
     seed_with(db, slug, generations, |n| format!("Response number {n}")).await
 }
 
@@ -435,7 +439,7 @@ async fn seed_with(
     slug: &str,
     generations: usize,
     response: impl Fn(usize) -> String,
-) -> anyhow::Result<swipeset_core::entities::campaign::Model> {
+) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     // Public, so the live benchmark's dashboards need no account.
     let campaign = campaigns::create(
@@ -472,10 +476,10 @@ async fn seed_with(
             ));
         }
         if batch.len() >= 2_000 {
-            generations::add_many(&txn, campaign.id, std::mem::take(&mut batch)).await?;
+            responses::add_many(&txn, campaign.id, std::mem::take(&mut batch)).await?;
         }
     }
-    generations::add_many(&txn, campaign.id, batch).await?;
+    responses::add_many(&txn, campaign.id, batch).await?;
     txn.commit().await?;
     Ok(campaign)
 }
@@ -490,17 +494,17 @@ async fn next_card_latency(
     let url = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
     let db = swipeset_core::db::connect(&url).await?;
     let campaign = seed(&db, name, generations).await?;
-    let user = annotators::browser_annotator(&db, &format!("bench-{name}")).await?;
+    let user = guests::browser_annotator(&db, &format!("bench-{name}")).await?;
     let store = swipeset_core::Store::new(db.clone());
     let mut times = Vec::new();
     for i in 0..300 {
         let t = Instant::now();
-        let dealt = cards::deal(&store, &campaign, user.id, 1, &[], chrono::Utc::now()).await?;
+        let dealt = deal::deal(&store, &campaign, user.id, 1, &[], chrono::Utc::now()).await?;
         let took = t.elapsed().as_secs_f64() * 1000.0;
         let Some(card) = dealt.first() else {
             bail!("campaign {name} ran out of cards")
         };
-        ratings::rate(
+        rate::rate(
             &store,
             user.id,
             NewRating::new(card.generation_id, Label::Up),

@@ -2,10 +2,12 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::campaigns::{self, NewCampaign};
-use crate::entities::campaign;
-use crate::generations::{self, NewGeneration};
-use crate::{db, models, prompts};
+use crate::campaign::NewCampaign;
+use crate::db::entities::campaign;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db;
+use crate::campaign::models;
+use crate::campaign::prompts;
 
 /// A new, migrated SQLite database in memory.
 pub async fn fresh_db() -> DatabaseConnection {
@@ -27,7 +29,7 @@ pub async fn small_campaign(
     models: usize,
 ) -> campaign::Model {
     let slug = format!("test-{}", uuid::Uuid::new_v4());
-    let campaign = campaigns::create(
+    let campaign = crate::campaign::create(
         db,
         NewCampaign {
             overlap: 2,
@@ -56,7 +58,7 @@ pub async fn small_campaign(
             ));
         }
     }
-    generations::add_many(db, campaign.id, rows)
+    responses::add_many(db, campaign.id, rows)
         .await
         .expect("generations");
     campaign

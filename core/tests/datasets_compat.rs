@@ -9,11 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
-use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::campaign::{self, NewCampaign};
 use swipeset_core::export::{Export, ExportOptions, Format, Kind, Variant};
-use swipeset_core::generations::{self, NewGeneration};
-use swipeset_core::ratings::{self, NewRating};
-use swipeset_core::{Label, Store, annotators, models, prompts};
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::{Label, Store};
+use swipeset_core::accounts::guests;
+use swipeset_core::campaign::models;
+use swipeset_core::campaign::prompts;
 
 const SLUG: &str = "compat";
 
@@ -21,7 +24,7 @@ const SLUG: &str = "compat";
 /// prompt has labels of both kinds and DPO pairs.
 async fn campaign(db: &sea_orm::DatabaseConnection) {
     let store = Store::new(db.clone());
-    let campaign = campaigns::create(
+    let campaign = campaign::create(
         db,
         NewCampaign {
             overlap: 3,
@@ -42,7 +45,7 @@ async fn campaign(db: &sea_orm::DatabaseConnection) {
     }
     let mut users = Vec::new();
     for who in ["a", "b", "c"] {
-        users.push(annotators::browser_annotator(db, who).await.unwrap().id);
+        users.push(guests::browser_annotator(db, who).await.unwrap().id);
     }
     for p in 0..6 {
         let system = (p % 2 == 0).then_some("You are a poet.");
@@ -53,7 +56,7 @@ async fn campaign(db: &sea_orm::DatabaseConnection) {
             .iter()
             .map(|&m| NewGeneration::for_prompt(&prompt, m, format!("Poem {p} by {m}, ünïcode ✓")))
             .collect();
-        generations::add_many(db, campaign.id, rows).await.unwrap();
+        responses::add_many(db, campaign.id, rows).await.unwrap();
     }
     let generations = generation_ids(db).await;
     for (i, id) in generations.into_iter().enumerate() {
@@ -65,7 +68,7 @@ async fn campaign(db: &sea_orm::DatabaseConnection) {
                 _ => u != 2,
             };
             let label = if up { Label::Up } else { Label::Down };
-            ratings::rate(&store, user, NewRating::new(id, label))
+            rate::rate(&store, user, NewRating::new(id, label))
                 .await
                 .unwrap();
         }
@@ -74,7 +77,7 @@ async fn campaign(db: &sea_orm::DatabaseConnection) {
 
 async fn generation_ids(db: &sea_orm::DatabaseConnection) -> Vec<i32> {
     use sea_orm::{EntityTrait, QueryOrder};
-    use swipeset_core::entities::generation;
+    use swipeset_core::db::entities::generation;
     generation::Entity::find()
         .order_by_asc(generation::Column::Id)
         .all(db)

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::campaign::{self, NewCampaign};
 use swipeset_core::import::{
     self, DEFAULT_MAX_FILE_BYTES, FileFormat, GenerationFields, ImportSummary, PromptFields, Source,
 };

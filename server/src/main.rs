@@ -76,12 +76,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(command) => swipeset_server::user_commands::token(command).await,
         Command::Demo(args) => {
             let db = open(&args).await?;
-            report_demo(swipeset_core::demo::load(&db).await?);
+            report_demo(swipeset_core::campaign::demo::load(&db).await?);
             Ok(())
         }
         Command::Stats(StatsCommand::Rebuild { database, check }) => {
             let db = open(&database).await?;
-            let drift = swipeset_core::aggregates::rebuild(&db, !check)
+            let drift = swipeset_core::board::aggregates::rebuild(&db, !check)
                 .await
                 .context("recounting the aggregates")?;
             report_drift(&drift, check);
@@ -106,7 +106,7 @@ async fn open(args: &DatabaseArgs) -> anyhow::Result<swipeset_core::DatabaseConn
     Ok(swipeset_core::db::connect(&args.database_url).await?)
 }
 
-fn report_drift(drift: &swipeset_core::aggregates::Drift, check: bool) {
+fn report_drift(drift: &swipeset_core::board::aggregates::Drift, check: bool) {
     println!("counted {} ratings", drift.ratings);
     if drift.is_clean() {
         println!("no drift: every aggregate matches the ratings");
@@ -156,7 +156,7 @@ async fn first_admin(db: &swipeset_core::DatabaseConnection) -> anyhow::Result<O
     }))
 }
 
-fn report_demo(outcome: swipeset_core::demo::DemoOutcome) {
+fn report_demo(outcome: swipeset_core::campaign::demo::DemoOutcome) {
     if outcome.created {
         println!(
             "loaded the demo campaign {:?}: {} prompts, {} responses from 3 demo models",
@@ -172,8 +172,8 @@ fn report_demo(outcome: swipeset_core::demo::DemoOutcome) {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db = open(&settings.database).await?;
-    if settings.demo && swipeset_core::demo::database_is_empty(&db).await? {
-        report_demo(swipeset_core::demo::load(&db).await?);
+    if settings.demo && swipeset_core::campaign::demo::database_is_empty(&db).await? {
+        report_demo(swipeset_core::campaign::demo::load(&db).await?);
     }
     if !settings.site_root.join("pkg").exists() {
         tracing::warn!(

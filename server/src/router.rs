@@ -104,7 +104,7 @@ impl AppState {
         use sea_orm::ConnectionTrait;
         if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             let pool = self.db.get_postgres_connection_pool().clone();
-            let bus = swipeset_core::events::PostgresBus::start(pool)
+            let bus = swipeset_core::db::events::PostgresBus::start(pool)
                 .await
                 .map_err(|e| {
                     sea_orm::DbErr::Custom(format!("LISTEN for leaderboard events: {e}"))

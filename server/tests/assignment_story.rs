@@ -9,11 +9,16 @@ use std::time::Duration;
 
 use common::backends;
 use sea_orm::EntityTrait;
-use swipeset_core::campaigns::{self, NewCampaign};
-use swipeset_core::entities::{generation, lease, rating};
-use swipeset_core::generations::{self, NewGeneration};
-use swipeset_core::ratings::{self, NewRating};
-use swipeset_core::{Label, annotators, cards, models, prompts, skips};
+use swipeset_core::campaign::{self, NewCampaign};
+use swipeset_core::db::entities::{generation, lease, rating};
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::Label;
+use swipeset_core::accounts::guests;
+use swipeset_core::rating::deal;
+use swipeset_core::campaign::models;
+use swipeset_core::campaign::prompts;
+use swipeset_core::rating::skip;
 
 const ANNOTATORS: usize = 64;
 const PROMPTS: usize = 20;
@@ -57,7 +62,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                 ));
             }
         }
-        generations::add_many(&db, campaign.id, rows).await.unwrap();
+        responses::add_many(&db, campaign.id, rows).await.unwrap();
         let total = (PROMPTS * MODELS) as u64;
 
         let mut annotators_running = tokio::task::JoinSet::new();
@@ -66,12 +71,12 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
             let store = store.clone();
             let campaign = campaign.clone();
             annotators_running.spawn(async move {
-                let user = annotators::browser_annotator(&db, &format!("annotator-{a}"))
+                let user = guests::browser_annotator(&db, &format!("annotator-{a}"))
                     .await
                     .unwrap();
                 let mut idle_rounds = 0;
                 loop {
-                    let dealt = cards::deal(&store, &campaign, user.id, 2, &[], chrono::Utc::now())
+                    let dealt = deal::deal(&store, &campaign, user.id, 2, &[], chrono::Utc::now())
                         .await
                         .unwrap();
                     if dealt.is_empty() {
@@ -88,7 +93,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                     for (i, card) in dealt.into_iter().enumerate() {
                         // Some annotators pass on some cards; the slot goes to someone else.
                         if (a + i + card.generation_id as usize).is_multiple_of(11) {
-                            skips::skip(&store, user.id, card.generation_id)
+                            skip::skip(&store, user.id, card.generation_id)
                                 .await
                                 .unwrap();
                             continue;
@@ -102,7 +107,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                             client_id: Some(format!("{a}-{}", card.generation_id)),
                             ..NewRating::new(card.generation_id, label)
                         };
-                        ratings::rate(&store, user.id, new).await.unwrap();
+                        rate::rate(&store, user.id, new).await.unwrap();
                     }
                 }
             });
@@ -148,7 +153,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
             "{backend:?}: leases left"
         );
         // The leaderboard's aggregates, moved by 64 annotators at once, equal a recount.
-        let drift = swipeset_core::aggregates::rebuild(&db, false)
+        let drift = swipeset_core::board::aggregates::rebuild(&db, false)
             .await
             .unwrap();
         assert!(

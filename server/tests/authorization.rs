@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use swipeset_core::accounts::{Role, tokens, users};
-use swipeset_core::entities::{campaign, generation, rating};
+use swipeset_core::db::entities::{campaign, generation, rating};
 use swipeset_server::auth::AuthConfig;
 
 /// What a caller should get.
@@ -390,7 +390,7 @@ struct World {
 async fn world() -> (common::TestDb, World) {
     let test_db = Backend::Sqlite.fresh().await;
     let db = test_db.db.clone();
-    swipeset_core::demo::load(&db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&db).await.expect("demo");
     // The demo's board is public; the matrix is about a private one.
     let demo = campaign::Entity::find().one(&db).await.unwrap().unwrap();
     let slug = demo.slug.clone();
@@ -410,10 +410,10 @@ async fn world() -> (common::TestDb, World) {
     let (victim_token, _) = tokens::create(&db, victim.id, "victim's").await.unwrap();
     let generations = generation::Entity::find().all(&db).await.unwrap();
     let store = swipeset_core::Store::new(db.clone());
-    swipeset_core::ratings::rate(
+    swipeset_core::rating::rate::rate(
         &store,
         victim.id,
-        swipeset_core::ratings::NewRating {
+        swipeset_core::rating::rate::NewRating {
             generation_id: generations[0].id,
             label: swipeset_core::Label::Down,
             client_id: None,

@@ -34,7 +34,7 @@ async fn rate_up(server: &TestServer, client: &reqwest::Client, count: usize) {
 
 async fn demo_server_with_ratings() -> (common::TestDb, TestServer) {
     let test_db = Backend::Sqlite.fresh().await;
-    swipeset_core::demo::load(&test_db.db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
     let mut server = TestServer::start(test_db.db.clone()).await;
     rate_up(&server, &server.client, 5).await;
     // Downloads are for admins.
@@ -147,10 +147,13 @@ async fn refusals_are_json_errors_that_say_what_is_wrong() {
 /// A campaign whose ratings export is about 40 MB: larger than every buffer between the
 /// server and a client that does not read, so such a download stays in flight.
 async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
-    use swipeset_core::campaigns::{self, NewCampaign};
-    use swipeset_core::generations::{self, NewGeneration};
-    use swipeset_core::ratings::{self, NewRating};
-    use swipeset_core::{Label, Store, annotators, models, prompts};
+    use swipeset_core::campaign::{self, NewCampaign};
+    use swipeset_core::campaign::responses::{self, NewGeneration};
+    use swipeset_core::rating::rate::{self, NewRating};
+    use swipeset_core::{Label, Store};
+    use swipeset_core::accounts::guests;
+    use swipeset_core::campaign::models;
+    use swipeset_core::campaign::prompts;
     let campaign = campaigns::create(db, NewCampaign::new("big", "Big"))
         .await
         .unwrap();
@@ -163,14 +166,14 @@ async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
             NewGeneration::for_prompt(&prompt, model.id, format!("{i} {}", "blah ".repeat(8_000)))
         })
         .collect();
-    generations::add_many(db, campaign.id, rows).await.unwrap();
+    responses::add_many(db, campaign.id, rows).await.unwrap();
     let store = Store::new(db.clone());
-    let user = annotators::browser_annotator(db, "reader")
+    let user = guests::browser_annotator(db, "reader")
         .await
         .unwrap()
         .id;
     for id in generation_ids(db).await {
-        ratings::rate(&store, user, NewRating::new(id, Label::Up))
+        rate::rate(&store, user, NewRating::new(id, Label::Up))
             .await
             .unwrap();
     }
@@ -178,7 +181,7 @@ async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
 
 async fn generation_ids(db: &swipeset_core::DatabaseConnection) -> Vec<i32> {
     use sea_orm::EntityTrait;
-    swipeset_core::entities::generation::Entity::find()
+    swipeset_core::db::entities::generation::Entity::find()
         .all(db)
         .await
         .unwrap()

@@ -6,8 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::{Backend, backends};
-use swipeset_core::ratings::{self, NewRating};
-use swipeset_core::{Label, annotators, campaigns, cards};
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::Label;
+use swipeset_core::accounts::guests;
+use swipeset_core::campaign;
+use swipeset_core::rating::deal;
 use swipeset_server::AppState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +20,7 @@ async fn a_rating_on_one_replica_reaches_another() {
             continue; // SQLite runs one server: its bus is in process
         }
         let test_db = backend.fresh().await;
-        swipeset_core::demo::load(&test_db.db).await.expect("demo");
+        swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
         let site = std::path::Path::new("target/site");
         // Two replicas: each its own pool and its own listener, like two processes.
         let other_pool = swipeset_core::db::connect(&test_db.url)
@@ -35,8 +38,8 @@ async fn a_rating_on_one_replica_reaches_another() {
 
         let db = rating_replica.store.db();
         let campaign = campaigns::resolve(db, None).await.unwrap().unwrap();
-        let user = annotators::browser_annotator(db, "replica").await.unwrap();
-        let card = cards::deal(
+        let user = guests::browser_annotator(db, "replica").await.unwrap();
+        let card = deal::deal(
             &rating_replica.store,
             &campaign,
             user.id,
@@ -47,7 +50,7 @@ async fn a_rating_on_one_replica_reaches_another() {
         .await
         .unwrap()
         .remove(0);
-        ratings::rate(
+        rate::rate(
             &rating_replica.store,
             user.id,
             NewRating::new(card.generation_id, Label::Up),

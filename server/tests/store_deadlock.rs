@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Backend, backends};
 use sea_orm::ConnectionTrait;
 use swipeset_core::Store;
-use swipeset_core::store::Write;
+use swipeset_core::db::store::Write;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadlocked_write_is_run_again() {

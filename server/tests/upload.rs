@@ -6,7 +6,7 @@ mod common;
 use common::Backend;
 use reqwest::StatusCode;
 use serde_json::Value;
-use swipeset_core::campaigns::{self, NewCampaign};
+use swipeset_core::campaign::{self, NewCampaign};
 
 async fn post(
     base: &str,

@@ -15,7 +15,7 @@ use super::types::{CampaignAdminReply, CampaignLine, CampaignSettings};
 pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
-    Ok(swipeset_core::campaigns::overview(store.db())
+    Ok(swipeset_core::campaign::overview(store.db())
         .await?
         .into_iter()
         .map(|o| CampaignLine {
@@ -36,7 +36,8 @@ pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
 /// responses it has and what `swipeset generate` recorded.
 #[server(prefix = "/api", endpoint = "admin_campaign", input = GetUrl, output = Json)]
 pub async fn admin_campaign(campaign: String) -> Result<CampaignAdminReply, ApiError> {
-    use swipeset_core::{campaigns, generate};
+    use swipeset_core::generate;
+    use swipeset_core::campaign;
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
     let db = store.db();
@@ -57,7 +58,7 @@ pub async fn save_campaign(
     settings: CampaignSettings,
     #[server(default)] create: bool,
 ) -> Result<CampaignSettings, ApiError> {
-    use swipeset_core::campaigns;
+    use swipeset_core::campaign;
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
     let db = store.db();

@@ -24,7 +24,7 @@ pub async fn export_preview(
     #[server(default)] min_votes: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
 ) -> Result<Option<ExportPlanReply>, ApiError> {
-    use swipeset_core::campaigns;
+    use swipeset_core::campaign;
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
     ssr::caller().require_admin()?;

@@ -18,7 +18,8 @@ pub const MAX_DEAL: usize = 10;
 /// for them for a few minutes); a first-time visitor only sees it, so a crawler holds none.
 #[server(prefix = "/api", endpoint = "next_card", input = GetUrl, output = Json)]
 pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiError> {
-    use swipeset_core::{campaigns, cards};
+    use swipeset_core::campaign;
+    use swipeset_core::rating::deal;
     let store = ssr::store()?;
     let db = store.db();
     let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
@@ -28,11 +29,11 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
         });
     };
     let card = match ssr::current_annotator_id(db).await? {
-        Some(user_id) => cards::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
+        Some(user_id) => deal::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await?
             .into_iter()
             .next(),
-        None => cards::peek(db, &campaign, None).await?,
+        None => deal::peek(db, &campaign, None).await?,
     };
     Ok(NextCardReply {
         campaign: Some((&campaign).into()),
@@ -48,7 +49,8 @@ pub async fn next_cards(
     count: usize,
     #[server(default)] holding: Vec<i32>,
 ) -> Result<DealReply, ApiError> {
-    use swipeset_core::{campaigns, cards};
+    use swipeset_core::campaign;
+    use swipeset_core::rating::deal;
     if count == 0 || count > MAX_DEAL {
         return Err(ApiError::bad_request(format!(
             "count must be between 1 and {MAX_DEAL}, got {count}"
@@ -63,7 +65,7 @@ pub async fn next_cards(
         });
     };
     let user_id = ssr::annotator_id(&store).await?;
-    let cards = cards::deal(
+    let cards = deal::deal(
         &store,
         &campaign,
         user_id,
@@ -93,7 +95,7 @@ pub async fn rate(
     #[server(default)] deal: usize,
     #[server(default)] holding: Vec<i32>,
 ) -> Result<RateReply, ApiError> {
-    use swipeset_core::ratings::{self, NewRating};
+    use swipeset_core::rating::rate::{self, NewRating};
     if deal > MAX_DEAL {
         return Err(ApiError::bad_request(format!(
             "deal must be at most {MAX_DEAL}, got {deal}"
@@ -107,7 +109,7 @@ pub async fn rate(
         client_id,
         decision_ms,
     };
-    let (outcome, cards) = ratings::rate_and_deal(&store, user_id, new, deal, &holding).await?;
+    let (outcome, cards) = rate::rate_and_deal(&store, user_id, new, deal, &holding).await?;
     Ok(RateReply {
         cards: cards.into_iter().map(Into::into).collect(),
         ..outcome.into()
@@ -120,7 +122,7 @@ pub async fn rate(
 pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::ratings::undo(&store, user_id, generation_id)
+    Ok(swipeset_core::rating::rate::undo(&store, user_id, generation_id)
         .await?
         .into())
 }
@@ -131,7 +133,7 @@ pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
 pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::skips::skip(&store, user_id, generation_id)
+    Ok(swipeset_core::rating::skip::skip(&store, user_id, generation_id)
         .await?
         .into())
 }
@@ -140,7 +142,7 @@ pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
 /// has rated. `null` when there is no campaign.
 #[server(prefix = "/api", endpoint = "progress", input = GetUrl, output = Json)]
 pub async fn progress(campaign: Option<String>) -> Result<Option<ProgressReply>, ApiError> {
-    use swipeset_core::campaigns;
+    use swipeset_core::campaign;
     let store = ssr::store()?;
     let db = store.db();
     let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {

@@ -48,7 +48,7 @@ pub async fn current_annotator_id(db: &DatabaseConnection) -> Result<Option<i32>
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
             Ok(
-                swipeset_core::annotators::find_browser_annotator(db, &identity.0)
+                swipeset_core::accounts::guests::find_browser_annotator(db, &identity.0)
                     .await?
                     .map(|user| user.id),
             )
@@ -121,7 +121,7 @@ pub struct SessionUser {
 
 pub const SESSION_USER: &str = "user";
 
-pub fn session_stamp(user: &swipeset_core::entities::user::Model) -> String {
+pub fn session_stamp(user: &swipeset_core::db::entities::user::Model) -> String {
     use sha2::{Digest, Sha256};
     let secret = user
         .password_hash
@@ -166,14 +166,14 @@ fn session_error(e: tower_sessions::session::Error) -> ApiError {
 
 /// Signs `user` in on this browser, under a new session id (so a session id planted
 /// before sign-in is worth nothing after).
-pub async fn begin_session(user: &swipeset_core::entities::user::Model) -> Result<(), ApiError> {
+pub async fn begin_session(user: &swipeset_core::db::entities::user::Model) -> Result<(), ApiError> {
     start_session(&session()?, user).await
 }
 
 /// `begin_session` for a handler that holds the session itself (the OpenID callback).
 pub async fn start_session(
     session: &tower_sessions::Session,
-    user: &swipeset_core::entities::user::Model,
+    user: &swipeset_core::db::entities::user::Model,
 ) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(session_error)?;
     session
@@ -209,7 +209,7 @@ pub async fn me(db: &DatabaseConnection) -> Result<MeReply, ApiError> {
 }
 
 /// `/api/me` for a user just signed in (or up).
-pub fn me_as(user: &swipeset_core::entities::user::Model) -> MeReply {
+pub fn me_as(user: &swipeset_core::db::entities::user::Model) -> MeReply {
     let account = Caller::from_user(user);
     me_reply(account.account().map(|a| MeUser {
         name: a.name.clone(),
@@ -230,7 +230,7 @@ fn me_reply(user: Option<MeUser>) -> MeReply {
     }
 }
 
-pub fn token_line(t: swipeset_core::entities::api_token::Model) -> TokenLine {
+pub fn token_line(t: swipeset_core::db::entities::api_token::Model) -> TokenLine {
     TokenLine {
         id: t.id,
         name: t.name,
@@ -276,8 +276,8 @@ impl From<swipeset_core::Label> for Label {
     }
 }
 
-impl From<&swipeset_core::entities::campaign::Model> for CampaignInfo {
-    fn from(c: &swipeset_core::entities::campaign::Model) -> Self {
+impl From<&swipeset_core::db::entities::campaign::Model> for CampaignInfo {
+    fn from(c: &swipeset_core::db::entities::campaign::Model) -> Self {
         Self {
             slug: c.slug.clone(),
             title: c.title.clone(),
@@ -288,8 +288,8 @@ impl From<&swipeset_core::entities::campaign::Model> for CampaignInfo {
     }
 }
 
-impl From<swipeset_core::cards::Card> for Card {
-    fn from(c: swipeset_core::cards::Card) -> Self {
+impl From<swipeset_core::rating::deal::Card> for Card {
+    fn from(c: swipeset_core::rating::deal::Card) -> Self {
         Self {
             generation_id: c.generation_id,
             prompt_id: c.prompt_id,
@@ -300,15 +300,15 @@ impl From<swipeset_core::cards::Card> for Card {
     }
 }
 
-impl From<swipeset_core::ratings::RateOutcome> for RateReply {
-    fn from(o: swipeset_core::ratings::RateOutcome) -> Self {
+impl From<swipeset_core::rating::rate::RateOutcome> for RateReply {
+    fn from(o: swipeset_core::rating::rate::RateOutcome) -> Self {
         Self {
             generation_id: o.generation_id,
             status: match o.status {
-                swipeset_core::ratings::RateStatus::Recorded => RateStatus::Recorded,
-                swipeset_core::ratings::RateStatus::AlreadyRated => RateStatus::AlreadyRated,
-                swipeset_core::ratings::RateStatus::Undone => RateStatus::Undone,
-                swipeset_core::ratings::RateStatus::NotNeeded => RateStatus::NotNeeded,
+                swipeset_core::rating::rate::RateStatus::Recorded => RateStatus::Recorded,
+                swipeset_core::rating::rate::RateStatus::AlreadyRated => RateStatus::AlreadyRated,
+                swipeset_core::rating::rate::RateStatus::Undone => RateStatus::Undone,
+                swipeset_core::rating::rate::RateStatus::NotNeeded => RateStatus::NotNeeded,
             },
             label: o.label.into(),
             model: o.model,
@@ -317,8 +317,8 @@ impl From<swipeset_core::ratings::RateOutcome> for RateReply {
     }
 }
 
-impl From<swipeset_core::ratings::UndoOutcome> for UndoReply {
-    fn from(o: swipeset_core::ratings::UndoOutcome) -> Self {
+impl From<swipeset_core::rating::rate::UndoOutcome> for UndoReply {
+    fn from(o: swipeset_core::rating::rate::UndoOutcome) -> Self {
         Self {
             generation_id: o.generation_id,
             undone: o.undone,
@@ -326,8 +326,8 @@ impl From<swipeset_core::ratings::UndoOutcome> for UndoReply {
     }
 }
 
-impl From<swipeset_core::skips::SkipOutcome> for SkipReply {
-    fn from(o: swipeset_core::skips::SkipOutcome) -> Self {
+impl From<swipeset_core::rating::skip::SkipOutcome> for SkipReply {
+    fn from(o: swipeset_core::rating::skip::SkipOutcome) -> Self {
         Self {
             generation_id: o.generation_id,
             skipped: o.skipped,
@@ -335,8 +335,8 @@ impl From<swipeset_core::skips::SkipOutcome> for SkipReply {
     }
 }
 
-impl From<swipeset_core::campaigns::Progress> for ProgressReply {
-    fn from(p: swipeset_core::campaigns::Progress) -> Self {
+impl From<swipeset_core::campaign::Progress> for ProgressReply {
+    fn from(p: swipeset_core::campaign::Progress) -> Self {
         Self {
             campaign: p.campaign,
             generations: p.generations,
@@ -348,8 +348,8 @@ impl From<swipeset_core::campaigns::Progress> for ProgressReply {
     }
 }
 
-impl From<swipeset_core::stats::Interval> for crate::api::Interval {
-    fn from(i: swipeset_core::stats::Interval) -> Self {
+impl From<swipeset_core::board::stats::Interval> for crate::api::Interval {
+    fn from(i: swipeset_core::board::stats::Interval) -> Self {
         Self {
             estimate: i.estimate,
             low: i.low,
@@ -358,8 +358,8 @@ impl From<swipeset_core::stats::Interval> for crate::api::Interval {
     }
 }
 
-impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardReply {
-    fn from(b: swipeset_core::leaderboard::Leaderboard) -> Self {
+impl From<swipeset_core::board::leaderboard::Leaderboard> for crate::api::LeaderboardReply {
+    fn from(b: swipeset_core::board::leaderboard::Leaderboard) -> Self {
         use crate::api::{
             AgreementReply, BoardProgress, ContributorLine, HourCount, ModelStanding,
         };
@@ -420,8 +420,8 @@ impl From<swipeset_core::leaderboard::Leaderboard> for crate::api::LeaderboardRe
 
 /// The export page's preview of a planned export (or of why there is none).
 pub fn export_preview(
-    chosen: &swipeset_core::entities::campaign::Model,
-    choices: &[swipeset_core::entities::campaign::Model],
+    chosen: &swipeset_core::db::entities::campaign::Model,
+    choices: &[swipeset_core::db::entities::campaign::Model],
     export: Option<&swipeset_core::export::Export>,
     problem: Option<String>,
 ) -> super::types::ExportPlanReply {
@@ -458,7 +458,7 @@ pub fn export_preview(
     }
 }
 
-pub fn campaign_settings(c: &swipeset_core::entities::campaign::Model) -> super::CampaignSettings {
+pub fn campaign_settings(c: &swipeset_core::db::entities::campaign::Model) -> super::CampaignSettings {
     super::CampaignSettings {
         slug: c.slug.clone(),
         title: c.title.clone(),
@@ -472,8 +472,8 @@ pub fn campaign_settings(c: &swipeset_core::entities::campaign::Model) -> super:
     }
 }
 
-pub fn new_campaign(s: super::CampaignSettings) -> swipeset_core::campaigns::NewCampaign {
-    swipeset_core::campaigns::NewCampaign {
+pub fn new_campaign(s: super::CampaignSettings) -> swipeset_core::campaign::NewCampaign {
+    swipeset_core::campaign::NewCampaign {
         slug: s.slug.trim().to_string(),
         title: s.title,
         guidelines: s.guidelines,

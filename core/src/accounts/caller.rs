@@ -2,7 +2,7 @@
 //! and the checks every server function and route makes with it.
 
 use super::Role;
-use crate::entities::{campaign, user};
+use crate::db::entities::{campaign, user};
 use crate::{CoreError, CoreResult};
 
 /// A signed-in user (or a guest annotator), as far as access decisions need them.

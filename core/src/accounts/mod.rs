@@ -4,6 +4,7 @@
 //! about who may do what is here, where a unit test reaches it.
 
 mod caller;
+pub mod guests;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
@@ -26,6 +27,6 @@ pub enum Role {
 named_values!(Role, "role", { Annotator => "annotator", Admin => "admin" });
 
 /// A guest is known by a browser cookie alone: no password, no OpenID link.
-pub fn is_guest(user: &crate::entities::user::Model) -> bool {
+pub fn is_guest(user: &crate::db::entities::user::Model) -> bool {
     user.browser_key.is_some() && user.password_hash.is_none() && user.oidc_subject.is_none()
 }

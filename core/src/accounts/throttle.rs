@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::entities::sign_in_failure;
+use crate::db::entities::sign_in_failure;
 use crate::{CoreError, CoreResult};
 
 /// How many failures a key may have in one window.

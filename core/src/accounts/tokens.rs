@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::entities::{api_token, user};
+use crate::db::entities::{api_token, user};
 use crate::{CoreError, CoreResult};
 
 pub const PREFIX: &str = "swipeset_";

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::{Role, password};
-use crate::entities::{rating, user};
+use crate::db::entities::{rating, user};
 use crate::{CoreError, CoreResult};
 
 /// The one message for a failed sign-in, whatever failed: it must not tell a guesser

@@ -36,8 +36,8 @@ pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
 pub use source::{Plan, annotator_id, instance_secret};
 pub use table::{Column, ColumnType};
 
-use crate::entities::{campaign, model, model_stat};
-use crate::{CoreError, campaigns};
+use crate::db::entities::{campaign, model, model_stat};
+use crate::CoreError;
 
 /// What rows an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -240,7 +240,7 @@ impl Export {
             _ => db.begin().await,
         }
         .map_err(CoreError::from)?;
-        let campaign = campaigns::resolve(&txn, Some(campaign_slug))
+        let campaign = crate::campaign::resolve(&txn, Some(campaign_slug))
             .await?
             .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
         let plan = source::plan(&txn, &campaign, &options).await?;

@@ -18,7 +18,7 @@ use super::policy::DropReason;
 use super::table::{Cell, Row, completion_cell, prompt_cell};
 use super::{ExportOptions, Kind};
 use crate::CoreResult;
-use crate::entities::{campaign, generation, prompt, rating, user};
+use crate::db::entities::{campaign, generation, prompt, rating, user};
 
 /// Prompts read per page of a KTO or DPO export (their responses come with them).
 const PROMPT_PAGE: u64 = 1_024;

@@ -15,11 +15,15 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::campaigns::NewCampaign;
-use crate::entities::generation;
-use crate::generations::NewGeneration;
-use crate::ratings::{self, NewRating};
-use crate::{Label, Store, annotators, generations, models, prompts};
+use crate::campaign::NewCampaign;
+use crate::db::entities::generation;
+use crate::campaign::responses::NewGeneration;
+use crate::rating::rate::{self, NewRating};
+use crate::{Label, Store};
+use crate::accounts::guests;
+use crate::campaign::responses;
+use crate::campaign::models;
+use crate::campaign::prompts;
 
 const SLUG: &str = "exp";
 
@@ -48,7 +52,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let store = crate::testing::fresh_store().await;
     let db = store.db().clone();
-    let campaign = campaigns::create(
+    let campaign = crate::campaign::create(
         &db,
         NewCampaign {
             overlap: 5,
@@ -88,7 +92,7 @@ async fn fixture() -> Fixture {
             ));
         }
     }
-    generations::add_many(&db, campaign.id, rows).await.unwrap();
+    responses::add_many(&db, campaign.id, rows).await.unwrap();
     let all = generation::Entity::find()
         .order_by_asc(generation::Column::Id)
         .all(&db)
@@ -101,7 +105,7 @@ async fn fixture() -> Fixture {
         .collect::<BTreeMap<_, _>>();
     let mut users = Vec::new();
     for who in ["a", "b", "c"] {
-        users.push(annotators::browser_annotator(&db, who).await.unwrap().id);
+        users.push(guests::browser_annotator(&db, who).await.unwrap().id);
     }
     for &(p, m, votes) in VOTES {
         for (i, vote) in votes.chars().enumerate() {
@@ -110,10 +114,10 @@ async fn fixture() -> Fixture {
                 decision_ms: (p == 0 && i == 0).then_some(1234),
                 ..NewRating::new(ids[&(p, m)], label)
             };
-            ratings::rate(&store, users[i], new).await.unwrap();
+            rate::rate(&store, users[i], new).await.unwrap();
         }
     }
-    ratings::undo(&store, users[1], ids[&(3, 0)]).await.unwrap();
+    rate::undo(&store, users[1], ids[&(3, 0)]).await.unwrap();
     Fixture { store, ids, users }
 }
 
@@ -708,7 +712,7 @@ fn names_parse_and_say_what_was_expected() {
 async fn the_card_shows_recorded_generation_parameters() {
     let f = fixture().await;
     let db = f.db();
-    let campaign = crate::campaigns::resolve(db, Some(SLUG))
+    let campaign = crate::campaign::resolve(db, Some(SLUG))
         .await
         .unwrap()
         .unwrap();
@@ -716,7 +720,7 @@ async fn the_card_shows_recorded_generation_parameters() {
         .await
         .unwrap();
     let model = models::ensure(db, "Model 0", "org/model-0").await.unwrap();
-    generations::add_many(
+    responses::add_many(
         db,
         campaign.id,
         vec![NewGeneration {

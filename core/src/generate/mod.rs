@@ -21,10 +21,12 @@ use tokio::task::JoinSet;
 pub use client::{Answer, Backoff};
 pub use config::{ModelSpec, ModelsFile};
 
-use crate::entities::{generation, generation_job, prompt};
-use crate::generations::{self, NewGeneration};
-use crate::store::Write;
-use crate::{CoreError, CoreResult, Store, campaigns, models};
+use crate::db::entities::{generation, generation_job, prompt};
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db::store::Write;
+use crate::{CoreError, CoreResult, Store};
+use crate::campaign;
+use crate::campaign::models;
 
 #[derive(Debug, Clone, Default)]
 pub struct GenerateOptions {
@@ -76,7 +78,7 @@ pub async fn generate(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> CoreResult<Vec<ModelReport>> {
     let db = store.db();
-    let campaign = campaigns::resolve(db, Some(campaign_slug))
+    let campaign = campaign::resolve(db, Some(campaign_slug))
         .await?
         .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
     let keys = models_file
@@ -223,7 +225,7 @@ async fn record(
             Box::pin(async move {
                 let generation_id = match (&answer.failure, &answer.text) {
                     (None, Some(text)) => {
-                        generations::add_many(
+                        responses::add_many(
                             txn,
                             campaign_id,
                             vec![NewGeneration {

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::CoreResult;
-use crate::entities::{generation, generation_job, model};
+use crate::db::entities::{generation, generation_job, model};
 
 /// One model's line.
 #[derive(Debug, Clone, PartialEq, Eq)]

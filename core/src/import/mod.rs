@@ -2,7 +2,7 @@
 //! text. An import is all or nothing: it runs in one transaction, and any bad record (broken
 //! JSON, a missing column, an empty prompt, a byte that is not UTF-8) stops it with an error
 //! naming the file, the line or row, the field and what was expected, and changes nothing.
-//! Prompts are deduplicated by their normalised text (`crate::prompts::content_hash`), and
+//! Prompts are deduplicated by their normalised text (`crate::campaign::prompts::content_hash`), and
 //! generations by (prompt, model, text), so importing a file twice adds nothing the second
 //! time, and says so.
 
@@ -26,9 +26,11 @@ use sha2::{Digest, Sha256};
 pub use read::Location;
 use read::{Records, Value};
 
-use crate::entities::{campaign, generation, prompt};
-use crate::generations::{self, NewGeneration};
-use crate::{CoreError, campaigns, models, prompts};
+use crate::db::entities::{campaign, generation, prompt};
+use crate::campaign::responses::{self, NewGeneration};
+use crate::CoreError;
+use crate::campaign::models;
+use crate::campaign::prompts;
 
 /// Files larger than this are refused unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -275,7 +277,7 @@ async fn find_campaign(
     db: &impl sea_orm::ConnectionTrait,
     slug: &str,
 ) -> Result<campaign::Model, ImportError> {
-    Ok(campaigns::resolve(db, Some(slug))
+    Ok(crate::campaign::resolve(db, Some(slug))
         .await?
         .ok_or_else(|| CoreError::not_found("campaign", slug))?)
 }
@@ -488,10 +490,10 @@ pub async fn import_generations(
         });
         if batch.len() >= BATCH {
             summary.added +=
-                generations::add_many(&txn, campaign.id, std::mem::take(&mut batch)).await? as u64;
+                responses::add_many(&txn, campaign.id, std::mem::take(&mut batch)).await? as u64;
         }
     }
-    summary.added += generations::add_many(&txn, campaign.id, batch).await? as u64;
+    summary.added += responses::add_many(&txn, campaign.id, batch).await? as u64;
     txn.commit().await?;
     Ok(summary)
 }

@@ -11,14 +11,14 @@ use parquet::arrow::ArrowWriter;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::*;
-use crate::campaigns::NewCampaign;
-use crate::entities::{generation, model_stat, prompt};
+use crate::campaign::NewCampaign;
+use crate::db::entities::{generation, model_stat, prompt};
 
 const SLUG: &str = "imp";
 
 async fn setup() -> (DatabaseConnection, tempfile::TempDir) {
     let db = crate::testing::fresh_db().await;
-    campaigns::create(&db, NewCampaign::new(SLUG, "Import"))
+    crate::campaign::create(&db, NewCampaign::new(SLUG, "Import"))
         .await
         .unwrap();
     (db, tempfile::tempdir().unwrap())
@@ -244,7 +244,7 @@ async fn bad_input_says_where_and_changes_nothing() {
 #[tokio::test]
 async fn generations_link_to_prompts_and_import_only_once() {
     let (db, dir) = setup().await;
-    let campaign = campaigns::resolve(&db, Some(SLUG)).await.unwrap().unwrap();
+    let campaign = crate::campaign::resolve(&db, Some(SLUG)).await.unwrap().unwrap();
     prompts::add(&db, campaign.id, "Write a haiku about rain", None, None)
         .await
         .unwrap();

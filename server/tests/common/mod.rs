@@ -275,9 +275,10 @@ pub async fn seed_single_card(
     prompt: &str,
     response: &str,
 ) -> i32 {
-    use swipeset_core::campaigns::{self, NewCampaign};
-    use swipeset_core::generations::{self, NewGeneration};
-    use swipeset_core::{models, prompts};
+    use swipeset_core::campaign::{self, NewCampaign};
+    use swipeset_core::campaign::responses::{self, NewGeneration};
+    use swipeset_core::campaign::models;
+    use swipeset_core::campaign::prompts;
     let campaign = campaigns::create(db, NewCampaign::new(slug, format!("Campaign {slug}")))
         .await
         .expect("campaign");
@@ -287,14 +288,14 @@ pub async fn seed_single_card(
     let prompt = prompts::add(db, campaign.id, prompt, None, None)
         .await
         .expect("prompt");
-    generations::add_many(
+    responses::add_many(
         db,
         campaign.id,
         vec![NewGeneration::for_prompt(&prompt, model.id, response)],
     )
     .await
     .expect("generation");
-    let card = swipeset_core::cards::peek(db, &campaign, None)
+    let card = swipeset_core::rating::deal::peek(db, &campaign, None)
         .await
         .expect("next card")
         .expect("the new card");

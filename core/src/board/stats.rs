@@ -1,6 +1,6 @@
 //! The statistics behind the leaderboard, as plain functions over counts: the Wilson
 //! interval of a 👍 rate, the rank rule, and Krippendorff's α (nominal) with a bootstrap
-//! interval. Nothing here touches the database; `crate::leaderboard` feeds it aggregates.
+//! interval. Nothing here touches the database; `crate::board::leaderboard` feeds it aggregates.
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -5,7 +5,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
-use crate::entities::{generation, model_stat, prompt};
+use crate::db::entities::{generation, model_stat, prompt};
 
 /// A response waiting to be stored.
 #[derive(Debug, Clone)]

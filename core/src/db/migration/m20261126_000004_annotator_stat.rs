@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::aggregates::standing;
+use crate::board::aggregates::standing;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

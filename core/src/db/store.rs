@@ -34,8 +34,8 @@ use tokio::sync::{mpsc, oneshot};
 
 mod sqlite_proxy;
 
-use crate::annotators::GuestIds;
-use crate::events::{EventBus, InProcessBus};
+use crate::accounts::guests::GuestIds;
+use crate::db::events::{EventBus, InProcessBus};
 use crate::{CoreError, CoreResult};
 
 /// The most jobs one commit covers. Enough to absorb every waiting phone at once; small

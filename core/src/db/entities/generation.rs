@@ -23,7 +23,7 @@ pub struct Model {
     /// below the campaign's overlap.
     pub claimed_count: i32,
     /// A stable pseudo-random rank among generations with equal counts, so models and
-    /// prompts are interleaved; see `crate::generations::order_key`.
+    /// prompts are interleaved; see `crate::campaign::responses::order_key`.
     pub order_key: i32,
     pub created_at: DateTimeUtc,
 }

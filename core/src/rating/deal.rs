@@ -2,7 +2,7 @@
 //! plus live leases are below the campaign's overlap) and that this annotator has not
 //! rated, skipped or been handed already. The least-claimed come first, then by
 //! `order_key`, which interleaves models and scatters prompts; handing a card out takes a
-//! lease on its slot (see `crate::leases`).
+//! lease on its slot (see `crate::rating::leases`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
@@ -12,9 +12,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entities::{campaign, generation, lease, prompt, rating, skip};
-use crate::store::{Store, Write};
-use crate::{CoreResult, leases};
+use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
+use crate::db::store::{Store, Write};
+use crate::CoreResult;
+use crate::rating::leases;
 
 /// What an annotator sees. The model is deliberately absent: rating is blind, and the
 /// model is revealed (if the campaign allows) only in the answer to a rating.
@@ -211,7 +212,7 @@ pub async fn deal(
     holding: &[i32],
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<Card>> {
-    crate::campaigns::require_open(campaign)?;
+    crate::campaign::require_open(campaign)?;
     let dealing = Dealing {
         want,
         holding: holding.to_vec(),
@@ -376,12 +377,13 @@ fn order_for_variety(pool: Vec<Candidate>, mut previous: Option<i32>) -> Vec<Can
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratings::{self, NewRating, RateStatus};
+    use crate::rating::rate::{self, NewRating, RateStatus};
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{Label, annotators};
+    use crate::Label;
+    use crate::accounts::guests;
 
     async fn user(db: &sea_orm::DatabaseConnection, cookie: &str) -> i32 {
-        annotators::browser_annotator(db, cookie).await.unwrap().id
+        guests::browser_annotator(db, cookie).await.unwrap().id
     }
 
     #[tokio::test]
@@ -403,7 +405,7 @@ mod tests {
                     "never the same card twice"
                 );
                 mine.push(card.generation_id);
-                let rated = ratings::rate(
+                let rated = rate::rate(
                     &store,
                     user_id,
                     NewRating::new(card.generation_id, Label::Up),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::aggregates::hour_of;
+use crate::board::aggregates::hour_of;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

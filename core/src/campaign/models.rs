@@ -3,7 +3,7 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::entities::model;
+use crate::db::entities::model;
 use crate::{CoreError, CoreResult};
 
 /// The model called `model_id` by its endpoint, created with display name `name` if it is

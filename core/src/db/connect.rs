@@ -9,7 +9,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use sea_orm_migration::MigratorTrait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::migration::Migrator;
+use crate::db::migration::Migrator;
 
 /// Why the database could not be opened, with the URL (minus any password) in the message.
 #[derive(Debug, thiserror::Error)]

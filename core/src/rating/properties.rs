@@ -10,10 +10,13 @@ use proptest::prelude::*;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::Store;
-use crate::entities::{campaign, generation, lease, rating, skip};
-use crate::ratings::{self, NewRating};
+use crate::db::entities::{campaign, generation, lease, rating, skip};
+use crate::rating::rate::{self, NewRating};
 use crate::testing::{fresh_store, small_campaign};
-use crate::{Label, annotators, cards, leases, skips};
+use crate::Label;
+use crate::accounts::guests;
+use crate::rating::deal;
+use crate::rating::leases;
 
 const USERS: usize = 4;
 
@@ -56,7 +59,7 @@ impl World {
         let mut users = Vec::new();
         for u in 0..USERS {
             users.push(
-                annotators::browser_annotator(&db, &format!("user-{u}"))
+                guests::browser_annotator(&db, &format!("user-{u}"))
                     .await
                     .unwrap()
                     .id,
@@ -77,7 +80,7 @@ impl World {
         match *op {
             Op::Deal { user, want } => {
                 let looked_before = self.store.last_lease_check();
-                let dealt = cards::deal(
+                let dealt = deal::deal(
                     &self.store,
                     &self.campaign,
                     self.users[user],
@@ -123,16 +126,16 @@ impl World {
                 let id = self.queues[user].remove(index);
                 let label = if up { Label::Up } else { Label::Down };
                 let outcome =
-                    ratings::rate(&self.store, self.users[user], NewRating::new(id, label))
+                    rate::rate(&self.store, self.users[user], NewRating::new(id, label))
                         .await
                         .unwrap();
-                if outcome.status == ratings::RateStatus::Recorded {
+                if outcome.status == rate::RateStatus::Recorded {
                     self.last_rated[user] = Some(id);
                 }
             }
             Op::Undo { user } => {
                 if let Some(id) = self.last_rated[user].take()
-                    && ratings::undo(&self.store, self.users[user], id)
+                    && rate::undo(&self.store, self.users[user], id)
                         .await
                         .unwrap()
                         .undone
@@ -146,7 +149,7 @@ impl World {
                 }
                 let index = pick % self.queues[user].len();
                 let id = self.queues[user].remove(index);
-                skips::skip(&self.store, self.users[user], id)
+                crate::rating::skip::skip(&self.store, self.users[user], id)
                     .await
                     .unwrap();
             }
@@ -183,7 +186,7 @@ impl World {
 
     async fn check_counters(&self) {
         // The leaderboard's aggregates equal a recount from the ratings.
-        let drift = crate::aggregates::rebuild(&self.db, false).await.unwrap();
+        let drift = crate::board::aggregates::rebuild(&self.db, false).await.unwrap();
         assert!(drift.is_clean(), "aggregates drifted: {drift:?}");
         let ratings = rating::Entity::find().all(&self.db).await.unwrap();
         let leases = lease::Entity::find().all(&self.db).await.unwrap();

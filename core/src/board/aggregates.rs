@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::CoreResult;
-use crate::entities::{annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern};
+use crate::db::entities::{annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern};
 
 /// The hour a moment falls in (UTC).
 pub(crate) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
@@ -286,9 +286,10 @@ fn differences<K: Ord, V: PartialEq + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratings::{self, NewRating};
+    use crate::rating::rate::{self, NewRating};
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{Label, annotators};
+    use crate::Label;
+    use crate::accounts::guests;
     use sea_orm::QueryOrder;
     use sea_orm_migration::MigratorTrait;
 
@@ -306,15 +307,15 @@ mod tests {
             .map(|g| g.id)
             .collect();
         for (who, label) in [("a", Label::Up), ("b", Label::Down)] {
-            let user = annotators::browser_annotator(&db, who).await.unwrap().id;
+            let user = guests::browser_annotator(&db, who).await.unwrap().id;
             for &g in &generations {
-                ratings::rate(&store, user, NewRating::new(g, label))
+                rate::rate(&store, user, NewRating::new(g, label))
                     .await
                     .unwrap();
             }
         }
-        let a = annotators::browser_annotator(&db, "a").await.unwrap().id;
-        ratings::undo(&store, a, generations[1]).await.unwrap();
+        let a = guests::browser_annotator(&db, "a").await.unwrap().id;
+        rate::undo(&store, a, generations[1]).await.unwrap();
         (store, campaign.id)
     }
 
@@ -439,8 +440,8 @@ mod tests {
         let db = store.db();
         // Back before the counter triggers (migrations 10 and 11), and up again over the
         // existing ratings.
-        crate::migration::Migrator::down(db, Some(2)).await.unwrap();
-        crate::migration::Migrator::up(db, None).await.unwrap();
+        crate::db::migration::Migrator::down(db, Some(2)).await.unwrap();
+        crate::db::migration::Migrator::up(db, None).await.unwrap();
         let drift = rebuild(db, false).await.unwrap();
         assert!(drift.is_clean(), "{drift:?}");
         assert_eq!(drift.ratings, 3);

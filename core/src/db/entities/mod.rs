@@ -1,4 +1,4 @@
-//! SeaORM entities, one module per table. The schema itself is owned by `crate::migration`;
+//! SeaORM entities, one module per table. The schema itself is owned by `crate::db::migration`;
 //! these mirror it for queries.
 
 pub mod annotator_stat;

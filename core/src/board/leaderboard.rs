@@ -1,4 +1,4 @@
-//! The leaderboard of a campaign, read from the aggregates (`crate::aggregates`) and never
+//! The leaderboard of a campaign, read from the aggregates (`crate::board::aggregates`) and never
 //! from a scan of the ratings: per model the 👍 rate with its Wilson interval and rank,
 //! progress towards the campaign's target, recent activity, and agreement.
 
@@ -9,12 +9,12 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::aggregates::hour_of;
-use crate::annotators;
-use crate::entities::{
+use crate::board::aggregates::hour_of;
+use crate::accounts::guests;
+use crate::db::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
 };
-use crate::stats::{self, Agreement, Interval, Z95};
+use crate::board::stats::{self, Agreement, Interval, Z95};
 use crate::{CoreError, CoreResult};
 
 /// Below this many votes a model's row is marked preliminary, unless the caller says.
@@ -187,7 +187,7 @@ pub async fn leaderboard(
             name: shown
                 .get(&a.user_id)
                 .cloned()
-                .unwrap_or_else(|| annotators::pseudonym(a.user_id)),
+                .unwrap_or_else(|| guests::pseudonym(a.user_id)),
             ratings: count(a.ratings),
             compared: count(a.compared),
             agreement: (a.compared > 0).then(|| f64::from(a.agreed) / f64::from(a.compared)),
@@ -269,7 +269,7 @@ async fn shown_names(
     db: &impl ConnectionTrait,
     ids: impl Iterator<Item = i32>,
 ) -> CoreResult<std::collections::HashMap<i32, String>> {
-    use crate::entities::user;
+    use crate::db::entities::user;
     let ids: Vec<i32> = ids.collect();
     if ids.is_empty() {
         return Ok(Default::default());
@@ -287,9 +287,10 @@ async fn shown_names(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratings::{self, NewRating};
+    use crate::rating::rate::{self, NewRating};
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{Label, annotators};
+    use crate::Label;
+    use crate::accounts::guests;
 
     #[tokio::test]
     async fn the_board_reads_the_aggregates() {
@@ -306,7 +307,7 @@ mod tests {
         // Two annotators: both like every response of Model 0 and dislike Model 1's,
         // except that one of them likes one of Model 1's.
         for who in ["a", "b"] {
-            let user = annotators::browser_annotator(&db, who).await.unwrap().id;
+            let user = guests::browser_annotator(&db, who).await.unwrap().id;
             let mut kind_once = who == "a";
             for (g, m) in &generations {
                 let mut label = if m.as_ref().unwrap().name == "Model 0" {
@@ -318,7 +319,7 @@ mod tests {
                     label = Label::Up;
                     kind_once = false;
                 }
-                ratings::rate(&store, user, NewRating::new(g.id, label))
+                rate::rate(&store, user, NewRating::new(g.id, label))
                     .await
                     .unwrap();
             }
@@ -366,7 +367,7 @@ mod tests {
         assert_eq!(people, vec![(12, 12, Some(11.0)), (12, 12, Some(11.0))]);
         assert!(board.contributors[0].name.starts_with("Annotator "));
         // Someone who chose to show their name is shown by it; the other keeps a pseudonym.
-        let ada = annotators::browser_annotator(&db, "a").await.unwrap();
+        let ada = guests::browser_annotator(&db, "a").await.unwrap();
         crate::accounts::users::set_show_name(&db, ada.id, true)
             .await
             .unwrap();

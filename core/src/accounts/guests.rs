@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
-use crate::entities::user;
+use crate::db::entities::user;
 
 /// The hash stored in `user.browser_key` for a browser identity cookie.
 pub fn browser_key(cookie_value: &str) -> String {

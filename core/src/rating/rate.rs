@@ -11,10 +11,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::cards::{Card, Dealing};
-use crate::entities::{campaign, generation, lease, model, rating, undone_rating};
-use crate::store::{Store, Write};
-use crate::{CoreError, CoreResult, Label, leases};
+use crate::rating::deal::{Card, Dealing};
+use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
+use crate::db::store::{Store, Write};
+use crate::{CoreError, CoreResult, Label};
+use crate::rating::leases;
 
 /// The longest client id accepted: a UUID is 36 characters.
 const MAX_CLIENT_ID_LEN: usize = 64;
@@ -117,7 +118,7 @@ pub async fn rate_and_deal(
             Box::pin(async move {
                 let (generation, campaign) =
                     generation_with_campaign(txn, new.generation_id).await?;
-                crate::campaigns::require_open(&campaign)?;
+                crate::campaign::require_open(&campaign)?;
                 let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
                 let dealing = Dealing {
                     want,
@@ -394,14 +395,16 @@ async fn revealed_model(
 mod tests {
     use super::*;
     use crate::testing::{fresh_store, small_campaign};
-    use crate::{annotators, cards, skips};
+    use crate::accounts::guests;
+    use crate::rating::deal;
+    use crate::rating::skip;
 
     /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
     async fn one_card(store: &Store, cookie: &str) -> (campaign::Model, i32, i32) {
         let db = store.db();
         let campaign = small_campaign(db, 1, 1).await;
-        let user = annotators::browser_annotator(db, cookie).await.unwrap();
-        let card = cards::deal(store, &campaign, user.id, 1, &[], chrono::Utc::now())
+        let user = guests::browser_annotator(db, cookie).await.unwrap();
+        let card = deal::deal(store, &campaign, user.id, 1, &[], chrono::Utc::now())
             .await
             .unwrap()
             .remove(0);
@@ -430,8 +433,8 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         let campaign = small_campaign(&db, 3, 2).await; // 6 responses, overlap 2
-        let user = annotators::browser_annotator(&db, "a").await.unwrap().id;
-        let first = cards::deal(&store, &campaign, user, 2, &[], Utc::now())
+        let user = guests::browser_annotator(&db, "a").await.unwrap().id;
+        let first = deal::deal(&store, &campaign, user, 2, &[], Utc::now())
             .await
             .unwrap();
         let (rated, held) = (first[0].generation_id, first[1].generation_id);
@@ -602,7 +605,7 @@ mod tests {
         assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 1));
 
         // The card is dealt to them again, and a new decision counts.
-        let back = cards::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
+        let back = deal::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await
             .unwrap();
         assert_eq!(back[0].generation_id, generation_id);
@@ -623,8 +626,8 @@ mod tests {
         let db = store.db().clone();
         let (campaign, a, generation_id) = one_card(&store, "a").await; // overlap 2
         let now = chrono::Utc::now();
-        let b = annotators::browser_annotator(&db, "b").await.unwrap().id;
-        cards::deal(&store, &campaign, b, 1, &[], now)
+        let b = guests::browser_annotator(&db, "b").await.unwrap().id;
+        deal::deal(&store, &campaign, b, 1, &[], now)
             .await
             .unwrap();
         rate(&store, a, NewRating::new(generation_id, Label::Up))
@@ -633,7 +636,7 @@ mod tests {
         rate(&store, b, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();
-        let c = annotators::browser_annotator(&db, "c").await.unwrap().id;
+        let c = guests::browser_annotator(&db, "c").await.unwrap().id;
         let late = rate(&store, c, NewRating::new(generation_id, Label::Down))
             .await
             .unwrap();
@@ -646,10 +649,10 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         let (campaign, a, generation_id) = one_card(&store, "a").await;
-        assert!(skips::skip(&store, a, generation_id).await.unwrap().skipped);
-        assert!(!skips::skip(&store, a, generation_id).await.unwrap().skipped);
+        assert!(skip::skip(&store, a, generation_id).await.unwrap().skipped);
+        assert!(!skip::skip(&store, a, generation_id).await.unwrap().skipped);
         assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 0));
-        let dealt = cards::deal(&store, &campaign, a, 5, &[], chrono::Utc::now())
+        let dealt = deal::deal(&store, &campaign, a, 5, &[], chrono::Utc::now())
             .await
             .unwrap();
         assert!(dealt.is_empty());
@@ -703,7 +706,7 @@ mod tests {
         sea_orm::ActiveModelTrait::update(revealing, &db)
             .await
             .unwrap();
-        let other = annotators::browser_annotator(&db, "b").await.unwrap();
+        let other = guests::browser_annotator(&db, "b").await.unwrap();
         let revealed = rate(&store, other.id, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();

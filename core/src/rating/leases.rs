@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::CoreResult;
-use crate::entities::{generation, lease};
+use crate::db::entities::{generation, lease};
 
 /// How long a handed-out card keeps its slot: long enough to read a long response, short
 /// enough that an abandoned phone does not starve a campaign.

@@ -5,7 +5,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
-use crate::entities::prompt;
+use crate::db::entities::prompt;
 
 /// Trims and collapses runs of whitespace. Case is left alone: it carries meaning in
 /// prompts ("US" and "us").

@@ -8,10 +8,12 @@ use sea_orm::{
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::campaigns::{self, NewCampaign};
-use crate::entities::campaign;
-use crate::generations::{self, NewGeneration};
-use crate::{CoreError, CoreResult, models, prompts};
+use crate::campaign::NewCampaign;
+use crate::db::entities::campaign;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::{CoreError, CoreResult};
+use crate::campaign::models;
+use crate::campaign::prompts;
 
 pub const DEMO_SLUG: &str = "haiku-demo";
 
@@ -84,7 +86,7 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
     }
 
     let txn = db.begin().await?;
-    let campaign = campaigns::create(
+    let campaign = crate::campaign::create(
         &txn,
         NewCampaign {
             slug: DEMO_SLUG.to_string(),
@@ -130,7 +132,7 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             });
         }
     }
-    let generations = generations::add_many(&txn, campaign.id, rows).await?;
+    let generations = responses::add_many(&txn, campaign.id, rows).await?;
     txn.commit().await?;
 
     Ok(DemoOutcome {
@@ -144,8 +146,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cards;
-    use crate::entities::model;
+    use crate::rating::deal;
+    use crate::db::entities::model;
     use crate::testing::fresh_store;
 
     #[tokio::test]
@@ -165,11 +167,11 @@ mod tests {
 
         let again = load(&db).await.unwrap();
         assert!(!again.created);
-        let campaign = campaigns::resolve(&db, Some(DEMO_SLUG))
+        let campaign = crate::campaign::resolve(&db, Some(DEMO_SLUG))
             .await
             .unwrap()
             .unwrap();
-        let progress = campaigns::progress(&db, &campaign, None).await.unwrap();
+        let progress = crate::campaign::progress(&db, &campaign, None).await.unwrap();
         assert_eq!(progress.generations as usize, outcome.generations);
         assert_eq!(progress.target, progress.generations * 3);
     }
@@ -190,15 +192,15 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         load(&db).await.unwrap();
-        let campaign = campaigns::resolve(&db, None).await.unwrap().unwrap();
-        let user = crate::annotators::browser_annotator(&db, "demo")
+        let campaign = crate::campaign::resolve(&db, None).await.unwrap().unwrap();
+        let user = crate::accounts::guests::browser_annotator(&db, "demo")
             .await
             .unwrap();
         let now = chrono::Utc::now();
         let mut holding = Vec::new();
         let mut prompts_seen = Vec::new();
         loop {
-            let batch = cards::deal(&store, &campaign, user.id, 5, &holding, now)
+            let batch = deal::deal(&store, &campaign, user.id, 5, &holding, now)
                 .await
                 .unwrap();
             if batch.is_empty() {

@@ -1,5 +1,10 @@
 //! Campaigns: finding the one a request is about, and how far its rating has come.
 
+pub mod demo;
+pub mod models;
+pub mod prompts;
+pub mod responses;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
@@ -7,7 +12,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entities::{campaign, generation, rating};
+use crate::db::entities::{campaign, generation, rating};
 use crate::{CoreError, CoreResult};
 
 /// The campaign named by `slug`, or the oldest campaign when no slug is given (what `/`
@@ -173,7 +178,7 @@ pub struct Overview {
 
 /// Every campaign with its prompts, responses and ratings, oldest first.
 pub async fn overview(db: &impl ConnectionTrait) -> CoreResult<Vec<Overview>> {
-    use crate::entities::prompt;
+    use crate::db::entities::prompt;
     let mut lines = Vec::new();
     for campaign in list(db).await? {
         let prompts = prompt::Entity::find()
@@ -308,7 +313,7 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         let campaign = small_campaign(&db, 2, 2).await;
-        let user = crate::annotators::browser_annotator(&db, "x")
+        let user = crate::accounts::guests::browser_annotator(&db, "x")
             .await
             .unwrap();
         let settings = NewCampaign {
@@ -327,15 +332,15 @@ mod tests {
             update(&db, "nope", settings.clone()).await,
             Err(CoreError::NotFound { .. })
         ));
-        let closed = crate::cards::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
+        let closed = crate::rating::deal::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
             .await
             .unwrap_err();
         assert!(closed.to_string().contains("closed"), "{closed}");
         let generation = generation::Entity::find().one(&db).await.unwrap().unwrap();
-        let refused = crate::ratings::rate(
+        let refused = crate::rating::rate::rate(
             &store,
             user.id,
-            crate::ratings::NewRating::new(generation.id, crate::Label::Up),
+            crate::rating::rate::NewRating::new(generation.id, crate::Label::Up),
         )
         .await
         .unwrap_err();
@@ -351,7 +356,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let cards = crate::cards::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
+        let cards = crate::rating::deal::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
             .await
             .unwrap();
         assert_eq!(

@@ -13,7 +13,7 @@ pub struct Model {
     pub system_prompt: Option<String>,
     /// Free-form metadata carried from the import (source file, tags, ...).
     pub metadata: Option<Json>,
-    /// Hex SHA-256 of the normalised text; see `crate::prompts::content_hash`.
+    /// Hex SHA-256 of the normalised text; see `crate::campaign::prompts::content_hash`.
     pub content_hash: String,
     pub created_at: DateTimeUtc,
 }

@@ -5,10 +5,11 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use crate::entities::skip;
-use crate::ratings::generation_with_campaign;
-use crate::store::{Store, Write};
-use crate::{CoreResult, leases};
+use crate::db::entities::skip;
+use crate::rating::rate::generation_with_campaign;
+use crate::db::store::{Store, Write};
+use crate::CoreResult;
+use crate::rating::leases;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkipOutcome {

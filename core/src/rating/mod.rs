@@ -1,0 +1,11 @@
+//! Rating: how a swipe is stored. Which card comes next (`deal`), the short lease a dealt
+//! card holds on its slot (`leases`), storing and undoing a rating (`rate`), passing on a
+//! card (`skip`), and the properties every sequence of those keeps (`properties`, a
+//! property test over random interleavings).
+
+pub mod deal;
+pub mod leases;
+#[cfg(test)]
+mod properties;
+pub mod rate;
+pub mod skip;

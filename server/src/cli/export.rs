@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use swipeset_core::export::{
     DEFAULT_MIN_VOTES, DropReason, Export, ExportOptions, Format, Kind, Policy, Summary, Variant,
 };
 
+use super::open;
 use crate::config::{DatabaseArgs, parse_named};
 
 #[derive(Debug, Args)]
@@ -74,14 +74,13 @@ impl ExportArgs {
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let options = args.options()?;
-    let db = swipeset_core::db::connect(&args.database.database_url).await?;
+    let db = open::database(&args.database).await?;
     let export = Export::prepare(&db, &args.campaign, options)
         .await
         .with_context(|| format!("exporting campaign `{}`", args.campaign))?;
-    let bar = ProgressBar::new(export.plan().rows);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let bar = open::progress_bar(
+        export.plan().rows,
+        "{bar:30} {pos}/{len} rows  {per_sec}  eta {eta}",
     );
     let summary = export
         .write_directory(&args.out, args.overwrite, &mut |rows| {

@@ -1,12 +1,13 @@
-//! `swipeset user …` and `swipeset token …`: accounts and API tokens from the command line,
-//! for the first admin and for scripts. Passwords come from stdin (`--password-stdin`) or
-//! are generated and printed once, so they never sit in the shell's history.
+//! `swipeset user …`: accounts from the command line, for the first admin and for scripts.
+//! Passwords come from stdin (`--password-stdin`) or are generated and printed once, so
+//! they never sit in the shell's history.
 
 use std::io::BufRead;
 
 use anyhow::Context;
-use swipeset_core::accounts::{Role, tokens, users};
+use swipeset_core::accounts::{Role, users};
 
+use super::open;
 use crate::config::{DatabaseArgs, parse_named};
 
 #[derive(Debug, clap::Subcommand)]
@@ -59,36 +60,6 @@ pub enum UserCommand {
     },
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum TokenCommand {
-    /// Make an API token for `Authorization: Bearer …`; it is printed once.
-    Create {
-        /// Whose token it is.
-        #[arg(long)]
-        user: String,
-        /// What it is for, to tell tokens apart later.
-        #[arg(long, default_value = "cli")]
-        name: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// List a user's tokens (never the tokens themselves).
-    List {
-        #[arg(long)]
-        user: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Revoke a token by its id: it stops working at once.
-    Revoke {
-        id: i32,
-        #[arg(long)]
-        user: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-}
-
 /// The password to set: stdin's first line, or a generated one that is printed.
 fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     if from_stdin {
@@ -105,7 +76,7 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     }
 }
 
-pub async fn user(command: UserCommand) -> anyhow::Result<()> {
+pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add {
             name,
@@ -113,7 +84,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             password_stdin,
             database,
         } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
+            let db = open::database(&database).await?;
             let (password, generated) = new_password(password_stdin)?;
             let role = if admin { Role::Admin } else { Role::Annotator };
             let user = users::create(&db, &name, &password, role)
@@ -125,7 +96,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::List { database } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
+            let db = open::database(&database).await?;
             let lines = users::list(&db).await?;
             if lines.is_empty() {
                 println!("no accounts yet; add one with `swipeset user add NAME --admin`");
@@ -149,7 +120,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             role,
             database,
         } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
+            let db = open::database(&database).await?;
             let user = users::get_by_name(&db, &name).await?;
             users::set_role(&db, user.id, role).await?;
             println!("`{name}` is now {}", role.name());
@@ -161,7 +132,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             password_stdin,
             database,
         } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
+            let db = open::database(&database).await?;
             let user = users::get_by_name(&db, &name).await?;
             let (password, generated) = new_password(password_stdin)?;
             users::set_password(&db, user.id, &password).await?;
@@ -175,7 +146,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
 }
 
 async fn set_disabled(name: &str, database: &DatabaseArgs, disabled: bool) -> anyhow::Result<()> {
-    let db = swipeset_core::db::connect(&database.database_url).await?;
+    let db = open::database(database).await?;
     let user = users::get_by_name(&db, name).await?;
     users::set_disabled(&db, user.id, disabled).await?;
     println!(
@@ -186,50 +157,5 @@ async fn set_disabled(name: &str, database: &DatabaseArgs, disabled: bool) -> an
             "enabled again"
         }
     );
-    Ok(())
-}
-
-pub async fn token(command: TokenCommand) -> anyhow::Result<()> {
-    match command {
-        TokenCommand::Create {
-            user,
-            name,
-            database,
-        } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
-            let owner = users::get_by_name(&db, &user).await?;
-            let (row, token) = tokens::create(&db, owner.id, &name).await?;
-            eprintln!(
-                "made token {} `{}` for `{}`; it is shown once:",
-                row.id, row.name, user
-            );
-            println!("{token}");
-        }
-        TokenCommand::List { user, database } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
-            let owner = users::get_by_name(&db, &user).await?;
-            for t in tokens::list(&db, owner.id).await? {
-                let state = match t.revoked_at {
-                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
-                    None => "active".to_string(),
-                };
-                println!(
-                    "{:>5}  {:<24} made {}  last used {}  {state}",
-                    t.id,
-                    t.name,
-                    t.created_at.format("%Y-%m-%d %H:%M"),
-                    t.last_used_at
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_else(|| "never".into()),
-                );
-            }
-        }
-        TokenCommand::Revoke { id, user, database } => {
-            let db = swipeset_core::db::connect(&database.database_url).await?;
-            let owner = users::get_by_name(&db, &user).await?;
-            tokens::revoke(&db, owner.id, id).await?;
-            println!("revoked token {id} of `{user}`");
-        }
-    }
     Ok(())
 }

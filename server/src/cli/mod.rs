@@ -1,0 +1,62 @@
+//! `swipeset`: the command line. `serve` runs the web app; the other subcommands work on
+//! the same database without a server.
+//!
+//! One file per subcommand, each holding its arguments and its `run`, so that a change to
+//! one command reads and reviews on its own; `main.rs` only parses and dispatches. What
+//! several commands share (opening the database, a progress bar) is in `open.rs`.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, Settings};
+
+pub mod campaign;
+pub mod demo;
+pub mod export;
+pub mod generate;
+pub mod import;
+pub mod migrate;
+mod open;
+pub mod serve;
+pub mod stats;
+pub mod token;
+pub mod user;
+
+#[derive(Parser)]
+#[command(
+    name = "swipeset",
+    version,
+    about = "Rate LLM responses with a swipe; export KTO and DPO datasets."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web app (runs pending migrations first).
+    Serve(Settings),
+    /// Load the demo campaign (haiku written by the swipeset project) into the database.
+    Demo(DatabaseArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DatabaseArgs),
+    /// Create and list campaigns.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
+    /// Import prompts or generations into a campaign (all or nothing).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Ask OpenAI-compatible endpoints for every response a campaign still needs.
+    Generate(generate::GenerateArgs),
+    /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
+    Export(export::ExportArgs),
+    /// Accounts: add, list, roles, disable, passwords.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Personal API tokens for `Authorization: Bearer …`.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// The leaderboard's aggregates.
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
+}

@@ -41,7 +41,14 @@ pub async fn run(dir: &Path, server: &Path, requests: usize) -> anyhow::Result<(
     .await?;
     let txn = sea_orm::TransactionTrait::begin(&db).await?;
     for i in 0..requests {
-        swipeset_core::campaign::prompts::add(&txn, campaign.id, &format!("Prompt {i}"), None, None).await?;
+        swipeset_core::campaign::prompts::add(
+            &txn,
+            campaign.id,
+            &format!("Prompt {i}"),
+            None,
+            None,
+        )
+        .await?;
     }
     txn.commit().await?;
     db.close().await?;

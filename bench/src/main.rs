@@ -27,14 +27,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use swipeset_core::campaign::{self, NewCampaign};
-use swipeset_core::campaign::responses::{self, NewGeneration};
-use swipeset_core::rating::rate::{self, NewRating};
-use swipeset_core::{DatabaseConnection, Label};
 use swipeset_core::accounts::guests;
-use swipeset_core::rating::deal;
+use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::rating::deal;
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::{DatabaseConnection, Label};
 use tokio::sync::Mutex;
 
 #[derive(Parser)]
@@ -442,7 +442,7 @@ async fn seed_with(
 ) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     // Public, so the live benchmark's dashboards need no account.
-    let campaign = campaigns::create(
+    let campaign = swipeset_core::campaign::create(
         &txn,
         NewCampaign {
             public_board: true,

@@ -3,11 +3,11 @@
 use sea_orm::DatabaseConnection;
 
 use crate::campaign::NewCampaign;
-use crate::db::entities::campaign;
-use crate::campaign::responses::{self, NewGeneration};
-use crate::db;
 use crate::campaign::models;
 use crate::campaign::prompts;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db;
+use crate::db::entities::campaign;
 
 /// A new, migrated SQLite database in memory.
 pub async fn fresh_db() -> DatabaseConnection {

@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
-use swipeset_core::campaign::{self, NewCampaign};
-use swipeset_core::export::{Export, ExportOptions, Format, Kind, Variant};
-use swipeset_core::campaign::responses::{self, NewGeneration};
-use swipeset_core::rating::rate::{self, NewRating};
-use swipeset_core::{Label, Store};
 use swipeset_core::accounts::guests;
+use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::export::{Export, ExportOptions, Format, Kind, Variant};
+use swipeset_core::rating::rate::{self, NewRating};
+use swipeset_core::{Label, Store};
 
 const SLUG: &str = "compat";
 
@@ -24,7 +24,7 @@ const SLUG: &str = "compat";
 /// prompt has labels of both kinds and DPO pairs.
 async fn campaign(db: &sea_orm::DatabaseConnection) {
     let store = Store::new(db.clone());
-    let campaign = campaign::create(
+    let campaign = swipeset_core::campaign::create(
         db,
         NewCampaign {
             overlap: 3,

@@ -15,11 +15,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use swipeset_core::campaign::{self, NewCampaign};
+use swipeset_core::Store;
+use swipeset_core::campaign::NewCampaign;
+use swipeset_core::campaign::prompts;
 use swipeset_core::db::entities::{generation, generation_job};
 use swipeset_core::generate::{Backoff, GenerateOptions, ModelReport, ModelsFile, generate};
-use swipeset_core::Store;
-use swipeset_core::campaign::prompts;
 
 #[derive(Default)]
 struct Fake {
@@ -103,7 +103,7 @@ async fn fake_server() -> (String, Arc<Fake>) {
 
 async fn campaign_with_prompts(n: usize) -> Store {
     let db = swipeset_core::db::connect("sqlite::memory:").await.unwrap();
-    let campaign = campaign::create(&db, NewCampaign::new("gen", "Gen"))
+    let campaign = swipeset_core::campaign::create(&db, NewCampaign::new("gen", "Gen"))
         .await
         .unwrap();
     for i in 0..n {

@@ -19,10 +19,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use swipeset_core::accounts::Caller;
+use swipeset_core::board::leaderboard;
 use swipeset_core::db::entities::campaign;
 use swipeset_core::{CoreError, CoreResult, Store};
-use swipeset_core::campaign;
-use swipeset_core::board::leaderboard;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_stream::wrappers::WatchStream;
@@ -165,7 +164,7 @@ pub async fn campaign_events(
     caller: Option<Extension<Caller>>,
     Path(slug): Path<String>,
 ) -> Response {
-    let campaign = match campaigns::resolve(state.store.db(), Some(&slug)).await {
+    let campaign = match swipeset_core::campaign::resolve(state.store.db(), Some(&slug)).await {
         Ok(Some(campaign)) => campaign,
         Ok(None) => return error(CoreError::not_found("campaign", &slug)),
         Err(e) => return error(e),

@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use common::backends;
 use sea_orm::EntityTrait;
-use swipeset_core::campaign::{self, NewCampaign};
-use swipeset_core::db::entities::{generation, lease, rating};
-use swipeset_core::campaign::responses::{self, NewGeneration};
-use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::Label;
 use swipeset_core::accounts::guests;
-use swipeset_core::rating::deal;
+use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
+use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::db::entities::{generation, lease, rating};
+use swipeset_core::rating::deal;
+use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::rating::skip;
 
 const ANNOTATORS: usize = 64;
@@ -31,7 +31,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
         let test_db = backend.fresh().await;
         let db = test_db.db.clone();
         let store = swipeset_core::Store::new(db.clone());
-        let campaign = campaigns::create(
+        let campaign = swipeset_core::campaign::create(
             &db,
             NewCampaign {
                 overlap: OVERLAP,
@@ -80,7 +80,9 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                         .await
                         .unwrap();
                     if dealt.is_empty() {
-                        let progress = campaigns::progress(&db, &campaign, None).await.unwrap();
+                        let progress = swipeset_core::campaign::progress(&db, &campaign, None)
+                            .await
+                            .unwrap();
                         if progress.completed == total {
                             return;
                         }

@@ -390,7 +390,9 @@ struct World {
 async fn world() -> (common::TestDb, World) {
     let test_db = Backend::Sqlite.fresh().await;
     let db = test_db.db.clone();
-    swipeset_core::campaign::demo::load(&db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&db)
+        .await
+        .expect("demo");
     // The demo's board is public; the matrix is about a private one.
     let demo = campaign::Entity::find().one(&db).await.unwrap().unwrap();
     let slug = demo.slug.clone();

@@ -34,7 +34,9 @@ async fn rate_up(server: &TestServer, client: &reqwest::Client, count: usize) {
 
 async fn demo_server_with_ratings() -> (common::TestDb, TestServer) {
     let test_db = Backend::Sqlite.fresh().await;
-    swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
     let mut server = TestServer::start(test_db.db.clone()).await;
     rate_up(&server, &server.client, 5).await;
     // Downloads are for admins.
@@ -147,14 +149,14 @@ async fn refusals_are_json_errors_that_say_what_is_wrong() {
 /// A campaign whose ratings export is about 40 MB: larger than every buffer between the
 /// server and a client that does not read, so such a download stays in flight.
 async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
-    use swipeset_core::campaign::{self, NewCampaign};
+    use swipeset_core::accounts::guests;
+    use swipeset_core::campaign::NewCampaign;
+    use swipeset_core::campaign::models;
+    use swipeset_core::campaign::prompts;
     use swipeset_core::campaign::responses::{self, NewGeneration};
     use swipeset_core::rating::rate::{self, NewRating};
     use swipeset_core::{Label, Store};
-    use swipeset_core::accounts::guests;
-    use swipeset_core::campaign::models;
-    use swipeset_core::campaign::prompts;
-    let campaign = campaigns::create(db, NewCampaign::new("big", "Big"))
+    let campaign = swipeset_core::campaign::create(db, NewCampaign::new("big", "Big"))
         .await
         .unwrap();
     let model = models::ensure(db, "Wordy", "org/wordy").await.unwrap();
@@ -168,10 +170,7 @@ async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
         .collect();
     responses::add_many(db, campaign.id, rows).await.unwrap();
     let store = Store::new(db.clone());
-    let user = guests::browser_annotator(db, "reader")
-        .await
-        .unwrap()
-        .id;
+    let user = guests::browser_annotator(db, "reader").await.unwrap().id;
     for id in generation_ids(db).await {
         rate::rate(&store, user, NewRating::new(id, Label::Up))
             .await

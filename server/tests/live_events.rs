@@ -83,7 +83,9 @@ async fn rate_one(server: &TestServer, client: &reqwest::Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_follows_ratings_and_ends_at_shutdown() {
     let test_db = Backend::Sqlite.fresh().await;
-    swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
     let server = TestServer::start(test_db.db.clone()).await;
 
     let mut events = Events::open(&server, "haiku-demo").await;

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
     for backend in backends() {
         let test_db = backend.fresh().await;
-        swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
         let server = TestServer::start(test_db.db.clone()).await;
 
         // The page is rendered on the server with the first card in it.
@@ -140,7 +142,9 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
 async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
     for backend in backends() {
         let test_db = backend.fresh().await;
-        swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
         let server = TestServer::start(test_db.db.clone()).await;
 
         let (status, body) = server

@@ -6,11 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::{Backend, backends};
-use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::Label;
 use swipeset_core::accounts::guests;
-use swipeset_core::campaign;
 use swipeset_core::rating::deal;
+use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_server::AppState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,7 +19,9 @@ async fn a_rating_on_one_replica_reaches_another() {
             continue; // SQLite runs one server: its bus is in process
         }
         let test_db = backend.fresh().await;
-        swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
         let site = std::path::Path::new("target/site");
         // Two replicas: each its own pool and its own listener, like two processes.
         let other_pool = swipeset_core::db::connect(&test_db.url)
@@ -37,7 +38,10 @@ async fn a_rating_on_one_replica_reaches_another() {
         let mut news = watching_replica.store.events().subscribe();
 
         let db = rating_replica.store.db();
-        let campaign = campaigns::resolve(db, None).await.unwrap().unwrap();
+        let campaign = swipeset_core::campaign::resolve(db, None)
+            .await
+            .unwrap()
+            .unwrap();
         let user = guests::browser_annotator(db, "replica").await.unwrap();
         let card = deal::deal(
             &rating_replica.store,

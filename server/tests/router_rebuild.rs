@@ -19,7 +19,9 @@ use swipeset_server::{AppState, router};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_finish_while_other_routers_are_built() {
     let test_db = Backend::Sqlite.fresh().await;
-    swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
     let server = TestServer::start(test_db.db.clone()).await;
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -6,7 +6,7 @@ mod common;
 use common::Backend;
 use reqwest::StatusCode;
 use serde_json::Value;
-use swipeset_core::campaign::{self, NewCampaign};
+use swipeset_core::campaign::NewCampaign;
 
 async fn post(
     base: &str,
@@ -27,7 +27,7 @@ async fn post(
 #[tokio::test]
 async fn an_upload_imports_all_or_nothing_within_the_limit() {
     let test_db = Backend::Sqlite.fresh().await;
-    campaigns::create(&test_db.db, NewCampaign::new("poems", "Poems"))
+    swipeset_core::campaign::create(&test_db.db, NewCampaign::new("poems", "Poems"))
         .await
         .unwrap();
     let state =
@@ -87,6 +87,8 @@ async fn an_upload_imports_all_or_nothing_within_the_limit() {
 
     let (status, _) = post(&limited, &admin, "what=poems&file_name=x.txt", "x\n").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let progress = campaigns::overview(&test_db.db).await.unwrap();
+    let progress = swipeset_core::campaign::overview(&test_db.db)
+        .await
+        .unwrap();
     assert_eq!(progress[0].prompts, 2, "only the good file was imported");
 }

@@ -16,7 +16,9 @@ async fn server() -> (common::TestDb, TestServer) {
 
 async fn server_on(backend: &Backend) -> (common::TestDb, TestServer) {
     let test_db = backend.fresh().await;
-    swipeset_core::campaign::demo::load(&test_db.db).await.expect("demo");
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
     users::create(&test_db.db, "ada", PASSWORD, Role::Annotator)
         .await
         .unwrap();

@@ -15,11 +15,10 @@ pub async fn leaderboard(
     campaign: Option<String>,
     #[server(default)] min_votes: Option<u64>,
 ) -> Result<Option<LeaderboardReply>, ApiError> {
-    use swipeset_core::campaign;
     use swipeset_core::board::leaderboard;
     let store = ssr::store()?;
     let db = store.db();
-    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
+    let Some(campaign) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
     ssr::caller().require_board_viewer(&campaign)?;

@@ -37,11 +37,10 @@ pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
 #[server(prefix = "/api", endpoint = "admin_campaign", input = GetUrl, output = Json)]
 pub async fn admin_campaign(campaign: String) -> Result<CampaignAdminReply, ApiError> {
     use swipeset_core::generate;
-    use swipeset_core::campaign;
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
     let db = store.db();
-    let found = campaigns::resolve(db, Some(&campaign))
+    let found = swipeset_core::campaign::resolve(db, Some(&campaign))
         .await?
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound, "no campaign"))?;
     let lines = generate::status::status(db, found.id).await?;
@@ -58,16 +57,15 @@ pub async fn save_campaign(
     settings: CampaignSettings,
     #[server(default)] create: bool,
 ) -> Result<CampaignSettings, ApiError> {
-    use swipeset_core::campaign;
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
     let db = store.db();
     let slug = settings.slug.trim().to_string();
     let new = ssr::new_campaign(settings);
     let saved = if create {
-        campaigns::create(db, new).await?
+        swipeset_core::campaign::create(db, new).await?
     } else {
-        campaigns::update(db, &slug, new).await?
+        swipeset_core::campaign::update(db, &slug, new).await?
     };
     Ok(ssr::campaign_settings(&saved))
 }

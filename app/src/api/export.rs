@@ -24,15 +24,14 @@ pub async fn export_preview(
     #[server(default)] min_votes: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
 ) -> Result<Option<ExportPlanReply>, ApiError> {
-    use swipeset_core::campaign;
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
     ssr::caller().require_admin()?;
     let db = store.db();
-    let Some(chosen) = campaigns::resolve(db, campaign.as_deref()).await? else {
+    let Some(chosen) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
-    let choices = campaigns::list(db).await?;
+    let choices = swipeset_core::campaign::list(db).await?;
     let request = ExportRequest {
         kind,
         format,

@@ -18,11 +18,10 @@ pub const MAX_DEAL: usize = 10;
 /// for them for a few minutes); a first-time visitor only sees it, so a crawler holds none.
 #[server(prefix = "/api", endpoint = "next_card", input = GetUrl, output = Json)]
 pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiError> {
-    use swipeset_core::campaign;
     use swipeset_core::rating::deal;
     let store = ssr::store()?;
     let db = store.db();
-    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
+    let Some(campaign) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(NextCardReply {
             campaign: None,
             card: None,
@@ -49,7 +48,6 @@ pub async fn next_cards(
     count: usize,
     #[server(default)] holding: Vec<i32>,
 ) -> Result<DealReply, ApiError> {
-    use swipeset_core::campaign;
     use swipeset_core::rating::deal;
     if count == 0 || count > MAX_DEAL {
         return Err(ApiError::bad_request(format!(
@@ -58,7 +56,7 @@ pub async fn next_cards(
     }
     let store = ssr::store()?;
     let db = store.db();
-    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
+    let Some(campaign) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(DealReply {
             campaign: None,
             cards: Vec::new(),
@@ -122,9 +120,11 @@ pub async fn rate(
 pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::rating::rate::undo(&store, user_id, generation_id)
-        .await?
-        .into())
+    Ok(
+        swipeset_core::rating::rate::undo(&store, user_id, generation_id)
+            .await?
+            .into(),
+    )
 }
 
 /// `POST /api/skip` with `{"generation_id": 7}`: this browser passes on the card. Not a
@@ -133,23 +133,26 @@ pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
 pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::rating::skip::skip(&store, user_id, generation_id)
-        .await?
-        .into())
+    Ok(
+        swipeset_core::rating::skip::skip(&store, user_id, generation_id)
+            .await?
+            .into(),
+    )
 }
 
 /// `GET /api/progress?campaign=SLUG`: how far the campaign is, and how many this browser
 /// has rated. `null` when there is no campaign.
 #[server(prefix = "/api", endpoint = "progress", input = GetUrl, output = Json)]
 pub async fn progress(campaign: Option<String>) -> Result<Option<ProgressReply>, ApiError> {
-    use swipeset_core::campaign;
     let store = ssr::store()?;
     let db = store.db();
-    let Some(campaign) = campaigns::resolve(db, campaign.as_deref()).await? else {
+    let Some(campaign) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
     let annotator = ssr::current_annotator_id(db).await?;
     Ok(Some(
-        campaigns::progress(db, &campaign, annotator).await?.into(),
+        swipeset_core::campaign::progress(db, &campaign, annotator)
+            .await?
+            .into(),
     ))
 }

@@ -166,7 +166,9 @@ fn session_error(e: tower_sessions::session::Error) -> ApiError {
 
 /// Signs `user` in on this browser, under a new session id (so a session id planted
 /// before sign-in is worth nothing after).
-pub async fn begin_session(user: &swipeset_core::db::entities::user::Model) -> Result<(), ApiError> {
+pub async fn begin_session(
+    user: &swipeset_core::db::entities::user::Model,
+) -> Result<(), ApiError> {
     start_session(&session()?, user).await
 }
 
@@ -458,7 +460,9 @@ pub fn export_preview(
     }
 }
 
-pub fn campaign_settings(c: &swipeset_core::db::entities::campaign::Model) -> super::CampaignSettings {
+pub fn campaign_settings(
+    c: &swipeset_core::db::entities::campaign::Model,
+) -> super::CampaignSettings {
     super::CampaignSettings {
         slug: c.slug.clone(),
         title: c.title.clone(),

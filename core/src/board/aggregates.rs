@@ -16,7 +16,9 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::CoreResult;
-use crate::db::entities::{annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern};
+use crate::db::entities::{
+    annotator_stat, generation, model_stat, rating, rating_hour, vote_pattern,
+};
 
 /// The hour a moment falls in (UTC).
 pub(crate) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
@@ -286,10 +288,10 @@ fn differences<K: Ord, V: PartialEq + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rating::rate::{self, NewRating};
-    use crate::testing::{fresh_store, small_campaign};
     use crate::Label;
     use crate::accounts::guests;
+    use crate::rating::rate::{self, NewRating};
+    use crate::testing::{fresh_store, small_campaign};
     use sea_orm::QueryOrder;
     use sea_orm_migration::MigratorTrait;
 
@@ -440,7 +442,9 @@ mod tests {
         let db = store.db();
         // Back before the counter triggers (migrations 10 and 11), and up again over the
         // existing ratings.
-        crate::db::migration::Migrator::down(db, Some(2)).await.unwrap();
+        crate::db::migration::Migrator::down(db, Some(2))
+            .await
+            .unwrap();
         crate::db::migration::Migrator::up(db, None).await.unwrap();
         let drift = rebuild(db, false).await.unwrap();
         assert!(drift.is_clean(), "{drift:?}");

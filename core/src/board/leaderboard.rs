@@ -9,12 +9,12 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::board::aggregates::hour_of;
 use crate::accounts::guests;
+use crate::board::aggregates::hour_of;
+use crate::board::stats::{self, Agreement, Interval, Z95};
 use crate::db::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
 };
-use crate::board::stats::{self, Agreement, Interval, Z95};
 use crate::{CoreError, CoreResult};
 
 /// Below this many votes a model's row is marked preliminary, unless the caller says.
@@ -287,10 +287,10 @@ async fn shown_names(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rating::rate::{self, NewRating};
-    use crate::testing::{fresh_store, small_campaign};
     use crate::Label;
     use crate::accounts::guests;
+    use crate::rating::rate::{self, NewRating};
+    use crate::testing::{fresh_store, small_campaign};
 
     #[tokio::test]
     async fn the_board_reads_the_aggregates() {

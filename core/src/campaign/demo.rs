@@ -9,11 +9,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use crate::campaign::NewCampaign;
-use crate::db::entities::campaign;
-use crate::campaign::responses::{self, NewGeneration};
-use crate::{CoreError, CoreResult};
 use crate::campaign::models;
 use crate::campaign::prompts;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db::entities::campaign;
+use crate::{CoreError, CoreResult};
 
 pub const DEMO_SLUG: &str = "haiku-demo";
 
@@ -146,8 +146,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rating::deal;
     use crate::db::entities::model;
+    use crate::rating::deal;
     use crate::testing::fresh_store;
 
     #[tokio::test]
@@ -171,7 +171,9 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        let progress = crate::campaign::progress(&db, &campaign, None).await.unwrap();
+        let progress = crate::campaign::progress(&db, &campaign, None)
+            .await
+            .unwrap();
         assert_eq!(progress.generations as usize, outcome.generations);
         assert_eq!(progress.target, progress.generations * 3);
     }

@@ -332,9 +332,10 @@ mod tests {
             update(&db, "nope", settings.clone()).await,
             Err(CoreError::NotFound { .. })
         ));
-        let closed = crate::rating::deal::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
-            .await
-            .unwrap_err();
+        let closed =
+            crate::rating::deal::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
+                .await
+                .unwrap_err();
         assert!(closed.to_string().contains("closed"), "{closed}");
         let generation = generation::Entity::find().one(&db).await.unwrap().unwrap();
         let refused = crate::rating::rate::rate(
@@ -356,9 +357,10 @@ mod tests {
         )
         .await
         .unwrap();
-        let cards = crate::rating::deal::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
-            .await
-            .unwrap();
+        let cards =
+            crate::rating::deal::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
+                .await
+                .unwrap();
         assert_eq!(
             cards[0].system_prompt.as_deref(),
             Some("Answer in French."),

@@ -14,8 +14,8 @@ use super::source::Plan;
 use super::table::{Column, ColumnType};
 use super::{ExportOptions, Kind, Variant};
 use crate::CoreResult;
-use crate::db::entities::{annotator_stat, campaign, model};
 use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES};
+use crate::db::entities::{annotator_stat, campaign, model};
 
 /// Everything the card says, gathered before it is written.
 pub struct CardInput<'a> {

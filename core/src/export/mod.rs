@@ -36,8 +36,8 @@ pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
 pub use source::{Plan, annotator_id, instance_secret};
 pub use table::{Column, ColumnType};
 
-use crate::db::entities::{campaign, model, model_stat};
 use crate::CoreError;
+use crate::db::entities::{campaign, model, model_stat};
 
 /// What rows an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

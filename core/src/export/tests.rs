@@ -15,15 +15,15 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::campaign::NewCampaign;
-use crate::db::entities::generation;
-use crate::campaign::responses::NewGeneration;
-use crate::rating::rate::{self, NewRating};
-use crate::{Label, Store};
 use crate::accounts::guests;
-use crate::campaign::responses;
+use crate::campaign::NewCampaign;
 use crate::campaign::models;
 use crate::campaign::prompts;
+use crate::campaign::responses;
+use crate::campaign::responses::NewGeneration;
+use crate::db::entities::generation;
+use crate::rating::rate::{self, NewRating};
+use crate::{Label, Store};
 
 const SLUG: &str = "exp";
 

@@ -21,12 +21,12 @@ use tokio::task::JoinSet;
 pub use client::{Answer, Backoff};
 pub use config::{ModelSpec, ModelsFile};
 
-use crate::db::entities::{generation, generation_job, prompt};
-use crate::campaign::responses::{self, NewGeneration};
-use crate::db::store::Write;
-use crate::{CoreError, CoreResult, Store};
 use crate::campaign;
 use crate::campaign::models;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db::entities::{generation, generation_job, prompt};
+use crate::db::store::Write;
+use crate::{CoreError, CoreResult, Store};
 
 #[derive(Debug, Clone, Default)]
 pub struct GenerateOptions {

@@ -26,11 +26,11 @@ use sha2::{Digest, Sha256};
 pub use read::Location;
 use read::{Records, Value};
 
-use crate::db::entities::{campaign, generation, prompt};
-use crate::campaign::responses::{self, NewGeneration};
 use crate::CoreError;
 use crate::campaign::models;
 use crate::campaign::prompts;
+use crate::campaign::responses::{self, NewGeneration};
+use crate::db::entities::{campaign, generation, prompt};
 
 /// Files larger than this are refused unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;

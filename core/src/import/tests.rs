@@ -244,7 +244,10 @@ async fn bad_input_says_where_and_changes_nothing() {
 #[tokio::test]
 async fn generations_link_to_prompts_and_import_only_once() {
     let (db, dir) = setup().await;
-    let campaign = crate::campaign::resolve(&db, Some(SLUG)).await.unwrap().unwrap();
+    let campaign = crate::campaign::resolve(&db, Some(SLUG))
+        .await
+        .unwrap()
+        .unwrap();
     prompts::add(&db, campaign.id, "Write a haiku about rain", None, None)
         .await
         .unwrap();

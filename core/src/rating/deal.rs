@@ -12,9 +12,9 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::CoreResult;
 use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
 use crate::db::store::{Store, Write};
-use crate::CoreResult;
 use crate::rating::leases;
 
 /// What an annotator sees. The model is deliberately absent: rating is blind, and the
@@ -377,10 +377,10 @@ fn order_for_variety(pool: Vec<Candidate>, mut previous: Option<i32>) -> Vec<Can
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rating::rate::{self, NewRating, RateStatus};
-    use crate::testing::{fresh_store, small_campaign};
     use crate::Label;
     use crate::accounts::guests;
+    use crate::rating::rate::{self, NewRating, RateStatus};
+    use crate::testing::{fresh_store, small_campaign};
 
     async fn user(db: &sea_orm::DatabaseConnection, cookie: &str) -> i32 {
         guests::browser_annotator(db, cookie).await.unwrap().id

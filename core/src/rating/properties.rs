@@ -9,14 +9,14 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::Store;
-use crate::db::entities::{campaign, generation, lease, rating, skip};
-use crate::rating::rate::{self, NewRating};
-use crate::testing::{fresh_store, small_campaign};
 use crate::Label;
+use crate::Store;
 use crate::accounts::guests;
+use crate::db::entities::{campaign, generation, lease, rating, skip};
 use crate::rating::deal;
 use crate::rating::leases;
+use crate::rating::rate::{self, NewRating};
+use crate::testing::{fresh_store, small_campaign};
 
 const USERS: usize = 4;
 
@@ -125,10 +125,9 @@ impl World {
                 let index = pick % self.queues[user].len();
                 let id = self.queues[user].remove(index);
                 let label = if up { Label::Up } else { Label::Down };
-                let outcome =
-                    rate::rate(&self.store, self.users[user], NewRating::new(id, label))
-                        .await
-                        .unwrap();
+                let outcome = rate::rate(&self.store, self.users[user], NewRating::new(id, label))
+                    .await
+                    .unwrap();
                 if outcome.status == rate::RateStatus::Recorded {
                     self.last_rated[user] = Some(id);
                 }
@@ -186,7 +185,9 @@ impl World {
 
     async fn check_counters(&self) {
         // The leaderboard's aggregates equal a recount from the ratings.
-        let drift = crate::board::aggregates::rebuild(&self.db, false).await.unwrap();
+        let drift = crate::board::aggregates::rebuild(&self.db, false)
+            .await
+            .unwrap();
         assert!(drift.is_clean(), "aggregates drifted: {drift:?}");
         let ratings = rating::Entity::find().all(&self.db).await.unwrap();
         let leases = lease::Entity::find().all(&self.db).await.unwrap();

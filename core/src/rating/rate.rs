@@ -11,11 +11,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::rating::deal::{Card, Dealing};
 use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
 use crate::db::store::{Store, Write};
-use crate::{CoreError, CoreResult, Label};
+use crate::rating::deal::{Card, Dealing};
 use crate::rating::leases;
+use crate::{CoreError, CoreResult, Label};
 
 /// The longest client id accepted: a UUID is 36 characters.
 const MAX_CLIENT_ID_LEN: usize = 64;
@@ -394,10 +394,10 @@ async fn revealed_model(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{fresh_store, small_campaign};
     use crate::accounts::guests;
     use crate::rating::deal;
     use crate::rating::skip;
+    use crate::testing::{fresh_store, small_campaign};
 
     /// A one-card campaign (overlap 2), an annotator, and the card dealt to them.
     async fn one_card(store: &Store, cookie: &str) -> (campaign::Model, i32, i32) {
@@ -627,9 +627,7 @@ mod tests {
         let (campaign, a, generation_id) = one_card(&store, "a").await; // overlap 2
         let now = chrono::Utc::now();
         let b = guests::browser_annotator(&db, "b").await.unwrap().id;
-        deal::deal(&store, &campaign, b, 1, &[], now)
-            .await
-            .unwrap();
+        deal::deal(&store, &campaign, b, 1, &[], now).await.unwrap();
         rate(&store, a, NewRating::new(generation_id, Label::Up))
             .await
             .unwrap();

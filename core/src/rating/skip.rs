@@ -5,11 +5,11 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use crate::db::entities::skip;
-use crate::rating::rate::generation_with_campaign;
-use crate::db::store::{Store, Write};
 use crate::CoreResult;
+use crate::db::entities::skip;
+use crate::db::store::{Store, Write};
 use crate::rating::leases;
+use crate::rating::rate::generation_with_campaign;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkipOutcome {

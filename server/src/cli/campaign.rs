@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
-use swipeset_core::campaign::{self, NewCampaign};
+use swipeset_core::campaign::NewCampaign;
 
 use super::open;
 use crate::config::DatabaseArgs;
@@ -98,7 +98,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
-            let created = campaigns::create(
+            let created = swipeset_core::campaign::create(
                 &db,
                 NewCampaign {
                     slug,
@@ -134,7 +134,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
-            let c = campaigns::resolve(&db, Some(&slug))
+            let c = swipeset_core::campaign::resolve(&db, Some(&slug))
                 .await?
                 .with_context(|| format!("no campaign `{slug}`"))?;
             let settings = NewCampaign {
@@ -148,7 +148,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 open: open.unwrap_or(c.open),
                 system_prompt: system_prompt.or(c.system_prompt),
             };
-            let saved = campaigns::update(&db, &slug, settings)
+            let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await
                 .context("nothing was changed")?;
             println!(
@@ -167,12 +167,12 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
         }
         CampaignCommand::List { database } => {
             let db = open::database(&database).await?;
-            let all = campaigns::list(&db).await?;
+            let all = swipeset_core::campaign::list(&db).await?;
             if all.is_empty() {
                 println!("no campaigns yet: `swipeset campaign create SLUG --title TITLE`");
             }
             for c in all {
-                let progress = campaigns::progress(&db, &c, None).await?;
+                let progress = swipeset_core::campaign::progress(&db, &c, None).await?;
                 println!(
                     "{:<24} {:<32} {:>7} responses  {:>8} of {} ratings",
                     c.slug, c.title, progress.generations, progress.ratings, progress.target

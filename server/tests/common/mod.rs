@@ -275,13 +275,14 @@ pub async fn seed_single_card(
     prompt: &str,
     response: &str,
 ) -> i32 {
-    use swipeset_core::campaign::{self, NewCampaign};
-    use swipeset_core::campaign::responses::{self, NewGeneration};
+    use swipeset_core::campaign::NewCampaign;
     use swipeset_core::campaign::models;
     use swipeset_core::campaign::prompts;
-    let campaign = campaigns::create(db, NewCampaign::new(slug, format!("Campaign {slug}")))
-        .await
-        .expect("campaign");
+    use swipeset_core::campaign::responses::{self, NewGeneration};
+    let campaign =
+        swipeset_core::campaign::create(db, NewCampaign::new(slug, format!("Campaign {slug}")))
+            .await
+            .expect("campaign");
     let model = models::ensure(db, &format!("{slug} model"), &format!("{slug}/model"))
         .await
         .expect("model");

@@ -32,6 +32,7 @@ pub mod store;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod triggers;
 
 pub use error::{CoreError, CoreResult};
 pub use label::Label;

@@ -1,7 +1,7 @@
 //! The counters behind the leaderboard: the generation's 👍/👎, the model's 👍/👎 and rated
 //! responses, the 👍/👎 pattern counts agreement is computed from, annotators' standing and
 //! ratings per hour. Database triggers move them with every rating inserted or deleted,
-//! inside the rating's own transaction (migration 10 holds them, written to mirror
+//! inside the rating's own transaction (`crate::board::triggers` defines them, written to mirror
 //! `standing` here); `rebuild` recounts all of them from the ratings and reports what had
 //! drifted.
 

@@ -5,3 +5,4 @@
 pub mod aggregates;
 pub mod leaderboard;
 pub mod stats;
+pub mod triggers;

@@ -2,16 +2,16 @@
 //! the board never rescans ratings: 👍/👎 per campaign and model, how many responses have
 //! each 👍/👎 pattern (what agreement is computed from), and ratings per hour. Existing
 //! ratings are counted in; `swipeset stats rebuild` can recount at any time.
+//!
+//! A migration is history: it calls no domain code, whose rules may change later.
 
 // The identifier enums spell the column names, which may repeat the table's name.
 #![allow(clippy::enum_variant_names)]
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm_migration::{prelude::*, schema::*};
-
-use crate::board::aggregates::hour_of;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -75,6 +75,12 @@ enum RatingHour {
     CampaignId,
     Hour,
     Ratings,
+}
+
+/// The hour a moment falls in (UTC): the bucket of `rating_hour`. The migration's own
+/// copy, so that what it counted in cannot change with the domain's code.
+fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
 }
 
 /// A table of counters per campaign: an id, and the campaign it belongs to (removed with it).

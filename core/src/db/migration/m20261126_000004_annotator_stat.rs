@@ -1,6 +1,8 @@
 //! Per campaign and annotator: ratings, and how often they agree with the majority of the
 //! others on the same responses (leave-one-out), kept with every rating like the other
 //! leaderboard aggregates. Existing ratings are counted in.
+//!
+//! A migration is history: it calls no domain code, whose rules may change later.
 
 // The identifier enums spell the column names, which may repeat the table's name.
 #![allow(clippy::enum_variant_names)]
@@ -8,8 +10,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm_migration::{prelude::*, schema::*};
-
-use crate::board::aggregates::standing;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -52,6 +52,23 @@ enum AnnotatorStat {
     Ratings,
     Compared,
     Agreed,
+}
+
+/// Whether a rating (👍 if `rated_up`) on a response holding `up`/`down` votes in all,
+/// its own included, is compared with the others, and agrees with their majority:
+/// (compared, agreed) as 0 or 1. No others, or a tie among them, compares nothing. The
+/// migration's own copy of the leave-one-out rule, so that what it counted in cannot
+/// change with the domain's code.
+fn standing(rated_up: bool, up: i32, down: i32) -> (i32, i32) {
+    let (others_up, others_down) = if rated_up {
+        (up - 1, down)
+    } else {
+        (up, down - 1)
+    };
+    if others_up == others_down {
+        return (0, 0);
+    }
+    (1, i32::from((others_up > others_down) == rated_up))
 }
 
 #[async_trait::async_trait]

@@ -14,6 +14,10 @@
 //! trigger programs, PostgreSQL as PL/pgSQL trigger functions. Both accept the same
 //! `INSERT … ON CONFLICT … DO UPDATE` and `UPDATE … FROM`; what differs is how a moment is
 //! cut to its hour, and SQLite stores moments as the RFC 3339 text sqlx writes.
+//!
+//! Frozen as it shipped (3f30df2): a migration is history, so nothing here may call into
+//! code that changes later. Migration 11 replaced the rating triggers with a cheaper
+//! standing update; the counters as they are today are defined in `crate::board::triggers`.
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -29,9 +33,7 @@ struct RatingChange {
 }
 
 /// The triggers, each as (name, table, event, body statements).
-pub(super) fn triggers(
-    backend: DatabaseBackend,
-) -> Vec<(&'static str, &'static str, &'static str, String)> {
+fn triggers(backend: DatabaseBackend) -> Vec<(&'static str, &'static str, &'static str, String)> {
     let added = RatingChange {
         row: "NEW",
         delta: 1,
@@ -119,14 +121,6 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
         agreed(other, &was_up, &was_down)
     );
     let generation = format!("g.\"id\" = {r}.\"generation_id\"");
-    // The other rater's rating of this response, for the standing of each other rater.
-    // Their rows are found through the response's ratings (an index), so the cost follows
-    // the overlap, not the number of annotators in the campaign.
-    let other_rating = format!(
-        "FROM \"rating\" o JOIN \"generation\" g ON g.\"id\" = o.\"generation_id\" \
-         WHERE o.\"generation_id\" = {r}.\"generation_id\" \
-           AND o.\"user_id\" = \"annotator_stat\".\"user_id\""
-    );
     format!(
         "UPDATE \"generation\" SET \
             \"rating_count\" = \"rating_count\" + ({d}), \
@@ -163,15 +157,15 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
             \"compared\" = \"annotator_stat\".\"compared\" + excluded.\"compared\", \
             \"agreed\" = \"annotator_stat\".\"agreed\" + excluded.\"agreed\";
          UPDATE \"annotator_stat\" SET \
-            \"compared\" = \"annotator_stat\".\"compared\" + \
-                (SELECT {other_shift_compared} {other_rating}), \
-            \"agreed\" = \"annotator_stat\".\"agreed\" + \
-                (SELECT {other_shift_agreed} {other_rating}) \
-         WHERE \"annotator_stat\".\"campaign_id\" = \
-                (SELECT g.\"campaign_id\" FROM \"generation\" g WHERE {generation}) \
-           AND \"annotator_stat\".\"user_id\" IN \
-                (SELECT o.\"user_id\" FROM \"rating\" o \
-                 WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\");
+            \"compared\" = \"annotator_stat\".\"compared\" + s.dc, \
+            \"agreed\" = \"annotator_stat\".\"agreed\" + s.da \
+         FROM (SELECT g.\"campaign_id\", o.\"user_id\", \
+                      {other_shift_compared} AS dc, {other_shift_agreed} AS da \
+               FROM \"rating\" o JOIN \"generation\" g ON g.\"id\" = o.\"generation_id\" \
+               WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\") s \
+         WHERE \"annotator_stat\".\"campaign_id\" = s.\"campaign_id\" \
+           AND \"annotator_stat\".\"user_id\" = s.\"user_id\" \
+           AND (s.dc <> 0 OR s.da <> 0);
          INSERT INTO \"rating_hour\" (\"campaign_id\", \"hour\", \"ratings\") \
          SELECT g.\"campaign_id\", {hour}, {d} FROM \"generation\" g WHERE {generation} \
          ON CONFLICT (\"campaign_id\", \"hour\") DO UPDATE SET \
@@ -195,72 +189,83 @@ fn agreed(up: &str, ups: &str, downs: &str) -> String {
     )
 }
 
-/// Creates trigger `name` (and on PostgreSQL its function) running `body` after each
-/// `event` on `table`.
-pub(super) async fn create_trigger(
-    manager: &SchemaManager<'_>,
-    (name, table, event, body): (&str, &str, &str, &str),
-) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    match manager.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            db.execute_unprepared(&format!(
-                "CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $body$ \
-                 BEGIN {body} RETURN NULL; END $body$"
-            ))
-            .await?;
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
-                 FOR EACH ROW EXECUTE FUNCTION \"{name}\"()"
-            ))
-            .await?;
-        }
-        _ => {
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
-                 FOR EACH ROW BEGIN {body} END"
-            ))
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Drops trigger `name` on `table` (and its function), if it exists.
-pub(super) async fn drop_trigger(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    match manager.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\" ON \"{table}\""))
-                .await?;
-            db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS \"{name}\"()"))
-                .await?;
-        }
-        _ => {
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\""))
-                .await?;
-        }
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, event, body) in triggers(manager.get_database_backend()) {
-            create_trigger(manager, (name, table, event, &body)).await?;
+        let backend = manager.get_database_backend();
+        let db = manager.get_connection();
+        for (name, table, event, body) in triggers(backend) {
+            match backend {
+                DatabaseBackend::Postgres => {
+                    db.execute_unprepared(&format!(
+                        "CREATE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $body$ \
+                         BEGIN {body} RETURN NULL; END $body$"
+                    ))
+                    .await?;
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
+                         FOR EACH ROW EXECUTE FUNCTION \"{name}\"()"
+                    ))
+                    .await?;
+                }
+                _ => {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
+                         FOR EACH ROW BEGIN {body} END"
+                    ))
+                    .await?;
+                }
+            }
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, _, _) in triggers(manager.get_database_backend()) {
-            drop_trigger(manager, name, table).await?;
+        let backend = manager.get_database_backend();
+        let db = manager.get_connection();
+        for (name, table, _, _) in triggers(backend) {
+            match backend {
+                DatabaseBackend::Postgres => {
+                    db.execute_unprepared(&format!(
+                        "DROP TRIGGER IF EXISTS \"{name}\" ON \"{table}\""
+                    ))
+                    .await?;
+                    db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS \"{name}\"()"))
+                        .await?;
+                }
+                _ => {
+                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS \"{name}\""))
+                        .await?;
+                }
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// The trigger bodies this migration renders are the ones it shipped with: a database
+    /// migrated then and one migrated today must have run the same SQL.
+    #[test]
+    fn the_triggers_are_as_shipped() {
+        let mut sql = String::new();
+        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
+            for (name, table, event, body) in triggers(backend) {
+                writeln!(sql, "{name} {table} {event} {body}").unwrap();
+            }
+        }
+        assert_eq!(
+            hex::encode(Sha256::digest(sql)),
+            "ef3a5972caa225378a8bc5a1cebacc07ed0b7a5d34f4b1212467ac826ea8b178",
+            "a shipped migration's SQL changed: change the counters in crate::board::triggers \
+             and install them with a new migration instead"
+        );
     }
 }

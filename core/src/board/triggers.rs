@@ -1,0 +1,350 @@
+//! The counters' definition: the database triggers that move a generation's claimed slots
+//! and votes and the leaderboard's aggregates with every lease and rating inserted or
+//! deleted, as SQL for SQLite (trigger programs) and PostgreSQL (PL/pgSQL trigger
+//! functions). A change here needs a new migration that installs it.
+//!
+//! Migrations are history: each holds the SQL it ran frozen in its own file (migration 10
+//! installed the first triggers, migration 11 the rating triggers below), so that editing
+//! the counters can never rewrite what an old migration did. This is the one place that
+//! says what the counters are today. Its Rust twin is the recount, `aggregates::rebuild`,
+//! which the tests there compare with these triggers rating by rating; the test below
+//! compares this definition with what a freshly migrated database holds, so the two
+//! cannot part ways unnoticed.
+//!
+//! The bodies are written once and rendered for each dialect. Both accept the same
+//! `INSERT … ON CONFLICT … DO UPDATE` and `UPDATE … FROM`; what differs is how a moment is
+//! cut to its hour, and SQLite stores moments as the RFC 3339 text sqlx writes.
+
+use sea_orm::DatabaseBackend;
+
+/// One trigger: after each `event` (`INSERT` or `DELETE`) on `table`, for each row, run
+/// the statements of `body`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub event: &'static str,
+    pub body: String,
+}
+
+/// A rating row's change: which row alias (`NEW` or `OLD`) and which way (+1 or -1).
+#[derive(Clone, Copy)]
+struct RatingChange {
+    row: &'static str,
+    delta: i32,
+}
+
+/// Every counter trigger, as `backend` runs it.
+pub fn triggers(backend: DatabaseBackend) -> Vec<Trigger> {
+    let added = RatingChange {
+        row: "NEW",
+        delta: 1,
+    };
+    let removed = RatingChange {
+        row: "OLD",
+        delta: -1,
+    };
+    vec![
+        Trigger {
+            name: "lease_added",
+            table: "lease",
+            event: "INSERT",
+            body: claimed("NEW.\"generation_id\"", 1),
+        },
+        Trigger {
+            name: "lease_removed",
+            table: "lease",
+            event: "DELETE",
+            body: claimed("OLD.\"generation_id\"", -1),
+        },
+        Trigger {
+            name: "rating_added",
+            table: "rating",
+            event: "INSERT",
+            // The rater's lease on the response, if any, is what the rating takes over.
+            body: format!(
+                "DELETE FROM \"lease\" WHERE \"user_id\" = NEW.\"user_id\" \
+                 AND \"generation_id\" = NEW.\"generation_id\"; {}",
+                rating_counters(backend, added)
+            ),
+        },
+        Trigger {
+            name: "rating_removed",
+            table: "rating",
+            event: "DELETE",
+            body: rating_counters(backend, removed),
+        },
+    ]
+}
+
+/// A lease holds a slot of its generation for as long as it exists.
+fn claimed(generation: &str, delta: i32) -> String {
+    format!(
+        "UPDATE \"generation\" SET \"claimed_count\" = \"claimed_count\" + ({delta}) \
+         WHERE \"id\" = {generation};"
+    )
+}
+
+/// Everything one rating moves. After the first statement the generation row holds the
+/// counts with the change applied; "before" counts are derived from them.
+fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
+    let RatingChange { row: r, delta: d } = change;
+    // The rating's label as 1 (👍) or 0 (👎): a boolean in PostgreSQL, 0/1 in SQLite.
+    let up = format!("(CASE WHEN {r}.\"label\" THEN 1 ELSE 0 END)");
+    let down = format!("(1 - {up})");
+    // The generation's counts before the change.
+    let was_up = format!("(g.\"up_count\" - ({d}) * {up})");
+    let was_down = format!("(g.\"down_count\" - ({d}) * {down})");
+    // The counts that include this rating: after an insert, before a delete.
+    let (with_up, with_down) = if d > 0 {
+        ("g.\"up_count\"".to_string(), "g.\"down_count\"".to_string())
+    } else {
+        (was_up.clone(), was_down.clone())
+    };
+    let hour = match backend {
+        DatabaseBackend::Postgres => format!(
+            "(date_trunc('hour', {r}.\"created_at\" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+        ),
+        // sqlx stores a DateTime<Utc> as RFC 3339 text with "+00:00": the hour must be
+        // the very text it would write for that hour, or it would not match its row.
+        _ => format!("strftime('%Y-%m-%dT%H:00:00+00:00', {r}.\"created_at\")"),
+    };
+    let own_compared = compared(&up, &with_up, &with_down);
+    let own_agreed = agreed(&up, &with_up, &with_down);
+    let other = "(CASE WHEN o.\"label\" THEN 1 ELSE 0 END)";
+    let other_shift_compared = format!(
+        "{} - {}",
+        compared(other, "g.\"up_count\"", "g.\"down_count\""),
+        compared(other, &was_up, &was_down)
+    );
+    let other_shift_agreed = format!(
+        "{} - {}",
+        agreed(other, "g.\"up_count\"", "g.\"down_count\""),
+        agreed(other, &was_up, &was_down)
+    );
+    let generation = format!("g.\"id\" = {r}.\"generation_id\"");
+    // The other rater's rating of this response, for the standing of each other rater.
+    // Their rows are found through the response's ratings (an index), so the cost follows
+    // the overlap, not the number of annotators in the campaign.
+    let other_rating = format!(
+        "FROM \"rating\" o JOIN \"generation\" g ON g.\"id\" = o.\"generation_id\" \
+         WHERE o.\"generation_id\" = {r}.\"generation_id\" \
+           AND o.\"user_id\" = \"annotator_stat\".\"user_id\""
+    );
+    format!(
+        "UPDATE \"generation\" SET \
+            \"rating_count\" = \"rating_count\" + ({d}), \
+            \"up_count\" = \"up_count\" + ({d}) * {up}, \
+            \"down_count\" = \"down_count\" + ({d}) * {down}, \
+            \"claimed_count\" = \"claimed_count\" + ({d}) \
+         WHERE \"id\" = {r}.\"generation_id\";
+         UPDATE \"vote_pattern\" SET \"responses\" = \"responses\" - 1 \
+         FROM \"generation\" g \
+         WHERE {generation} AND \"vote_pattern\".\"campaign_id\" = g.\"campaign_id\" \
+           AND \"vote_pattern\".\"up_count\" = {was_up} \
+           AND \"vote_pattern\".\"down_count\" = {was_down} \
+           AND {was_up} + {was_down} > 0;
+         INSERT INTO \"vote_pattern\" (\"campaign_id\", \"up_count\", \"down_count\", \"responses\") \
+         SELECT g.\"campaign_id\", g.\"up_count\", g.\"down_count\", 1 FROM \"generation\" g \
+         WHERE {generation} AND g.\"up_count\" + g.\"down_count\" > 0 \
+         ON CONFLICT (\"campaign_id\", \"up_count\", \"down_count\") \
+         DO UPDATE SET \"responses\" = \"vote_pattern\".\"responses\" + 1;
+         INSERT INTO \"model_stat\" (\"campaign_id\", \"model_id\", \"up_count\", \"down_count\", \
+                                     \"responses\", \"rated_responses\") \
+         SELECT g.\"campaign_id\", g.\"model_id\", ({d}) * {up}, ({d}) * {down}, 0, \
+                (CASE WHEN g.\"up_count\" + g.\"down_count\" > 0 THEN 1 ELSE 0 END) \
+                - (CASE WHEN {was_up} + {was_down} > 0 THEN 1 ELSE 0 END) \
+         FROM \"generation\" g WHERE {generation} \
+         ON CONFLICT (\"campaign_id\", \"model_id\") DO UPDATE SET \
+            \"up_count\" = \"model_stat\".\"up_count\" + excluded.\"up_count\", \
+            \"down_count\" = \"model_stat\".\"down_count\" + excluded.\"down_count\", \
+            \"rated_responses\" = \"model_stat\".\"rated_responses\" + excluded.\"rated_responses\";
+         INSERT INTO \"annotator_stat\" (\"campaign_id\", \"user_id\", \"ratings\", \"compared\", \"agreed\") \
+         SELECT g.\"campaign_id\", {r}.\"user_id\", {d}, ({d}) * {own_compared}, ({d}) * {own_agreed} \
+         FROM \"generation\" g WHERE {generation} \
+         ON CONFLICT (\"campaign_id\", \"user_id\") DO UPDATE SET \
+            \"ratings\" = \"annotator_stat\".\"ratings\" + excluded.\"ratings\", \
+            \"compared\" = \"annotator_stat\".\"compared\" + excluded.\"compared\", \
+            \"agreed\" = \"annotator_stat\".\"agreed\" + excluded.\"agreed\";
+         UPDATE \"annotator_stat\" SET \
+            \"compared\" = \"annotator_stat\".\"compared\" + \
+                (SELECT {other_shift_compared} {other_rating}), \
+            \"agreed\" = \"annotator_stat\".\"agreed\" + \
+                (SELECT {other_shift_agreed} {other_rating}) \
+         WHERE \"annotator_stat\".\"campaign_id\" = \
+                (SELECT g.\"campaign_id\" FROM \"generation\" g WHERE {generation}) \
+           AND \"annotator_stat\".\"user_id\" IN \
+                (SELECT o.\"user_id\" FROM \"rating\" o \
+                 WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\");
+         INSERT INTO \"rating_hour\" (\"campaign_id\", \"hour\", \"ratings\") \
+         SELECT g.\"campaign_id\", {hour}, {d} FROM \"generation\" g WHERE {generation} \
+         ON CONFLICT (\"campaign_id\", \"hour\") DO UPDATE SET \
+            \"ratings\" = \"rating_hour\".\"ratings\" + excluded.\"ratings\";"
+    )
+}
+
+/// 1 when a rating labelled `up` (1 or 0), on a response holding `ups`/`downs` votes with
+/// it, is compared with the others (they are not tied), else 0. Mirrors
+/// `aggregates::standing`.
+fn compared(up: &str, ups: &str, downs: &str) -> String {
+    format!("(CASE WHEN ({ups} - {up}) <> ({downs} - (1 - {up})) THEN 1 ELSE 0 END)")
+}
+
+/// 1 when that rating agrees with the others' majority, else 0.
+fn agreed(up: &str, ups: &str, downs: &str) -> String {
+    let (others_up, others_down) = (format!("({ups} - {up})"), format!("({downs} - (1 - {up}))"));
+    format!(
+        "(CASE WHEN {others_up} > {others_down} THEN {up} \
+               WHEN {others_up} < {others_down} THEN 1 - {up} ELSE 0 END)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+    use super::*;
+
+    /// Rows of `sql` as strings, column by column.
+    async fn rows(db: &DatabaseConnection, sql: &str, columns: &[&str]) -> Vec<Vec<String>> {
+        db.query_all(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|column| row.try_get::<String>("", column).unwrap())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `triggers`, sorted by name as the catalog queries below list them.
+    fn by_name(backend: DatabaseBackend) -> Vec<Trigger> {
+        let mut triggers = triggers(backend);
+        triggers.sort_by_key(|trigger| trigger.name);
+        triggers
+    }
+
+    const DRIFTED: &str = "the migrations install other triggers than crate::board::triggers \
+        defines: a change to the counters needs a new migration that installs it";
+
+    #[tokio::test]
+    async fn a_fresh_sqlite_database_holds_exactly_these_triggers() {
+        let db = crate::testing::fresh_db().await;
+        let installed = rows(
+            &db,
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+            &["name", "tbl_name", "sql"],
+        )
+        .await;
+        let defined: Vec<Vec<String>> = by_name(DatabaseBackend::Sqlite)
+            .into_iter()
+            .map(
+                |Trigger {
+                     name,
+                     table,
+                     event,
+                     body,
+                 }| {
+                    vec![
+                        name.to_string(),
+                        table.to_string(),
+                        format!(
+                            "CREATE TRIGGER \"{name}\" AFTER {event} ON \"{table}\" \
+                         FOR EACH ROW BEGIN {body} END"
+                        ),
+                    ]
+                },
+            )
+            .collect();
+        assert_eq!(installed, defined, "{DRIFTED}");
+    }
+
+    /// The same on PostgreSQL, when the test script started one
+    /// (`SWIPESET_TEST_POSTGRES_URL`, required by `SWIPESET_REQUIRE_POSTGRES=1`).
+    #[tokio::test]
+    async fn a_fresh_postgres_database_holds_exactly_these_triggers() {
+        let server = match std::env::var("SWIPESET_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("SWIPESET_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "SWIPESET_REQUIRE_POSTGRES=1 but SWIPESET_TEST_POSTGRES_URL is not set"
+                );
+                return;
+            }
+        };
+        let name = format!("swipeset_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = crate::db::connect_without_migrations(&server)
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        // The server URL with this database's name in place of its own.
+        let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+        let host_end = base.find("://").map_or(0, |i| i + 3);
+        let base = match base[host_end..].find('/') {
+            Some(slash) => &base[..host_end + slash],
+            None => base,
+        };
+        let url = match query {
+            "" => format!("{base}/{name}"),
+            query => format!("{base}/{name}?{query}"),
+        };
+        let db = crate::db::connect(&url).await.unwrap();
+
+        let installed = rows(
+            &db,
+            "SELECT t.trigger_name::text AS name, t.event_object_table::text AS tbl, \
+                    t.action_timing::text AS timing, t.event_manipulation::text AS event, \
+                    t.action_statement::text AS action, p.prosrc::text AS body \
+             FROM information_schema.triggers t \
+             JOIN pg_proc p ON p.proname = t.trigger_name::text \
+             WHERE t.trigger_schema = 'public' ORDER BY 1",
+            &["name", "tbl", "timing", "event", "action", "body"],
+        )
+        .await;
+        let defined: Vec<Vec<String>> = by_name(DatabaseBackend::Postgres)
+            .into_iter()
+            .map(
+                |Trigger {
+                     name,
+                     table,
+                     event,
+                     body,
+                 }| {
+                    vec![
+                        name.to_string(),
+                        table.to_string(),
+                        "AFTER".to_string(),
+                        event.to_string(),
+                        format!("EXECUTE FUNCTION {name}()"),
+                        format!(" BEGIN {body} RETURN NULL; END "),
+                    ]
+                },
+            )
+            .collect();
+        // No trigger function is left over from an older definition either.
+        let functions = rows(
+            &db,
+            "SELECT p.proname::text AS name FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype ORDER BY 1",
+            &["name"],
+        )
+        .await;
+        db.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {name}"))
+            .await
+            .unwrap();
+        assert_eq!(installed, defined, "{DRIFTED}");
+        let defined_functions: Vec<Vec<String>> =
+            defined.iter().map(|t| vec![t[0].clone()]).collect();
+        assert_eq!(functions, defined_functions, "{DRIFTED}");
+    }
+}

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -68,10 +68,169 @@ impl Drift {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Counts {
+/// 👍 and 👎 on one response, or on one model's responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+struct Votes {
     up: i32,
     down: i32,
+}
+
+impl Votes {
+    fn add(&mut self, up: bool) {
+        if up {
+            self.up += 1;
+        } else {
+            self.down += 1;
+        }
+    }
+
+    fn total(self) -> i32 {
+        self.up + self.down
+    }
+}
+
+/// A `model_stat` row without its ids, so that the recount and the stored row compare as
+/// values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct ModelTally {
+    votes: Votes,
+    responses: i32,
+    /// Responses with at least one rating.
+    rated_responses: i32,
+}
+
+/// An `annotator_stat` row without its ids, compared as a value like [`ModelTally`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Standing {
+    ratings: i32,
+    /// Ratings compared with the majority of the others on the same response.
+    compared: i32,
+    /// Of those, the ones that agreed with it.
+    agreed: i32,
+}
+
+// The keys of the aggregate tables. Their fields keep the order the key tuples had, so
+// the derived order sorts as the tuples did and a repair inserts rows in the same order.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct ModelKey {
+    campaign_id: i32,
+    model_id: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PatternKey {
+    campaign_id: i32,
+    votes: Votes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HourKey {
+    campaign_id: i32,
+    hour: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct AnnotatorKey {
+    campaign_id: i32,
+    user_id: i32,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RatingRow {
+    user_id: i32,
+    generation_id: i32,
+    label: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// A generation's stored counters, to be checked against its ratings.
+#[derive(Debug, FromQueryResult)]
+struct GenerationRow {
+    id: i32,
+    campaign_id: i32,
+    model_id: i32,
+    rating_count: i32,
+    up_count: i32,
+    down_count: i32,
+}
+
+/// Every aggregate as the ratings say it should be, keyed as its table is; counted in full
+/// before anything is compared or written, so the check and the repair use one set of
+/// numbers.
+#[derive(Debug, Default)]
+struct Recount {
+    votes_by_generation: HashMap<i32, Votes>,
+    models: BTreeMap<ModelKey, ModelTally>,
+    /// Responses per (campaign, 👍/👎 pattern).
+    patterns: BTreeMap<PatternKey, i32>,
+    /// Ratings per (campaign, hour).
+    hours: BTreeMap<HourKey, i32>,
+    annotators: BTreeMap<AnnotatorKey, Standing>,
+}
+
+impl Recount {
+    fn new(ratings: &[RatingRow], generations: &[GenerationRow]) -> Self {
+        let mut recount = Recount::default();
+        for rating in ratings {
+            recount
+                .votes_by_generation
+                .entry(rating.generation_id)
+                .or_default()
+                .add(rating.label);
+        }
+        let mut campaign_of: HashMap<i32, i32> = HashMap::with_capacity(generations.len());
+        for generation in generations {
+            campaign_of.insert(generation.id, generation.campaign_id);
+            let votes = recount.votes(generation.id);
+            let key = ModelKey {
+                campaign_id: generation.campaign_id,
+                model_id: generation.model_id,
+            };
+            let tally = recount.models.entry(key).or_default();
+            tally.votes.up += votes.up;
+            tally.votes.down += votes.down;
+            tally.responses += 1;
+            if votes.total() > 0 {
+                tally.rated_responses += 1;
+                let key = PatternKey {
+                    campaign_id: generation.campaign_id,
+                    votes,
+                };
+                *recount.patterns.entry(key).or_default() += 1;
+            }
+        }
+        for rating in ratings {
+            let (Some(&campaign_id), Some(votes)) = (
+                campaign_of.get(&rating.generation_id),
+                recount.votes_by_generation.get(&rating.generation_id),
+            ) else {
+                continue;
+            };
+            let (compared, agreed) = standing(rating.label, votes.up, votes.down);
+            let key = AnnotatorKey {
+                campaign_id,
+                user_id: rating.user_id,
+            };
+            let stat = recount.annotators.entry(key).or_default();
+            stat.ratings += 1;
+            stat.compared += compared;
+            stat.agreed += agreed;
+            let key = HourKey {
+                campaign_id,
+                hour: hour_of(rating.created_at),
+            };
+            *recount.hours.entry(key).or_default() += 1;
+        }
+        recount
+    }
+
+    fn votes(&self, generation_id: i32) -> Votes {
+        self.votes_by_generation
+            .get(&generation_id)
+            .copied()
+            .unwrap_or_default()
+    }
 }
 
 /// Recounts every aggregate from the ratings and reports the drift; with `fix`, writes the
@@ -80,32 +239,16 @@ struct Counts {
 /// may need another run.
 pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
     let txn = db.begin().await?;
-    // Per generation, from the ratings.
-    let mut per_generation: HashMap<i32, Counts> = HashMap::new();
-    let ratings: Vec<(i32, i32, bool, DateTime<Utc>)> = rating::Entity::find()
+    let ratings = rating::Entity::find()
         .select_only()
         .column(rating::Column::UserId)
         .column(rating::Column::GenerationId)
         .column(rating::Column::Label)
         .column(rating::Column::CreatedAt)
-        .into_tuple()
+        .into_model::<RatingRow>()
         .all(&txn)
         .await?;
-    let mut drift = Drift {
-        ratings: ratings.len(),
-        ..Drift::default()
-    };
-    for &(_, generation_id, up, _) in &ratings {
-        let counts = per_generation.entry(generation_id).or_default();
-        if up {
-            counts.up += 1;
-        } else {
-            counts.down += 1;
-        }
-    }
-
-    type GenerationRow = (i32, i32, i32, i32, i32, i32);
-    let generations: Vec<GenerationRow> = generation::Entity::find()
+    let generations = generation::Entity::find()
         .select_only()
         .column(generation::Column::Id)
         .column(generation::Column::CampaignId)
@@ -113,158 +256,175 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .column(generation::Column::RatingCount)
         .column(generation::Column::UpCount)
         .column(generation::Column::DownCount)
-        .into_tuple()
+        .into_model::<GenerationRow>()
         .all(&txn)
         .await?;
-    let mut campaign_of: HashMap<i32, i32> = HashMap::with_capacity(generations.len());
-    let mut models: BTreeMap<(i32, i32), (i32, i32, i32, i32)> = BTreeMap::new();
-    let mut patterns: BTreeMap<(i32, i32, i32), i32> = BTreeMap::new();
-    for (id, campaign_id, model_id, rating_count, up, down) in generations {
-        campaign_of.insert(id, campaign_id);
-        let want = per_generation.get(&id).copied().unwrap_or_default();
-        let stat = models.entry((campaign_id, model_id)).or_default();
-        stat.0 += want.up;
-        stat.1 += want.down;
-        stat.2 += 1;
-        if want.up + want.down > 0 {
-            stat.3 += 1;
-            *patterns
-                .entry((campaign_id, want.up, want.down))
-                .or_default() += 1;
-        }
-        if (rating_count, up, down) != (want.up + want.down, want.up, want.down) {
-            drift.generations += 1;
-            if fix {
-                // Slots follow ratings: a rating that was never counted holds one too.
-                let shift = want.up + want.down - rating_count;
-                generation::Entity::update_many()
-                    .col_expr(
-                        generation::Column::RatingCount,
-                        Expr::value(want.up + want.down),
-                    )
-                    .col_expr(generation::Column::UpCount, Expr::value(want.up))
-                    .col_expr(generation::Column::DownCount, Expr::value(want.down))
-                    .col_expr(
-                        generation::Column::ClaimedCount,
-                        Expr::col(generation::Column::ClaimedCount).add(shift),
-                    )
-                    .filter(generation::Column::Id.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
-        }
-    }
-    let mut annotators: BTreeMap<(i32, i32), (i32, i32, i32)> = BTreeMap::new();
-    let mut hours: BTreeMap<(i32, DateTime<Utc>), i32> = BTreeMap::new();
-    for (user_id, generation_id, up, at) in ratings {
-        let (Some(&campaign_id), Some(counts)) = (
-            campaign_of.get(&generation_id),
-            per_generation.get(&generation_id),
-        ) else {
-            continue;
+    let recount = Recount::new(&ratings, &generations);
+    let mut drift = Drift {
+        ratings: ratings.len(),
+        ..Drift::default()
+    };
+
+    for generation in &generations {
+        let want = recount.votes(generation.id);
+        let stored = Votes {
+            up: generation.up_count,
+            down: generation.down_count,
         };
-        let (compared, agreed) = standing(up, counts.up, counts.down);
-        let stat = annotators.entry((campaign_id, user_id)).or_default();
-        stat.0 += 1;
-        stat.1 += compared;
-        stat.2 += agreed;
-        *hours.entry((campaign_id, hour_of(at))).or_default() += 1;
+        if stored == want && generation.rating_count == want.total() {
+            continue;
+        }
+        drift.generations += 1;
+        if fix {
+            // Slots follow ratings: a rating that was never counted holds one too.
+            let shift = want.total() - generation.rating_count;
+            generation::Entity::update_many()
+                .col_expr(generation::Column::RatingCount, Expr::value(want.total()))
+                .col_expr(generation::Column::UpCount, Expr::value(want.up))
+                .col_expr(generation::Column::DownCount, Expr::value(want.down))
+                .col_expr(
+                    generation::Column::ClaimedCount,
+                    Expr::col(generation::Column::ClaimedCount).add(shift),
+                )
+                .filter(generation::Column::Id.eq(generation.id))
+                .exec(&txn)
+                .await?;
+        }
     }
 
     // Compare the stored aggregates with the recount.
-    let stored_models: BTreeMap<(i32, i32), (i32, i32, i32, i32)> = model_stat::Entity::find()
+    let stored_models: BTreeMap<ModelKey, ModelTally> = model_stat::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
         .map(|m| {
-            let counts = (m.up_count, m.down_count, m.responses, m.rated_responses);
-            ((m.campaign_id, m.model_id), counts)
+            let key = ModelKey {
+                campaign_id: m.campaign_id,
+                model_id: m.model_id,
+            };
+            let tally = ModelTally {
+                votes: Votes {
+                    up: m.up_count,
+                    down: m.down_count,
+                },
+                responses: m.responses,
+                rated_responses: m.rated_responses,
+            };
+            (key, tally)
         })
         .collect();
-    drift.model_stats = differences(&models, &stored_models, (0, 0, 0, 0));
-    let stored_patterns: BTreeMap<(i32, i32, i32), i32> = vote_pattern::Entity::find()
+    drift.model_stats = differences(&recount.models, &stored_models, ModelTally::default());
+    let stored_patterns: BTreeMap<PatternKey, i32> = vote_pattern::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
-        .map(|p| ((p.campaign_id, p.up_count, p.down_count), p.responses))
+        .map(|p| {
+            let key = PatternKey {
+                campaign_id: p.campaign_id,
+                votes: Votes {
+                    up: p.up_count,
+                    down: p.down_count,
+                },
+            };
+            (key, p.responses)
+        })
         .collect();
-    drift.vote_patterns = differences(&patterns, &stored_patterns, 0);
-    let stored_hours: BTreeMap<(i32, DateTime<Utc>), i32> = rating_hour::Entity::find()
+    drift.vote_patterns = differences(&recount.patterns, &stored_patterns, 0);
+    let stored_hours: BTreeMap<HourKey, i32> = rating_hour::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
-        .map(|h| ((h.campaign_id, h.hour), h.ratings))
+        .map(|h| {
+            let key = HourKey {
+                campaign_id: h.campaign_id,
+                hour: h.hour,
+            };
+            (key, h.ratings)
+        })
         .collect();
-    drift.rating_hours = differences(&hours, &stored_hours, 0);
-    let stored_annotators: BTreeMap<(i32, i32), (i32, i32, i32)> = annotator_stat::Entity::find()
+    drift.rating_hours = differences(&recount.hours, &stored_hours, 0);
+    let stored_annotators: BTreeMap<AnnotatorKey, Standing> = annotator_stat::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
         .map(|a| {
-            (
-                (a.campaign_id, a.user_id),
-                (a.ratings, a.compared, a.agreed),
-            )
+            let key = AnnotatorKey {
+                campaign_id: a.campaign_id,
+                user_id: a.user_id,
+            };
+            let stat = Standing {
+                ratings: a.ratings,
+                compared: a.compared,
+                agreed: a.agreed,
+            };
+            (key, stat)
         })
         .collect();
-    drift.annotator_stats = differences(&annotators, &stored_annotators, (0, 0, 0));
+    drift.annotator_stats =
+        differences(&recount.annotators, &stored_annotators, Standing::default());
 
     if !fix || drift.is_clean() {
         txn.rollback().await?;
         return Ok(drift);
     }
-    model_stat::Entity::delete_many().exec(&txn).await?;
-    for ((campaign_id, model_id), (up, down, responses, rated)) in models {
-        model_stat::Entity::insert(model_stat::ActiveModel {
-            campaign_id: Set(campaign_id),
-            model_id: Set(model_id),
-            up_count: Set(up),
-            down_count: Set(down),
-            responses: Set(responses),
-            rated_responses: Set(rated),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    vote_pattern::Entity::delete_many().exec(&txn).await?;
-    for ((campaign_id, up, down), responses) in patterns {
-        vote_pattern::Entity::insert(vote_pattern::ActiveModel {
-            campaign_id: Set(campaign_id),
-            up_count: Set(up),
-            down_count: Set(down),
-            responses: Set(responses),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    rating_hour::Entity::delete_many().exec(&txn).await?;
-    for ((campaign_id, hour), ratings) in hours {
-        rating_hour::Entity::insert(rating_hour::ActiveModel {
-            campaign_id: Set(campaign_id),
-            hour: Set(hour),
-            ratings: Set(ratings),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    annotator_stat::Entity::delete_many().exec(&txn).await?;
-    for ((campaign_id, user_id), (ratings, compared, agreed)) in annotators {
-        annotator_stat::Entity::insert(annotator_stat::ActiveModel {
-            campaign_id: Set(campaign_id),
-            user_id: Set(user_id),
-            ratings: Set(ratings),
-            compared: Set(compared),
-            agreed: Set(agreed),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
-    }
+    replace_aggregates(&txn, recount).await?;
     txn.commit().await?;
     Ok(drift)
+}
+
+/// Empties the aggregate tables and writes the recount in their place.
+async fn replace_aggregates(txn: &DatabaseTransaction, recount: Recount) -> CoreResult<()> {
+    model_stat::Entity::delete_many().exec(txn).await?;
+    for (key, tally) in recount.models {
+        model_stat::Entity::insert(model_stat::ActiveModel {
+            campaign_id: Set(key.campaign_id),
+            model_id: Set(key.model_id),
+            up_count: Set(tally.votes.up),
+            down_count: Set(tally.votes.down),
+            responses: Set(tally.responses),
+            rated_responses: Set(tally.rated_responses),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    vote_pattern::Entity::delete_many().exec(txn).await?;
+    for (key, responses) in recount.patterns {
+        vote_pattern::Entity::insert(vote_pattern::ActiveModel {
+            campaign_id: Set(key.campaign_id),
+            up_count: Set(key.votes.up),
+            down_count: Set(key.votes.down),
+            responses: Set(responses),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    rating_hour::Entity::delete_many().exec(txn).await?;
+    for (key, ratings) in recount.hours {
+        rating_hour::Entity::insert(rating_hour::ActiveModel {
+            campaign_id: Set(key.campaign_id),
+            hour: Set(key.hour),
+            ratings: Set(ratings),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    annotator_stat::Entity::delete_many().exec(txn).await?;
+    for (key, stat) in recount.annotators {
+        annotator_stat::Entity::insert(annotator_stat::ActiveModel {
+            campaign_id: Set(key.campaign_id),
+            user_id: Set(key.user_id),
+            ratings: Set(stat.ratings),
+            compared: Set(stat.compared),
+            agreed: Set(stat.agreed),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Keys whose values differ between the recount and the stored rows; a stored row equal to

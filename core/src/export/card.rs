@@ -4,8 +4,6 @@
 //! annotators, the label policy and what it dropped, the per-model acceptance with
 //! intervals, and the agreement.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -14,7 +12,7 @@ use super::source::Plan;
 use super::table::{Column, ColumnType};
 use super::{ExportOptions, Kind, Variant};
 use crate::CoreResult;
-use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES};
+use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES, Leaderboard};
 use crate::db::entities::{annotator_stat, campaign, model};
 
 /// Everything the card says, gathered before it is written.
@@ -90,243 +88,363 @@ fn column_meaning(name: &str) -> &'static str {
 
 /// Writes the card. Reads the leaderboard and the per-model parameters from `db`.
 pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResult<String> {
-    let CardInput {
-        campaign,
-        options,
-        plan,
-        models,
-        columns,
-        data_path,
-        license,
-        now,
-    } = input;
-    let board = leaderboard::leaderboard(db, campaign, now, DEFAULT_MIN_VOTES).await?;
+    let board = leaderboard::leaderboard(db, input.campaign, input.now, DEFAULT_MIN_VOTES).await?;
     let annotators = annotator_stat::Entity::find()
-        .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
+        .filter(annotator_stat::Column::CampaignId.eq(input.campaign.id))
         .filter(annotator_stat::Column::Ratings.gt(0))
         .count(db)
         .await?;
-    let kind_tag = options.kind.name();
-    let what = match options.kind {
-        Kind::Kto => "KTO dataset: responses, each labelled 👍 or 👎",
-        Kind::Dpo => "DPO dataset: pairs of a 👍 and a 👎 response to the same prompt",
-        Kind::Ratings => "raw ratings: one row per 👍 or 👎",
+    let card = Card {
+        input,
+        board,
+        annotators,
     };
-    let mut out = String::new();
-    // Front matter. Strings that come from users are written as JSON strings, which are
-    // valid YAML double-quoted scalars whatever they contain.
-    let title = serde_json::to_string(&campaign.title).unwrap_or_else(|_| "\"\"".into());
-    let _ = writeln!(out, "---");
-    let _ = writeln!(out, "license: {license}");
-    let _ = writeln!(out, "pretty_name: {title}");
-    let _ = writeln!(out, "task_categories:\n- text-generation");
-    let _ = writeln!(
-        out,
-        "tags:\n- {kind_tag}\n- human-feedback\n- preference\n- swipeset"
-    );
-    if options.variant == Variant::Conversational {
-        let _ = writeln!(out, "- conversational");
-    }
-    let _ = writeln!(out, "size_categories:\n- {}", size_category(plan.rows));
-    let _ = writeln!(
-        out,
-        "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*"
-    );
-    let _ = writeln!(out, "---\n");
+    // The card is paragraphs, tables and headings with one blank line between each: every
+    // section ends its last line and leaves the blank line to the join, so a section that
+    // has nothing to say (no guidelines, no trainer) leaves no gap behind.
+    let sections = [
+        Some(card.front_matter()),
+        Some(card.summary()),
+        Some(card.loading()),
+        card.trainer(),
+        Some(card.how_it_was_made()),
+        card.guidelines(),
+        Some(card.models()),
+        Some(card.acceptance()),
+        Some(card.agreement()),
+        Some(card.columns()),
+        Some(card.colophon()),
+    ];
+    Ok(sections
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
 
-    let _ = writeln!(out, "# {} ({})\n", campaign.title, kind_tag.to_uppercase());
-    let _ = writeln!(
-        out,
-        "A {what}, rated by {annotators} annotator{} on [swipeset](https://github.com/swipeset/swipeset): \
-         {} rows from {} responses to {} prompts.\n",
-        if annotators == 1 { "" } else { "s" },
-        plan.rows,
-        plan.responses,
-        plan.prompts,
-    );
-    let format = options.format.name();
-    let loader = match options.format {
-        super::Format::Parquet => "parquet",
-        super::Format::Jsonl => "json",
-        super::Format::Csv => "csv",
-    };
-    let _ = writeln!(
-        out,
-        "```python\nfrom datasets import load_dataset\n\nds = load_dataset(\"{loader}\", data_files=\"{data_path}\", split=\"train\")\n```\n"
-    );
-    if options.kind != Kind::Ratings {
-        let trainer = if options.kind == Kind::Kto {
-            "KTOTrainer"
-        } else {
-            "DPOTrainer"
+/// What the card is made from: the export's own parts, and what the same snapshot says
+/// about the campaign's votes, read once so that every section tells the same moment.
+struct Card<'a> {
+    input: CardInput<'a>,
+    board: Leaderboard,
+    /// Annotators with at least one rating that still stands.
+    annotators: u64,
+}
+
+/// `lines` as one block, each line ended. Sections gather lines rather than `writeln!`
+/// into a `String`, whose `fmt::Result` cannot be an error yet would be discarded at
+/// every line.
+fn block<I: IntoIterator<Item = String>>(lines: I) -> String {
+    lines.into_iter().fold(String::new(), |mut out, line| {
+        out.push_str(&line);
+        out.push('\n');
+        out
+    })
+}
+
+/// A markdown table: the header, its alignment row and the body, one row a line.
+fn table(header: &str, alignment: &str, rows: impl IntoIterator<Item = String>) -> String {
+    block(
+        [header.to_string(), alignment.to_string()]
+            .into_iter()
+            .chain(rows),
+    )
+}
+
+impl Card<'_> {
+    fn is_ratings(&self) -> bool {
+        self.input.options.kind == Kind::Ratings
+    }
+
+    /// The Hub's metadata. Strings that come from users are written as JSON strings,
+    /// which are valid YAML double-quoted scalars whatever they contain.
+    fn front_matter(&self) -> String {
+        let CardInput {
+            campaign,
+            options,
+            plan,
+            license,
+            ..
+        } = &self.input;
+        let title = serde_json::to_string(&campaign.title).unwrap_or_else(|_| "\"\"".into());
+        let mut tags = vec![
+            options.kind.name(),
+            "human-feedback",
+            "preference",
+            "swipeset",
+        ];
+        if options.variant == Variant::Conversational {
+            tags.push("conversational");
+        }
+        block(
+            [
+                "---".to_string(),
+                format!("license: {license}"),
+                format!("pretty_name: {title}"),
+                "task_categories:\n- text-generation".to_string(),
+                "tags:".to_string(),
+            ]
+            .into_iter()
+            .chain(tags.into_iter().map(|tag| format!("- {tag}")))
+            .chain([
+                format!("size_categories:\n- {}", size_category(plan.rows)),
+                "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*"
+                    .to_string(),
+                "---".to_string(),
+            ]),
+        )
+    }
+
+    /// The title and one sentence of what the dataset is and how big.
+    fn summary(&self) -> String {
+        let CardInput {
+            campaign,
+            options,
+            plan,
+            ..
+        } = &self.input;
+        let what = match options.kind {
+            Kind::Kto => "KTO dataset: responses, each labelled 👍 or 👎",
+            Kind::Dpo => "DPO dataset: pairs of a 👍 and a 👎 response to the same prompt",
+            Kind::Ratings => "raw ratings: one row per 👍 or 👎",
         };
-        let _ = writeln!(
-            out,
-            "The columns follow TRL's {} format, so `{trainer}` takes the dataset as it is.\n",
-            match options.variant {
-                Variant::Standard => "standard",
-                Variant::Conversational => "conversational",
-            }
-        );
+        let annotators = self.annotators;
+        let plural = if annotators == 1 { "" } else { "s" };
+        format!(
+            "# {} ({})\n\nA {what}, rated by {annotators} annotator{plural} on \
+             [swipeset](https://github.com/swipeset/swipeset): {} rows from {} responses to {} \
+             prompts.\n",
+            campaign.title,
+            options.kind.name().to_uppercase(),
+            plan.rows,
+            plan.responses,
+            plan.prompts,
+        )
     }
 
-    let _ = writeln!(out, "## How it was made\n");
-    let _ = writeln!(
-        out,
-        "- **Campaign**: `{}` ({} prompts), created {}.",
-        campaign.slug,
-        plan.prompts,
-        campaign.created_at.format("%Y-%m-%d")
-    );
-    let _ = writeln!(
-        out,
-        "- **Rating**: annotators swiped each response right (👍) or left (👎) on their phones. \
-         Each response was offered until it had {} independent rating{}; nobody rated a response twice. \
-         Model names were {} while rating.",
-        campaign.overlap,
-        if campaign.overlap == 1 { "" } else { "s" },
-        if campaign.reveal_models {
+    /// The one line of Python that loads the data, so the reader starts from working code.
+    fn loading(&self) -> String {
+        let CardInput {
+            options, data_path, ..
+        } = &self.input;
+        let loader = match options.format {
+            super::Format::Parquet => "parquet",
+            super::Format::Jsonl => "json",
+            super::Format::Csv => "csv",
+        };
+        format!(
+            "```python\nfrom datasets import load_dataset\n\nds = load_dataset(\"{loader}\", \
+             data_files=\"{data_path}\", split=\"train\")\n```\n"
+        )
+    }
+
+    /// Which TRL trainer takes the rows as they are; raw ratings fit none.
+    fn trainer(&self) -> Option<String> {
+        let options = self.input.options;
+        let trainer = match options.kind {
+            Kind::Kto => "KTOTrainer",
+            Kind::Dpo => "DPOTrainer",
+            Kind::Ratings => return None,
+        };
+        let variant = match options.variant {
+            Variant::Standard => "standard",
+            Variant::Conversational => "conversational",
+        };
+        Some(format!(
+            "The columns follow TRL's {variant} format, so `{trainer}` takes the dataset as it is.\n"
+        ))
+    }
+
+    /// How the votes were collected, and how labels and pairs were drawn from them.
+    fn how_it_was_made(&self) -> String {
+        let CardInput { campaign, plan, .. } = &self.input;
+        let overlap_plural = if campaign.overlap == 1 { "" } else { "s" };
+        let names = if campaign.reveal_models {
             "hidden, and shown after each swipe,"
         } else {
             "hidden"
-        }
-    );
-    let _ = writeln!(
-        out,
-        "- **Annotators**: {annotators}, {} ratings in all.",
-        board.progress.ratings
-    );
-    if options.kind != Kind::Ratings {
-        let _ = writeln!(out, "- **Label policy**: {}.", options.policy);
-        let _ = writeln!(
-            out,
-            "- **Labelled**: {} of {} responses.",
-            plan.labelled, plan.responses
-        );
-        for reason in DropReason::ALL {
-            if let Some(n) = plan.dropped.get(&reason).filter(|n| **n > 0) {
-                let _ = writeln!(out, "  - dropped, {}: {n}", reason.describe());
-            }
-        }
+        };
+        let mut lines = vec![
+            format!(
+                "- **Campaign**: `{}` ({} prompts), created {}.",
+                campaign.slug,
+                plan.prompts,
+                campaign.created_at.format("%Y-%m-%d")
+            ),
+            format!(
+                "- **Rating**: annotators swiped each response right (👍) or left (👎) on their \
+                 phones. Each response was offered until it had {} independent rating\
+                 {overlap_plural}; nobody rated a response twice. Model names were {names} while \
+                 rating.",
+                campaign.overlap
+            ),
+            format!(
+                "- **Annotators**: {}, {} ratings in all.",
+                self.annotators, self.board.progress.ratings
+            ),
+        ];
+        lines.extend(self.labelling());
+        lines.extend(self.pairing());
+        format!("## How it was made\n\n{}", block(lines))
     }
-    if options.kind == Kind::Dpo {
+
+    /// The label policy and what it left unlabelled, by reason; raw ratings have no labels.
+    fn labelling(&self) -> Vec<String> {
+        let CardInput { options, plan, .. } = &self.input;
+        if self.is_ratings() {
+            return Vec::new();
+        }
+        let drops = DropReason::ALL.into_iter().filter_map(|reason| {
+            let n = plan.dropped.get(&reason).filter(|n| **n > 0)?;
+            Some(format!("  - dropped, {}: {n}", reason.describe()))
+        });
+        [
+            format!("- **Label policy**: {}.", options.policy),
+            format!(
+                "- **Labelled**: {} of {} responses.",
+                plan.labelled, plan.responses
+            ),
+        ]
+        .into_iter()
+        .chain(drops)
+        .collect()
+    }
+
+    /// DPO only: how pairs were formed, and what the per-prompt cap and one-sided prompts
+    /// cost.
+    fn pairing(&self) -> Option<String> {
+        let CardInput { options, plan, .. } = &self.input;
+        if options.kind != Kind::Dpo {
+            return None;
+        }
         let cap = options
             .max_pairs_per_prompt
             .map_or("no cap".to_string(), |c| format!("at most {c} per prompt"));
-        let _ = writeln!(
-            out,
+        Some(format!(
             "- **Pairs**: every 👍 response of a prompt with every 👎 one ({cap}), the most clearly \
              voted first: {} pairs from {} prompts; {} prompts had labels of one kind only and \
              give no pair; {} pairs were left out by the cap.",
             plan.rows, plan.prompts_with_pairs, plan.prompts_one_sided, plan.pairs_over_cap
-        );
-    }
-    if !campaign.guidelines.trim().is_empty() {
-        let _ = writeln!(out, "\nThe guidelines annotators were shown:\n");
-        for line in campaign.guidelines.lines() {
-            let _ = writeln!(out, "> {line}");
-        }
+        ))
     }
 
-    let _ = writeln!(out, "\n### Models\n");
-    let _ = writeln!(
-        out,
-        "| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |"
-    );
-    let _ = writeln!(out, "|---|---|---|---:|---:|---:|");
-    for m in models {
-        let params = plan.params_by_model.get(&m.id);
-        let responses = board
-            .models
-            .iter()
-            .find(|row| row.model_id == m.id)
-            .map_or(0, |row| row.responses);
-        let (up, down) = plan.labels_by_model.get(&m.id).copied().unwrap_or((0, 0));
+    /// The guidelines as the annotators read them, quoted; none written, nothing said.
+    fn guidelines(&self) -> Option<String> {
+        let guidelines = &self.input.campaign.guidelines;
+        if guidelines.trim().is_empty() {
+            return None;
+        }
+        Some(format!(
+            "The guidelines annotators were shown:\n\n{}",
+            block(guidelines.lines().map(|line| format!("> {line}")))
+        ))
+    }
+
+    /// Each model with its endpoint name, the generation parameters recorded for it, and
+    /// what the policy made of its responses.
+    fn models(&self) -> String {
+        let CardInput { models, plan, .. } = &self.input;
         let labelled = |n: u64| {
-            if options.kind == Kind::Ratings {
+            if self.is_ratings() {
                 "–".to_string()
             } else {
                 n.to_string()
             }
         };
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | {} | {responses} | {} | {} |",
-            cell(&m.name),
-            cell(&m.model_id),
-            params.map_or("not recorded".to_string(), |p| format!("`{}`", cell(p))),
-            labelled(up),
-            labelled(down),
-        );
-    }
-
-    let _ = writeln!(out, "\n## Acceptance by model\n");
-    let _ = writeln!(
-        out,
-        "All votes, before any label policy: the 👍 rate with its Wilson 95% interval. Models \
-         whose intervals overlap share a rank.\n"
-    );
-    let _ = writeln!(
-        out,
-        "| Rank | Model | 👍 rate | 95% interval | Votes | Responses rated |"
-    );
-    let _ = writeln!(out, "|---:|---|---:|---|---:|---:|");
-    for row in &board.models {
-        let (rate, interval) = row.rate.map_or(("–".into(), "–".into()), |r| {
-            (
-                percent(r.estimate),
-                format!("{} – {}", percent(r.low), percent(r.high)),
+        let rows = models.iter().map(|m| {
+            let params = plan
+                .params_by_model
+                .get(&m.id)
+                .map_or("not recorded".to_string(), |p| format!("`{}`", cell(p)));
+            let responses = self
+                .board
+                .models
+                .iter()
+                .find(|row| row.model_id == m.id)
+                .map_or(0, |row| row.responses);
+            let (up, down) = plan.labels_by_model.get(&m.id).copied().unwrap_or((0, 0));
+            format!(
+                "| {} | `{}` | {params} | {responses} | {} | {} |",
+                cell(&m.name),
+                cell(&m.model_id),
+                labelled(up),
+                labelled(down),
             )
         });
-        let _ = writeln!(
-            out,
-            "| {} | {} | {rate} | {interval} | {} | {} |",
-            row.rank,
-            cell(&row.model),
-            row.votes,
-            row.rated_responses
-        );
+        format!(
+            "### Models\n\n{}",
+            table(
+                "| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |",
+                "|---|---|---|---:|---:|---:|",
+                rows,
+            )
+        )
     }
 
-    let _ = writeln!(out, "\n## Agreement\n");
-    match board.agreement {
-        Some(a) => {
-            let _ = writeln!(
-                out,
+    /// The leaderboard as it stood: every vote, before any policy, so that a reader can
+    /// compare models without trusting the labels.
+    fn acceptance(&self) -> String {
+        let rows = self.board.models.iter().map(|row| {
+            let (rate, interval) = row.rate.map_or(("–".into(), "–".into()), |r| {
+                (
+                    percent(r.estimate),
+                    format!("{} – {}", percent(r.low), percent(r.high)),
+                )
+            });
+            format!(
+                "| {} | {} | {rate} | {interval} | {} | {} |",
+                row.rank,
+                cell(&row.model),
+                row.votes,
+                row.rated_responses
+            )
+        });
+        format!(
+            "## Acceptance by model\n\nAll votes, before any label policy: the 👍 rate with its \
+             Wilson 95% interval. Models whose intervals overlap share a rank.\n\n{}",
+            table(
+                "| Rank | Model | 👍 rate | 95% interval | Votes | Responses rated |",
+                "|---:|---|---:|---|---:|---:|",
+                rows,
+            )
+        )
+    }
+
+    /// How far the annotators agree, or why that cannot be said yet.
+    fn agreement(&self) -> String {
+        let said = match self.board.agreement {
+            Some(a) => format!(
                 "Krippendorff's α (nominal) = {:.3}, bootstrap 95% interval {:.3} – {:.3}, over {} \
                  responses with at least two ratings. 1 is perfect agreement, 0 is what chance \
                  gives.",
                 a.alpha, a.low, a.high, a.units
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "Not defined yet: too few responses have two or more ratings of both kinds."
-            );
-        }
+            ),
+            None => "Not defined yet: too few responses have two or more ratings of both kinds."
+                .to_string(),
+        };
+        format!("## Agreement\n\n{said}\n")
     }
 
-    let _ = writeln!(out, "\n## Columns\n");
-    let _ = writeln!(out, "| Column | Type | Meaning |");
-    let _ = writeln!(out, "|---|---|---|");
-    for column in columns {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} |",
-            column.name,
-            type_name(column.ty),
-            column_meaning(column.name)
-        );
+    /// Every column of the data file, its type as `datasets` sees it, and what it holds.
+    fn columns(&self) -> String {
+        let rows = self.input.columns.iter().map(|column| {
+            format!(
+                "| `{}` | {} | {} |",
+                column.name,
+                type_name(column.ty),
+                column_meaning(column.name)
+            )
+        });
+        format!(
+            "## Columns\n\n{}",
+            table("| Column | Type | Meaning |", "|---|---|---|", rows)
+        )
     }
 
-    let _ = writeln!(
-        out,
-        "\n---\n\nExported by swipeset {} on {}: kind `{kind_tag}`, variant `{}`, format `{format}`{}.",
-        env!("CARGO_PKG_VERSION"),
-        now.format("%Y-%m-%d %H:%M UTC"),
-        options.variant.name(),
-        if options.kind == Kind::Ratings {
+    /// The options the export was made with and when, so that it can be made again.
+    fn colophon(&self) -> String {
+        let CardInput { options, now, .. } = &self.input;
+        let policy = if self.is_ratings() {
             String::new()
         } else {
             format!(
@@ -334,26 +452,17 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
                 options.policy.name(),
                 options.policy.min_votes()
             )
-        }
-    );
-    Ok(out)
+        };
+        format!(
+            "---\n\nExported by swipeset {} on {}: kind `{}`, variant `{}`, format `{}`{policy}.\n",
+            env!("CARGO_PKG_VERSION"),
+            now.format("%Y-%m-%d %H:%M UTC"),
+            options.kind.name(),
+            options.variant.name(),
+            options.format.name(),
+        )
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn size_categories_follow_the_hub_buckets() {
-        assert_eq!(size_category(0), "n<1K");
-        assert_eq!(size_category(999), "n<1K");
-        assert_eq!(size_category(1_000), "1K<n<10K");
-        assert_eq!(size_category(100_000), "100K<n<1M");
-        assert_eq!(size_category(1_000_000), "1M<n<10M");
-    }
-
-    #[test]
-    fn table_cells_cannot_break_the_table() {
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
-    }
-}
+mod tests;

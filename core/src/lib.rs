@@ -21,7 +21,7 @@ pub mod generate;
 pub mod import;
 
 pub mod error;
-pub mod label;
+
 mod named;
 pub mod sync;
 #[cfg(test)]
@@ -29,5 +29,5 @@ pub(crate) mod testing;
 
 pub use db::store::Store;
 pub use error::{CoreError, CoreResult};
-pub use label::Label;
+pub use swipeset_wire::{self as wire, Label};
 pub use sea_orm::DatabaseConnection;

@@ -12,7 +12,7 @@ pub mod markdown;
 pub mod rating;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-pub mod types;
+
 
 pub use account::{
     ChangePassword, CreateToken, Me, RevokeToken, SetShowName, SetUserDisabled, SetUserRole,
@@ -29,4 +29,4 @@ pub use rating::{
     NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress, rate, skip,
     undo,
 };
-pub use types::*;
+pub use swipeset_wire::*;

@@ -1,6 +1,7 @@
 //! User accounts: creating them, signing in with a password or an OpenID subject, roles,
 //! disabling, and the first admin of a new instance.
 
+use swipeset_wire::UserLine;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
@@ -347,9 +348,9 @@ pub async fn set_show_name(db: &impl ConnectionTrait, id: i32, show: bool) -> Co
     Ok(())
 }
 
-/// A line of the users page.
+/// A line of the users page as the database gives it.
 #[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct UserLine {
+struct UserRow {
     pub id: i32,
     pub name: String,
     pub role: String,
@@ -363,7 +364,7 @@ pub struct UserLine {
 
 /// Accounts (guests left out), by name, with how many ratings each gave.
 pub async fn list(db: &impl ConnectionTrait) -> CoreResult<Vec<UserLine>> {
-    Ok(user::Entity::find()
+    let rows = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .column(user::Column::Name)
@@ -382,9 +383,30 @@ pub async fn list(db: &impl ConnectionTrait) -> CoreResult<Vec<UserLine>> {
         )
         .group_by(user::Column::Id)
         .order_by_asc(user::Column::Name)
-        .into_model::<UserLine>()
+        .into_model::<UserRow>()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(UserRow::into_line).collect())
+}
+
+impl UserRow {
+    fn into_line(self) -> UserLine {
+        let sign_in = match (self.has_password, self.has_oidc) {
+            (true, true) => "password+openid",
+            (false, true) => "openid",
+            _ => "password",
+        };
+        UserLine {
+            id: self.id,
+            name: self.name,
+            role: self.role,
+            disabled: self.disabled,
+            created_at: self.created_at.to_rfc3339(),
+            last_sign_in_at: self.last_sign_in_at.map(|t| t.to_rfc3339()),
+            sign_in: sign_in.to_string(),
+            ratings: self.ratings,
+        }
+    }
 }
 
 /// Makes the first admin of an instance that has none: named `admin`, with `password` or a

@@ -7,11 +7,14 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait,
 };
-use serde::Serialize;
+use swipeset_wire::{
+    BoardProgress, ContributorLine, HourCount, Interval, LeaderboardReply, ModelStanding,
+};
 
 use crate::accounts::guests;
 use crate::board::aggregates::hour_of;
-use crate::board::stats::{self, Agreement, Interval, Z95};
+use crate::board::progress::progress_from;
+use crate::board::stats::{self, Z95};
 use crate::db::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
 };
@@ -26,69 +29,6 @@ pub const SPARKLINE_HOURS: i64 = 24;
 /// Bootstrap replicates for agreement's interval.
 const REPLICATES: usize = 1_000;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModelRow {
-    pub model_id: i32,
-    /// Revealed here, whatever the campaign's blind setting: this is the result.
-    pub model: String,
-    pub up: u64,
-    pub down: u64,
-    pub votes: u64,
-    /// The 👍 rate and its Wilson 95% interval; `None` before the first vote.
-    pub rate: Option<Interval>,
-    pub rank: usize,
-    /// Fewer votes than the minimum: shown, but not to be trusted yet.
-    pub preliminary: bool,
-    pub responses: u64,
-    pub rated_responses: u64,
-}
-
-/// One line of the contributors board.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Contributor {
-    /// Their user name if they chose to show it (on their profile), a pseudonym otherwise.
-    pub name: String,
-    pub ratings: u64,
-    /// Ratings compared with the majority of the others on the same response.
-    pub compared: u64,
-    /// How often they agree with that majority; `None` before any comparison.
-    pub agreement: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HourCount {
-    pub hour: DateTime<Utc>,
-    pub ratings: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Progress {
-    pub ratings: u64,
-    /// Responses × overlap: every response rated by as many people as the campaign asks.
-    pub target: u64,
-    pub responses: u64,
-    /// Responses with all the ratings they need.
-    pub completed: u64,
-    pub active_annotators: u64,
-    /// The last `SPARKLINE_HOURS` hours, oldest first, zeros included.
-    pub per_hour: Vec<HourCount>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Leaderboard {
-    pub campaign: String,
-    pub title: String,
-    pub min_votes: u64,
-    /// Best first: by rank, then by rate, then by votes.
-    pub models: Vec<ModelRow>,
-    pub progress: Progress,
-    /// Krippendorff's α (nominal) over responses with at least two ratings, with a
-    /// bootstrap 95% interval; `None` until it is defined.
-    pub agreement: Option<Agreement>,
-    /// The most active annotators, most ratings first.
-    pub contributors: Vec<Contributor>,
-}
-
 /// How many contributors the board lists.
 pub const CONTRIBUTORS: u64 = 20;
 
@@ -97,7 +37,7 @@ pub async fn leaderboard(
     campaign: &campaign::Model,
     now: DateTime<Utc>,
     min_votes: u64,
-) -> CoreResult<Leaderboard> {
+) -> CoreResult<LeaderboardReply> {
     // The reads are independent: run side by side, the board waits for the slowest
     // rather than for all of them in turn (it is computed while ratings pour in).
     let model_stats = model_stat::Entity::find()
@@ -122,11 +62,12 @@ pub async fn leaderboard(
         active_annotators(db, campaign.id, now),
         per_hour(db, campaign.id, now),
     )?;
-    let mut models: Vec<ModelRow> = stats
+    let stats_rows: Vec<model_stat::Model> = stats.iter().map(|(s, _)| s.clone()).collect();
+    let mut models: Vec<ModelStanding> = stats
         .into_iter()
         .map(|(s, m)| {
             let (up, down) = (count(s.up_count), count(s.down_count));
-            ModelRow {
+            ModelStanding {
                 model_id: s.model_id,
                 model: m.map_or_else(|| format!("model {}", s.model_id), |m| m.name),
                 up,
@@ -155,7 +96,7 @@ pub async fn leaderboard(
         row.rank = rank;
     }
     models.sort_by(|a, b| {
-        let rate = |m: &ModelRow| m.rate.map_or(-1.0, |r| r.estimate);
+        let rate = |m: &ModelStanding| m.rate.map_or(-1.0, |r| r.estimate);
         a.rank
             .cmp(&b.rank)
             .then(rate(b).total_cmp(&rate(a)))
@@ -163,12 +104,6 @@ pub async fn leaderboard(
             .then(a.model.cmp(&b.model))
     });
 
-    let overlap = count(campaign.overlap);
-    let completed = patterns
-        .iter()
-        .filter(|p| count(p.up_count + p.down_count) >= overlap)
-        .map(|p| count(p.responses))
-        .sum();
     let units: Vec<(Vec<u64>, u64)> = patterns
         .iter()
         .map(|p| {
@@ -183,7 +118,7 @@ pub async fn leaderboard(
     let shown = shown_names(db, standings.iter().map(|a| a.user_id)).await?;
     let contributors = standings
         .into_iter()
-        .map(|a| Contributor {
+        .map(|a| ContributorLine {
             name: shown
                 .get(&a.user_id)
                 .cloned()
@@ -194,18 +129,14 @@ pub async fn leaderboard(
         })
         .collect();
 
-    let ratings: u64 = models.iter().map(|m| m.votes).sum();
-    let responses: u64 = models.iter().map(|m| m.responses).sum();
-    Ok(Leaderboard {
+    let progress = progress_from(&stats_rows, &patterns, campaign.overlap);
+    Ok(LeaderboardReply {
         campaign: campaign.slug.clone(),
         title: campaign.title.clone(),
         min_votes,
         models,
-        progress: Progress {
-            ratings,
-            target: responses * overlap,
-            responses,
-            completed,
+        progress: BoardProgress {
+            totals: progress,
             active_annotators,
             per_hour,
         },
@@ -259,7 +190,10 @@ async fn per_hour(
                 .iter()
                 .find(|h| h.hour == hour)
                 .map_or(0, |h| i64::from(h.ratings));
-            HourCount { hour, ratings }
+            HourCount {
+                hour: hour.to_rfc3339(),
+                ratings,
+            }
         })
         .collect())
 }
@@ -342,8 +276,9 @@ mod tests {
         assert_eq!(board.models[1].rated_responses, 6);
 
         let p = &board.progress;
+        let totals = &p.totals;
         assert_eq!(
-            (p.ratings, p.target, p.responses, p.completed),
+            (totals.ratings, totals.target, totals.responses, totals.completed),
             (24, 24, 12, 12)
         );
         assert_eq!(p.active_annotators, 2);
@@ -418,7 +353,7 @@ mod tests {
                 .iter()
                 .all(|m| m.votes == 0 && m.rate.is_none() && m.rank == 1)
         );
-        assert_eq!(board.progress.target, 12);
+        assert_eq!(board.progress.totals.target, 12);
         assert_eq!(board.agreement, None);
     }
 }

@@ -4,5 +4,6 @@
 
 pub mod aggregates;
 pub mod leaderboard;
+pub mod progress;
 pub mod stats;
 pub mod triggers;

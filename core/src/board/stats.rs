@@ -2,20 +2,13 @@
 //! interval of a 👍 rate, the rank rule, and Krippendorff's α (nominal) with a bootstrap
 //! interval. Nothing here touches the database; `crate::board::leaderboard` feeds it aggregates.
 
+use swipeset_wire::{Agreement, Interval};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Binomial, Distribution};
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
-
-/// A proportion with its interval, all in [0, 1].
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Interval {
-    pub estimate: f64,
-    pub low: f64,
-    pub high: f64,
-}
 
 /// The Wilson score interval of `successes` out of `trials` at `z`. Unlike the textbook
 /// p ± z·se it stays inside [0, 1] and behaves at 0 and at n, which matters for a model
@@ -81,16 +74,6 @@ pub fn krippendorff_nominal(units: &[(Vec<u64>, u64)]) -> Option<f64> {
         return None;
     }
     Some(1.0 - observed_disagreement / expected_disagreement)
-}
-
-/// Krippendorff's α with its bootstrap 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Agreement {
-    pub alpha: f64,
-    pub low: f64,
-    pub high: f64,
-    /// Units (responses) with at least two ratings.
-    pub units: u64,
 }
 
 /// α with a bootstrap interval (percentile method): the units are resampled with

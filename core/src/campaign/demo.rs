@@ -171,11 +171,13 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        let progress = crate::campaign::progress(&db, &campaign, None)
+        let responses = crate::db::entities::generation::Entity::find()
+            .filter(crate::db::entities::generation::Column::CampaignId.eq(campaign.id))
+            .count(&db)
             .await
             .unwrap();
-        assert_eq!(progress.generations as usize, outcome.generations);
-        assert_eq!(progress.target, progress.generations * 3);
+        assert_eq!(responses as usize, outcome.generations);
+        assert_eq!(campaign.overlap, 3, "the target is every response rated three times");
     }
 
     #[tokio::test]

@@ -5,14 +5,12 @@ pub mod models;
 pub mod prompts;
 pub mod responses;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
-use serde::{Deserialize, Serialize};
 
-use crate::db::entities::{campaign, generation, rating};
+use crate::db::entities::campaign;
 use crate::{CoreError, CoreResult};
 
 /// The campaign named by `slug`, or the oldest campaign when no slug is given (what `/`
@@ -135,7 +133,7 @@ fn check(new: &NewCampaign) -> CoreResult<()> {
     if new.title.trim().is_empty() {
         return Err(CoreError::invalid("title", "must not be empty"));
     }
-    crate::export::check_license(&new.license)?;
+    check_license(&new.license)?;
     if new.overlap < 1 {
         return Err(CoreError::invalid(
             "overlap",
@@ -168,31 +166,23 @@ pub fn require_open(campaign: &campaign::Model) -> CoreResult<()> {
     }
 }
 
-/// A line of the campaigns page: the campaign and its counts.
-#[derive(Debug, Clone)]
-pub struct Overview {
-    pub campaign: campaign::Model,
-    pub prompts: u64,
-    pub progress: Progress,
-}
-
-/// Every campaign with its prompts, responses and ratings, oldest first.
-pub async fn overview(db: &impl ConnectionTrait) -> CoreResult<Vec<Overview>> {
-    use crate::db::entities::prompt;
-    let mut lines = Vec::new();
-    for campaign in list(db).await? {
-        let prompts = prompt::Entity::find()
-            .filter(prompt::Column::CampaignId.eq(campaign.id))
-            .count(db)
-            .await?;
-        let progress = progress(db, &campaign, None).await?;
-        lines.push(Overview {
-            campaign,
-            prompts,
-            progress,
-        });
+/// A license as the Hub's front matter spells it: an SPDX-like lower-case id.
+pub(crate) fn check_license(license: &str) -> Result<(), CoreError> {
+    let ok = !license.is_empty()
+        && license.len() <= 64
+        && license
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "license",
+            format!(
+                "expected a Hub license id such as `cc-by-4.0` or `apache-2.0`, got `{license}`"
+            ),
+        ))
     }
-    Ok(lines)
 }
 
 /// All campaigns, oldest first.
@@ -201,79 +191,6 @@ pub async fn list(db: &impl ConnectionTrait) -> CoreResult<Vec<campaign::Model>>
         .order_by_asc(campaign::Column::Id)
         .all(db)
         .await?)
-}
-
-/// How far a campaign's rating has come, overall and for one annotator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Progress {
-    pub campaign: String,
-    /// Responses in the campaign.
-    pub generations: u64,
-    /// Ratings the campaign asks for: generations × overlap.
-    pub target: u64,
-    /// Ratings stored so far.
-    pub ratings: u64,
-    /// Responses that have all the ratings they need.
-    pub completed: u64,
-    /// Ratings by the annotator who asked.
-    pub rated_by_you: u64,
-}
-
-#[derive(FromQueryResult)]
-struct Totals {
-    generations: i64,
-    ratings: Option<i64>,
-}
-
-/// Reads the counters kept on `generation`, not the rating table, except for the
-/// annotator's own count (bounded by what one person can rate).
-pub async fn progress(
-    db: &impl ConnectionTrait,
-    campaign: &campaign::Model,
-    annotator: Option<i32>,
-) -> CoreResult<Progress> {
-    let totals = generation::Entity::find()
-        .select_only()
-        .column_as(generation::Column::Id.count(), "generations")
-        .column_as(
-            Expr::col(generation::Column::RatingCount)
-                .sum()
-                .cast_as("bigint"),
-            "ratings",
-        )
-        .filter(generation::Column::CampaignId.eq(campaign.id))
-        .into_model::<Totals>()
-        .one(db)
-        .await?
-        .unwrap_or(Totals {
-            generations: 0,
-            ratings: None,
-        });
-    let completed = generation::Entity::find()
-        .filter(generation::Column::CampaignId.eq(campaign.id))
-        .filter(generation::Column::RatingCount.gte(campaign.overlap))
-        .count(db)
-        .await?;
-    let rated_by_you = match annotator {
-        Some(user_id) => {
-            rating::Entity::find()
-                .join(JoinType::InnerJoin, rating::Relation::Generation.def())
-                .filter(rating::Column::UserId.eq(user_id))
-                .filter(generation::Column::CampaignId.eq(campaign.id))
-                .count(db)
-                .await?
-        }
-        None => 0,
-    };
-    let generations = totals.generations.max(0) as u64;
-    Ok(Progress {
-        campaign: campaign.slug.clone(),
-        generations,
-        target: generations * campaign.overlap.max(0) as u64,
-        ratings: totals.ratings.unwrap_or(0).max(0) as u64,
-        completed,
-        rated_by_you,
-    })
 }
 
 #[cfg(test)]
@@ -305,69 +222,6 @@ mod tests {
             Err(CoreError::Conflict(_))
         ));
         assert_eq!(list(&db).await.unwrap().len(), 1);
-    }
-
-    #[tokio::test]
-    async fn settings_change_and_a_closed_campaign_takes_no_ratings() {
-        use crate::testing::{fresh_store, small_campaign};
-        let store = fresh_store().await;
-        let db = store.db().clone();
-        let campaign = small_campaign(&db, 2, 2).await;
-        let user = crate::accounts::guests::browser_annotator(&db, "x")
-            .await
-            .unwrap();
-        let settings = NewCampaign {
-            title: "  Renamed ".into(),
-            overlap: 5,
-            open: false,
-            system_prompt: Some("Answer in French.".into()),
-            ..NewCampaign::new(campaign.slug.clone(), "unused")
-        };
-        let changed = update(&db, &campaign.slug, settings.clone()).await.unwrap();
-        assert_eq!(
-            (changed.title.as_str(), changed.overlap, changed.open),
-            ("Renamed", 5, false)
-        );
-        assert!(matches!(
-            update(&db, "nope", settings.clone()).await,
-            Err(CoreError::NotFound { .. })
-        ));
-        let closed =
-            crate::rating::deal::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
-                .await
-                .unwrap_err();
-        assert!(closed.to_string().contains("closed"), "{closed}");
-        let generation = generation::Entity::find().one(&db).await.unwrap().unwrap();
-        let refused = crate::rating::rate::rate(
-            &store,
-            user.id,
-            crate::rating::rate::NewRating::new(generation.id, crate::Label::Up),
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(refused, CoreError::Forbidden(_)));
-
-        let reopened = update(
-            &db,
-            &campaign.slug,
-            NewCampaign {
-                open: true,
-                ..settings
-            },
-        )
-        .await
-        .unwrap();
-        let cards =
-            crate::rating::deal::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
-                .await
-                .unwrap();
-        assert_eq!(
-            cards[0].system_prompt.as_deref(),
-            Some("Answer in French."),
-            "prompts without their own take the campaign's"
-        );
-        let lines = overview(&db).await.unwrap();
-        assert_eq!((lines[0].prompts, lines[0].progress.generations), (2, 4));
     }
 
     #[tokio::test]

@@ -12,7 +12,9 @@ use super::source::Plan;
 use super::table::{Column, ColumnType};
 use super::{ExportOptions, Kind, Variant};
 use crate::CoreResult;
-use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES, Leaderboard};
+use swipeset_wire::LeaderboardReply;
+
+use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES};
 use crate::db::entities::{annotator_stat, campaign, model};
 
 /// Everything the card says, gathered before it is written.
@@ -126,7 +128,7 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
 /// about the campaign's votes, read once so that every section tells the same moment.
 struct Card<'a> {
     input: CardInput<'a>,
-    board: Leaderboard,
+    board: LeaderboardReply,
     /// Annotators with at least one rating that still stands.
     annotators: u64,
 }
@@ -280,7 +282,7 @@ impl Card<'_> {
             ),
             format!(
                 "- **Annotators**: {}, {} ratings in all.",
-                self.annotators, self.board.progress.ratings
+                self.annotators, self.board.progress.totals.ratings
             ),
         ];
         lines.extend(self.labelling());

@@ -142,28 +142,9 @@ impl ExportOptions {
             );
         }
         if let Some(license) = &self.license {
-            check_license(license)?;
+            crate::campaign::check_license(license)?;
         }
         Ok(())
-    }
-}
-
-/// A license as the Hub's front matter spells it: an SPDX-like lower-case id.
-pub(crate) fn check_license(license: &str) -> Result<(), CoreError> {
-    let ok = !license.is_empty()
-        && license.len() <= 64
-        && license
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(CoreError::invalid(
-            "license",
-            format!(
-                "expected a Hub license id such as `cc-by-4.0` or `apache-2.0`, got `{license}`"
-            ),
-        ))
     }
 }
 

@@ -1,6 +1,7 @@
 //! How generation stands for a campaign, per model: the responses it has (made here or
 //! imported), and what `swipeset generate` recorded — done, failed, and the latest reason.
 
+use swipeset_wire::GenerationLine;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
@@ -8,20 +9,6 @@ use sea_orm::{
 
 use crate::CoreResult;
 use crate::db::entities::{generation, generation_job, model};
-
-/// One model's line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelStatus {
-    pub model: String,
-    /// Responses to rate, however they came.
-    pub responses: u64,
-    /// Requests `generate` finished with a response.
-    pub done: u64,
-    /// Requests that failed and are recorded with their reason.
-    pub failed: u64,
-    /// The reason of the most recent failure.
-    pub last_failure: Option<String>,
-}
 
 #[derive(FromQueryResult)]
 struct Count {
@@ -37,7 +24,7 @@ struct JobCount {
 }
 
 /// Every model with responses or jobs in the campaign, by name.
-pub async fn status(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec<ModelStatus>> {
+pub async fn status(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec<GenerationLine>> {
     let responses = generation::Entity::find()
         .select_only()
         .column(generation::Column::ModelId)
@@ -90,7 +77,7 @@ pub async fn status(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<V
         } else {
             None
         };
-        lines.push(ModelStatus {
+        lines.push(GenerationLine {
             model: names
                 .iter()
                 .find(|m| m.id == id)

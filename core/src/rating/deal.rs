@@ -10,24 +10,14 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType,
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
-use serde::{Deserialize, Serialize};
+
+
+use swipeset_wire::Card;
 
 use crate::CoreResult;
 use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
 use crate::db::store::{Store, Write};
 use crate::rating::leases;
-
-/// What an annotator sees. The model is deliberately absent: rating is blind, and the
-/// model is revealed (if the campaign allows) only in the answer to a rating.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    pub generation_id: i32,
-    pub prompt_id: i32,
-    pub campaign: String,
-    pub prompt: String,
-    pub system_prompt: Option<String>,
-    pub response: String,
-}
 
 /// What a card shows, read by column name: the response and its prompt, without the
 /// rest of either row (counters, parameters, metadata).
@@ -42,17 +32,18 @@ struct CardRow {
     prompt_system_prompt: Option<String>,
 }
 
-impl Card {
-    fn new(campaign: &campaign::Model, row: CardRow) -> Self {
-        Self {
-            generation_id: row.id,
-            prompt_id: row.prompt_id,
-            campaign: campaign.slug.clone(),
-            prompt: row.prompt_text,
-            system_prompt: row
+impl CardRow {
+    /// The card as the rater sees it: the campaign's system prompt stands in for a
+    /// prompt without one.
+    fn into_card(self, campaign: &campaign::Model) -> Card {
+        Card {
+            generation_id: self.id,
+            prompt_id: self.prompt_id,
+            prompt: self.prompt_text,
+            system_prompt: self
                 .prompt_system_prompt
                 .or_else(|| campaign.system_prompt.clone()),
-            response: row.text,
+            response: self.text,
         }
     }
 }
@@ -168,7 +159,7 @@ async fn load_cards(
         .iter()
         .filter_map(|id| {
             let at = rows.iter().position(|row| row.id == *id)?;
-            Some(Card::new(campaign, rows.swap_remove(at)))
+            Some(rows.swap_remove(at).into_card(campaign))
         })
         .collect())
 }
@@ -379,7 +370,8 @@ mod tests {
     use super::*;
     use crate::Label;
     use crate::accounts::guests;
-    use crate::rating::rate::{self, NewRating, RateStatus};
+    use crate::rating::rate::{self, NewRating};
+    use swipeset_wire::RateStatus;
     use crate::testing::{fresh_store, small_campaign};
 
     async fn user(db: &sea_orm::DatabaseConnection, cookie: &str) -> i32 {
@@ -561,5 +553,66 @@ mod tests {
         // A first-time visitor sees (without leasing) one of the unclaimed ones.
         let peeked = peek(&db, &campaign, None).await.unwrap().unwrap();
         assert!(![card.generation_id, next.generation_id].contains(&peeked.generation_id));
+    }
+
+    #[tokio::test]
+    async fn settings_change_and_a_closed_campaign_takes_no_ratings() {
+        use crate::testing::{fresh_store, small_campaign};
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 2, 2).await;
+        let user = crate::accounts::guests::browser_annotator(&db, "x")
+            .await
+            .unwrap();
+        let settings = crate::campaign::NewCampaign {
+            title: "  Renamed ".into(),
+            overlap: 5,
+            open: false,
+            system_prompt: Some("Answer in French.".into()),
+            ..crate::campaign::NewCampaign::new(campaign.slug.clone(), "unused")
+        };
+        let changed = crate::campaign::update(&db, &campaign.slug, settings.clone()).await.unwrap();
+        assert_eq!(
+            (changed.title.as_str(), changed.overlap, changed.open),
+            ("Renamed", 5, false)
+        );
+        assert!(matches!(
+            crate::campaign::update(&db, "nope", settings.clone()).await,
+            Err(crate::CoreError::NotFound { .. })
+        ));
+        let closed =
+            crate::rating::deal::deal(&store, &changed, user.id, 1, &[], chrono::Utc::now())
+                .await
+                .unwrap_err();
+        assert!(closed.to_string().contains("closed"), "{closed}");
+        let generation = crate::db::entities::generation::Entity::find().one(&db).await.unwrap().unwrap();
+        let refused = crate::rating::rate::rate(
+            &store,
+            user.id,
+            crate::rating::rate::NewRating::new(generation.id, crate::Label::Up),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(refused, crate::CoreError::Forbidden(_)));
+
+        let reopened = crate::campaign::update(
+            &db,
+            &campaign.slug,
+            crate::campaign::NewCampaign {
+                open: true,
+                ..settings
+            },
+        )
+        .await
+        .unwrap();
+        let cards =
+            crate::rating::deal::deal(&store, &reopened, user.id, 1, &[], chrono::Utc::now())
+                .await
+                .unwrap();
+        assert_eq!(
+            cards[0].system_prompt.as_deref(),
+            Some("Answer in French."),
+            "prompts without their own take the campaign's"
+        );
     }
 }

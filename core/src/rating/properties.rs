@@ -128,7 +128,7 @@ impl World {
                 let outcome = rate::rate(&self.store, self.users[user], NewRating::new(id, label))
                     .await
                     .unwrap();
-                if outcome.status == rate::RateStatus::Recorded {
+                if outcome.status == swipeset_wire::RateStatus::Recorded {
                     self.last_rated[user] = Some(id);
                 }
             }

@@ -9,11 +9,13 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QuerySelect,
 };
-use serde::{Deserialize, Serialize};
+
 
 use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
 use crate::db::store::{Store, Write};
-use crate::rating::deal::{Card, Dealing};
+use swipeset_wire::{RateReply, RateStatus, UndoReply};
+
+use crate::rating::deal::Dealing;
 use crate::rating::leases;
 use crate::{CoreError, CoreResult, Label};
 
@@ -66,35 +68,9 @@ impl NewRating {
     }
 }
 
-/// What became of a rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RateStatus {
-    /// Stored now.
-    Recorded,
-    /// This annotator had already rated the generation; nothing changed.
-    AlreadyRated,
-    /// This rating (by client id) was undone earlier; a late retry changes nothing.
-    Undone,
-    /// The generation already has all the ratings it needs and this annotator held no
-    /// slot on it (their lease expired and others filled it); nothing was stored.
-    NotNeeded,
-}
-
-/// The answer to a rating.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RateOutcome {
-    pub generation_id: i32,
-    pub status: RateStatus,
-    /// The label now stored: the one sent, or the earlier one if this was a repeat.
-    pub label: Label,
-    /// The model that wrote the response, only when the campaign reveals models.
-    pub model: Option<String>,
-}
-
 /// Records a rating by `user_id`.
-pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<RateOutcome> {
-    Ok(rate_and_deal(store, user_id, new, 0, &[]).await?.0)
+pub async fn rate(store: &Store, user_id: i32, new: NewRating) -> CoreResult<RateReply> {
+    rate_and_deal(store, user_id, new, 0, &[]).await
 }
 
 /// Records a rating by `user_id` and deals them up to `want` more cards of its campaign
@@ -107,7 +83,7 @@ pub async fn rate_and_deal(
     new: NewRating,
     want: usize,
     holding: &[i32],
-) -> CoreResult<(RateOutcome, Vec<Card>)> {
+) -> CoreResult<RateReply> {
     new.validate()?;
     let now = Utc::now();
     let expire_leases = want > 0 && store.lease_check_due(now);
@@ -135,7 +111,7 @@ pub async fn rate_and_deal(
     if stored.status == RateStatus::Recorded {
         store.events().publish(campaign_id);
     }
-    Ok((stored, cards))
+    Ok(RateReply { cards, ..stored })
 }
 
 /// Stores the rating unless its client id was seen before; what became of it. A rating
@@ -147,18 +123,19 @@ async fn store_rating(
     new: &NewRating,
     campaign: &campaign::Model,
     generation: &Response,
-) -> CoreResult<RateOutcome> {
-    let outcome = |status, label| RateOutcome {
+) -> CoreResult<RateReply> {
+    let outcome = |status, label| RateReply {
         generation_id: generation.id,
         status,
         label,
         model: None,
+        cards: Vec::new(),
     };
     if let Some(status) = replayed(txn, user_id, new).await? {
         return Ok(outcome(status, new.label));
     }
     if insert_rating(txn, user_id, new, campaign.overlap).await? {
-        return Ok(RateOutcome {
+        return Ok(RateReply {
             model: revealed_model(txn, campaign, generation).await?,
             ..outcome(RateStatus::Recorded, new.label)
         });
@@ -205,18 +182,10 @@ async fn replayed(
     }
 }
 
-/// What an undo did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UndoOutcome {
-    pub generation_id: i32,
-    /// `false` when there was no rating by this annotator to undo.
-    pub undone: bool,
-}
-
 /// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
-pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoOutcome> {
-    let nothing = UndoOutcome {
+pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoReply> {
+    let nothing = UndoReply {
         generation_id,
         undone: false,
     };
@@ -262,7 +231,7 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                     .await?;
                 }
                 Ok(Write::Commit((
-                    UndoOutcome {
+                    UndoReply {
                         generation_id,
                         undone: true,
                     },
@@ -439,12 +408,11 @@ mod tests {
             .unwrap();
         let (rated, held) = (first[0].generation_id, first[1].generation_id);
 
-        let (outcome, dealt) =
-            rate_and_deal(&store, user, NewRating::new(rated, Label::Up), 2, &[held])
-                .await
-                .unwrap();
+        let outcome = rate_and_deal(&store, user, NewRating::new(rated, Label::Up), 2, &[held])
+            .await
+            .unwrap();
         assert_eq!(outcome.status, RateStatus::Recorded);
-        let dealt: Vec<i32> = dealt.iter().map(|c| c.generation_id).collect();
+        let dealt: Vec<i32> = outcome.cards.iter().map(|c| c.generation_id).collect();
         assert_eq!(dealt.len(), 2);
         assert!(
             !dealt.contains(&rated) && !dealt.contains(&held),
@@ -469,7 +437,7 @@ mod tests {
         // A repeat changes nothing but still deals.
         let mut holding = dealt.clone();
         holding.push(held);
-        let (again, more) = rate_and_deal(
+        let again = rate_and_deal(
             &store,
             user,
             NewRating::new(rated, Label::Down),
@@ -480,6 +448,7 @@ mod tests {
         .unwrap();
         assert_eq!(again.status, RateStatus::AlreadyRated);
         assert_eq!(again.label, Label::Up);
+        let more = &again.cards;
         assert_eq!(more.len(), 1);
         assert!(!holding.contains(&more[0].generation_id));
         assert_ne!(more[0].generation_id, rated);

@@ -3,7 +3,9 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use serde::{Deserialize, Serialize};
+
+
+use swipeset_wire::SkipReply;
 
 use crate::CoreResult;
 use crate::db::entities::skip;
@@ -11,14 +13,7 @@ use crate::db::store::{Store, Write};
 use crate::rating::leases;
 use crate::rating::rate::generation_with_campaign;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SkipOutcome {
-    pub generation_id: i32,
-    /// `false` when this annotator had already skipped it.
-    pub skipped: bool,
-}
-
-pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipOutcome> {
+pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipReply> {
     store
         .write(move |txn| {
             Box::pin(async move {
@@ -39,7 +34,7 @@ pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
                 if inserted == 1 {
                     leases::release(txn, user_id, generation_id).await?;
                 }
-                Ok(Write::Commit(SkipOutcome {
+                Ok(Write::Commit(SkipReply {
                     generation_id,
                     skipped: inserted == 1,
                 }))

@@ -110,8 +110,9 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
                     if u.disabled { "disabled" } else { "enabled" },
                     u.ratings,
                     u.last_sign_in_at
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_else(|| "never".into())
+                        .as_deref()
+                        .and_then(|t| t.get(..16))
+                        .map_or_else(|| "never".into(), |t| t.replace('T', " "))
                 );
             }
         }

@@ -1,0 +1,123 @@
+//! How far a campaign's rating has come, from the counters alone: the rater's progress
+//! bar and the leaderboard read the same figures, computed here once.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    RelationTrait,
+};
+use sea_orm::QuerySelect;
+use swipeset_wire::{CampaignLine, Progress, ProgressReply};
+
+use crate::CoreResult;
+use crate::db::entities::{campaign, generation, model_stat, prompt, rating, vote_pattern};
+
+/// The campaign's progress: two small reads (a row per model, a row per 👍/👎 pattern),
+/// whatever the campaign's size.
+pub async fn progress(db: &impl ConnectionTrait, campaign: &campaign::Model) -> CoreResult<Progress> {
+    let models = model_stat::Entity::find()
+        .filter(model_stat::Column::CampaignId.eq(campaign.id))
+        .all(db)
+        .await?;
+    let patterns = vote_pattern::Entity::find()
+        .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
+        .filter(vote_pattern::Column::Responses.gt(0))
+        .all(db)
+        .await?;
+    Ok(progress_from(&models, &patterns, campaign.overlap))
+}
+
+/// The progress a rater sees: the campaign's, and how many of its responses `annotator`
+/// rated (a count bounded by what one person can rate).
+pub async fn for_rater(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    annotator: Option<i32>,
+) -> CoreResult<ProgressReply> {
+    let rated_by_you = match annotator {
+        Some(user_id) => {
+            rating::Entity::find()
+                .join(JoinType::InnerJoin, rating::Relation::Generation.def())
+                .filter(rating::Column::UserId.eq(user_id))
+                .filter(generation::Column::CampaignId.eq(campaign.id))
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    Ok(ProgressReply::new(
+        campaign.slug.clone(),
+        progress(db, campaign).await?,
+        rated_by_you,
+    ))
+}
+
+/// Every campaign with its prompts, responses and ratings, oldest first: the admin's
+/// campaigns page.
+pub async fn campaign_lines(db: &impl ConnectionTrait) -> CoreResult<Vec<CampaignLine>> {
+    let mut lines = Vec::new();
+    for campaign in crate::campaign::list(db).await? {
+        let prompts = prompt::Entity::find()
+            .filter(prompt::Column::CampaignId.eq(campaign.id))
+            .count(db)
+            .await?;
+        let progress = progress(db, &campaign).await?;
+        lines.push(CampaignLine {
+            slug: campaign.slug,
+            title: campaign.title,
+            open: campaign.open,
+            public_board: campaign.public_board,
+            overlap: campaign.overlap,
+            prompts,
+            generations: progress.responses,
+            ratings: progress.ratings,
+            target: progress.target,
+        });
+    }
+    Ok(lines)
+}
+
+/// The progress the counters say: responses and ratings summed over the models, and a
+/// response is complete once its 👍 and 👎 reach the overlap.
+pub(crate) fn progress_from(
+    models: &[model_stat::Model],
+    patterns: &[vote_pattern::Model],
+    overlap: i32,
+) -> Progress {
+    let overlap = count(overlap);
+    let responses: u64 = models.iter().map(|m| count(m.responses)).sum();
+    let ratings: u64 = models
+        .iter()
+        .map(|m| count(m.up_count) + count(m.down_count))
+        .sum();
+    let completed = patterns
+        .iter()
+        .filter(|p| count(p.up_count + p.down_count) >= overlap)
+        .map(|p| count(p.responses))
+        .sum();
+    Progress {
+        responses,
+        target: responses * overlap,
+        ratings,
+        completed,
+    }
+}
+
+/// Counters are never negative; a drifted one reads as zero until `stats rebuild`.
+fn count(value: i32) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{fresh_store, small_campaign};
+
+    #[tokio::test]
+    async fn the_campaigns_page_counts_prompts_and_responses() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        small_campaign(&db, 2, 2).await;
+        let lines = campaign_lines(&db).await.unwrap();
+        assert_eq!((lines[0].prompts, lines[0].generations), (2, 4));
+    }
+}

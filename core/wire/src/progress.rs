@@ -1,0 +1,61 @@
+//! How far a campaign's rating has come: one set of figures, computed in one place
+//! (`swipeset_core::board::progress`), shown to raters and on the leaderboard alike.
+
+use serde::{Deserialize, Serialize};
+
+/// A campaign's progress towards its target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Responses in the campaign.
+    pub responses: u64,
+    /// Ratings the campaign asks for: responses × overlap.
+    pub target: u64,
+    /// Ratings stored so far.
+    pub ratings: u64,
+    /// Responses with all the ratings they need.
+    pub completed: u64,
+}
+
+/// A rater's view of the progress (`/api/progress`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressReply {
+    pub campaign: String,
+    #[serde(flatten)]
+    pub progress: Progress,
+    /// The old name of `responses`, still sent for one release (see docs/API.md).
+    pub generations: u64,
+    /// Ratings by the person who asked.
+    pub rated_by_you: u64,
+}
+
+impl ProgressReply {
+    pub fn new(campaign: String, progress: Progress, rated_by_you: u64) -> Self {
+        Self {
+            campaign,
+            generations: progress.responses,
+            progress,
+            rated_by_you,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rater_reply_still_carries_the_old_field_name() {
+        let progress = Progress {
+            responses: 4,
+            target: 12,
+            ratings: 5,
+            completed: 1,
+        };
+        let json = serde_json::to_value(ProgressReply::new("c".into(), progress, 2)).unwrap();
+        assert_eq!(json["responses"], 4);
+        assert_eq!(json["generations"], 4);
+        assert_eq!(json["rated_by_you"], 2);
+        let back: ProgressReply = serde_json::from_value(json).unwrap();
+        assert_eq!(back.progress, progress);
+    }
+}

@@ -26,7 +26,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_stream::wrappers::WatchStream;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// At most ten snapshots a second per campaign, however fast ratings come.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);

@@ -11,7 +11,7 @@ use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::accounts::tokens::{self, Refusal};
 
 use crate::handlers::api_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub async fn authenticate(
     State(state): State<AppState>,

@@ -20,7 +20,7 @@ use swipeset_core::accounts::users::{self, OidcIdentity};
 use tokio::sync::Mutex;
 use tower_sessions::Session;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Where a provider is and how swipeset is registered with it.
 #[derive(Debug, Clone)]

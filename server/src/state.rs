@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::AuthConfig;
 use crate::auth::protect;
-use crate::auth::sessions::SessionBackend;
+use crate::auth::sessions::{self, SessionBackend};
 use crate::live::Live;
 
 /// The browser bundle's file name stem, as `cargo xtask site` writes it (`pkg/swipeset.js`,
@@ -110,6 +110,7 @@ impl AppState {
     pub(crate) fn provide(&self) {
         provide_context(self.store.clone());
         provide_context(self.auth.app_settings());
+        sessions::provide_control();
         if let Some(nonce) = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<protect::CspNonce>().cloned())
         {

@@ -33,12 +33,12 @@ pub struct Settings {
     pub demo: bool,
 
     /// Dataset downloads that may run at once; more are refused with 503 until one ends.
-    #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::router::DEFAULT_MAX_EXPORTS)]
+    #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::state::DEFAULT_MAX_EXPORTS)]
     pub max_exports: usize,
 
     /// The largest file an admin may upload on a campaign's page for import, in bytes
     /// (`swipeset import` has its own `--max-file-bytes`).
-    #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::router::DEFAULT_MAX_UPLOAD_BYTES)]
+    #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::state::DEFAULT_MAX_UPLOAD_BYTES)]
     pub max_upload_bytes: u64,
 
     #[command(flatten)]

@@ -10,6 +10,8 @@ pub mod identity;
 pub mod live;
 pub mod router;
 pub mod shutdown;
+pub mod state;
 
 pub use config::Settings;
-pub use router::{AppState, router};
+pub use router::router;
+pub use state::AppState;

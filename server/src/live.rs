@@ -13,12 +13,10 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use swipeset_core::accounts::Caller;
 use swipeset_core::board::leaderboard;
 use swipeset_core::db::entities::campaign;
 use swipeset_core::{CoreError, CoreResult, Store};
@@ -26,7 +24,8 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_stream::wrappers::WatchStream;
 
-use crate::router::AppState;
+use crate::auth::caller::RequestCaller;
+use crate::state::AppState;
 
 /// At most ten snapshots a second per campaign, however fast ratings come.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -161,7 +160,7 @@ async fn run_feed(
 /// Like the leaderboard, it is open to anyone when the campaign's board is public.
 pub async fn campaign_events(
     State(state): State<AppState>,
-    caller: Option<Extension<Caller>>,
+    RequestCaller(caller): RequestCaller,
     Path(slug): Path<String>,
 ) -> Response {
     let campaign = match swipeset_core::campaign::resolve(state.store.db(), Some(&slug)).await {
@@ -169,7 +168,7 @@ pub async fn campaign_events(
         Ok(None) => return error(CoreError::not_found("campaign", &slug)),
         Err(e) => return error(e),
     };
-    if let Err(e) = crate::handlers::caller(caller).require_board_viewer(&campaign) {
+    if let Err(e) = caller.require_board_viewer(&campaign) {
         return error(e);
     }
     let snapshots = match state.live.watch(campaign).await {

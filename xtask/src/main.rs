@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 
-/// Must match `OUTPUT_NAME` in `server/src/router.rs`: the page asks for these files.
+/// Must match `OUTPUT_NAME` in `server/src/state.rs`: the page asks for these files.
 const OUTPUT_NAME: &str = "swipeset";
 const FRONTEND_PACKAGE: &str = "swipeset-frontend";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";

@@ -26,7 +26,7 @@ pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError
     use swipeset_core::accounts::{throttle, users};
     let store = ssr::store()?;
     let db = store.db();
-    ssr::caller().require_not_disabled()?;
+    ssr::caller().await.require_not_disabled()?;
     let name = name.trim().to_string();
     let ip = ssr::client_ip();
     let limits = ssr::auth_settings().throttle;
@@ -35,7 +35,7 @@ pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError
     match users::authenticate(db, &name, &password).await {
         Ok(user) => {
             throttle::clear_account(db, &name).await?;
-            ssr::begin_session(&user).await?;
+            ssr::sessions()?.begin(&user).await?;
             Ok(ssr::me_as(&user))
         }
         Err(error @ CoreError::Unauthorized(_)) => {
@@ -53,7 +53,7 @@ pub async fn sign_up(name: String, password: String) -> Result<MeReply, ApiError
     use swipeset_core::accounts::{Role, users};
     let store = ssr::store()?;
     let db = store.db();
-    ssr::caller().require_not_disabled()?;
+    ssr::caller().await.require_not_disabled()?;
     if !ssr::auth_settings().open_registration {
         return Err(ApiError::new(
             super::ErrorCode::Forbidden,
@@ -62,14 +62,14 @@ pub async fn sign_up(name: String, password: String) -> Result<MeReply, ApiError
     }
     let user = users::create(db, name.trim(), &password, Role::Annotator).await?;
     users::record_sign_in(db, user.id).await?;
-    ssr::begin_session(&user).await?;
+    ssr::sessions()?.begin(&user).await?;
     Ok(ssr::me_as(&user))
 }
 
 /// `POST /api/sign_out`: ends this session on the server and clears its cookie.
 #[server(prefix = "/api", endpoint = "sign_out", input = Json, output = Json)]
 pub async fn sign_out() -> Result<(), ApiError> {
-    ssr::end_session().await
+    ssr::sessions()?.end().await
 }
 
 /// `POST /api/change_password` with `{"current_password": "…", "new_password": "…"}`.
@@ -82,14 +82,12 @@ pub async fn change_password(
     use swipeset_core::accounts::users;
     let store = ssr::store()?;
     let db = store.db();
-    let account = ssr::caller().require_account()?.clone();
+    let account = ssr::caller().await.require_account()?.clone();
     users::change_password(db, account.id, &current_password, &new_password).await?;
     let user = users::find(db, account.id)
         .await?
         .ok_or_else(|| ApiError::internal("the account went away"))?;
-    if ssr::signed_in_by_session() {
-        ssr::begin_session(&user).await?;
-    }
+    ssr::sessions()?.keep(&user).await?;
     Ok(())
 }
 
@@ -98,7 +96,7 @@ pub async fn change_password(
 #[server(prefix = "/api", endpoint = "set_show_name", input = Json, output = Json)]
 pub async fn set_show_name(show: bool) -> Result<(), ApiError> {
     let store = ssr::store()?;
-    let account = ssr::caller().require_account()?.clone();
+    let account = ssr::caller().await.require_account()?.clone();
     swipeset_core::accounts::users::set_show_name(store.db(), account.id, show).await?;
     Ok(())
 }
@@ -107,7 +105,7 @@ pub async fn set_show_name(show: bool) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "tokens", input = GetUrl, output = Json)]
 pub async fn tokens() -> Result<Vec<TokenLine>, ApiError> {
     let store = ssr::store()?;
-    let account = ssr::caller().require_account()?.clone();
+    let account = ssr::caller().await.require_account()?.clone();
     Ok(
         swipeset_core::accounts::tokens::list(store.db(), account.id)
             .await?
@@ -122,7 +120,7 @@ pub async fn tokens() -> Result<Vec<TokenLine>, ApiError> {
 #[server(prefix = "/api", endpoint = "create_token", input = Json, output = Json)]
 pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
     let store = ssr::store()?;
-    let account = ssr::caller().require_account()?.clone();
+    let account = ssr::caller().await.require_account()?.clone();
     let (row, token) =
         swipeset_core::accounts::tokens::create(store.db(), account.id, &name).await?;
     Ok(NewToken {
@@ -136,7 +134,7 @@ pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
 #[server(prefix = "/api", endpoint = "revoke_token", input = Json, output = Json)]
 pub async fn revoke_token(id: i32) -> Result<(), ApiError> {
     let store = ssr::store()?;
-    let account = ssr::caller().require_account()?.clone();
+    let account = ssr::caller().await.require_account()?.clone();
     swipeset_core::accounts::tokens::revoke(store.db(), account.id, id).await?;
     Ok(())
 }
@@ -145,7 +143,7 @@ pub async fn revoke_token(id: i32) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "users", input = GetUrl, output = Json)]
 pub async fn users() -> Result<Vec<UserLine>, ApiError> {
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     Ok(swipeset_core::accounts::users::list(store.db())
         .await?
         .into_iter()
@@ -159,7 +157,7 @@ pub async fn users() -> Result<Vec<UserLine>, ApiError> {
 pub async fn set_user_role(user_id: i32, role: String) -> Result<(), ApiError> {
     use swipeset_core::accounts::Role;
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     let role: Role = role.parse()?;
     swipeset_core::accounts::users::set_role(store.db(), user_id, role).await?;
     Ok(())
@@ -170,7 +168,7 @@ pub async fn set_user_role(user_id: i32, role: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "set_user_disabled", input = Json, output = Json)]
 pub async fn set_user_disabled(user_id: i32, disabled: bool) -> Result<(), ApiError> {
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     swipeset_core::accounts::users::set_disabled(store.db(), user_id, disabled).await?;
     Ok(())
 }

@@ -21,7 +21,7 @@ pub async fn leaderboard(
     let Some(campaign) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);
     };
-    ssr::caller().require_board_viewer(&campaign)?;
+    ssr::caller().await.require_board_viewer(&campaign)?;
     let min_votes = min_votes.unwrap_or(leaderboard::DEFAULT_MIN_VOTES);
     Ok(Some(
         leaderboard::leaderboard(db, &campaign, chrono::Utc::now(), min_votes)

@@ -14,7 +14,7 @@ use super::types::{CampaignAdminReply, CampaignLine, CampaignSettings};
 #[server(prefix = "/api", endpoint = "admin_campaigns", input = GetUrl, output = Json)]
 pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     Ok(swipeset_core::campaign::overview(store.db())
         .await?
         .into_iter()
@@ -38,7 +38,7 @@ pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
 pub async fn admin_campaign(campaign: String) -> Result<CampaignAdminReply, ApiError> {
     use swipeset_core::generate;
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     let db = store.db();
     let found = swipeset_core::campaign::resolve(db, Some(&campaign))
         .await?
@@ -58,7 +58,7 @@ pub async fn save_campaign(
     #[server(default)] create: bool,
 ) -> Result<CampaignSettings, ApiError> {
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     let db = store.db();
     let slug = settings.slug.trim().to_string();
     let new = ssr::new_campaign(settings);

@@ -26,7 +26,7 @@ pub async fn export_preview(
 ) -> Result<Option<ExportPlanReply>, ApiError> {
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
-    ssr::caller().require_admin()?;
+    ssr::caller().await.require_admin()?;
     let db = store.db();
     let Some(chosen) = swipeset_core::campaign::resolve(db, campaign.as_deref()).await? else {
         return Ok(None);

@@ -1,6 +1,20 @@
-//! Server-side plumbing shared by the server functions: the database handle and who is
-//! asking, both taken from the request's context, plus conversions from domain types.
+//! What the server functions need from the server, and conversions from domain types.
+//!
+//! The server functions run inside the server but are declared in this crate, which the
+//! server depends on (never the other way round). So the few things both sides must name
+//! are declared here, and nothing more: who is asking (`RequestCaller`, worked out by
+//! `server/src/auth/caller.rs`), the port through which a server function starts or ends a
+//! session (`SessionControl`, kept by `server/src/auth/sessions.rs`), the database and the
+//! sign-in settings (context the server provides), and the two facts its middleware leaves
+//! in the request (`ClientIp`, `BrowserIdentity`). How sessions are kept, how tokens are
+//! checked and how a caller is found are the server's business and live there.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use leptos::prelude::use_context;
 use swipeset_core::{DatabaseConnection, Store};
 
@@ -10,6 +24,73 @@ use super::types::{
     TokenLine, UndoReply, UserLine,
 };
 pub use swipeset_core::accounts::Caller;
+
+/// Who is asking: the one type for it on the server side. The server's authentication
+/// middleware (`server/src/auth/caller.rs`) works it out once per request, from a bearer
+/// token or the session cookie, and leaves it in the request's extensions; HTTP handlers
+/// take it as an extractor argument, server functions read it through
+/// `leptos_axum::extract` (see [`caller`]), during a page's render as well as over HTTP.
+///
+/// It is declared here, not in the server, because the server functions must name it and
+/// this crate cannot depend on the server; it wraps `Caller` because the orphan rule keeps
+/// either crate from implementing axum's `FromRequestParts` for core's type. A request the
+/// middleware did not see (a static file) is anonymous: nothing is granted by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestCaller(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestCaller>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// Who is asking this server function. Outside a request (no request to read) that is
+/// nobody, like a request the middleware did not see.
+pub async fn caller() -> Caller {
+    leptos_axum::extract::<RequestCaller>()
+        .await
+        .map(|RequestCaller(caller)| caller)
+        .unwrap_or_default()
+}
+
+/// What a [`SessionControl`] call gives back.
+pub type SessionFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send + 'a>>;
+
+/// Signing in and out on this browser. The server keeps sessions (their store, cookie and
+/// stamps, in `server/src/auth/sessions.rs`) and provides an implementation of this port as
+/// context for each server function, so that `sign_in`, `sign_up`, `sign_out` and
+/// `change_password` change the session without knowing how it is kept.
+pub trait SessionControl: Send + Sync {
+    /// Signs `user` in on this browser, under a new session id (so a session id planted
+    /// before sign-in is worth nothing after).
+    fn begin<'a>(&'a self, user: &'a swipeset_core::db::entities::user::Model)
+    -> SessionFuture<'a>;
+
+    /// `user`'s credentials just changed, which ends every session they had: the one this
+    /// request came with goes on under the new credentials. A request made with an API
+    /// token has no session to keep, and gets none.
+    fn keep<'a>(&'a self, user: &'a swipeset_core::db::entities::user::Model) -> SessionFuture<'a>;
+
+    /// Ends this browser's session on the server and clears its cookie.
+    fn end(&self) -> SessionFuture<'_>;
+}
+
+/// The server's [`SessionControl`] for this request, as context.
+#[derive(Clone)]
+pub struct Sessions(pub Arc<dyn SessionControl>);
+
+/// The session of this request, to begin, keep or end.
+pub fn sessions() -> Result<Arc<dyn SessionControl>, ApiError> {
+    use_context::<Sessions>()
+        .map(|Sessions(control)| control)
+        .ok_or_else(|| ApiError::internal("the request carries no session"))
+}
 
 /// The random identity a browser carries in its `swipeset_annotator` cookie. The server's
 /// identity middleware puts it in the request's extensions.
@@ -24,7 +105,7 @@ pub fn store() -> Result<Store, ApiError> {
 
 /// The identity of the browser making this request.
 pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
-    use_context::<http::request::Parts>()
+    use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<BrowserIdentity>().cloned())
         .ok_or_else(|| ApiError::internal("the request carries no browser identity"))
 }
@@ -32,7 +113,7 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
 /// Who is rating: the signed-in user, or where the instance allows guests, the guest of
 /// this browser (created on first use). Anonymous callers elsewhere are told to sign in.
 pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
-    match caller() {
+    match caller().await {
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
             Ok(store.guests().id(store.db(), &identity.0).await?)
@@ -44,7 +125,7 @@ pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
 
 /// Who is rating, if they are anyone yet: looking creates no guest.
 pub async fn current_annotator_id(db: &DatabaseConnection) -> Result<Option<i32>, ApiError> {
-    match caller() {
+    match caller().await {
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
             Ok(
@@ -62,22 +143,13 @@ fn sign_in_to_rate() -> ApiError {
     swipeset_core::CoreError::unauthorized("sign in to rate").into()
 }
 
-/// Who is asking, as the server's authentication middleware found out (from the session
-/// cookie or a bearer token). A request it did not see is anonymous: nothing is granted by
-/// default.
-pub fn caller() -> Caller {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
-        .unwrap_or_default()
-}
-
 /// The address a request came from, as the server worked it out (the socket's peer, or
 /// the proxy's `X-Forwarded-For` where the server is told to trust it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientIp(pub Option<String>);
 
 pub fn client_ip() -> Option<String> {
-    use_context::<http::request::Parts>()
+    use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<ClientIp>().cloned())
         .and_then(|ip| ip.0)
 }
@@ -98,106 +170,9 @@ pub fn auth_settings() -> AuthSettings {
     use_context::<AuthSettings>().unwrap_or_default()
 }
 
-/// How the request was authenticated: a bearer token carries no session to change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    Session,
-    Token,
-}
-
-pub fn signed_in_by_session() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AuthMethod>().copied())
-        == Some(AuthMethod::Session)
-}
-
-/// What a session remembers of its user. `stamp` changes when their password or OpenID
-/// link does, which ends every other session they had.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SessionUser {
-    pub id: i32,
-    pub stamp: String,
-}
-
-pub const SESSION_USER: &str = "user";
-
-pub fn session_stamp(user: &swipeset_core::db::entities::user::Model) -> String {
-    use sha2::{Digest, Sha256};
-    let secret = user
-        .password_hash
-        .as_deref()
-        .or(user.oidc_subject.as_deref())
-        .unwrap_or("");
-    hex::encode(&Sha256::digest(format!("{}:{secret}", user.id))[..8])
-}
-
-/// The caller behind a session: nobody when it holds no user, the user went away, or their
-/// credentials changed since it began.
-pub async fn caller_from_session(
-    db: &DatabaseConnection,
-    session: &tower_sessions::Session,
-) -> Result<Caller, ApiError> {
-    let remembered = session
-        .get::<SessionUser>(SESSION_USER)
-        .await
-        .map_err(|e| ApiError::new(super::ErrorCode::Unavailable, format!("session store: {e}")))?;
-    let Some(remembered) = remembered else {
-        return Ok(Caller::Anonymous);
-    };
-    let user = swipeset_core::accounts::users::find(db, remembered.id).await?;
-    Ok(match user {
-        Some(user) if session_stamp(&user) == remembered.stamp => Caller::from_user(&user),
-        _ => Caller::Anonymous,
-    })
-}
-
-fn session() -> Result<tower_sessions::Session, ApiError> {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
-        .ok_or_else(|| ApiError::internal("the request carries no session"))
-}
-
-fn session_error(e: tower_sessions::session::Error) -> ApiError {
-    ApiError::new(
-        super::ErrorCode::Unavailable,
-        format!("the session store did not answer: {e}"),
-    )
-}
-
-/// Signs `user` in on this browser, under a new session id (so a session id planted
-/// before sign-in is worth nothing after).
-pub async fn begin_session(
-    user: &swipeset_core::db::entities::user::Model,
-) -> Result<(), ApiError> {
-    start_session(&session()?, user).await
-}
-
-/// `begin_session` for a handler that holds the session itself (the OpenID callback).
-pub async fn start_session(
-    session: &tower_sessions::Session,
-    user: &swipeset_core::db::entities::user::Model,
-) -> Result<(), ApiError> {
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(
-            SESSION_USER,
-            SessionUser {
-                id: user.id,
-                stamp: session_stamp(user),
-            },
-        )
-        .await
-        .map_err(session_error)
-}
-
-/// Ends this browser's session on the server and clears its cookie.
-pub async fn end_session() -> Result<(), ApiError> {
-    session()?.flush().await.map_err(session_error)
-}
-
 /// `/api/me` for the current caller.
 pub async fn me(db: &DatabaseConnection) -> Result<MeReply, ApiError> {
-    let caller = caller();
+    let caller = caller().await;
     caller.require_not_disabled()?;
     match caller.account() {
         Some(account) => {

@@ -1,17 +1,27 @@
 //! Working out who each request is from, once, before any handler runs: a bearer token
 //! wins over the session cookie; a bad token is refused outright rather than treated as
 //! anonymous, so a script with a revoked token fails loudly.
+//!
+//! The answer is a `RequestCaller` in the request's extensions. Handlers take it as an
+//! extractor argument and server functions read it through `leptos_axum::extract`: it is
+//! the one type that says who is asking. It is declared in the app (whose server functions
+//! must name it, and which cannot depend on this crate) and re-exported here; the lookup
+//! stays in a middleware rather than in the extractor, so that a bad token is refused
+//! before any handler runs, whether or not it asks who is calling.
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use swipeset_app::api::ssr::{AuthMethod, Caller, ClientIp, caller_from_session};
+use swipeset_app::api::ssr::ClientIp;
+pub use swipeset_app::api::ssr::RequestCaller;
 use swipeset_app::api::{ApiError, ErrorCode};
+use swipeset_core::accounts::Caller;
 use swipeset_core::accounts::tokens::{self, Refusal};
 
+use super::sessions::{AuthMethod, caller_from_session};
 use crate::handlers::api_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub async fn authenticate(
     State(state): State<AppState>,
@@ -36,7 +46,7 @@ pub async fn authenticate(
     };
     match resolved {
         Ok((caller, method)) => {
-            request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(RequestCaller(caller));
             request.extensions_mut().insert(method);
             next.run(request).await
         }

@@ -20,7 +20,7 @@ use swipeset_core::accounts::users::{self, OidcIdentity};
 use tokio::sync::Mutex;
 use tower_sessions::Session;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Where a provider is and how swipeset is registered with it.
 #[derive(Debug, Clone)]
@@ -296,7 +296,7 @@ async fn finish(
     let user = users::oidc_sign_in(&state.db, &identity)
         .await
         .map_err(|e| e.to_string())?;
-    swipeset_app::api::ssr::start_session(session, &user)
+    super::sessions::start(session, &user)
         .await
         .map_err(|e| e.message)?;
     Ok(flow.next)

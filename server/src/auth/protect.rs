@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use swipeset_app::api::{ApiError, ErrorCode};
 
 use crate::handlers::api_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The nonce of this response's Content-Security-Policy; the page's own scripts carry it.
 #[derive(Debug, Clone)]

@@ -2,9 +2,23 @@
 //! balancer knows every session, and signing out ends it everywhere. The sqlx stores of
 //! tower-sessions run on the pool SeaORM already holds; this enum picks the one for the
 //! backend in use.
+//!
+//! Everything a session means is here too: what it remembers of its user, the stamp that
+//! ends it when their credentials change, the caller it stands for, and beginning and
+//! ending one. The app's server functions reach the last two through the
+//! `SessionControl` port, which `provide_control` puts in their context, so the app never
+//! sees tower-sessions.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use leptos::prelude::{provide_context, use_context};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use swipeset_app::api::ssr::{SessionControl, SessionFuture, Sessions};
+use swipeset_app::api::{ApiError, ErrorCode};
+use swipeset_core::accounts::Caller;
+use swipeset_core::db::entities::user;
+use tower_sessions::Session;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::session::{Id, Record};
@@ -116,4 +130,127 @@ pub fn layer(store: SessionBackend, policy: CookiePolicy) -> SessionManagerLayer
         .with_same_site(same_site)
         .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(Duration::days(LIFETIME_DAYS)))
+}
+
+/// What a session remembers of its user. `stamp` changes when their password or OpenID
+/// link does, which ends every other session they had.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionUser {
+    pub id: i32,
+    pub stamp: String,
+}
+
+/// The key the signed-in user is kept under in the session.
+pub const SESSION_USER: &str = "user";
+
+/// A short digest of the user's credentials: a new password or OpenID link gives a new
+/// stamp, and every session remembering the old one stands for nobody.
+pub fn session_stamp(user: &user::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let secret = user
+        .password_hash
+        .as_deref()
+        .or(user.oidc_subject.as_deref())
+        .unwrap_or("");
+    hex::encode(&Sha256::digest(format!("{}:{secret}", user.id))[..8])
+}
+
+/// The caller behind a session: nobody when it holds no user, the user went away, or their
+/// credentials changed since it began.
+pub async fn caller_from_session(
+    db: &DatabaseConnection,
+    session: &Session,
+) -> Result<Caller, ApiError> {
+    let remembered = session
+        .get::<SessionUser>(SESSION_USER)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, format!("session store: {e}")))?;
+    let Some(remembered) = remembered else {
+        return Ok(Caller::Anonymous);
+    };
+    let user = swipeset_core::accounts::users::find(db, remembered.id).await?;
+    Ok(match user {
+        Some(user) if session_stamp(&user) == remembered.stamp => Caller::from_user(&user),
+        _ => Caller::Anonymous,
+    })
+}
+
+fn session_error(e: tower_sessions::session::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::Unavailable,
+        format!("the session store did not answer: {e}"),
+    )
+}
+
+/// Signs `user` in on the browser of `session`, under a new session id (so a session id
+/// planted before sign-in is worth nothing after). The server functions call it through
+/// [`SessionControl::begin`]; the OpenID callback, which holds the session, directly.
+pub async fn start(session: &Session, user: &user::Model) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(
+            SESSION_USER,
+            SessionUser {
+                id: user.id,
+                stamp: session_stamp(user),
+            },
+        )
+        .await
+        .map_err(session_error)
+}
+
+/// Ends the session on the server and clears its cookie.
+pub async fn end(session: &Session) -> Result<(), ApiError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// The session of one request, as the app's server functions see it.
+struct RequestSession {
+    session: Session,
+    /// The caller came with a session cookie, not a bearer token.
+    by_session: bool,
+}
+
+impl SessionControl for RequestSession {
+    fn begin<'a>(&'a self, user: &'a user::Model) -> SessionFuture<'a> {
+        Box::pin(start(&self.session, user))
+    }
+
+    fn keep<'a>(&'a self, user: &'a user::Model) -> SessionFuture<'a> {
+        Box::pin(async move {
+            if self.by_session {
+                start(&self.session, user).await
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn end(&self) -> SessionFuture<'_> {
+        Box::pin(end(&self.session))
+    }
+}
+
+/// Gives the render or server function under way its request's session, as the
+/// `SessionControl` port. Runs in the context leptos_axum sets up, where the request's
+/// parts already are; a request without a session layer gets no port.
+pub fn provide_control() {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let Some(session) = parts.extensions.get::<Session>().cloned() else {
+        return;
+    };
+    let by_session = parts.extensions.get::<AuthMethod>() == Some(&AuthMethod::Session);
+    provide_context(Sessions(Arc::new(RequestSession {
+        session,
+        by_session,
+    })));
+}
+
+/// How the request was authenticated: a bearer token carries no session to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Session,
+    Token,
 }

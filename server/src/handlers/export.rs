@@ -4,19 +4,19 @@
 //! after that, bytes flow as each page of rows is encoded, so the download starts at once
 //! and the server holds one page in memory however large the dataset.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use futures::StreamExt;
 use swipeset_app::api::{ApiError, ErrorCode};
-use swipeset_core::accounts::Caller;
 use swipeset_core::export::{ChannelSink, Export, ExportError, ExportRequest};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::api_error;
 use crate::AppState;
+use crate::auth::caller::RequestCaller;
 
 /// Chunks in flight between the export and a slow client.
 const CHANNEL_CHUNKS: usize = 4;
@@ -45,11 +45,11 @@ fn refuse(e: ExportError) -> Response {
 
 pub async fn download(
     State(state): State<AppState>,
-    caller: Option<Extension<Caller>>,
+    RequestCaller(caller): RequestCaller,
     Path(slug): Path<String>,
     Query(query): Query<ExportRequest>,
 ) -> Response {
-    if let Err(e) = super::caller(caller).require_admin() {
+    if let Err(e) = caller.require_admin() {
         return super::api_error(e.into());
     }
     // Held by the response body: a download counts until its client has it all or gives up.

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// How long the database may take to answer before the check reports it down.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::time::Instant;
 
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,13 +13,13 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use swipeset_app::api::{ApiError, ErrorCode};
-use swipeset_core::accounts::Caller;
 use swipeset_core::import::{
     self, FileFormat, GenerationFields, ImportError, ImportSummary, PromptFields, Source,
 };
 
-use super::{api_error, caller};
+use super::api_error;
 use crate::AppState;
+use crate::auth::caller::RequestCaller;
 
 #[derive(Debug, Deserialize)]
 pub struct UploadQuery {
@@ -43,12 +42,12 @@ pub struct UploadReply {
 
 pub async fn upload(
     State(state): State<AppState>,
-    found: Option<Extension<Caller>>,
+    RequestCaller(caller): RequestCaller,
     Path(slug): Path<String>,
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Response {
-    if let Err(e) = caller(found).require_admin() {
+    if let Err(e) = caller.require_admin() {
         return api_error(e.into());
     }
     let started = Instant::now();

@@ -29,5 +29,5 @@ pub(crate) mod testing;
 
 pub use db::store::Store;
 pub use error::{CoreError, CoreResult};
-pub use swipeset_wire::{self as wire, Label};
 pub use sea_orm::DatabaseConnection;
+pub use swipeset_wire::{self as wire, Label};

@@ -102,8 +102,7 @@ async fn snapshot(store: &Store, campaign: &campaign::Model) -> CoreResult<Arc<s
         leaderboard::DEFAULT_MIN_VOTES,
     )
     .await?;
-    let reply = swipeset_app::api::LeaderboardReply::from(board);
-    serde_json::to_string(&reply)
+    serde_json::to_string(&board)
         .map(Arc::from)
         .map_err(|e| CoreError::invalid("leaderboard", e.to_string()))
 }

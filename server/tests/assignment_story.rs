@@ -80,7 +80,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                         .await
                         .unwrap();
                     if dealt.is_empty() {
-                        let progress = swipeset_core::campaign::progress(&db, &campaign, None)
+                        let progress = swipeset_core::board::progress::progress(&db, &campaign)
                             .await
                             .unwrap();
                         if progress.completed == total {

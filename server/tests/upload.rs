@@ -87,7 +87,7 @@ async fn an_upload_imports_all_or_nothing_within_the_limit() {
 
     let (status, _) = post(&limited, &admin, "what=poems&file_name=x.txt", "x\n").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let progress = swipeset_core::campaign::overview(&test_db.db)
+    let progress = swipeset_core::board::progress::campaign_lines(&test_db.db)
         .await
         .unwrap();
     assert_eq!(progress[0].prompts, 2, "only the good file was imported");

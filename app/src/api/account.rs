@@ -8,7 +8,7 @@ use server_fn::codec::{GetUrl, Json};
 use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::types::{MeReply, NewToken, TokenLine, UserLine};
+use swipeset_wire::{MeReply, NewToken, TokenLine, UserLine};
 
 /// `GET /api/me`: the signed-in user (`null` for nobody) and the ways to sign in.
 #[server(prefix = "/api", endpoint = "me", input = GetUrl, output = Json)]
@@ -110,7 +110,7 @@ pub async fn tokens() -> Result<Vec<TokenLine>, ApiError> {
         swipeset_core::accounts::tokens::list(store.db(), account.id)
             .await?
             .into_iter()
-            .map(ssr::token_line)
+            .map(swipeset_core::accounts::tokens::line)
             .collect(),
     )
 }
@@ -144,11 +144,7 @@ pub async fn revoke_token(id: i32) -> Result<(), ApiError> {
 pub async fn users() -> Result<Vec<UserLine>, ApiError> {
     let store = ssr::store()?;
     ssr::caller().await.require_admin()?;
-    Ok(swipeset_core::accounts::users::list(store.db())
-        .await?
-        .into_iter()
-        .map(ssr::user_line)
-        .collect())
+    Ok(swipeset_core::accounts::users::list(store.db()).await?)
 }
 
 /// `POST /api/set_user_role` with `{"user_id": 4, "role": "admin"}` (admins). The last

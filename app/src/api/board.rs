@@ -24,8 +24,6 @@ pub async fn leaderboard(
     ssr::caller().await.require_board_viewer(&campaign)?;
     let min_votes = min_votes.unwrap_or(leaderboard::DEFAULT_MIN_VOTES);
     Ok(Some(
-        leaderboard::leaderboard(db, &campaign, chrono::Utc::now(), min_votes)
-            .await?
-            .into(),
+        leaderboard::leaderboard(db, &campaign, chrono::Utc::now(), min_votes).await?,
     ))
 }

@@ -7,7 +7,7 @@ use server_fn::codec::{GetUrl, Json};
 use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::types::{CampaignAdminReply, CampaignLine, CampaignSettings};
+use swipeset_wire::{CampaignAdminReply, CampaignLine, CampaignSettings};
 
 /// `GET /api/admin_campaigns` (admins): every campaign with its prompts, responses and
 /// ratings.
@@ -15,21 +15,7 @@ use super::types::{CampaignAdminReply, CampaignLine, CampaignSettings};
 pub async fn admin_campaigns() -> Result<Vec<CampaignLine>, ApiError> {
     let store = ssr::store()?;
     ssr::caller().await.require_admin()?;
-    Ok(swipeset_core::campaign::overview(store.db())
-        .await?
-        .into_iter()
-        .map(|o| CampaignLine {
-            slug: o.campaign.slug,
-            title: o.campaign.title,
-            open: o.campaign.open,
-            public_board: o.campaign.public_board,
-            overlap: o.campaign.overlap,
-            prompts: o.prompts,
-            generations: o.progress.generations,
-            ratings: o.progress.ratings,
-            target: o.progress.target,
-        })
-        .collect())
+    Ok(swipeset_core::board::progress::campaign_lines(store.db()).await?)
 }
 
 /// `GET /api/admin_campaign?campaign=SLUG` (admins): its settings and, per model, the
@@ -43,10 +29,9 @@ pub async fn admin_campaign(campaign: String) -> Result<CampaignAdminReply, ApiE
     let found = swipeset_core::campaign::resolve(db, Some(&campaign))
         .await?
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound, "no campaign"))?;
-    let lines = generate::status::status(db, found.id).await?;
     Ok(CampaignAdminReply {
-        settings: ssr::campaign_settings(&found),
-        generation: lines.into_iter().map(ssr::generation_line).collect(),
+        settings: swipeset_core::campaign::settings(&found),
+        generation: generate::status::status(db, found.id).await?,
     })
 }
 
@@ -61,11 +46,11 @@ pub async fn save_campaign(
     ssr::caller().await.require_admin()?;
     let db = store.db();
     let slug = settings.slug.trim().to_string();
-    let new = ssr::new_campaign(settings);
+    let new = settings.into();
     let saved = if create {
         swipeset_core::campaign::create(db, new).await?
     } else {
         swipeset_core::campaign::update(db, &slug, new).await?
     };
-    Ok(ssr::campaign_settings(&saved))
+    Ok(swipeset_core::campaign::settings(&saved))
 }

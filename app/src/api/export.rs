@@ -51,7 +51,7 @@ pub async fn export_preview(
         }
         Err(e) => return Err(ApiError::internal(e.to_string())),
     };
-    Ok(Some(ssr::export_preview(
+    Ok(Some(swipeset_core::export::preview(
         &chosen,
         &choices,
         export.as_ref(),

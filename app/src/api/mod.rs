@@ -7,12 +7,9 @@ pub mod board;
 pub mod campaigns;
 pub mod error;
 pub mod export;
-#[cfg(feature = "ssr")]
-pub mod markdown;
 pub mod rating;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-
 
 pub use account::{
     ChangePassword, CreateToken, Me, RevokeToken, SetShowName, SetUserDisabled, SetUserRole,

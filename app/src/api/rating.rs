@@ -6,7 +6,7 @@ use server_fn::codec::{GetUrl, Json};
 use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::types::{
+use swipeset_wire::{
     DealReply, Label, NextCardReply, ProgressReply, RateReply, SkipReply, UndoReply,
 };
 
@@ -35,8 +35,8 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
         None => deal::peek(db, &campaign, None).await?,
     };
     Ok(NextCardReply {
-        campaign: Some((&campaign).into()),
-        card: card.map(Into::into),
+        campaign: Some(swipeset_core::campaign::info(&campaign)),
+        card,
     })
 }
 
@@ -73,8 +73,8 @@ pub async fn next_cards(
     )
     .await?;
     Ok(DealReply {
-        campaign: Some((&campaign).into()),
-        cards: cards.into_iter().map(Into::into).collect(),
+        campaign: Some(swipeset_core::campaign::info(&campaign)),
+        cards,
     })
 }
 
@@ -103,15 +103,11 @@ pub async fn rate(
     let user_id = ssr::annotator_id(&store).await?;
     let new = NewRating {
         generation_id,
-        label: label.into(),
+        label,
         client_id,
         decision_ms,
     };
-    let (outcome, cards) = rate::rate_and_deal(&store, user_id, new, deal, &holding).await?;
-    Ok(RateReply {
-        cards: cards.into_iter().map(Into::into).collect(),
-        ..outcome.into()
-    })
+    Ok(rate::rate_and_deal(&store, user_id, new, deal, &holding).await?)
 }
 
 /// `POST /api/undo` with `{"generation_id": 7}`: removes this browser's rating of it; the
@@ -120,11 +116,7 @@ pub async fn rate(
 pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(
-        swipeset_core::rating::rate::undo(&store, user_id, generation_id)
-            .await?
-            .into(),
-    )
+    Ok(swipeset_core::rating::rate::undo(&store, user_id, generation_id).await?)
 }
 
 /// `POST /api/skip` with `{"generation_id": 7}`: this browser passes on the card. Not a
@@ -133,11 +125,7 @@ pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
 pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(
-        swipeset_core::rating::skip::skip(&store, user_id, generation_id)
-            .await?
-            .into(),
-    )
+    Ok(swipeset_core::rating::skip::skip(&store, user_id, generation_id).await?)
 }
 
 /// `GET /api/progress?campaign=SLUG`: how far the campaign is, and how many this browser
@@ -151,8 +139,6 @@ pub async fn progress(campaign: Option<String>) -> Result<Option<ProgressReply>,
     };
     let annotator = ssr::current_annotator_id(db).await?;
     Ok(Some(
-        swipeset_core::campaign::progress(db, &campaign, annotator)
-            .await?
-            .into(),
+        swipeset_core::board::progress::for_rater(db, &campaign, annotator).await?,
     ))
 }

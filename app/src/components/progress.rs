@@ -6,15 +6,15 @@ use crate::api::ProgressReply;
 
 #[component]
 pub fn ProgressLine(progress: ProgressReply) -> impl IntoView {
-    let percent = (progress.ratings.min(progress.target) * 100)
-        .checked_div(progress.target)
+    let percent = (progress.totals.ratings.min(progress.totals.target) * 100)
+        .checked_div(progress.totals.target)
         .unwrap_or(0);
     view! {
         <div class="progress" data-rated-by-you=progress.rated_by_you>
             <p class="progress-text">
                 <span>"You rated " <strong>{progress.rated_by_you}</strong></span>
                 <span class="progress-campaign">
-                    {progress.ratings} " of " {progress.target} " ratings"
+                    {progress.totals.ratings} " of " {progress.totals.target} " ratings"
                 </span>
             </p>
             <div

@@ -242,16 +242,16 @@ fn RateChart(models: Vec<ModelStanding>) -> impl IntoView {
 
 #[component]
 fn ProgressPanel(progress: BoardProgress) -> impl IntoView {
-    let share = if progress.target == 0 {
+    let share = if progress.totals.target == 0 {
         0.0
     } else {
-        progress.ratings as f64 / progress.target as f64
+        progress.totals.ratings as f64 / progress.totals.target as f64
     };
     view! {
         <section class="board-progress" aria-label="Progress">
             <p>
-                <strong>{progress.ratings}</strong>{format!(" of {} ratings", progress.target)}
-                {format!(" · {} of {} responses complete", progress.completed, progress.responses)}
+                <strong>{progress.totals.ratings}</strong>{format!(" of {} ratings", progress.totals.target)}
+                {format!(" · {} of {} responses complete", progress.totals.completed, progress.totals.responses)}
                 {format!(" · {} active in the last 10 minutes", progress.active_annotators)}
             </p>
             <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
+use swipeset_wire::TokenLine;
 
 use crate::db::entities::{api_token, user};
 use crate::{CoreError, CoreResult};
@@ -134,6 +135,17 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, token_id: i32) -> C
         }
     }
     Ok(())
+}
+
+/// A token as its owner's list shows it: never the token itself, which is shown once.
+pub fn line(t: api_token::Model) -> TokenLine {
+    TokenLine {
+        id: t.id,
+        name: t.name,
+        created_at: t.created_at.to_rfc3339(),
+        last_used_at: t.last_used_at.map(|t| t.to_rfc3339()),
+        revoked_at: t.revoked_at.map(|t| t.to_rfc3339()),
+    }
 }
 
 #[cfg(test)]

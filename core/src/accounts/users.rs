@@ -1,13 +1,13 @@
 //! User accounts: creating them, signing in with a password or an OpenID subject, roles,
 //! disabling, and the first admin of a new instance.
 
-use swipeset_wire::UserLine;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     TransactionTrait,
 };
+use swipeset_wire::UserLine;
 
 use super::{Role, password};
 use crate::db::entities::{rating, user};

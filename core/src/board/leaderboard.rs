@@ -278,7 +278,12 @@ mod tests {
         let p = &board.progress;
         let totals = &p.totals;
         assert_eq!(
-            (totals.ratings, totals.target, totals.responses, totals.completed),
+            (
+                totals.ratings,
+                totals.target,
+                totals.responses,
+                totals.completed
+            ),
             (24, 24, 12, 12)
         );
         assert_eq!(p.active_annotators, 2);

@@ -1,11 +1,10 @@
 //! How far a campaign's rating has come, from the counters alone: the rater's progress
 //! bar and the leaderboard read the same figures, computed here once.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    RelationTrait,
-};
 use sea_orm::QuerySelect;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, RelationTrait,
+};
 use swipeset_wire::{CampaignLine, Progress, ProgressReply};
 
 use crate::CoreResult;
@@ -13,7 +12,10 @@ use crate::db::entities::{campaign, generation, model_stat, prompt, rating, vote
 
 /// The campaign's progress: two small reads (a row per model, a row per 👍/👎 pattern),
 /// whatever the campaign's size.
-pub async fn progress(db: &impl ConnectionTrait, campaign: &campaign::Model) -> CoreResult<Progress> {
+pub async fn progress(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+) -> CoreResult<Progress> {
     let models = model_stat::Entity::find()
         .filter(model_stat::Column::CampaignId.eq(campaign.id))
         .all(db)

@@ -2,10 +2,10 @@
 //! interval of a 👍 rate, the rank rule, and Krippendorff's α (nominal) with a bootstrap
 //! interval. Nothing here touches the database; `crate::board::leaderboard` feeds it aggregates.
 
-use swipeset_wire::{Agreement, Interval};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Binomial, Distribution};
+use swipeset_wire::{Agreement, Interval};
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;

@@ -177,7 +177,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(responses as usize, outcome.generations);
-        assert_eq!(campaign.overlap, 3, "the target is every response rated three times");
+        assert_eq!(
+            campaign.overlap, 3,
+            "the target is every response rated three times"
+        );
     }
 
     #[tokio::test]

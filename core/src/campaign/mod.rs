@@ -1,6 +1,7 @@
 //! Campaigns: finding the one a request is about, and how far its rating has come.
 
 pub mod demo;
+pub mod guidelines;
 pub mod models;
 pub mod prompts;
 pub mod responses;
@@ -9,6 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use swipeset_wire::{CampaignInfo, CampaignSettings};
 
 use crate::db::entities::campaign;
 use crate::{CoreError, CoreResult};
@@ -191,6 +193,49 @@ pub async fn list(db: &impl ConnectionTrait) -> CoreResult<Vec<campaign::Model>>
         .order_by_asc(campaign::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The campaign as a rater sees it: its guidelines also as HTML made safe on the server.
+pub fn info(c: &campaign::Model) -> CampaignInfo {
+    CampaignInfo {
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        guidelines: c.guidelines.clone(),
+        guidelines_html: guidelines::to_safe_html(&c.guidelines),
+        reveal_models: c.reveal_models,
+    }
+}
+
+/// The campaign's settings as the admin's form shows them (no system prompt is `""`).
+pub fn settings(c: &campaign::Model) -> CampaignSettings {
+    CampaignSettings {
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        guidelines: c.guidelines.clone(),
+        overlap: c.overlap,
+        reveal_models: c.reveal_models,
+        open: c.open,
+        public_board: c.public_board,
+        license: c.license.clone(),
+        system_prompt: c.system_prompt.clone().unwrap_or_default(),
+    }
+}
+
+/// What the admin's form saves; the slug and license are taken without surrounding spaces.
+impl From<CampaignSettings> for NewCampaign {
+    fn from(s: CampaignSettings) -> Self {
+        Self {
+            slug: s.slug.trim().to_string(),
+            title: s.title,
+            guidelines: s.guidelines,
+            overlap: s.overlap,
+            reveal_models: s.reveal_models,
+            license: s.license.trim().to_string(),
+            public_board: s.public_board,
+            open: s.open,
+            system_prompt: Some(s.system_prompt),
+        }
+    }
 }
 
 #[cfg(test)]

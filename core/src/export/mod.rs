@@ -23,6 +23,7 @@ mod tests;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use swipeset_wire::{CampaignChoice, DroppedLine, ExportPlanReply};
 
 use sea_orm::{
     AccessMode, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -532,4 +533,44 @@ fn move_into_place(staging: &Path, out: &Path) -> Result<(), ExportError> {
         std::fs::rename(staging, out).map_err(|e| ExportError::output(out, e))?;
     }
     Ok(())
+}
+
+/// The export page's preview of a planned export (or of why there is none): what the
+/// chosen options would hold, and the campaigns to choose from.
+pub fn preview(
+    chosen: &campaign::Model,
+    choices: &[campaign::Model],
+    export: Option<&Export>,
+    problem: Option<String>,
+) -> ExportPlanReply {
+    let plan = export.map(|e| e.plan().clone()).unwrap_or_default();
+    ExportPlanReply {
+        campaign: chosen.slug.clone(),
+        title: chosen.title.clone(),
+        campaigns: choices
+            .iter()
+            .map(|c| CampaignChoice {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+            })
+            .collect(),
+        rows: plan.rows,
+        responses: plan.responses,
+        labelled: plan.labelled,
+        dropped: plan
+            .dropped
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(reason, n)| DroppedLine {
+                reason: reason.describe().to_string(),
+                count: *n,
+            })
+            .collect(),
+        prompts_with_pairs: plan.prompts_with_pairs,
+        prompts_one_sided: plan.prompts_one_sided,
+        pairs_over_cap: plan.pairs_over_cap,
+        file_name: export.map(|e| e.download_name(false)).unwrap_or_default(),
+        zip_name: export.map(|e| e.download_name(true)).unwrap_or_default(),
+        problem,
+    }
 }

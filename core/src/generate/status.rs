@@ -1,11 +1,11 @@
 //! How generation stands for a campaign, per model: the responses it has (made here or
 //! imported), and what `swipeset generate` recorded — done, failed, and the latest reason.
 
-use swipeset_wire::GenerationLine;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use swipeset_wire::GenerationLine;
 
 use crate::CoreResult;
 use crate::db::entities::{generation, generation_job, model};
@@ -24,7 +24,10 @@ struct JobCount {
 }
 
 /// Every model with responses or jobs in the campaign, by name.
-pub async fn status(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec<GenerationLine>> {
+pub async fn status(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> CoreResult<Vec<GenerationLine>> {
     let responses = generation::Entity::find()
         .select_only()
         .column(generation::Column::ModelId)

@@ -11,7 +11,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
-
 use swipeset_wire::Card;
 
 use crate::CoreResult;
@@ -371,8 +370,8 @@ mod tests {
     use crate::Label;
     use crate::accounts::guests;
     use crate::rating::rate::{self, NewRating};
-    use swipeset_wire::RateStatus;
     use crate::testing::{fresh_store, small_campaign};
+    use swipeset_wire::RateStatus;
 
     async fn user(db: &sea_orm::DatabaseConnection, cookie: &str) -> i32 {
         guests::browser_annotator(db, cookie).await.unwrap().id
@@ -571,7 +570,9 @@ mod tests {
             system_prompt: Some("Answer in French.".into()),
             ..crate::campaign::NewCampaign::new(campaign.slug.clone(), "unused")
         };
-        let changed = crate::campaign::update(&db, &campaign.slug, settings.clone()).await.unwrap();
+        let changed = crate::campaign::update(&db, &campaign.slug, settings.clone())
+            .await
+            .unwrap();
         assert_eq!(
             (changed.title.as_str(), changed.overlap, changed.open),
             ("Renamed", 5, false)
@@ -585,7 +586,11 @@ mod tests {
                 .await
                 .unwrap_err();
         assert!(closed.to_string().contains("closed"), "{closed}");
-        let generation = crate::db::entities::generation::Entity::find().one(&db).await.unwrap().unwrap();
+        let generation = crate::db::entities::generation::Entity::find()
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
         let refused = crate::rating::rate::rate(
             &store,
             user.id,

@@ -10,7 +10,6 @@ use sea_orm::{
     QuerySelect,
 };
 
-
 use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
 use crate::db::store::{Store, Write};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};

@@ -4,7 +4,6 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
-
 use swipeset_wire::SkipReply;
 
 use crate::CoreResult;

@@ -16,10 +16,11 @@ mod rating;
 
 pub use accounts::{MeReply, MeUser, NewToken, TokenLine, UserLine};
 pub use board::{
-    Agreement, BoardProgress, ContributorLine, HourCount, Interval, LeaderboardReply,
-    ModelStanding,
+    Agreement, BoardProgress, ContributorLine, HourCount, Interval, LeaderboardReply, ModelStanding,
 };
-pub use campaign::{CampaignAdminReply, CampaignInfo, CampaignLine, CampaignSettings, GenerationLine};
+pub use campaign::{
+    CampaignAdminReply, CampaignInfo, CampaignLine, CampaignSettings, GenerationLine,
+};
 pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use label::Label;
 pub use progress::{Progress, ProgressReply};

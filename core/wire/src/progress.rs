@@ -21,7 +21,7 @@ pub struct Progress {
 pub struct ProgressReply {
     pub campaign: String,
     #[serde(flatten)]
-    pub progress: Progress,
+    pub totals: Progress,
     /// The old name of `responses`, still sent for one release (see docs/API.md).
     pub generations: u64,
     /// Ratings by the person who asked.
@@ -29,11 +29,11 @@ pub struct ProgressReply {
 }
 
 impl ProgressReply {
-    pub fn new(campaign: String, progress: Progress, rated_by_you: u64) -> Self {
+    pub fn new(campaign: String, totals: Progress, rated_by_you: u64) -> Self {
         Self {
             campaign,
-            generations: progress.responses,
-            progress,
+            generations: totals.responses,
+            totals,
             rated_by_you,
         }
     }
@@ -56,6 +56,6 @@ mod tests {
         assert_eq!(json["generations"], 4);
         assert_eq!(json["rated_by_you"], 2);
         let back: ProgressReply = serde_json::from_value(json).unwrap();
-        assert_eq!(back.progress, progress);
+        assert_eq!(back.totals, progress);
     }
 }

@@ -172,10 +172,10 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 println!("no campaigns yet: `swipeset campaign create SLUG --title TITLE`");
             }
             for c in all {
-                let progress = swipeset_core::campaign::progress(&db, &c, None).await?;
+                let progress = swipeset_core::board::progress::progress(&db, &c).await?;
                 println!(
                     "{:<24} {:<32} {:>7} responses  {:>8} of {} ratings",
-                    c.slug, c.title, progress.generations, progress.ratings, progress.target
+                    c.slug, c.title, progress.responses, progress.ratings, progress.target
                 );
             }
             Ok(())

@@ -63,3 +63,11 @@ pub async fn small_campaign(
         .expect("generations");
     campaign
 }
+
+/// What a recount of every counter finds against the stored ones (`board::aggregates`),
+/// for tests of the layers below the board that must leave the counters right.
+pub async fn recount(
+    db: &DatabaseConnection,
+) -> crate::CoreResult<crate::board::aggregates::Drift> {
+    crate::board::aggregates::rebuild(db, false).await
+}

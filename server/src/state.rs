@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use swipeset_core::accounts::guests::GuestIds;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -38,6 +39,9 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     /// Sessions, in the database.
     pub sessions: SessionBackend,
+    /// Guests' ids by browser, remembered so the rating path does not look them up on
+    /// every request.
+    pub guests: Arc<GuestIds>,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -67,6 +71,7 @@ impl AppState {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             auth: Arc::new(AuthConfig::default()),
             sessions,
+            guests: Arc::default(),
         }
     }
 
@@ -109,6 +114,7 @@ impl AppState {
     /// get the nonce that the security-headers layer put in this response's policy.
     pub(crate) fn provide(&self) {
         provide_context(self.store.clone());
+        provide_context(self.guests.clone());
         provide_context(self.auth.app_settings());
         sessions::provide_control();
         if let Some(nonce) = use_context::<http::request::Parts>()

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use leptos::prelude::use_context;
+use swipeset_core::accounts::guests::GuestIds;
 use swipeset_core::{DatabaseConnection, Store};
 
 use super::ApiError;
@@ -113,7 +114,9 @@ pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
     match caller().await {
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
-            Ok(store.guests().id(store.db(), &identity.0).await?)
+            let guests = use_context::<Arc<GuestIds>>()
+                .ok_or_else(|| ApiError::internal("the server did not provide the guest ids"))?;
+            Ok(guests.id(store.db(), &identity.0).await?)
         }
         Caller::Anonymous => Err(sign_in_to_rate()),
         other => Ok(other.require_signed_in()?.id),

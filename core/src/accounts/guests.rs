@@ -1,6 +1,6 @@
-//! Who is rating. Until accounts land, each browser is one annotator, known by a random
-//! identity cookie; only the cookie's SHA-256 is stored, so a database leak does not let
-//! anyone rate as someone else.
+//! Guests: where an instance lets people rate without an account (`serve --guests`), each
+//! browser is one annotator, known by a random identity cookie; only the cookie's SHA-256
+//! is stored, so a database leak does not let anyone rate as someone else.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

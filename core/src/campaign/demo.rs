@@ -147,7 +147,6 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
 mod tests {
     use super::*;
     use crate::db::entities::model;
-    use crate::rating::deal;
     use crate::testing::fresh_store;
 
     #[tokio::test]
@@ -192,35 +191,5 @@ mod tests {
             assert!(m.name.starts_with("Demo"), "{}", m.name);
             assert!(m.model_id.starts_with("swipeset-demo/"), "{}", m.model_id);
         }
-    }
-
-    #[tokio::test]
-    async fn one_annotator_sees_the_prompts_interleaved() {
-        let store = fresh_store().await;
-        let db = store.db().clone();
-        load(&db).await.unwrap();
-        let campaign = crate::campaign::resolve(&db, None).await.unwrap().unwrap();
-        let user = crate::accounts::guests::browser_annotator(&db, "demo")
-            .await
-            .unwrap();
-        let now = chrono::Utc::now();
-        let mut holding = Vec::new();
-        let mut prompts_seen = Vec::new();
-        loop {
-            let batch = deal::deal(&store, &campaign, user.id, 5, &holding, now)
-                .await
-                .unwrap();
-            if batch.is_empty() {
-                break;
-            }
-            for card in batch {
-                assert!(card.prompt.starts_with("Write a haiku"));
-                holding.push(card.generation_id);
-                prompts_seen.push(card.prompt_id);
-            }
-        }
-        assert_eq!(prompts_seen.len(), 36 * 3);
-        let repeats = prompts_seen.windows(2).filter(|w| w[0] == w[1]).count();
-        assert_eq!(repeats, 0, "{prompts_seen:?}");
     }
 }

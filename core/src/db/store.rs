@@ -21,7 +21,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use futures_util::FutureExt;
 use sea_orm::{
@@ -34,8 +33,8 @@ use tokio::sync::{mpsc, oneshot};
 
 mod sqlite_proxy;
 
-use crate::accounts::guests::GuestIds;
 use crate::db::events::{EventBus, InProcessBus};
+use crate::sync::Every;
 use crate::{CoreError, CoreResult};
 
 /// The most jobs one commit covers. Enough to absorb every waiting phone at once; small
@@ -43,7 +42,7 @@ use crate::{CoreError, CoreResult};
 const MAX_BATCH: usize = 256;
 
 /// How often dealing looks for lapsed leases, at most.
-const LEASE_CHECK_INTERVAL_MS: i64 = 1_000;
+const LEASE_SWEEP_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// How many jobs may wait for the writer before callers wait to hand theirs in.
 const QUEUE: usize = 4_096;
@@ -67,9 +66,9 @@ pub struct Store {
     db: DatabaseConnection,
     writer: Option<mpsc::Sender<Box<dyn Job>>>,
     events: Arc<dyn EventBus>,
-    /// When dealing last looked for lapsed leases (milliseconds since the epoch).
-    last_lease_check: Arc<AtomicI64>,
-    guests: Arc<GuestIds>,
+    /// At most once a second, dealing frees lapsed leases (see `rating::leases`): the
+    /// gate is shared by every clone, so concurrent dealers do not all sweep.
+    lease_sweep: Arc<Every>,
 }
 
 impl Store {
@@ -85,32 +84,13 @@ impl Store {
             db,
             writer,
             events: Arc::new(InProcessBus::default()),
-            last_lease_check: Arc::new(AtomicI64::new(i64::MIN)),
-            guests: Arc::default(),
+            lease_sweep: Arc::new(Every::new(LEASE_SWEEP_INTERVAL)),
         }
     }
 
-    /// Guests' ids, remembered for this database.
-    pub fn guests(&self) -> &GuestIds {
-        &self.guests
-    }
-
-    /// Whether it is time to look for lapsed leases again: a second after the last look
-    /// (or if `now` went back, as tests' clocks may).
-    pub(crate) fn lease_check_due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
-        let now = now.timestamp_millis();
-        let last = self.last_lease_check.load(Ordering::Relaxed);
-        let due = now < last || now.saturating_sub(last) >= LEASE_CHECK_INTERVAL_MS;
-        due && self
-            .last_lease_check
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    }
-
-    /// When dealing last looked for lapsed leases, if it has.
-    #[cfg(test)]
-    pub(crate) fn last_lease_check(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        chrono::DateTime::from_timestamp_millis(self.last_lease_check.load(Ordering::Relaxed))
+    /// The once-a-second gate of the lease sweep.
+    pub(crate) fn lease_sweep(&self) -> &Every {
+        &self.lease_sweep
     }
 
     /// Uses `events` instead of the in-process bus (a bus shared between replicas).

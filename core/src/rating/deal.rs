@@ -206,7 +206,7 @@ pub async fn deal(
     let dealing = Dealing {
         want,
         holding: holding.to_vec(),
-        expire_leases: store.lease_check_due(now),
+        expire_leases: store.lease_sweep().due(now),
         ..Dealing::for_user(campaign, user_id, now)
     };
     store
@@ -619,5 +619,35 @@ mod tests {
             Some("Answer in French."),
             "prompts without their own take the campaign's"
         );
+    }
+
+    #[tokio::test]
+    async fn one_annotator_sees_the_prompts_interleaved() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        crate::campaign::demo::load(&db).await.unwrap();
+        let campaign = crate::campaign::resolve(&db, None).await.unwrap().unwrap();
+        let user = crate::accounts::guests::browser_annotator(&db, "demo")
+            .await
+            .unwrap();
+        let now = chrono::Utc::now();
+        let mut holding = Vec::new();
+        let mut prompts_seen = Vec::new();
+        loop {
+            let batch = deal(&store, &campaign, user.id, 5, &holding, now)
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            for card in batch {
+                assert!(card.prompt.starts_with("Write a haiku"));
+                holding.push(card.generation_id);
+                prompts_seen.push(card.prompt_id);
+            }
+        }
+        assert_eq!(prompts_seen.len(), 36 * 3);
+        let repeats = prompts_seen.windows(2).filter(|w| w[0] == w[1]).count();
+        assert_eq!(repeats, 0, "{prompts_seen:?}");
     }
 }

@@ -79,7 +79,7 @@ impl World {
     async fn apply(&mut self, op: &Op) {
         match *op {
             Op::Deal { user, want } => {
-                let looked_before = self.store.last_lease_check();
+                let looked_before = self.store.lease_sweep().last();
                 let dealt = deal::deal(
                     &self.store,
                     &self.campaign,
@@ -103,7 +103,7 @@ impl World {
                 }
                 // Dealing looks for lapsed leases at most once a second; when this deal
                 // looked, every lease that had expired before it is gone.
-                let looked = self.store.last_lease_check().expect("dealing looked");
+                let looked = self.store.lease_sweep().last().expect("dealing looked");
                 assert!(self.now - looked < chrono::Duration::seconds(1));
                 if looked_before == Some(looked) {
                     return;
@@ -185,9 +185,7 @@ impl World {
 
     async fn check_counters(&self) {
         // The leaderboard's aggregates equal a recount from the ratings.
-        let drift = crate::board::aggregates::rebuild(&self.db, false)
-            .await
-            .unwrap();
+        let drift = crate::testing::recount(&self.db).await.unwrap();
         assert!(drift.is_clean(), "aggregates drifted: {drift:?}");
         let ratings = rating::Entity::find().all(&self.db).await.unwrap();
         let leases = lease::Entity::find().all(&self.db).await.unwrap();

@@ -85,7 +85,7 @@ pub async fn rate_and_deal(
 ) -> CoreResult<RateReply> {
     new.validate()?;
     let now = Utc::now();
-    let expire_leases = want > 0 && store.lease_check_due(now);
+    let expire_leases = want > 0 && store.lease_sweep().due(now);
     let holding = holding.to_vec();
     let (stored, cards, campaign_id) = store
         .write(move |txn| {

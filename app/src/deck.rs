@@ -77,11 +77,18 @@ impl Deck {
         self.cards.front()
     }
 
-    /// Notes when the current card became visible, for the decision time.
+    /// Notes when the current card became visible, for the decision time. The page calls
+    /// it whenever the top card may have changed: only the first call for a card counts.
     pub fn shown(&mut self, now_ms: f64) {
         if self.shown_at_ms.is_none() && !self.cards.is_empty() {
             self.shown_at_ms = Some(now_ms);
         }
+    }
+
+    /// The current card is covered (by the guidelines): its clock starts again at the next
+    /// `shown`, so reading them does not count as deciding.
+    pub fn hidden(&mut self) {
+        self.shown_at_ms = None;
     }
 
     /// Decides on the current card: it leaves the deck and its request joins the outbox.
@@ -132,10 +139,6 @@ impl Deck {
         Some(last.card)
     }
 
-    pub fn last_decision(&self) -> Option<&Decided> {
-        self.last.as_ref()
-    }
-
     /// Cards the server should not deal again: the queued ones and those whose decision
     /// has not been acknowledged (they are still held for this person).
     pub fn holding(&self) -> Vec<i32> {
@@ -160,6 +163,7 @@ impl Deck {
         if saved.is_empty() {
             return;
         }
+        let top = self.current().map(|c| c.generation_id);
         let current = std::mem::take(&mut self.outbox);
         for outgoing in saved {
             if let Outgoing::Rate { generation_id, .. } | Outgoing::Skip { generation_id } =
@@ -170,7 +174,10 @@ impl Deck {
             self.enqueue(outgoing);
         }
         self.outbox.extend(current);
-        self.shown_at_ms = None;
+        if self.current().map(|c| c.generation_id) != top {
+            // The card on screen was decided before the reload: the next one is timed anew.
+            self.shown_at_ms = None;
+        }
     }
 
     /// Adds dealt cards, ignoring any already queued. An empty deal means the server has
@@ -274,6 +281,63 @@ mod tests {
         assert_eq!(deck.next_to_send(), None, "one request at a time");
         deck.acknowledged(id);
         assert_eq!(deck.pending(), 0);
+    }
+
+    /// The decision time of the newest rating in the outbox.
+    fn last_decision_ms(deck: &Deck) -> Option<i32> {
+        match deck.unsent().last() {
+            Some(Outgoing::Rate { decision_ms, .. }) => *decision_ms,
+            other => panic!("the newest request is not a rating: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_card_is_timed_from_when_it_was_first_shown() {
+        let mut deck = Deck::new([card(1), card(2), card(3)]);
+        deck.shown(1_000.0);
+        deck.shown(1_800.0); // the page noticed again: the clock keeps running
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 2_000.0);
+        assert_eq!(last_decision_ms(&deck), Some(1_000));
+
+        // Card 2 is decided without having been shown: its time is unknown, not card 1's.
+        deck.decide(Verdict::Rate(Label::Down), "c2".into(), 9_000.0);
+        assert_eq!(last_decision_ms(&deck), None);
+
+        // Covered by the guidelines, then shown again: the covered time does not count.
+        deck.shown(10_000.0);
+        deck.hidden();
+        deck.shown(25_000.0);
+        deck.decide(Verdict::Rate(Label::Up), "c3".into(), 26_500.0);
+        assert_eq!(last_decision_ms(&deck), Some(1_500));
+    }
+
+    #[test]
+    fn an_undone_card_is_timed_again_when_it_is_back() {
+        let mut deck = Deck::new([card(1), card(2)]);
+        deck.shown(0.0);
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 4_000.0);
+        deck.shown(4_100.0); // card 2 appears
+        deck.undo();
+        deck.shown(5_000.0); // card 1 is back on top
+        deck.decide(Verdict::Rate(Label::Down), "c1".into(), 5_700.0);
+        assert_eq!(last_decision_ms(&deck), Some(700));
+    }
+
+    #[test]
+    fn a_restored_outbox_keeps_the_clock_of_the_card_still_on_top() {
+        let mut deck = Deck::new([card(2), card(3)]);
+        deck.shown(1_000.0);
+        deck.restore(vec![Outgoing::Skip { generation_id: 9 }]);
+        deck.decide(Verdict::Rate(Label::Up), "c2".into(), 3_000.0);
+        assert_eq!(last_decision_ms(&deck), Some(2_000));
+
+        // The card on top had been decided before the reload: the next one is not timed
+        // with its clock.
+        let mut deck = Deck::new([card(2), card(3)]);
+        deck.shown(1_000.0);
+        deck.restore(vec![Outgoing::Skip { generation_id: 2 }]);
+        deck.decide(Verdict::Rate(Label::Up), "c3".into(), 3_000.0);
+        assert_eq!(last_decision_ms(&deck), None);
     }
 
     #[test]

@@ -141,6 +141,7 @@ async fn refusals_are_json_errors_that_say_what_is_wrong() {
     // Five single votes: nothing has the default two.
     let (status, body) = get("/api/campaigns/haiku-demo/export").await;
     assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "conflict", "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(message.starts_with("nothing to export"), "{message}");
     assert!(message.contains("too few votes"), "{message}");

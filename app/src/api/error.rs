@@ -17,7 +17,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The request named something that does not exist.
     NotFound,
-    /// The request clashes with what exists (a taken name, the last admin).
+    /// The request clashes with what exists (a taken name, the last admin, an export with
+    /// no rows).
     Conflict,
     /// Too many failed attempts; wait before trying again.
     TooManyRequests,

@@ -1,4 +1,6 @@
-//! Server functions of the rating screen: the next card, storing a rating, and progress.
+//! Server functions of the rating screen: the first card (`next_card`), more cards
+//! (`next_cards`), storing a rating (`rate`), taking it back (`undo`), passing on a card
+//! (`skip`), and how far the campaign is (`progress`).
 
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};

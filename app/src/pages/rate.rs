@@ -171,6 +171,15 @@ fn Rater(
     // rebuilt only when it is another card, or a drag in progress would be lost.
     let current = Memo::new(move |_| deck.with(|d| d.current().cloned()));
     let exhausted = Memo::new(move |_| deck.with(|d| d.exhausted));
+    // Starts the card's clock for its `decision_ms` whenever another card comes on top (the
+    // server-rendered one as soon as the page is hydrated: effects only run in the
+    // browser), and again when the guidelines sheet that covered it closes.
+    Effect::new(move |_| {
+        current.track();
+        let covered = guidelines_open.get();
+        let now = browser::now_ms();
+        deck.update_untracked(|d| if covered { d.hidden() } else { d.shown(now) });
+    });
     let pending = Memo::new(move |_| deck.with(|d| d.pending()));
     let title = info.title.clone();
     let slug = info.slug.clone();

@@ -4,10 +4,9 @@
 //! after that, bytes flow as each page of rows is encoded, so the download starts at once
 //! and the server holds one page in memory however large the dataset.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use swipeset_app::api::{ApiError, ErrorCode};
@@ -21,18 +20,11 @@ use crate::auth::caller::RequestCaller;
 /// Chunks in flight between the export and a slow client.
 const CHANNEL_CHUNKS: usize = 4;
 
-/// An error with its own status, where the code's usual one does not say it (409, 503).
-fn error(status: StatusCode, error: ApiError) -> Response {
-    (status, Json(error)).into_response()
-}
-
 fn refuse(e: ExportError) -> Response {
     match e {
         ExportError::Core(core) => api_error(core.into()),
-        ExportError::Empty(_) => error(
-            StatusCode::CONFLICT,
-            ApiError::new(ErrorCode::BadRequest, e.to_string()),
-        ),
+        // Nothing wrong with the request: the campaign has no rows under it (yet).
+        ExportError::Empty(_) => api_error(ApiError::new(ErrorCode::Conflict, e.to_string())),
         ExportError::Unsupported(_) => {
             api_error(ApiError::new(ErrorCode::BadRequest, e.to_string()))
         }
@@ -54,13 +46,10 @@ pub async fn download(
     }
     // Held by the response body: a download counts until its client has it all or gives up.
     let Ok(permit) = state.exports.clone().try_acquire_owned() else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::new(
-                ErrorCode::Unavailable,
-                "too many dataset downloads are running; try again in a minute",
-            ),
-        );
+        return api_error(ApiError::new(
+            ErrorCode::Unavailable,
+            "too many dataset downloads are running; try again in a minute",
+        ));
     };
     let (options, archive) = match query.parse() {
         Ok(parsed) => parsed,

@@ -59,6 +59,20 @@ pub enum Write<T> {
     Discard(T),
 }
 
+/// One write of the rating path, run by [`Store::run`] in a transaction of its own (a
+/// savepoint of the writer's batch, on SQLite). A job is a value holding its inputs, so
+/// its body reads as plain async code; the store clones it for each try, since on
+/// PostgreSQL a job that lost a deadlock runs again.
+pub trait WriteJob: Clone + Send + Sync + 'static {
+    type Output: Send + 'static;
+
+    /// The job's reads and writes, all in `txn`.
+    fn write(
+        self,
+        txn: &DatabaseTransaction,
+    ) -> impl Future<Output = CoreResult<Write<Self::Output>>> + Send + '_;
+}
+
 /// The database and the way to it for writes. Cheap to clone: clones share the writer
 /// and the event bus.
 #[derive(Debug, Clone)]
@@ -108,8 +122,15 @@ impl Store {
         &self.db
     }
 
+    /// Runs `job` and answers once its writes are committed; an error rolls them back.
+    pub async fn run<J: WriteJob>(&self, job: J) -> CoreResult<J::Output> {
+        self.write(move |txn| Box::pin(job.clone().write(txn)))
+            .await
+    }
+
     /// Runs `job` in a transaction (a savepoint of a shared one, on SQLite) and answers
-    /// once its writes are committed. An error rolls the job's writes back.
+    /// once its writes are committed. An error rolls the job's writes back. The closure
+    /// form of [`Store::run`], for jobs written inline (tests).
     pub async fn write<T, F>(&self, job: F) -> CoreResult<T>
     where
         T: Send + 'static,

@@ -13,7 +13,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -25,7 +28,7 @@ use crate::campaign;
 use crate::campaign::models;
 use crate::campaign::responses::{self, NewGeneration};
 use crate::db::entities::{generation, generation_job, prompt};
-use crate::db::store::Write;
+use crate::db::store::{Write, WriteJob};
 use crate::{CoreError, CoreResult, Store};
 
 #[derive(Debug, Clone, Default)]
@@ -215,87 +218,117 @@ async fn record(
     job: &Job,
     answer: &Answer,
 ) -> CoreResult<()> {
-    let params = serde_json::to_value(spec.sampling()).ok();
-    let (prompt_id, sample) = (job.prompt_id, job.sample);
-    let answer = answer.clone();
-    let requested = spec.model.clone();
     store
-        .write(move |txn| {
-            let (answer, params, requested) = (answer.clone(), params.clone(), requested.clone());
-            Box::pin(async move {
-                let generation_id = match (&answer.failure, &answer.text) {
-                    (None, Some(text)) => {
-                        responses::add_many(
-                            txn,
-                            campaign_id,
-                            vec![NewGeneration {
-                                prompt_id,
-                                model_id,
-                                text: text.clone(),
-                                params: params.clone(),
-                            }],
-                        )
-                        .await?;
-                        // The row just added is the newest of its prompt and model.
-                        generation::Entity::find()
-                            .filter(generation::Column::PromptId.eq(prompt_id))
-                            .filter(generation::Column::ModelId.eq(model_id))
-                            .order_by_desc(generation::Column::Id)
-                            .one(txn)
-                            .await?
-                            .map(|g| g.id)
-                    }
-                    _ => None,
-                };
-                let ok = answer.failure.is_none();
-                let row = generation_job::ActiveModel {
-                    campaign_id: Set(campaign_id),
-                    prompt_id: Set(prompt_id),
-                    model_id: Set(model_id),
-                    sample: Set(sample),
-                    status: Set(if ok { "done" } else { "failed" }.to_string()),
-                    reason: Set(answer.failure.clone()),
-                    generation_id: Set(generation_id),
-                    text: Set(if ok { None } else { answer.text.clone() }),
-                    requested_model: Set(requested.clone()),
-                    served_model: Set(answer.served_model.clone()),
-                    params: Set(params.clone()),
-                    latency_ms: Set(Some(answer.latency_ms)),
-                    prompt_tokens: Set(answer.prompt_tokens),
-                    completion_tokens: Set(answer.completion_tokens),
-                    finish_reason: Set(answer.finish_reason.clone()),
-                    attempts: Set(i32::try_from(answer.attempts).unwrap_or(i32::MAX)),
-                    updated_at: Set(chrono::Utc::now()),
-                    ..Default::default()
-                };
-                // A failure asked again replaces its row; a done row is never asked again.
-                generation_job::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::columns([
-                            generation_job::Column::PromptId,
-                            generation_job::Column::ModelId,
-                            generation_job::Column::Sample,
-                        ])
-                        .update_columns([
-                            generation_job::Column::Status,
-                            generation_job::Column::Reason,
-                            generation_job::Column::GenerationId,
-                            generation_job::Column::Text,
-                            generation_job::Column::ServedModel,
-                            generation_job::Column::Params,
-                            generation_job::Column::LatencyMs,
-                            generation_job::Column::PromptTokens,
-                            generation_job::Column::CompletionTokens,
-                            generation_job::Column::FinishReason,
-                            generation_job::Column::Attempts,
-                            generation_job::Column::UpdatedAt,
-                        ])
-                        .to_owned(),
-                    )
-                    .exec_without_returning(txn)
-                    .await?;
-                Ok(Write::Commit(()))
-            })
+        .run(Record {
+            campaign_id,
+            model_id,
+            prompt_id: job.prompt_id,
+            sample: job.sample,
+            answer: answer.clone(),
+            params: serde_json::to_value(spec.sampling()).ok(),
+            requested: spec.model.clone(),
         })
         .await
+}
+
+/// One answer of an endpoint, as it is committed.
+#[derive(Debug, Clone)]
+struct Record {
+    campaign_id: i32,
+    model_id: i32,
+    prompt_id: i32,
+    sample: i32,
+    answer: Answer,
+    /// The sampling parameters sent, kept with the response.
+    params: Option<serde_json::Value>,
+    /// The model name the request asked for.
+    requested: String,
+}
+
+impl WriteJob for Record {
+    type Output = ();
+
+    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<()>> {
+        let Self {
+            campaign_id,
+            model_id,
+            prompt_id,
+            sample,
+            answer,
+            params,
+            requested,
+        } = self;
+        let generation_id = match (&answer.failure, &answer.text) {
+            (None, Some(text)) => {
+                responses::add_many(
+                    txn,
+                    campaign_id,
+                    vec![NewGeneration {
+                        prompt_id,
+                        model_id,
+                        text: text.clone(),
+                        params: params.clone(),
+                    }],
+                )
+                .await?;
+                // The row just added is the newest of its prompt and model.
+                generation::Entity::find()
+                    .filter(generation::Column::PromptId.eq(prompt_id))
+                    .filter(generation::Column::ModelId.eq(model_id))
+                    .order_by_desc(generation::Column::Id)
+                    .one(txn)
+                    .await?
+                    .map(|g| g.id)
+            }
+            _ => None,
+        };
+        let ok = answer.failure.is_none();
+        let row = generation_job::ActiveModel {
+            campaign_id: Set(campaign_id),
+            prompt_id: Set(prompt_id),
+            model_id: Set(model_id),
+            sample: Set(sample),
+            status: Set(if ok { "done" } else { "failed" }.to_string()),
+            reason: Set(answer.failure.clone()),
+            generation_id: Set(generation_id),
+            text: Set(if ok { None } else { answer.text.clone() }),
+            requested_model: Set(requested.clone()),
+            served_model: Set(answer.served_model.clone()),
+            params: Set(params.clone()),
+            latency_ms: Set(Some(answer.latency_ms)),
+            prompt_tokens: Set(answer.prompt_tokens),
+            completion_tokens: Set(answer.completion_tokens),
+            finish_reason: Set(answer.finish_reason.clone()),
+            attempts: Set(i32::try_from(answer.attempts).unwrap_or(i32::MAX)),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        // A failure asked again replaces its row; a done row is never asked again.
+        generation_job::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    generation_job::Column::PromptId,
+                    generation_job::Column::ModelId,
+                    generation_job::Column::Sample,
+                ])
+                .update_columns([
+                    generation_job::Column::Status,
+                    generation_job::Column::Reason,
+                    generation_job::Column::GenerationId,
+                    generation_job::Column::Text,
+                    generation_job::Column::ServedModel,
+                    generation_job::Column::Params,
+                    generation_job::Column::LatencyMs,
+                    generation_job::Column::PromptTokens,
+                    generation_job::Column::CompletionTokens,
+                    generation_job::Column::FinishReason,
+                    generation_job::Column::Attempts,
+                    generation_job::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        Ok(Write::Commit(()))
+    }
 }

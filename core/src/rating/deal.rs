@@ -7,15 +7,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
 use swipeset_wire::Card;
 
 use crate::CoreResult;
 use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
-use crate::db::store::{Store, Write};
+use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::leases;
 
 /// What a card shows, read by column name: the response and its prompt, without the
@@ -209,12 +209,15 @@ pub async fn deal(
         expire_leases: store.lease_sweep().due(now),
         ..Dealing::for_user(campaign, user_id, now)
     };
-    store
-        .write(move |txn| {
-            let dealing = dealing.clone();
-            Box::pin(async move { Ok(Write::Commit(dealing.run(txn).await?)) })
-        })
-        .await
+    store.run(dealing).await
+}
+
+impl WriteJob for Dealing {
+    type Output = Vec<Card>;
+
+    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<Vec<Card>>> {
+        Ok(Write::Commit(self.run(txn).await?))
+    }
 }
 
 /// The prompt of generation `id`, if it exists.

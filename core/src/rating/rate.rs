@@ -6,12 +6,12 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Condition, Expr, LockType, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect,
 };
 
 use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
-use crate::db::store::{Store, Write};
+use crate::db::store::{Store, Write, WriteJob};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};
 
 use crate::rating::deal::Dealing;
@@ -86,31 +86,58 @@ pub async fn rate_and_deal(
     new.validate()?;
     let now = Utc::now();
     let expire_leases = want > 0 && store.lease_sweep().due(now);
-    let holding = holding.to_vec();
-    let (stored, cards, campaign_id) = store
-        .write(move |txn| {
-            let (new, holding) = (new.clone(), holding.clone());
-            Box::pin(async move {
-                let (generation, campaign) =
-                    generation_with_campaign(txn, new.generation_id).await?;
-                crate::campaign::require_open(&campaign)?;
-                let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
-                let dealing = Dealing {
-                    want,
-                    holding,
-                    expire_leases,
-                    ..Dealing::for_user(&campaign, user_id, now)
-                }
-                .after(generation.id, generation.prompt_id);
-                let cards = dealing.run(txn).await?;
-                Ok(Write::Commit((stored, cards, campaign.id)))
-            })
-        })
-        .await?;
-    if stored.status == RateStatus::Recorded {
+    let job = Rating {
+        user_id,
+        new,
+        want,
+        holding: holding.to_vec(),
+        expire_leases,
+        now,
+    };
+    let (reply, campaign_id) = store.run(job).await?;
+    if reply.status == RateStatus::Recorded {
         store.events().publish(campaign_id);
     }
-    Ok(RateReply { cards, ..stored })
+    Ok(reply)
+}
+
+/// A rating and the cards dealt after it, as one write.
+#[derive(Debug, Clone)]
+struct Rating {
+    user_id: i32,
+    new: NewRating,
+    want: usize,
+    holding: Vec<i32>,
+    expire_leases: bool,
+    now: chrono::DateTime<Utc>,
+}
+
+impl WriteJob for Rating {
+    /// The reply, and the campaign to publish a change of.
+    type Output = (RateReply, i32);
+
+    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<(RateReply, i32)>> {
+        let Self {
+            user_id,
+            new,
+            want,
+            holding,
+            expire_leases,
+            now,
+        } = self;
+        let (generation, campaign) = generation_with_campaign(txn, new.generation_id).await?;
+        crate::campaign::require_open(&campaign)?;
+        let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
+        let dealing = Dealing {
+            want,
+            holding,
+            expire_leases,
+            ..Dealing::for_user(&campaign, user_id, now)
+        }
+        .after(generation.id, generation.prompt_id);
+        let cards = dealing.run(txn).await?;
+        Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
+    }
 }
 
 /// Stores the rating unless its client id was seen before; what became of it. A rating
@@ -189,60 +216,81 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
         undone: false,
     };
     let (outcome, campaign_id) = store
-        .write(move |txn| {
-            let nothing = nothing.clone();
-            Box::pin(async move {
-                let (generation, _) = generation_with_campaign(txn, generation_id).await?;
-                let nothing = (nothing, generation.campaign_id);
-                let Some(existing) = rating::Entity::find()
-                    .filter(rating::Column::UserId.eq(user_id))
-                    .filter(rating::Column::GenerationId.eq(generation_id))
-                    .one(txn)
-                    .await?
-                else {
-                    return Ok(Write::Discard(nothing));
-                };
-                let deleted = rating::Entity::delete_by_id(existing.id).exec(txn).await?;
-                if deleted.rows_affected == 0 {
-                    // A concurrent undo won.
-                    return Ok(Write::Discard(nothing));
-                }
-                // The slot stays claimed, now as a lease of this annotator (if they
-                // already hold one, the rating's slot is simply freed).
-                let now = chrono::Utc::now();
-                leases::grant(txn, user_id, generation_id, now).await?;
-                if let Some(client_id) = existing.client_id {
-                    undone_rating::Entity::insert(undone_rating::ActiveModel {
-                        user_id: Set(user_id),
-                        client_id: Set(client_id),
-                        created_at: Set(now),
-                        ..Default::default()
-                    })
-                    .on_conflict(
-                        OnConflict::columns([
-                            undone_rating::Column::UserId,
-                            undone_rating::Column::ClientId,
-                        ])
-                        .do_nothing()
-                        .to_owned(),
-                    )
-                    .exec_without_returning(txn)
-                    .await?;
-                }
-                Ok(Write::Commit((
-                    UndoReply {
-                        generation_id,
-                        undone: true,
-                    },
-                    generation.campaign_id,
-                )))
-            })
+        .run(Undo {
+            user_id,
+            generation_id,
+            nothing,
         })
         .await?;
     if outcome.undone {
         store.events().publish(campaign_id);
     }
     Ok(outcome)
+}
+
+#[derive(Debug, Clone)]
+struct Undo {
+    user_id: i32,
+    generation_id: i32,
+    /// The answer when there is nothing to undo.
+    nothing: UndoReply,
+}
+
+impl WriteJob for Undo {
+    /// The reply, and the campaign to publish a change of.
+    type Output = (UndoReply, i32);
+
+    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<(UndoReply, i32)>> {
+        let Self {
+            user_id,
+            generation_id,
+            nothing,
+        } = self;
+        let (generation, _) = generation_with_campaign(txn, generation_id).await?;
+        let nothing = (nothing, generation.campaign_id);
+        let Some(existing) = rating::Entity::find()
+            .filter(rating::Column::UserId.eq(user_id))
+            .filter(rating::Column::GenerationId.eq(generation_id))
+            .one(txn)
+            .await?
+        else {
+            return Ok(Write::Discard(nothing));
+        };
+        let deleted = rating::Entity::delete_by_id(existing.id).exec(txn).await?;
+        if deleted.rows_affected == 0 {
+            // A concurrent undo won.
+            return Ok(Write::Discard(nothing));
+        }
+        // The slot stays claimed, now as a lease of this annotator (if they
+        // already hold one, the rating's slot is simply freed).
+        let now = chrono::Utc::now();
+        leases::grant(txn, user_id, generation_id, now).await?;
+        if let Some(client_id) = existing.client_id {
+            undone_rating::Entity::insert(undone_rating::ActiveModel {
+                user_id: Set(user_id),
+                client_id: Set(client_id),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    undone_rating::Column::UserId,
+                    undone_rating::Column::ClientId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        }
+        Ok(Write::Commit((
+            UndoReply {
+                generation_id,
+                undone: true,
+            },
+            generation.campaign_id,
+        )))
+    }
 }
 
 /// Inserts `user_id`'s rating if the generation has a slot for it: their own lease, or a

@@ -2,42 +2,60 @@
 //! person. A skipped card's lease is released, so its slot goes to someone else.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait};
 
 use swipeset_wire::SkipReply;
 
 use crate::CoreResult;
 use crate::db::entities::skip;
-use crate::db::store::{Store, Write};
+use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::leases;
 use crate::rating::rate::generation_with_campaign;
 
+/// `user_id` passes on `generation_id`: it will not be dealt to them again.
 pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipReply> {
     store
-        .write(move |txn| {
-            Box::pin(async move {
-                generation_with_campaign(txn, generation_id).await?;
-                let inserted = skip::Entity::insert(skip::ActiveModel {
-                    user_id: Set(user_id),
-                    generation_id: Set(generation_id),
-                    created_at: Set(chrono::Utc::now()),
-                    ..Default::default()
-                })
-                .on_conflict(
-                    OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-                if inserted == 1 {
-                    leases::release(txn, user_id, generation_id).await?;
-                }
-                Ok(Write::Commit(SkipReply {
-                    generation_id,
-                    skipped: inserted == 1,
-                }))
-            })
+        .run(Skip {
+            user_id,
+            generation_id,
         })
         .await
+}
+
+#[derive(Debug, Clone)]
+struct Skip {
+    user_id: i32,
+    generation_id: i32,
+}
+
+impl WriteJob for Skip {
+    type Output = SkipReply;
+
+    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<SkipReply>> {
+        let Self {
+            user_id,
+            generation_id,
+        } = self;
+        generation_with_campaign(txn, generation_id).await?;
+        let inserted = skip::Entity::insert(skip::ActiveModel {
+            user_id: Set(user_id),
+            generation_id: Set(generation_id),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if inserted == 1 {
+            leases::release(txn, user_id, generation_id).await?;
+        }
+        Ok(Write::Commit(SkipReply {
+            generation_id,
+            skipped: inserted == 1,
+        }))
+    }
 }

@@ -31,7 +31,7 @@ use swipeset_core::accounts::guests;
 use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
-use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::campaign::responses::{self, NewResponse};
 use swipeset_core::rating::deal;
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{DatabaseConnection, Label};
@@ -469,7 +469,7 @@ async fn seed_with(
         )
         .await?;
         for &model_id in &model_ids {
-            batch.push(NewGeneration::for_prompt(
+            batch.push(NewResponse::for_prompt(
                 &prompt,
                 model_id,
                 response(p * MODELS + model_id as usize),

@@ -104,8 +104,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
     .await?;
 
     let mut model_ids = Vec::new();
-    for (_, name, model_id) in DEMO_MODELS {
-        model_ids.push(models::ensure(&txn, name, model_id).await?.id);
+    for (_, name, served_model) in DEMO_MODELS {
+        model_ids.push(models::ensure(&txn, name, served_model).await?.id);
     }
 
     let mut prompt_rows = Vec::new();
@@ -189,7 +189,11 @@ mod tests {
         load(&db).await.unwrap();
         for m in model::Entity::find().all(&db).await.unwrap() {
             assert!(m.name.starts_with("Demo"), "{}", m.name);
-            assert!(m.model_id.starts_with("swipeset-demo/"), "{}", m.model_id);
+            assert!(
+                m.served_model.starts_with("swipeset-demo/"),
+                "{}",
+                m.served_model
+            );
         }
     }
 }

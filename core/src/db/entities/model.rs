@@ -1,5 +1,5 @@
 //! A model that writes responses. `name` is what people see on the leaderboard;
-//! `model_id` is what the inference endpoint calls it.
+//! `served_model` is what the inference endpoint calls it (column `model_id`, its older name).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,8 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    #[sea_orm(unique)]
-    pub model_id: String,
+    #[sea_orm(unique, column_name = "model_id")]
+    pub served_model: String,
     pub created_at: DateTimeUtc,
 }
 

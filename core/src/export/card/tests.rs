@@ -283,7 +283,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Served model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | 1 | 1 |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | 1 | 1 |
@@ -372,7 +372,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Served model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | 1 | 0 |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | 1 | 1 |
@@ -452,7 +452,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Served model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | – | – |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | – | – |
@@ -528,7 +528,7 @@ ds = load_dataset("parquet", data_files="data/train-00000-of-00001.parquet", spl
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Served model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Solo | `org/solo` | not recorded | 1 | – | – |
 

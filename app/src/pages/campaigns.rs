@@ -65,7 +65,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
             </div>
             <p class="user-meta">{format!(
                 "{} · {} prompts · {} responses · {} of {} ratings (overlap {})",
-                c.slug, c.prompts, c.generations, c.ratings, c.target, c.overlap
+                c.slug, c.prompts, c.responses, c.ratings, c.target, c.overlap
             )}</p>
             <p class="user-actions">
                 <a href=edit aria-label=format!("Edit {}", c.title)>"Edit"</a>

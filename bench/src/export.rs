@@ -22,7 +22,7 @@ const VOTES_PER_RESPONSE: usize = 10;
 const RUNS: usize = 3;
 
 pub struct ExportArgs {
-    pub generations: usize,
+    pub responses: usize,
     pub server: PathBuf,
 }
 
@@ -63,7 +63,7 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
     let slug = "bench-export";
-    crate::seed_with(&db, slug, args.generations, |rng_seed| {
+    crate::seed_with(&db, slug, args.responses, |rng_seed| {
         let mut rng = Lcg(rng_seed as u64);
         text(&mut rng, 600)
     })
@@ -72,7 +72,7 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     let drift = swipeset_core::board::aggregates::rebuild(&db, true).await?;
     println!(
         "seeded {} responses and {} ratings in {:.1?}",
-        args.generations,
+        args.responses,
         drift.ratings,
         started.elapsed()
     );

@@ -1,11 +1,11 @@
 //! `cargo run --release -p swipeset-bench`: the rating-path benchmark.
 //!
-//! 1. Seeds a SQLite campaign (default 100,000 generations over 5 models).
+//! 1. Seeds a SQLite campaign (default 100,000 responses over 5 models).
 //! 2. Starts the release server on it (`--server`, default the release `swipeset`).
 //! 3. Measures `GET /healthz` requests/s with the same load generator, as the limit.
 //! 4. Runs N simulated annotators (default 64) over HTTP, each looping "next card, then
 //!    rate it" for a fixed time, and prints ratings/s and p50/p95/p99 latencies.
-//! 5. Measures next-card latency in the domain on a 10,000- and a 1,000,000-generation
+//! 5. Measures next-card latency in the domain on a 10,000- and a 1,000,000-response
 //!    campaign and prints the ratio.
 //!
 //! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`); with
@@ -31,7 +31,7 @@ use swipeset_core::accounts::guests;
 use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
-use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::campaign::responses::{self, NewResponse};
 use swipeset_core::rating::deal;
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{DatabaseConnection, Label};
@@ -39,9 +39,9 @@ use tokio::sync::Mutex;
 
 #[derive(Parser)]
 struct Args {
-    /// Generations in the HTTP benchmark's campaign.
-    #[arg(long, default_value_t = 100_000)]
-    generations: usize,
+    /// Responses in the HTTP benchmark's campaign (`--generations`, the older name, works too).
+    #[arg(long, alias = "generations", default_value_t = 100_000)]
+    responses: usize,
     /// Simulated annotators.
     #[arg(long, default_value_t = 64)]
     annotators: usize,
@@ -64,7 +64,7 @@ struct Args {
     /// Ratings per second driven during `--live`.
     #[arg(long, default_value_t = 500)]
     rate: u64,
-    /// Benchmark the export instead: 1,000,000 ratings over `--generations` responses.
+    /// Benchmark the export instead: 1,000,000 ratings over `--responses` responses.
     #[arg(long)]
     export: bool,
     /// Benchmark the prompt import instead: `--prompts` prompts from JSONL.
@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
         return export::run(
             dir.path(),
             export::ExportArgs {
-                generations: args.generations,
+                responses: args.responses,
                 server,
             },
         )
@@ -107,10 +107,10 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
-    let campaign = seed(&db, "bench", args.generations).await?;
+    let campaign = seed(&db, "bench", args.responses).await?;
     println!(
-        "seeded {} generations over {MODELS} models in {:.1?}",
-        args.generations,
+        "seeded {} responses over {MODELS} models in {:.1?}",
+        args.responses,
         started.elapsed()
     );
     db.close().await?;
@@ -219,7 +219,7 @@ async fn main() -> anyhow::Result<()> {
         let small = next_card_latency(dir.path(), "small", 10_000).await?;
         let large = next_card_latency(dir.path(), "large", 1_000_000).await?;
         println!(
-            "next card (domain, median of 200): 10k generations {:.3} ms, 1M generations {:.3} ms, ratio {:.2}",
+            "next card (domain, median of 200): 10k responses {:.3} ms, 1M responses {:.3} ms, ratio {:.2}",
             small,
             large,
             large / small
@@ -424,20 +424,20 @@ where
     }
 }
 
-/// A campaign with `generations` responses over `MODELS` models, overlap 3.
+/// A campaign with `count` responses over `MODELS` models, overlap 3.
 async fn seed(
     db: &DatabaseConnection,
     slug: &str,
-    generations: usize,
+    count: usize,
 ) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
-    seed_with(db, slug, generations, |n| format!("Response number {n}")).await
+    seed_with(db, slug, count, |n| format!("Response number {n}")).await
 }
 
 /// Like `seed`, with each response's text made by `response` from its running number.
 async fn seed_with(
     db: &DatabaseConnection,
     slug: &str,
-    generations: usize,
+    count: usize,
     response: impl Fn(usize) -> String,
 ) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
     let txn = sea_orm::TransactionTrait::begin(db).await?;
@@ -459,7 +459,7 @@ async fn seed_with(
         );
     }
     let mut batch = Vec::new();
-    for p in 0..generations.div_ceil(MODELS) {
+    for p in 0..count.div_ceil(MODELS) {
         let prompt = prompts::add(
             &txn,
             campaign.id,
@@ -469,7 +469,7 @@ async fn seed_with(
         )
         .await?;
         for &model_id in &model_ids {
-            batch.push(NewGeneration::for_prompt(
+            batch.push(NewResponse::for_prompt(
                 &prompt,
                 model_id,
                 response(p * MODELS + model_id as usize),
@@ -485,15 +485,11 @@ async fn seed_with(
 }
 
 /// Median time of `cards::deal` for an annotator who has rated 100 cards, on a campaign
-/// of `generations` responses.
-async fn next_card_latency(
-    dir: &std::path::Path,
-    name: &str,
-    generations: usize,
-) -> anyhow::Result<f64> {
+/// of `count` responses.
+async fn next_card_latency(dir: &std::path::Path, name: &str, count: usize) -> anyhow::Result<f64> {
     let url = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
     let db = swipeset_core::db::connect(&url).await?;
-    let campaign = seed(&db, name, generations).await?;
+    let campaign = seed(&db, name, count).await?;
     let user = guests::browser_annotator(&db, &format!("bench-{name}")).await?;
     let store = swipeset_core::Store::new(db.clone());
     let mut times = Vec::new();

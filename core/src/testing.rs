@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::campaign::NewCampaign;
 use crate::campaign::models;
 use crate::campaign::prompts;
-use crate::campaign::responses::{self, NewGeneration};
+use crate::campaign::responses::{self, NewResponse};
 use crate::db;
 use crate::db::entities::campaign;
 
@@ -51,7 +51,7 @@ pub async fn small_campaign(
             .await
             .expect("prompt");
         for &model_id in &model_ids {
-            rows.push(NewGeneration::for_prompt(
+            rows.push(NewResponse::for_prompt(
                 &prompt,
                 model_id,
                 format!("Response to {p} by {model_id}"),

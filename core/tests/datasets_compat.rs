@@ -13,7 +13,7 @@ use swipeset_core::accounts::guests;
 use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
-use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::campaign::responses::{self, NewResponse};
 use swipeset_core::export::{Export, ExportOptions, Format, Kind, Variant};
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{Label, Store};
@@ -54,7 +54,7 @@ async fn campaign(db: &sea_orm::DatabaseConnection) {
             .unwrap();
         let rows = model_ids
             .iter()
-            .map(|&m| NewGeneration::for_prompt(&prompt, m, format!("Poem {p} by {m}, ünïcode ✓")))
+            .map(|&m| NewResponse::for_prompt(&prompt, m, format!("Poem {p} by {m}, ünïcode ✓")))
             .collect();
         responses::add_many(db, campaign.id, rows).await.unwrap();
     }

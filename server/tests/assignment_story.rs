@@ -14,7 +14,7 @@ use swipeset_core::accounts::guests;
 use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
-use swipeset_core::campaign::responses::{self, NewGeneration};
+use swipeset_core::campaign::responses::{self, NewResponse};
 use swipeset_core::db::entities::{generation, lease, rating};
 use swipeset_core::rating::deal;
 use swipeset_core::rating::rate::{self, NewRating};
@@ -55,7 +55,7 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                 .await
                 .unwrap();
             for &model_id in &model_ids {
-                rows.push(NewGeneration::for_prompt(
+                rows.push(NewResponse::for_prompt(
                     &prompt,
                     model_id,
                     format!("answer {p}/{model_id}"),

@@ -154,7 +154,7 @@ async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
     use swipeset_core::campaign::NewCampaign;
     use swipeset_core::campaign::models;
     use swipeset_core::campaign::prompts;
-    use swipeset_core::campaign::responses::{self, NewGeneration};
+    use swipeset_core::campaign::responses::{self, NewResponse};
     use swipeset_core::rating::rate::{self, NewRating};
     use swipeset_core::{Label, Store};
     let campaign = swipeset_core::campaign::create(db, NewCampaign::new("big", "Big"))
@@ -166,7 +166,7 @@ async fn large_campaign(db: &swipeset_core::DatabaseConnection) {
         .unwrap();
     let rows = (0..1_000)
         .map(|i| {
-            NewGeneration::for_prompt(&prompt, model.id, format!("{i} {}", "blah ".repeat(8_000)))
+            NewResponse::for_prompt(&prompt, model.id, format!("{i} {}", "blah ".repeat(8_000)))
         })
         .collect();
     responses::add_many(db, campaign.id, rows).await.unwrap();

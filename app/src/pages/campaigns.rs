@@ -65,7 +65,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
             </div>
             <p class="user-meta">{format!(
                 "{} · {} prompts · {} responses · {} of {} ratings (overlap {})",
-                c.slug, c.prompts, c.generations, c.ratings, c.target, c.overlap
+                c.slug, c.prompts, c.responses, c.ratings, c.target, c.overlap
             )}</p>
             <p class="user-actions">
                 <a href=edit aria-label=format!("Edit {}", c.title)>"Edit"</a>
@@ -203,7 +203,7 @@ fn GenerationPanel(lines: Vec<GenerationLine>) -> impl IntoView {
         <section class="panel">
             <h2>"Responses per model"</h2>
             {if lines.is_empty() {
-                view! { <p class="field-hint">"No responses yet: run " <code>"swipeset generate"</code> " or " <code>"swipeset import generations"</code> "."</p> }.into_any()
+                view! { <p class="field-hint">"No responses yet: run " <code>"swipeset generate"</code> " or " <code>"swipeset import responses"</code> "."</p> }.into_any()
             } else {
                 view! {
                     <ul class="token-list">
@@ -270,7 +270,7 @@ fn ImportPanel(slug: String) -> impl IntoView {
                 <label class="field field-inline"><span>"Kind"</span>
                     <select on:change=move |ev| what.set(event_target_value(&ev))>
                         <option value="prompts" selected=true>"Prompts"</option>
-                        <option value="generations">"Responses"</option>
+                        <option value="responses">"Responses"</option>
                     </select>
                 </label>
                 <label class="field"><span>"File"</span>

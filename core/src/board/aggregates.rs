@@ -144,9 +144,9 @@ struct RatingRow {
     created_at: DateTime<Utc>,
 }
 
-/// A generation's stored counters, to be checked against its ratings.
+/// A response's stored counters, to be checked against its ratings.
 #[derive(Debug, FromQueryResult)]
-struct GenerationRow {
+struct ResponseRow {
     id: i32,
     campaign_id: i32,
     model_id: i32,
@@ -170,7 +170,7 @@ struct Recount {
 }
 
 impl Recount {
-    fn new(ratings: &[RatingRow], generations: &[GenerationRow]) -> Self {
+    fn new(ratings: &[RatingRow], generations: &[ResponseRow]) -> Self {
         let mut recount = Recount::default();
         for rating in ratings {
             recount
@@ -256,7 +256,7 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .column(generation::Column::RatingCount)
         .column(generation::Column::UpCount)
         .column(generation::Column::DownCount)
-        .into_model::<GenerationRow>()
+        .into_model::<ResponseRow>()
         .all(&txn)
         .await?;
     let recount = Recount::new(&ratings, &generations);

@@ -70,6 +70,7 @@ pub async fn campaign_lines(db: &impl ConnectionTrait) -> CoreResult<Vec<Campaig
             public_board: campaign.public_board,
             overlap: campaign.overlap,
             prompts,
+            responses: progress.responses,
             generations: progress.responses,
             ratings: progress.ratings,
             target: progress.target,
@@ -120,6 +121,10 @@ mod tests {
         let db = store.db().clone();
         small_campaign(&db, 2, 2).await;
         let lines = campaign_lines(&db).await.unwrap();
-        assert_eq!((lines[0].prompts, lines[0].generations), (2, 4));
+        assert_eq!((lines[0].prompts, lines[0].responses), (2, 4));
+        assert_eq!(
+            lines[0].generations, lines[0].responses,
+            "the old name, for one release"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::campaign::NewCampaign;
 use crate::campaign::models;
 use crate::campaign::prompts;
-use crate::campaign::responses::{self, NewGeneration};
+use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::campaign;
 use crate::{CoreError, CoreResult};
 
@@ -58,7 +58,7 @@ pub struct DemoOutcome {
     /// `false` when the demo campaign already existed and nothing was changed.
     pub created: bool,
     pub prompts: usize,
-    pub generations: usize,
+    pub responses: usize,
 }
 
 /// Whether the database holds no campaign at all: `serve --demo` loads the demo only then.
@@ -81,7 +81,7 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             campaign: DEMO_SLUG.to_string(),
             created: false,
             prompts: 0,
-            generations: 0,
+            responses: 0,
         });
     }
 
@@ -104,8 +104,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
     .await?;
 
     let mut model_ids = Vec::new();
-    for (_, name, model_id) in DEMO_MODELS {
-        model_ids.push(models::ensure(&txn, name, model_id).await?.id);
+    for (_, name, requested_model) in DEMO_MODELS {
+        model_ids.push(models::ensure(&txn, name, requested_model).await?.id);
     }
 
     let mut prompt_rows = Vec::new();
@@ -124,22 +124,22 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
                     format!("prompt {index} has no {key} response"),
                 )
             })?;
-            rows.push(NewGeneration {
+            rows.push(NewResponse {
                 params: Some(
                     serde_json::json!({ "demo": true, "written_by": "the swipeset project" }),
                 ),
-                ..NewGeneration::for_prompt(&prompt_rows[index], model_ids[slot], text.clone())
+                ..NewResponse::for_prompt(&prompt_rows[index], model_ids[slot], text.clone())
             });
         }
     }
-    let generations = responses::add_many(&txn, campaign.id, rows).await?;
+    let stored = responses::add_many(&txn, campaign.id, rows).await?;
     txn.commit().await?;
 
     Ok(DemoOutcome {
         campaign: DEMO_SLUG.to_string(),
         created: true,
         prompts: prompt_rows.len(),
-        generations,
+        responses: stored,
     })
 }
 
@@ -161,7 +161,7 @@ mod tests {
             "at least 30 prompts, got {}",
             outcome.prompts
         );
-        assert_eq!(outcome.generations, outcome.prompts * 3);
+        assert_eq!(outcome.responses, outcome.prompts * 3);
         assert!(!database_is_empty(&db).await.unwrap());
 
         let again = load(&db).await.unwrap();
@@ -175,7 +175,7 @@ mod tests {
             .count(&db)
             .await
             .unwrap();
-        assert_eq!(responses as usize, outcome.generations);
+        assert_eq!(responses as usize, outcome.responses);
         assert_eq!(
             campaign.overlap, 3,
             "the target is every response rated three times"
@@ -189,7 +189,11 @@ mod tests {
         load(&db).await.unwrap();
         for m in model::Entity::find().all(&db).await.unwrap() {
             assert!(m.name.starts_with("Demo"), "{}", m.name);
-            assert!(m.model_id.starts_with("swipeset-demo/"), "{}", m.model_id);
+            assert!(
+                m.requested_model.starts_with("swipeset-demo/"),
+                "{}",
+                m.requested_model
+            );
         }
     }
 }

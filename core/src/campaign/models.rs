@@ -6,29 +6,29 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::db::entities::model;
 use crate::{CoreError, CoreResult};
 
-/// The model called `model_id` by its endpoint, created with display name `name` if it is
+/// The model called `requested_model` by its endpoint, created with display name `name` if it is
 /// new. An existing model keeps its display name.
 pub async fn ensure(
     db: &impl ConnectionTrait,
     name: &str,
-    model_id: &str,
+    requested_model: &str,
 ) -> CoreResult<model::Model> {
     model::Entity::insert(model::ActiveModel {
         name: Set(name.to_string()),
-        model_id: Set(model_id.to_string()),
+        requested_model: Set(requested_model.to_string()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::column(model::Column::ModelId)
+        OnConflict::column(model::Column::RequestedModel)
             .do_nothing()
             .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
     model::Entity::find()
-        .filter(model::Column::ModelId.eq(model_id))
+        .filter(model::Column::RequestedModel.eq(requested_model))
         .one(db)
         .await?
-        .ok_or_else(|| CoreError::not_found("model", model_id))
+        .ok_or_else(|| CoreError::not_found("model", requested_model))
 }

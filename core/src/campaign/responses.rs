@@ -9,14 +9,14 @@ use crate::db::entities::{generation, model_stat, prompt};
 
 /// A response waiting to be stored.
 #[derive(Debug, Clone)]
-pub struct NewGeneration {
+pub struct NewResponse {
     pub prompt_id: i32,
     pub model_id: i32,
     pub text: String,
     pub params: Option<serde_json::Value>,
 }
 
-impl NewGeneration {
+impl NewResponse {
     pub fn for_prompt(prompt: &prompt::Model, model_id: i32, text: impl Into<String>) -> Self {
         Self {
             prompt_id: prompt.id,
@@ -27,7 +27,7 @@ impl NewGeneration {
     }
 }
 
-/// The rank of a generation among those with equal counts: a hash of its campaign, prompt
+/// The rank of a response among those with equal counts: a hash of its campaign, prompt
 /// and model. Ordering by it interleaves models and scatters each prompt's responses, so
 /// every model's count grows evenly and one prompt's responses rarely come in a row; being
 /// a hash, it is the same on every run and every database.
@@ -44,7 +44,7 @@ pub fn order_key(campaign_id: i32, prompt_id: i32, model_id: i32) -> i32 {
 pub async fn add_many(
     db: &impl ConnectionTrait,
     campaign_id: i32,
-    rows: Vec<NewGeneration>,
+    rows: Vec<NewResponse>,
 ) -> CoreResult<usize> {
     if rows.is_empty() {
         return Ok(0);

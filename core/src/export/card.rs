@@ -368,7 +368,7 @@ impl Card<'_> {
             format!(
                 "| {} | `{}` | {params} | {responses} | {} | {} |",
                 cell(&m.name),
-                cell(&m.model_id),
+                cell(&m.requested_model),
                 labelled(up),
                 labelled(down),
             )
@@ -376,7 +376,7 @@ impl Card<'_> {
         format!(
             "### Models\n\n{}",
             table(
-                "| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |",
+                "| Model | Requested model | Parameters | Responses | Labelled 👍 | Labelled 👎 |",
                 "|---|---|---|---:|---:|---:|",
                 rows,
             )

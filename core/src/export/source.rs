@@ -177,7 +177,7 @@ struct PromptRow {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct GenerationRow {
+struct ResponseRow {
     id: i32,
     prompt_id: i32,
     model_id: i32,
@@ -203,7 +203,7 @@ struct RatingRow {
 
 /// A labelled response, as the rows of KTO and DPO need it.
 struct Labelled<'a> {
-    generation: &'a GenerationRow,
+    generation: &'a ResponseRow,
     label: bool,
     up: u32,
     down: u32,
@@ -312,7 +312,7 @@ impl Scan {
                 generation::Column::DownCount,
             ])
             .filter(generation::Column::PromptId.is_in(prompts.iter().map(|p| p.id)))
-            .into_model::<GenerationRow>()
+            .into_model::<ResponseRow>()
             .all(db)
             .await?;
         generations.sort_unstable_by_key(|g| (g.prompt_id, g.id));

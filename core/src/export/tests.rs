@@ -20,7 +20,7 @@ use crate::campaign::NewCampaign;
 use crate::campaign::models;
 use crate::campaign::prompts;
 use crate::campaign::responses;
-use crate::campaign::responses::NewGeneration;
+use crate::campaign::responses::NewResponse;
 use crate::db::entities::generation;
 use crate::rating::rate::{self, NewRating};
 use crate::{Label, Store};
@@ -85,7 +85,7 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
         for (m, &model_id) in model_ids.iter().enumerate() {
-            rows.push(NewGeneration::for_prompt(
+            rows.push(NewResponse::for_prompt(
                 &prompt,
                 model_id,
                 format!("Response {p}/{m}\nsecond line, with a comma"),
@@ -723,9 +723,9 @@ async fn the_card_shows_recorded_generation_parameters() {
     responses::add_many(
         db,
         campaign.id,
-        vec![NewGeneration {
+        vec![NewResponse {
             params: Some(json!({"temperature": 0.7})),
-            ..NewGeneration::for_prompt(&prompt, model.id, "x")
+            ..NewResponse::for_prompt(&prompt, model.id, "x")
         }],
     )
     .await

@@ -26,7 +26,7 @@ pub use config::{ModelSpec, ModelsFile};
 
 use crate::campaign;
 use crate::campaign::models;
-use crate::campaign::responses::{self, NewGeneration};
+use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::{generation, generation_job, prompt};
 use crate::db::store::{Write, WriteJob};
 use crate::{CoreError, CoreResult, Store};
@@ -263,7 +263,7 @@ impl WriteJob for Record {
                 responses::add_many(
                     txn,
                     campaign_id,
-                    vec![NewGeneration {
+                    vec![NewResponse {
                         prompt_id,
                         model_id,
                         text: text.clone(),

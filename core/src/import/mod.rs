@@ -1,9 +1,9 @@
-//! Import: prompts, and generations made elsewhere, from JSON Lines, CSV, Parquet or plain
+//! Import: prompts, and responses made elsewhere, from JSON Lines, CSV, Parquet or plain
 //! text. An import is all or nothing: it runs in one transaction, and any bad record (broken
 //! JSON, a missing column, an empty prompt, a byte that is not UTF-8) stops it with an error
 //! naming the file, the line or row, the field and what was expected, and changes nothing.
 //! Prompts are deduplicated by their normalised text (`crate::campaign::prompts::content_hash`), and
-//! generations by (prompt, model, text), so importing a file twice adds nothing the second
+//! responses by (prompt, model, text), so importing a file twice adds nothing the second
 //! time, and says so.
 
 mod read;
@@ -29,7 +29,7 @@ use read::{Records, Value};
 use crate::CoreError;
 use crate::campaign::models;
 use crate::campaign::prompts;
-use crate::campaign::responses::{self, NewGeneration};
+use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::{campaign, generation, prompt};
 
 /// Files larger than this are refused unless the caller sets another limit.
@@ -167,17 +167,17 @@ impl Default for PromptFields {
     }
 }
 
-/// Field names to read generations from. Each has fallbacks, so the output of a distilabel
+/// Field names to read responses from. Each has fallbacks, so the output of a distilabel
 /// text-generation pipeline (`instruction`, `generation`, `model_name`) imports as it is.
 #[derive(Debug, Clone)]
-pub struct GenerationFields {
+pub struct ResponseFields {
     pub prompt: Vec<String>,
     pub completion: Vec<String>,
     pub model: Vec<String>,
     pub system: String,
 }
 
-impl Default for GenerationFields {
+impl Default for ResponseFields {
     fn default() -> Self {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
         Self {
@@ -196,7 +196,7 @@ pub struct ImportSummary {
     pub added: u64,
     /// Records already in the campaign (or earlier in the same file).
     pub duplicates: u64,
-    /// Generations only: prompts that did not exist yet and were created.
+    /// Responses only: prompts that did not exist yet and were created.
     pub prompts_added: u64,
 }
 
@@ -371,14 +371,14 @@ fn text_hash(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
-/// Imports generations (prompt, completion, model) from `source` into the campaign `slug`,
+/// Imports responses (prompt, completion, model) from `source` into the campaign `slug`,
 /// all or nothing. A prompt links to the campaign's prompt with the same normalised text,
 /// or is created; a model is found by its id or created.
-pub async fn import_generations(
+pub async fn import_responses(
     db: &DatabaseConnection,
     slug: &str,
     source: &Source,
-    fields: &GenerationFields,
+    fields: &ResponseFields,
 ) -> Result<ImportSummary, ImportError> {
     let format = source.check()?;
     let path = source.path.as_path();
@@ -392,7 +392,7 @@ pub async fn import_generations(
     if format == FileFormat::Text {
         return Err(ImportError::file(
             path,
-            "generations need three fields (prompt, completion, model): use jsonl, csv or parquet",
+            "responses need three fields (prompt, completion, model): use jsonl, csv or parquet",
         ));
     }
     let mut records = Records::open(path, format, &names, &[])?;
@@ -482,7 +482,7 @@ pub async fn import_generations(
             summary.duplicates += 1;
             continue;
         }
-        batch.push(NewGeneration {
+        batch.push(NewResponse {
             prompt_id,
             model_id,
             text: completion,

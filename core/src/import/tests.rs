@@ -262,10 +262,8 @@ async fn generations_link_to_prompts_and_import_only_once() {
 "#,
     );
     let source = Source::new(&jsonl);
-    let fields = GenerationFields::default();
-    let s = import_generations(&db, SLUG, &source, &fields)
-        .await
-        .unwrap();
+    let fields = ResponseFields::default();
+    let s = import_responses(&db, SLUG, &source, &fields).await.unwrap();
     assert_eq!(
         (s.records, s.added, s.duplicates, s.prompts_added),
         (4, 3, 1, 1)
@@ -283,9 +281,7 @@ async fn generations_link_to_prompts_and_import_only_once() {
         .sum();
     assert_eq!(responses, 3);
 
-    let again = import_generations(&db, SLUG, &source, &fields)
-        .await
-        .unwrap();
+    let again = import_responses(&db, SLUG, &source, &fields).await.unwrap();
     assert_eq!(
         (again.added, again.duplicates, again.prompts_added),
         (0, 4, 0)
@@ -296,7 +292,7 @@ async fn generations_link_to_prompts_and_import_only_once() {
         "gen.csv",
         b"prompt,completion,model\nWhy?,Because,org/c\n",
     );
-    let s = import_generations(&db, SLUG, &Source::new(&csv), &fields)
+    let s = import_responses(&db, SLUG, &Source::new(&csv), &fields)
         .await
         .unwrap();
     assert_eq!(s.added, 1);
@@ -309,7 +305,7 @@ async fn generations_link_to_prompts_and_import_only_once() {
             ("model", vec![Some("org/c")]),
         ],
     );
-    let s = import_generations(&db, SLUG, &Source::new(&parquet), &fields)
+    let s = import_responses(&db, SLUG, &Source::new(&parquet), &fields)
         .await
         .unwrap();
     assert_eq!((s.added, s.prompts_added), (1, 0));
@@ -325,15 +321,10 @@ async fn a_bad_generation_row_rolls_the_whole_file_back() {
 {"prompt": "B", "completion": "", "model": "m"}
 "#,
     );
-    let err = import_generations(
-        &db,
-        SLUG,
-        &Source::new(&jsonl),
-        &GenerationFields::default(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = import_responses(&db, SLUG, &Source::new(&jsonl), &ResponseFields::default())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("gen.jsonl: line 2: field `completion` is empty"),
         "{err}"
@@ -342,11 +333,11 @@ async fn a_bad_generation_row_rolls_the_whole_file_back() {
     assert_eq!(generation::Entity::find().count(&db).await.unwrap(), 0);
 
     let nomodel = write(dir.path(), "nomodel.csv", b"prompt,completion\nA,a\n");
-    let err = import_generations(
+    let err = import_responses(
         &db,
         SLUG,
         &Source::new(&nomodel),
-        &GenerationFields::default(),
+        &ResponseFields::default(),
     )
     .await
     .unwrap_err()

@@ -17,7 +17,7 @@ pub struct Interval {
 /// blind setting: this is the result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelStanding {
-    /// The model's key (the same number as in exports' `model_id`).
+    /// The model's integer key (`model.id`), as every `model_id` is.
     pub model_id: i32,
     pub model: String,
     pub up: u64,

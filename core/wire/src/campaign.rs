@@ -22,6 +22,9 @@ pub struct CampaignLine {
     pub public_board: bool,
     pub overlap: i32,
     pub prompts: u64,
+    pub responses: u64,
+    /// Deprecated: the old name of `responses`, still sent for one release (see
+    /// docs/API.md).
     pub generations: u64,
     pub ratings: u64,
     pub target: u64,
@@ -75,4 +78,30 @@ pub struct GenerationLine {
 pub struct CampaignAdminReply {
     pub settings: CampaignSettings,
     pub generation: Vec<GenerationLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_campaign_line_still_carries_the_old_field_name() {
+        let line = CampaignLine {
+            slug: "c".into(),
+            title: "C".into(),
+            open: true,
+            public_board: false,
+            overlap: 3,
+            prompts: 2,
+            responses: 4,
+            generations: 4,
+            ratings: 5,
+            target: 12,
+        };
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["responses"], 4);
+        assert_eq!(json["generations"], 4);
+        let back: CampaignLine = serde_json::from_value(json).unwrap();
+        assert_eq!(back, line);
+    }
 }

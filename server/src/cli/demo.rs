@@ -15,7 +15,7 @@ pub(super) fn report(outcome: swipeset_core::campaign::demo::DemoOutcome) {
     if outcome.created {
         println!(
             "loaded the demo campaign {:?}: {} prompts, {} responses from 3 demo models",
-            outcome.campaign, outcome.prompts, outcome.generations
+            outcome.campaign, outcome.prompts, outcome.responses
         );
     } else {
         println!(

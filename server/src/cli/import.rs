@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use swipeset_core::import::{
-    self, DEFAULT_MAX_FILE_BYTES, FileFormat, GenerationFields, ImportSummary, PromptFields, Source,
+    self, DEFAULT_MAX_FILE_BYTES, FileFormat, ImportSummary, PromptFields, ResponseFields, Source,
 };
 
 use super::open;
@@ -28,7 +28,9 @@ pub enum ImportCommand {
     },
     /// Responses made elsewhere: rows of prompt, completion and model (JSONL, CSV,
     /// Parquet). distilabel's `instruction`, `generation`, `model_name` work as they are.
-    Generations {
+    /// `import generations` is the older name, still accepted.
+    #[command(alias = "generations")]
+    Responses {
         #[command(flatten)]
         file: FileArgs,
         /// The prompt's field (default: `prompt`, else `instruction`).
@@ -88,14 +90,14 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
                 .context("nothing was imported")?;
             ("prompts", file, summary)
         }
-        ImportCommand::Generations {
+        ImportCommand::Responses {
             file,
             prompt_field,
             completion_field,
             model_field,
         } => {
             let db = open::database(&file.database).await?;
-            let mut fields = GenerationFields::default();
+            let mut fields = ResponseFields::default();
             if let Some(f) = prompt_field {
                 fields.prompt = vec![f];
             }
@@ -105,7 +107,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
             if let Some(f) = model_field {
                 fields.model = vec![f];
             }
-            let summary = import::import_generations(&db, &file.campaign, &file.source(), &fields)
+            let summary = import::import_responses(&db, &file.campaign, &file.source(), &fields)
                 .await
                 .context("nothing was imported")?;
             ("responses", file, summary)

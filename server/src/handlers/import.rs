@@ -14,7 +14,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::import::{
-    self, FileFormat, GenerationFields, ImportError, ImportSummary, PromptFields, Source,
+    self, FileFormat, ImportError, ImportSummary, PromptFields, ResponseFields, Source,
 };
 
 use super::api_error;
@@ -23,7 +23,7 @@ use crate::auth::caller::RequestCaller;
 
 #[derive(Debug, Deserialize)]
 pub struct UploadQuery {
-    /// `prompts` or `generations`.
+    /// `prompts` or `responses` (`generations`, the older word, is still accepted).
     what: String,
     /// The uploaded file's own name: its extension gives the format, and errors name it.
     file_name: String,
@@ -87,13 +87,12 @@ pub async fn upload(
             }
             import::import_prompts(&state.db, &slug, &source, &fields).await
         }
-        "generations" => {
-            import::import_generations(&state.db, &slug, &source, &GenerationFields::default())
-                .await
+        "responses" | "generations" => {
+            import::import_responses(&state.db, &slug, &source, &ResponseFields::default()).await
         }
         other => {
             return api_error(ApiError::bad_request(format!(
-                "what must be `prompts` or `generations`, got `{other}`"
+                "what must be `prompts` or `responses`, got `{other}`"
             )));
         }
     };

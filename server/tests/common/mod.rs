@@ -278,7 +278,7 @@ pub async fn seed_single_card(
     use swipeset_core::campaign::NewCampaign;
     use swipeset_core::campaign::models;
     use swipeset_core::campaign::prompts;
-    use swipeset_core::campaign::responses::{self, NewGeneration};
+    use swipeset_core::campaign::responses::{self, NewResponse};
     let campaign =
         swipeset_core::campaign::create(db, NewCampaign::new(slug, format!("Campaign {slug}")))
             .await
@@ -292,7 +292,7 @@ pub async fn seed_single_card(
     responses::add_many(
         db,
         campaign.id,
-        vec![NewGeneration::for_prompt(&prompt, model.id, response)],
+        vec![NewResponse::for_prompt(&prompt, model.id, response)],
     )
     .await
     .expect("generation");

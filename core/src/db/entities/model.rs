@@ -1,5 +1,7 @@
 //! A model that writes responses. `name` is what people see on the leaderboard;
-//! `model_id` is what the inference endpoint calls it.
+//! `requested_model` is the name requests to its inference
+//! endpoint use (as `generation_job.requested_model`; the endpoint may answer that it served
+//! another, `generation_job.served_model`). Its column keeps the older name `model_id`.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,8 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    #[sea_orm(unique)]
-    pub model_id: String,
+    #[sea_orm(unique, column_name = "model_id")]
+    pub requested_model: String,
     pub created_at: DateTimeUtc,
 }
 

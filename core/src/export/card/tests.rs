@@ -16,7 +16,7 @@ use crate::accounts::guests;
 use crate::campaign::NewCampaign;
 use crate::campaign::models;
 use crate::campaign::prompts;
-use crate::campaign::responses::{self, NewGeneration};
+use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::generation;
 use crate::rating::rate::{self, NewRating};
 use crate::{Label, Store};
@@ -84,9 +84,9 @@ async fn rich_campaign(store: &Store) {
             .expect("prompt");
         prompt_ids.push(prompt.id);
         for (m, &model_id) in model_ids.iter().enumerate() {
-            rows.push(NewGeneration {
+            rows.push(NewResponse {
                 params: (m == 1).then(|| json!({"temperature": 0.7, "top_p": 0.9})),
-                ..NewGeneration::for_prompt(&prompt, model_id, format!("Response {p}/{m}"))
+                ..NewResponse::for_prompt(&prompt, model_id, format!("Response {p}/{m}"))
             });
         }
     }
@@ -143,11 +143,7 @@ async fn sparse_campaign(store: &Store) {
     responses::add_many(
         db,
         campaign.id,
-        vec![NewGeneration::for_prompt(
-            &prompt,
-            model.id,
-            "Only response",
-        )],
+        vec![NewResponse::for_prompt(&prompt, model.id, "Only response")],
     )
     .await
     .expect("generations");
@@ -287,7 +283,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Requested model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | 1 | 1 |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | 1 | 1 |
@@ -376,7 +372,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Requested model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | 1 | 0 |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | 1 | 1 |
@@ -456,7 +452,7 @@ The guidelines annotators were shown:
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Requested model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Model 0 | `org/model-0` | not recorded | 3 | – | – |
 | Model \| 1 | `org/model\|1` | `{"temperature":0.7,"top_p":0.9}` | 3 | – | – |
@@ -532,7 +528,7 @@ ds = load_dataset("parquet", data_files="data/train-00000-of-00001.parquet", spl
 
 ### Models
 
-| Model | Model id | Parameters | Responses | Labelled 👍 | Labelled 👎 |
+| Model | Requested model | Parameters | Responses | Labelled 👍 | Labelled 👎 |
 |---|---|---|---:|---:|---:|
 | Solo | `org/solo` | not recorded | 1 | – | – |
 

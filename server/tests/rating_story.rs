@@ -156,7 +156,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}: {body}");
         assert_eq!(body["code"], "not_found");
-        assert_eq!(body["message"], "generation 987654 does not exist");
+        assert_eq!(body["message"], "response 987654 does not exist");
 
         let malformed = server
             .client

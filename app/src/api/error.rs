@@ -145,11 +145,11 @@ mod tests {
 
     #[test]
     fn travels_as_plain_json() {
-        let e = ApiError::new(ErrorCode::NotFound, "generation 7 does not exist");
+        let e = ApiError::new(ErrorCode::NotFound, "response 7 does not exist");
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(
             json,
-            r#"{"code":"not_found","message":"generation 7 does not exist"}"#
+            r#"{"code":"not_found","message":"response 7 does not exist"}"#
         );
     }
 }

@@ -125,7 +125,7 @@ impl WriteJob for Rating {
             expire_leases,
             now,
         } = self;
-        let (generation, campaign) = generation_with_campaign(txn, new.generation_id).await?;
+        let (generation, campaign) = response_with_campaign(txn, new.generation_id).await?;
         crate::campaign::require_open(&campaign)?;
         let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
         let dealing = Dealing {
@@ -246,7 +246,7 @@ impl WriteJob for Undo {
             generation_id,
             nothing,
         } = self;
-        let (generation, _) = generation_with_campaign(txn, generation_id).await?;
+        let (generation, _) = response_with_campaign(txn, generation_id).await?;
         let nothing = (nothing, generation.campaign_id);
         let Some(existing) = rating::Entity::find()
             .filter(rating::Column::UserId.eq(user_id))
@@ -353,7 +353,7 @@ pub(crate) struct Response {
 }
 
 /// The response and its campaign, or `NotFound` naming the id.
-pub(crate) async fn generation_with_campaign(
+pub(crate) async fn response_with_campaign(
     db: &impl ConnectionTrait,
     generation_id: i32,
 ) -> CoreResult<(Response, campaign::Model)> {
@@ -369,14 +369,14 @@ pub(crate) async fn generation_with_campaign(
         .one(db)
         .await?;
     let Some(response) = response else {
-        return Err(CoreError::not_found("generation", generation_id));
+        return Err(CoreError::not_found("response", generation_id));
     };
     match campaign::Entity::find_by_id(response.campaign_id)
         .one(db)
         .await?
     {
         Some(campaign) => Ok((response, campaign)),
-        None => Err(CoreError::not_found("generation", generation_id)),
+        None => Err(CoreError::not_found("response", generation_id)),
     }
 }
 
@@ -680,7 +680,7 @@ mod tests {
         let err = rate(&store, user_id, NewRating::new(999_999, Label::Up))
             .await
             .unwrap_err();
-        assert_eq!(err.to_string(), "generation 999999 does not exist");
+        assert_eq!(err.to_string(), "response 999999 does not exist");
         let err = rate(
             &store,
             user_id,

@@ -10,7 +10,7 @@ use crate::CoreResult;
 use crate::db::entities::skip;
 use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::leases;
-use crate::rating::rate::generation_with_campaign;
+use crate::rating::rate::response_with_campaign;
 
 /// `user_id` passes on `generation_id`: it will not be dealt to them again.
 pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipReply> {
@@ -36,7 +36,7 @@ impl WriteJob for Skip {
             user_id,
             generation_id,
         } = self;
-        generation_with_campaign(txn, generation_id).await?;
+        response_with_campaign(txn, generation_id).await?;
         let inserted = skip::Entity::insert(skip::ActiveModel {
             user_id: Set(user_id),
             generation_id: Set(generation_id),

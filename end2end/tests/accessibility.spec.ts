@@ -6,6 +6,11 @@ import AxeBuilder from '@axe-core/playwright';
 import { card, openHydrated } from './helpers';
 
 async function expectNoViolations(page: Page, state: string) {
+  // Colours are measured as they end up: a sheet or toast still fading in (180 ms) would
+  // read as low contrast on a busy machine.
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
     .analyze();

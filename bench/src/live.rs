@@ -193,8 +193,10 @@ fn ratings_in(frame: &str) -> Option<i64> {
     if !frame.lines().any(|l| l.trim_end() == "event: leaderboard") {
         return None;
     }
-    const KEY: &str = "\"progress\":{\"ratings\":";
-    let start = frame.find(KEY)? + KEY.len();
+    const PROGRESS: &str = "\"progress\":{";
+    const KEY: &str = "\"ratings\":";
+    let progress = frame.find(PROGRESS)? + PROGRESS.len();
+    let start = progress + frame[progress..].find(KEY)? + KEY.len();
     let digits: String = frame[start..]
         .chars()
         .take_while(char::is_ascii_digit)
@@ -231,5 +233,7 @@ mod tests {
         let frame = "event: leaderboard\ndata: {\"campaign\":\"x\",\"models\":[],\"progress\":{\"ratings\":42,\"target\":9}}\n\n";
         assert_eq!(super::ratings_in(frame), Some(42));
         assert_eq!(super::ratings_in(": keep-alive\n\n"), None);
+        let reordered = "event: leaderboard\ndata: {\"models\":[{\"up\":1}],\"progress\":{\"responses\":5,\"ratings\":7}}\n\n";
+        assert_eq!(super::ratings_in(reordered), Some(7));
     }
 }

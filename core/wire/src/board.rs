@@ -40,8 +40,10 @@ pub struct HourCount {
     pub ratings: i64,
 }
 
-/// The campaign's progress, with the board's view of recent activity.
+/// The campaign's progress, with the board's view of recent activity. Read back through a
+/// flat twin, as `ProgressReply` is (serde's `flatten` would cost the bundle).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FlatBoardProgress")]
 pub struct BoardProgress {
     #[serde(flatten)]
     pub totals: Progress,
@@ -49,6 +51,32 @@ pub struct BoardProgress {
     pub active_annotators: u64,
     /// The last 24 hours, oldest first, zeros included.
     pub per_hour: Vec<HourCount>,
+}
+
+/// `BoardProgress` as it is on the wire.
+#[derive(Deserialize)]
+struct FlatBoardProgress {
+    responses: u64,
+    target: u64,
+    ratings: u64,
+    completed: u64,
+    active_annotators: u64,
+    per_hour: Vec<HourCount>,
+}
+
+impl From<FlatBoardProgress> for BoardProgress {
+    fn from(f: FlatBoardProgress) -> Self {
+        Self {
+            totals: Progress {
+                responses: f.responses,
+                target: f.target,
+                ratings: f.ratings,
+                completed: f.completed,
+            },
+            active_annotators: f.active_annotators,
+            per_hour: f.per_hour,
+        }
+    }
 }
 
 /// Krippendorff's α (nominal) with a bootstrap 95% interval.
@@ -86,4 +114,34 @@ pub struct LeaderboardReply {
     pub agreement: Option<Agreement>,
     /// The most active annotators, most ratings first.
     pub contributors: Vec<ContributorLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn board_progress_is_flat_on_the_wire_and_reads_back() {
+        let progress = BoardProgress {
+            totals: Progress {
+                responses: 3,
+                target: 9,
+                ratings: 4,
+                completed: 1,
+            },
+            active_annotators: 2,
+            per_hour: vec![HourCount {
+                hour: "2026-11-28T03:00:00+00:00".into(),
+                ratings: 4,
+            }],
+        };
+        let json = serde_json::to_value(&progress).unwrap();
+        assert_eq!(json["responses"], 3);
+        assert_eq!(json["active_annotators"], 2);
+        assert!(json.get("totals").is_none());
+        assert_eq!(
+            serde_json::from_value::<BoardProgress>(json).unwrap(),
+            progress
+        );
+    }
 }

@@ -13,7 +13,7 @@ use swipeset_wire::{
 
 use crate::accounts::guests;
 use crate::board::aggregates::hour_of;
-use crate::board::progress::progress_from;
+use crate::board::progress::{count, progress_from};
 use crate::board::stats::{self, Z95};
 use crate::db::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
@@ -62,7 +62,7 @@ pub async fn leaderboard(
         active_annotators(db, campaign.id, now),
         per_hour(db, campaign.id, now),
     )?;
-    let stats_rows: Vec<model_stat::Model> = stats.iter().map(|(s, _)| s.clone()).collect();
+    let totals = progress_from(stats.iter().map(|(s, _)| s), &patterns, campaign.overlap);
     let mut models: Vec<ModelStanding> = stats
         .into_iter()
         .map(|(s, m)| {
@@ -129,25 +129,19 @@ pub async fn leaderboard(
         })
         .collect();
 
-    let progress = progress_from(&stats_rows, &patterns, campaign.overlap);
     Ok(LeaderboardReply {
         campaign: campaign.slug.clone(),
         title: campaign.title.clone(),
         min_votes,
         models,
         progress: BoardProgress {
-            totals: progress,
+            totals,
             active_annotators,
             per_hour,
         },
         agreement,
         contributors,
     })
-}
-
-/// Counters are never negative; a drifted one reads as zero until `stats rebuild`.
-fn count(value: i32) -> u64 {
-    u64::try_from(value).unwrap_or(0)
 }
 
 /// Distinct annotators with a rating in the campaign in the last `ACTIVE_WINDOW`: reads

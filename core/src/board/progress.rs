@@ -81,17 +81,18 @@ pub async fn campaign_lines(db: &impl ConnectionTrait) -> CoreResult<Vec<Campaig
 
 /// The progress the counters say: responses and ratings summed over the models, and a
 /// response is complete once its 👍 and 👎 reach the overlap.
-pub(crate) fn progress_from(
-    models: &[model_stat::Model],
+pub(crate) fn progress_from<'a>(
+    models: impl IntoIterator<Item = &'a model_stat::Model>,
     patterns: &[vote_pattern::Model],
     overlap: i32,
 ) -> Progress {
     let overlap = count(overlap);
-    let responses: u64 = models.iter().map(|m| count(m.responses)).sum();
-    let ratings: u64 = models
-        .iter()
-        .map(|m| count(m.up_count) + count(m.down_count))
-        .sum();
+    let (responses, ratings) = models.into_iter().fold((0, 0), |(responses, ratings), m| {
+        (
+            responses + count(m.responses),
+            ratings + count(m.up_count) + count(m.down_count),
+        )
+    });
     let completed = patterns
         .iter()
         .filter(|p| count(p.up_count + p.down_count) >= overlap)
@@ -106,7 +107,7 @@ pub(crate) fn progress_from(
 }
 
 /// Counters are never negative; a drifted one reads as zero until `stats rebuild`.
-fn count(value: i32) -> u64 {
+pub(crate) fn count(value: i32) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 

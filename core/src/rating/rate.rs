@@ -211,15 +211,10 @@ async fn replayed(
 /// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
 pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoReply> {
-    let nothing = UndoReply {
-        generation_id,
-        undone: false,
-    };
     let (outcome, campaign_id) = store
         .run(Undo {
             user_id,
             generation_id,
-            nothing,
         })
         .await?;
     if outcome.undone {
@@ -232,8 +227,6 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
 struct Undo {
     user_id: i32,
     generation_id: i32,
-    /// The answer when there is nothing to undo.
-    nothing: UndoReply,
 }
 
 impl WriteJob for Undo {
@@ -244,10 +237,15 @@ impl WriteJob for Undo {
         let Self {
             user_id,
             generation_id,
-            nothing,
         } = self;
         let (generation, _) = response_with_campaign(txn, generation_id).await?;
-        let nothing = (nothing, generation.campaign_id);
+        let nothing = (
+            UndoReply {
+                generation_id,
+                undone: false,
+            },
+            generation.campaign_id,
+        );
         let Some(existing) = rating::Entity::find()
             .filter(rating::Column::UserId.eq(user_id))
             .filter(rating::Column::GenerationId.eq(generation_id))

@@ -116,11 +116,13 @@ impl AppState {
         provide_context(self.store.clone());
         provide_context(self.guests.clone());
         provide_context(self.auth.app_settings());
-        sessions::provide_control();
-        if let Some(nonce) = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<protect::CspNonce>().cloned())
-        {
-            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        // The request's parts are cloned out of the context once, for both.
+        let Some(parts) = use_context::<http::request::Parts>() else {
+            return;
+        };
+        sessions::provide_control(&parts);
+        if let Some(nonce) = parts.extensions.get::<protect::CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
         }
     }
 }

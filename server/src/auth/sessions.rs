@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use leptos::prelude::{provide_context, use_context};
+use leptos::prelude::provide_context;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use swipeset_app::api::ssr::{SessionControl, SessionFuture, Sessions};
 use swipeset_app::api::{ApiError, ErrorCode};
@@ -231,13 +231,9 @@ impl SessionControl for RequestSession {
     }
 }
 
-/// Gives the render or server function under way its request's session, as the
-/// `SessionControl` port. Runs in the context leptos_axum sets up, where the request's
-/// parts already are; a request without a session layer gets no port.
-pub fn provide_control() {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return;
-    };
+/// Gives the render or server function under way its request's session (from `parts`), as
+/// the `SessionControl` port; a request without a session layer gets no port.
+pub fn provide_control(parts: &http::request::Parts) {
     let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return;
     };

@@ -20,21 +20,25 @@ pub enum Verdict {
 }
 
 /// A request the server has not acknowledged yet. Serialisable: the outbox is saved in
-/// the browser, so a reload or a closed tab while offline loses no decision.
+/// the browser, so a reload or a closed tab while offline loses no decision; an outbox
+/// saved before the rename still names its responses `generation_id`, and is read back.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outgoing {
     Rate {
         client_id: String,
-        generation_id: i32,
+        #[serde(alias = "generation_id")]
+        response_id: i32,
         label: Label,
         decision_ms: Option<i32>,
     },
     Skip {
-        generation_id: i32,
+        #[serde(alias = "generation_id")]
+        response_id: i32,
     },
     Undo {
-        generation_id: i32,
+        #[serde(alias = "generation_id")]
+        response_id: i32,
     },
 }
 
@@ -101,12 +105,12 @@ impl Deck {
         let outgoing = match verdict {
             Verdict::Rate(label) => Outgoing::Rate {
                 client_id,
-                generation_id: card.generation_id,
+                response_id: card.response_id,
                 label,
                 decision_ms,
             },
             Verdict::Skip => Outgoing::Skip {
-                generation_id: card.generation_id,
+                response_id: card.response_id,
             },
         };
         let outbox_id = self.enqueue(outgoing);
@@ -129,7 +133,7 @@ impl Deck {
             _ => {
                 if matches!(last.verdict, Verdict::Rate(_)) {
                     self.enqueue(Outgoing::Undo {
-                        generation_id: last.card.generation_id,
+                        response_id: last.card.response_id,
                     });
                 }
             }
@@ -142,10 +146,10 @@ impl Deck {
     /// Cards the server should not deal again: the queued ones and those whose decision
     /// has not been acknowledged (they are still held for this person).
     pub fn holding(&self) -> Vec<i32> {
-        let queued = self.cards.iter().map(|c| c.generation_id);
+        let queued = self.cards.iter().map(|c| c.response_id);
         let deciding = self.outbox.iter().filter_map(|q| match q.outgoing {
-            Outgoing::Rate { generation_id, .. } | Outgoing::Skip { generation_id } => {
-                Some(generation_id)
+            Outgoing::Rate { response_id, .. } | Outgoing::Skip { response_id } => {
+                Some(response_id)
             }
             Outgoing::Undo { .. } => None,
         });
@@ -163,18 +167,16 @@ impl Deck {
         if saved.is_empty() {
             return;
         }
-        let top = self.current().map(|c| c.generation_id);
+        let top = self.current().map(|c| c.response_id);
         let current = std::mem::take(&mut self.outbox);
         for outgoing in saved {
-            if let Outgoing::Rate { generation_id, .. } | Outgoing::Skip { generation_id } =
-                outgoing
-            {
-                self.cards.retain(|c| c.generation_id != generation_id);
+            if let Outgoing::Rate { response_id, .. } | Outgoing::Skip { response_id } = outgoing {
+                self.cards.retain(|c| c.response_id != response_id);
             }
             self.enqueue(outgoing);
         }
         self.outbox.extend(current);
-        if self.current().map(|c| c.generation_id) != top {
+        if self.current().map(|c| c.response_id) != top {
             // The card on screen was decided before the reload: the next one is timed anew.
             self.shown_at_ms = None;
         }
@@ -186,11 +188,8 @@ impl Deck {
         self.exhausted = cards.is_empty();
         let known = self.holding();
         for card in cards {
-            if !known.contains(&card.generation_id)
-                && !self
-                    .cards
-                    .iter()
-                    .any(|c| c.generation_id == card.generation_id)
+            if !known.contains(&card.response_id)
+                && !self.cards.iter().any(|c| c.response_id == card.response_id)
             {
                 self.cards.push_back(card);
             }
@@ -249,7 +248,7 @@ mod tests {
 
     fn card(id: i32) -> Card {
         Card {
-            generation_id: id,
+            response_id: id,
             prompt_id: id,
             prompt: format!("prompt {id}"),
             system_prompt: None,
@@ -258,7 +257,7 @@ mod tests {
     }
 
     fn ids(deck: &Deck) -> Vec<i32> {
-        deck.cards.iter().map(|c| c.generation_id).collect()
+        deck.cards.iter().map(|c| c.response_id).collect()
     }
 
     #[test]
@@ -266,14 +265,14 @@ mod tests {
         let mut deck = Deck::new([card(1), card(2)]);
         deck.shown(1_000.0);
         deck.decide(Verdict::Rate(Label::Up), "c1".into(), 3_500.0);
-        assert_eq!(deck.current().map(|c| c.generation_id), Some(2));
+        assert_eq!(deck.current().map(|c| c.response_id), Some(2));
         assert_eq!(deck.pending(), 1);
         let (id, outgoing) = deck.next_to_send().unwrap();
         assert_eq!(
             outgoing,
             Outgoing::Rate {
                 client_id: "c1".into(),
-                generation_id: 1,
+                response_id: 1,
                 label: Label::Up,
                 decision_ms: Some(2_500)
             }
@@ -327,7 +326,7 @@ mod tests {
     fn a_restored_outbox_keeps_the_clock_of_the_card_still_on_top() {
         let mut deck = Deck::new([card(2), card(3)]);
         deck.shown(1_000.0);
-        deck.restore(vec![Outgoing::Skip { generation_id: 9 }]);
+        deck.restore(vec![Outgoing::Skip { response_id: 9 }]);
         deck.decide(Verdict::Rate(Label::Up), "c2".into(), 3_000.0);
         assert_eq!(last_decision_ms(&deck), Some(2_000));
 
@@ -335,7 +334,7 @@ mod tests {
         // with its clock.
         let mut deck = Deck::new([card(2), card(3)]);
         deck.shown(1_000.0);
-        deck.restore(vec![Outgoing::Skip { generation_id: 2 }]);
+        deck.restore(vec![Outgoing::Skip { response_id: 2 }]);
         deck.decide(Verdict::Rate(Label::Up), "c3".into(), 3_000.0);
         assert_eq!(last_decision_ms(&deck), None);
     }
@@ -344,7 +343,7 @@ mod tests {
     fn undo_before_sending_cancels_the_request() {
         let mut deck = Deck::new([card(1), card(2)]);
         deck.decide(Verdict::Rate(Label::Down), "c1".into(), 0.0);
-        assert_eq!(deck.undo().map(|c| c.generation_id), Some(1));
+        assert_eq!(deck.undo().map(|c| c.response_id), Some(1));
         assert_eq!(ids(&deck), vec![1, 2]);
         assert_eq!(deck.pending(), 0);
         assert_eq!(deck.next_to_send(), None, "nothing goes to the server");
@@ -360,7 +359,7 @@ mod tests {
         assert_eq!(ids(&deck), vec![1, 2]);
         deck.acknowledged(rate_id);
         let (_, outgoing) = deck.next_to_send().unwrap();
-        assert_eq!(outgoing, Outgoing::Undo { generation_id: 1 });
+        assert_eq!(outgoing, Outgoing::Undo { response_id: 1 });
     }
 
     #[test]
@@ -373,16 +372,10 @@ mod tests {
         assert_eq!(deck.pending(), 2, "nothing is dropped");
         let (again, outgoing) = deck.next_to_send().unwrap();
         assert_eq!(again, first, "the failed one goes first");
-        assert!(matches!(
-            outgoing,
-            Outgoing::Rate {
-                generation_id: 1,
-                ..
-            }
-        ));
+        assert!(matches!(outgoing, Outgoing::Rate { response_id: 1, .. }));
         deck.acknowledged(again);
         let (_, outgoing) = deck.next_to_send().unwrap();
-        assert_eq!(outgoing, Outgoing::Skip { generation_id: 2 });
+        assert_eq!(outgoing, Outgoing::Skip { response_id: 2 });
     }
 
     #[test]
@@ -417,16 +410,35 @@ mod tests {
         assert_eq!(ids(&after), vec![3], "decided cards are not shown again");
         assert_eq!(after.pending(), 2);
         let (first, outgoing) = after.next_to_send().unwrap();
-        assert!(matches!(
-            outgoing,
-            Outgoing::Rate {
-                generation_id: 1,
-                ..
-            }
-        ));
+        assert!(matches!(outgoing, Outgoing::Rate { response_id: 1, .. }));
         after.acknowledged(first);
         // A refill that deals a card still waiting to be sent does not show it either.
         after.add_cards(vec![card(2), card(4)]);
         assert_eq!(ids(&after), vec![3, 4]);
+    }
+
+    #[test]
+    fn an_outbox_saved_under_the_old_field_name_is_still_sent() {
+        let json = r#"[{"kind":"rate","client_id":"c1","generation_id":1,"label":"up","decision_ms":900},
+                       {"kind":"skip","generation_id":2},{"kind":"undo","generation_id":3}]"#;
+        let saved: Vec<Outgoing> = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            saved,
+            vec![
+                Outgoing::Rate {
+                    client_id: "c1".into(),
+                    response_id: 1,
+                    label: Label::Up,
+                    decision_ms: Some(900),
+                },
+                Outgoing::Skip { response_id: 2 },
+                Outgoing::Undo { response_id: 3 },
+            ]
+        );
+        assert!(
+            serde_json::to_string(&saved)
+                .unwrap()
+                .contains("\"response_id\":1")
+        );
     }
 }

@@ -266,7 +266,7 @@ async fn rate_and_next(client: &reqwest::Client, base: &str, hand: Hand) -> (Ste
     };
     (
         Ok((t.elapsed(), 1)),
-        reply["cards"][0]["generation_id"].as_i64(),
+        reply["cards"][0]["response_id"].as_i64(),
     )
 }
 
@@ -279,7 +279,7 @@ async fn deal_one(client: &reqwest::Client, base: &str) -> Result<i64, String> {
     )
     .await
     .map_err(|e| format!("next_cards: {e}"))?;
-    dealt["cards"][0]["generation_id"]
+    dealt["cards"][0]["response_id"]
         .as_i64()
         .ok_or_else(|| "next_cards: no card dealt".to_string())
 }
@@ -291,7 +291,7 @@ fn rating_body(id: i64, deal: usize) -> serde_json::Value {
     let client_id = CLIENT_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let label = if id % 3 == 0 { "down" } else { "up" };
     serde_json::json!({
-        "generation_id": id,
+        "response_id": id,
         "label": label,
         "client_id": format!("bench-{client_id}"),
         "decision_ms": 1500,
@@ -500,12 +500,7 @@ async fn next_card_latency(dir: &std::path::Path, name: &str, count: usize) -> a
         let Some(card) = dealt.first() else {
             bail!("campaign {name} ran out of cards")
         };
-        rate::rate(
-            &store,
-            user.id,
-            NewRating::new(card.generation_id, Label::Up),
-        )
-        .await?;
+        rate::rate(&store, user.id, NewRating::new(card.response_id, Label::Up)).await?;
         if i >= 100 {
             times.push(took);
         }

@@ -60,11 +60,11 @@ test('reduced motion turns the card animations off', async ({ page }) => {
 test('a focused long response scrolls with ↑ ↓ instead of skipping the card', async ({ page }) => {
   await page.setViewportSize({ width: 320, height: 568 });
   await openHydrated(page);
-  const id = await card(page).getAttribute('data-generation-id');
+  const id = await card(page).getAttribute('data-response-id');
   const response = page.locator('.card-response');
   await response.focus();
   await page.keyboard.press('ArrowDown');
   await page.waitForTimeout(200);
-  await expect(card(page)).toHaveAttribute('data-generation-id', id ?? '');
+  await expect(card(page)).toHaveAttribute('data-response-id', id ?? '');
   await expect(response).toBeFocused();
 });

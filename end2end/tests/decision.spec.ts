@@ -4,7 +4,7 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
 import { ADMIN, card, collectErrors, currentCardId, openHydrated, ratedByMe, touchSwipe } from './helpers';
 
-type RatingRow = { annotator: string; generation_id: number; label: boolean; decision_ms: number | null };
+type RatingRow = { annotator: string; response_id: number; label: boolean; decision_ms: number | null };
 
 /** Every stored rating of the demo, from the raw ratings export (JSONL) an admin downloads. */
 async function storedRatings(admin: APIRequestContext): Promise<RatingRow[]> {
@@ -28,7 +28,7 @@ test('a swipe stores how long its card was shown', async ({ page, playwright }) 
   const signedIn = await admin.post('/api/sign_in', { data: { name: ADMIN.name, password: ADMIN.password } });
   expect(signedIn.status(), await signedIn.text()).toBe(200);
   const before = await storedRatings(admin);
-  const known = new Set(before.map((r) => `${r.annotator}/${r.generation_id}`));
+  const known = new Set(before.map((r) => `${r.annotator}/${r.response_id}`));
 
   // The server-rendered card, timed from hydration.
   const started = Date.now();
@@ -37,30 +37,30 @@ test('a swipe stores how long its card was shown', async ({ page, playwright }) 
   await page.waitForTimeout(1_500);
   const firstSwipe = Date.now();
   await touchSwipe(page, 200);
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(first));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(first));
   const firstSpan = Date.now() - started;
 
   // The next card, timed from when it came on top.
   const second = await currentCardId(page);
   await page.waitForTimeout(1_200);
   await touchSwipe(page, -200);
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(second));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(second));
   // It came on top once the first card had left.
   const secondSpan = Date.now() - firstSwipe;
   await expect.poll(() => ratedByMe(page)).toBe(2);
 
   // This guest's ratings: those the export did not hold before.
-  const mine = (await storedRatings(admin)).filter((r) => !known.has(`${r.annotator}/${r.generation_id}`));
-  expect(mine.map((r) => r.generation_id).sort((a, b) => a - b)).toEqual([first, second].sort((a, b) => a - b));
-  const decision = (id: number) => mine.find((r) => r.generation_id === id)!.decision_ms;
+  const mine = (await storedRatings(admin)).filter((r) => !known.has(`${r.annotator}/${r.response_id}`));
+  expect(mine.map((r) => r.response_id).sort((a, b) => a - b)).toEqual([first, second].sort((a, b) => a - b));
+  const decision = (id: number) => mine.find((r) => r.response_id === id)!.decision_ms;
   // At least the wait; at most the time from opening the page (or the previous swipe) to the
   // swipe.
   expect(decision(first)).toBeGreaterThanOrEqual(1_000);
   expect(decision(first)).toBeLessThanOrEqual(Math.min(firstSpan, 60_000));
   expect(decision(second)).toBeGreaterThanOrEqual(1_000);
   expect(decision(second)).toBeLessThanOrEqual(Math.min(secondSpan, 60_000));
-  expect(mine.find((r) => r.generation_id === first)!.label).toBe(true);
-  expect(mine.find((r) => r.generation_id === second)!.label).toBe(false);
+  expect(mine.find((r) => r.response_id === first)!.label).toBe(true);
+  expect(mine.find((r) => r.response_id === second)!.label).toBe(false);
 
   await admin.dispose();
   expect(errors).toEqual([]);

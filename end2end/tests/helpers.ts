@@ -25,7 +25,7 @@ export async function openHydrated(page: Page, path = '/'): Promise<void> {
 export const card = (page: Page) => page.locator('article.card');
 
 export async function currentCardId(page: Page): Promise<number> {
-  return Number(await card(page).getAttribute('data-generation-id'));
+  return Number(await card(page).getAttribute('data-response-id'));
 }
 
 /** How many ratings the server holds for this browser. */
@@ -36,7 +36,7 @@ export async function ratedByMe(page: Page): Promise<number> {
 
 /** The label the server stored for this browser on `id` (asks with a harmless repeat). */
 export async function storedLabel(page: Page, id: number): Promise<string | undefined> {
-  const reply = await page.request.post('/api/rate', { data: { generation_id: id, label: 'up' } });
+  const reply = await page.request.post('/api/rate', { data: { response_id: id, label: 'up' } });
   const body = await reply.json();
   return body.status === 'already_rated' ? body.label : undefined;
 }

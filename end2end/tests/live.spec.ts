@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 /** Rates one dealt card as the browser behind `request`; resolves on the server's answer. */
 async function rateOne(request: APIRequestContext, base = ''): Promise<void> {
   const dealt = await (await request.post(`${base}/api/next_cards`, { data: { count: 1, holding: [] } })).json();
-  const id = dealt.cards[0].generation_id;
-  const reply = await request.post(`${base}/api/rate`, { data: { generation_id: id, label: 'up' } });
+  const id = dealt.cards[0].response_id;
+  const reply = await request.post(`${base}/api/rate`, { data: { response_id: id, label: 'up' } });
   expect(reply.ok()).toBe(true);
 }
 

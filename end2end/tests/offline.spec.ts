@@ -10,7 +10,7 @@ test('a swipe made offline survives a reload and is stored once the server answe
   // Every API call fails as if the network were gone.
   await page.route('**/api/**', (route) => route.abort('internetdisconnected'));
   await page.keyboard.press('ArrowRight');
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
   const pending = page.locator('p.pending');
   await expect(pending).toContainText("Can't reach swipeset: 1 waiting");
   await page.screenshot({ path: testInfo.outputPath('offline.png') });
@@ -21,7 +21,7 @@ test('a swipe made offline survives a reload and is stored once the server answe
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   await expect(pending).toContainText('1 waiting');
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
   await page.screenshot({ path: testInfo.outputPath('offline-after-reload.png') });
 
   // Back online: delivered, once, and the notice goes away.

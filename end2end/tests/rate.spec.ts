@@ -18,7 +18,7 @@ test('the release build hydrates, and 👍 brings the next card without a reload
   // Set by an Effect, which only runs once the app has hydrated in the browser.
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
 
-  const firstId = await card.getAttribute('data-generation-id');
+  const firstId = await card.getAttribute('data-response-id');
   expect(firstId).toMatch(/^\d+$/);
   const before = await (await page.request.get('/api/progress')).json();
   // A marker on the window survives only if the page is never reloaded.
@@ -26,7 +26,7 @@ test('the release build hydrates, and 👍 brings the next card without a reload
 
   await page.getByRole('button', { name: 'Thumbs up: accept this response' }).click();
 
-  await expect(card).not.toHaveAttribute('data-generation-id', firstId!);
+  await expect(card).not.toHaveAttribute('data-response-id', firstId!);
   await expect(card).toContainText('Write a haiku');
   expect(await page.evaluate(() => (window as unknown as { __swipesetMarker?: number }).__swipesetMarker)).toBe(42);
   await expect(page.locator('.toast')).toContainText('👍 Saved · written by Demo');
@@ -47,16 +47,16 @@ test('👎 is stored as a rejection', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   const card = page.locator('article.card');
-  const id = Number(await card.getAttribute('data-generation-id'));
+  const id = Number(await card.getAttribute('data-response-id'));
 
   await page.getByRole('button', { name: 'Thumbs down: reject this response' }).click();
-  await expect(card).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card).not.toHaveAttribute('data-response-id', String(id));
   // The card leaves at once; the rating follows in the background.
   await expect.poll(() => ratedByMe(page)).toBe(1);
 
   // Sending the same rating again through the API reports the stored 👎, not a new one.
-  const repeat = await page.request.post('/api/rate', { data: { generation_id: id, label: 'down' } });
+  const repeat = await page.request.post('/api/rate', { data: { response_id: id, label: 'down' } });
   expect(repeat.status()).toBe(200);
-  expect(await repeat.json()).toMatchObject({ generation_id: id, label: 'down', status: 'already_rated' });
+  expect(await repeat.json()).toMatchObject({ response_id: id, label: 'down', status: 'already_rated' });
   expect(errors).toEqual([]);
 });

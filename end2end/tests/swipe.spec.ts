@@ -8,7 +8,7 @@ test('dragging a card right stores 👍', async ({ page }, testInfo) => {
   await openHydrated(page);
   const id = await currentCardId(page);
   await mouseDrag(page, 180);
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
   await expect.poll(() => ratedByMe(page)).toBe(1);
   expect(await storedLabel(page, id)).toBe('up');
   await page.screenshot({ path: testInfo.outputPath('after-swipe-right.png') });
@@ -19,7 +19,7 @@ test('dragging a card left stores 👎', async ({ page }) => {
   await openHydrated(page);
   const id = await currentCardId(page);
   await mouseDrag(page, -180);
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
   await expect.poll(() => ratedByMe(page)).toBe(1);
   expect(await storedLabel(page, id)).toBe('down');
 });
@@ -28,7 +28,7 @@ test('a touch swipe stores the rating too', async ({ page }) => {
   await openHydrated(page);
   const id = await currentCardId(page);
   await touchSwipe(page, 200);
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
   await expect.poll(() => ratedByMe(page)).toBe(1);
   expect(await storedLabel(page, id)).toBe('up');
 });
@@ -51,7 +51,7 @@ test('a short drag snaps back and stores nothing', async ({ page }) => {
   await openHydrated(page);
   const id = await currentCardId(page);
   await mouseDrag(page, 50, 20);
-  await expect(card(page)).toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).toHaveAttribute('data-response-id', String(id));
   await expect(card(page)).not.toHaveAttribute('style', /translate/);
   await page.waitForTimeout(500);
   expect(await ratedByMe(page)).toBe(0);
@@ -64,7 +64,7 @@ test('undo removes the rating and brings the card back', async ({ page }, testIn
   await expect.poll(() => ratedByMe(page)).toBe(1);
   await page.screenshot({ path: testInfo.outputPath('toast-with-undo.png') });
   await page.getByRole('button', { name: 'Undo' }).click();
-  await expect(card(page)).toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).toHaveAttribute('data-response-id', String(id));
   await expect.poll(() => ratedByMe(page)).toBe(0);
   // Deciding again counts again.
   await page.getByRole('button', { name: 'Thumbs down: reject this response' }).click();
@@ -76,20 +76,20 @@ test('the arrow keys rate and Backspace undoes', async ({ page }) => {
   await openHydrated(page);
   const first = await currentCardId(page);
   await page.keyboard.press('ArrowRight');
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(first));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(first));
   const second = await currentCardId(page);
   await page.keyboard.press('ArrowLeft');
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(second));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(second));
   await expect.poll(() => ratedByMe(page)).toBe(2);
   expect(await storedLabel(page, first)).toBe('up');
   expect(await storedLabel(page, second)).toBe('down');
 
   await page.keyboard.press('Backspace');
-  await expect(card(page)).toHaveAttribute('data-generation-id', String(second));
+  await expect(card(page)).toHaveAttribute('data-response-id', String(second));
   await expect.poll(() => ratedByMe(page)).toBe(1);
   const third = await currentCardId(page);
   await page.keyboard.press('ArrowDown'); // skip: not a rating
-  await expect(card(page)).not.toHaveAttribute('data-generation-id', String(third));
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(third));
   await page.waitForTimeout(500);
   expect(await ratedByMe(page)).toBe(1);
 });
@@ -109,7 +109,7 @@ test('when everything is rated, the page says so', async ({ page }, testInfo) =>
     const dealt = await (await page.request.post('/api/next_cards', { data: { campaign: null, count: 10, holding: [] } })).json();
     if (dealt.cards.length === 0) break;
     for (const c of dealt.cards) {
-      await page.request.post('/api/rate', { data: { generation_id: c.generation_id, label: 'up' } });
+      await page.request.post('/api/rate', { data: { response_id: c.response_id, label: 'up' } });
     }
   }
   await openHydrated(page);
@@ -130,7 +130,7 @@ test('the guidelines show on the first visit and behind the ⓘ button', async (
   await page.screenshot({ path: testInfo.outputPath('guidelines.png') });
   const id = await currentCardId(page);
   await page.keyboard.press('ArrowRight'); // keys do not rate behind the sheet
-  await expect(card(page)).toHaveAttribute('data-generation-id', String(id));
+  await expect(card(page)).toHaveAttribute('data-response-id', String(id));
 
   await page.getByRole('button', { name: 'Start rating' }).click();
   await expect(sheet).toBeHidden();

@@ -94,20 +94,18 @@ async fn sixty_four_annotators_rate_a_campaign_to_completion() {
                     }
                     for (i, card) in dealt.into_iter().enumerate() {
                         // Some annotators pass on some cards; the slot goes to someone else.
-                        if (a + i + card.generation_id as usize).is_multiple_of(11) {
-                            skip::skip(&store, user.id, card.generation_id)
-                                .await
-                                .unwrap();
+                        if (a + i + card.response_id as usize).is_multiple_of(11) {
+                            skip::skip(&store, user.id, card.response_id).await.unwrap();
                             continue;
                         }
-                        let label = if (a + card.generation_id as usize).is_multiple_of(3) {
+                        let label = if (a + card.response_id as usize).is_multiple_of(3) {
                             Label::Down
                         } else {
                             Label::Up
                         };
                         let new = NewRating {
-                            client_id: Some(format!("{a}-{}", card.generation_id)),
-                            ..NewRating::new(card.generation_id, label)
+                            client_id: Some(format!("{a}-{}", card.response_id)),
+                            ..NewRating::new(card.response_id, label)
                         };
                         rate::rate(&store, user.id, new).await.unwrap();
                     }

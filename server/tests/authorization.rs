@@ -233,21 +233,21 @@ fn cases() -> Vec<Case> {
             method: "POST",
             path: "/api/rate",
             query: none,
-            body: |c| json!({"generation_id": c.fresh_generation, "label": "up"}),
+            body: |c| json!({"response_id": c.fresh_generation, "label": "up"}),
             expect: SIGNED_IN,
         },
         Case {
             method: "POST",
             path: "/api/undo",
             query: none,
-            body: |c| json!({"generation_id": c.victims_generation}),
+            body: |c| json!({"response_id": c.victims_generation}),
             expect: SIGNED_IN,
         },
         Case {
             method: "POST",
             path: "/api/skip",
             query: none,
-            body: |c| json!({"generation_id": c.fresh_generation}),
+            body: |c| json!({"response_id": c.fresh_generation}),
             expect: SIGNED_IN,
         },
         Case {
@@ -416,7 +416,7 @@ async fn world() -> (common::TestDb, World) {
         &store,
         victim.id,
         swipeset_core::rating::rate::NewRating {
-            generation_id: generations[0].id,
+            response_id: generations[0].id,
             label: swipeset_core::Label::Down,
             client_id: None,
             decision_ms: None,
@@ -611,7 +611,7 @@ async fn an_annotator_cannot_act_as_someone_else() {
         .post_json(
             &client,
             "/api/undo",
-            json!({"generation_id": world.ctx.victims_generation}),
+            json!({"response_id": world.ctx.victims_generation}),
         )
         .await;
     assert_eq!(reply["undone"], false, "{reply}");
@@ -623,7 +623,7 @@ async fn an_annotator_cannot_act_as_someone_else() {
         .post_json(
             &client,
             "/api/rate",
-            json!({"generation_id": world.ctx.fresh_generation, "label": "up", "user_id": world.ctx.victim_id}),
+            json!({"response_id": world.ctx.fresh_generation, "label": "up", "user_id": world.ctx.victim_id}),
         )
         .await;
     assert!(

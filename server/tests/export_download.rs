@@ -25,7 +25,7 @@ async fn rate_up(server: &TestServer, client: &reqwest::Client, count: usize) {
             .post_json(
                 client,
                 "/api/rate",
-                json!({"generation_id": card["generation_id"], "label": "up"}),
+                json!({"response_id": card["response_id"], "label": "up"}),
             )
             .await;
         assert_eq!(status, StatusCode::OK);

@@ -67,14 +67,12 @@ async fn rate_one(server: &TestServer, client: &reqwest::Client) {
             json!({"count": 1, "holding": []}),
         )
         .await;
-    let id = dealt.1["cards"][0]["generation_id"]
-        .as_i64()
-        .expect("a card");
+    let id = dealt.1["cards"][0]["response_id"].as_i64().expect("a card");
     let rated = server
         .post_json(
             client,
             "/api/rate",
-            json!({"generation_id": id, "label": "up"}),
+            json!({"response_id": id, "label": "up"}),
         )
         .await;
     assert_eq!(rated.1["status"], "recorded");

@@ -32,14 +32,14 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
         assert!(html.contains("Haiku (demo)"));
 
         let next: Value = server.get_json(&server.client, "/api/next_card").await;
-        let generation_id = next["card"]["generation_id"].as_i64().expect("a card");
+        let response_id = next["card"]["response_id"].as_i64().expect("a card");
         assert!(next["card"].get("model").is_none(), "cards are blind");
 
         let rated = server
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": generation_id, "label": "up"}),
+                json!({"response_id": response_id, "label": "up"}),
             )
             .await;
         assert_eq!(rated.0, StatusCode::OK, "{backend:?}: {}", rated.1);
@@ -56,7 +56,7 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": generation_id, "label": "up"}),
+                json!({"response_id": response_id, "label": "up"}),
             )
             .await;
         assert_eq!(retried.0, StatusCode::OK);
@@ -68,15 +68,15 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
 
         // The next card is a different one.
         let after: Value = server.get_json(&server.client, "/api/next_card").await;
-        let held = after["card"]["generation_id"].as_i64().expect("a card");
-        assert_ne!(held, generation_id);
+        let held = after["card"]["response_id"].as_i64().expect("a card");
+        assert_ne!(held, response_id);
 
         // A rating can bring the next cards with it: none rated, none held.
         let (status, with_cards) = server
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": held, "label": "down", "deal": 2, "holding": []}),
+                json!({"response_id": held, "label": "down", "deal": 2, "holding": []}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{backend:?}: {with_cards}");
@@ -85,10 +85,10 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             .as_array()
             .expect("cards")
             .iter()
-            .filter_map(|c| c["generation_id"].as_i64())
+            .filter_map(|c| c["response_id"].as_i64())
             .collect();
         assert_eq!(dealt.len(), 2, "{with_cards}");
-        assert!(!dealt.contains(&held) && !dealt.contains(&generation_id));
+        assert!(!dealt.contains(&held) && !dealt.contains(&response_id));
         assert!(
             with_cards["cards"][0].get("model").is_none(),
             "cards are blind"
@@ -102,7 +102,7 @@ async fn a_visitor_rates_the_demo_and_each_rating_counts_once() {
             .post_json(
                 &other,
                 "/api/rate",
-                json!({"generation_id": generation_id, "label": "down"}),
+                json!({"response_id": response_id, "label": "down"}),
             )
             .await;
         assert_eq!(theirs.1["status"], "recorded", "{backend:?}");
@@ -151,7 +151,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": 987654, "label": "up"}),
+                json!({"response_id": 987654, "label": "up"}),
             )
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}: {body}");
@@ -162,7 +162,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .client
             .post(server.url("/api/rate"))
             .header("content-type", "application/json")
-            .body("{\"generation_id\": ")
+            .body("{\"response_id\": ")
             .send()
             .await
             .unwrap();
@@ -175,7 +175,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": 1, "label": "maybe"}),
+                json!({"response_id": 1, "label": "maybe"}),
             )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -192,7 +192,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
-            body["message"].as_str().unwrap().contains("generation_id"),
+            body["message"].as_str().unwrap().contains("response_id"),
             "{body}"
         );
 
@@ -200,7 +200,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .post_json(
                 &server.client,
                 "/api/rate",
-                json!({"generation_id": 1, "label": "up", "deal": 11}),
+                json!({"response_id": 1, "label": "up", "deal": 11}),
             )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -249,12 +249,12 @@ async fn the_empty_states_are_explained() {
     let html = server.get_text(&server.client, "/").await;
     assert!(html.contains("No campaign yet"));
 
-    let generation_id = seed_single_card(&test_db.db, "one", "p", "r").await;
+    let response_id = seed_single_card(&test_db.db, "one", "p", "r").await;
     let (status, _) = server
         .post_json(
             &server.client,
             "/api/rate",
-            json!({"generation_id": generation_id, "label": "down"}),
+            json!({"response_id": response_id, "label": "down"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -306,4 +306,48 @@ async fn unknown_pages_are_404() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// `generation_id` was the field's name before `response_id`: a client written against it
+/// keeps working for one release (docs/API.md, "Renamed fields").
+#[tokio::test]
+async fn a_client_that_still_says_generation_id_keeps_working() {
+    let test_db = common::Backend::Sqlite.fresh().await;
+    let server = TestServer::start(test_db.db.clone()).await;
+    let id = seed_single_card(&test_db.db, "one", "p", "r").await;
+
+    let next: Value = server.get_json(&server.client, "/api/next_card").await;
+    assert_eq!(next["card"]["generation_id"], next["card"]["response_id"]);
+    assert_eq!(next["card"]["response_id"], id);
+
+    for (endpoint, body) in [
+        ("/api/skip", json!({"generation_id": id})),
+        ("/api/rate", json!({"generation_id": id, "label": "up"})),
+        ("/api/undo", json!({"generation_id": id})),
+    ] {
+        let (status, reply) = server.post_json(&server.client, endpoint, body).await;
+        assert_eq!(status, StatusCode::OK, "{endpoint}: {reply}");
+        assert_eq!(reply["response_id"], id, "{endpoint}: {reply}");
+        assert_eq!(reply["generation_id"], id, "{endpoint}: {reply}");
+    }
+
+    let (status, reply) = server
+        .post_json(
+            &server.client,
+            "/api/rate",
+            json!({"response_id": id, "generation_id": id, "label": "up"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "both names at once: {reply}"
+    );
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("duplicate field `response_id`"),
+        "{reply}"
+    );
 }

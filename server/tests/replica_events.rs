@@ -57,7 +57,7 @@ async fn a_rating_on_one_replica_reaches_another() {
         rate::rate(
             &rating_replica.store,
             user.id,
-            NewRating::new(card.generation_id, Label::Up),
+            NewRating::new(card.response_id, Label::Up),
         )
         .await
         .unwrap();

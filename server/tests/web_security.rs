@@ -142,7 +142,7 @@ async fn a_cross_site_post_is_refused_and_stores_nothing() {
         .json()
         .await
         .unwrap();
-    let id = dealt["cards"][0]["generation_id"].as_i64().unwrap();
+    let id = dealt["cards"][0]["response_id"].as_i64().unwrap();
     for (header, value) in [
         ("sec-fetch-site", "cross-site"),
         ("sec-fetch-site", "same-site"),
@@ -151,7 +151,7 @@ async fn a_cross_site_post_is_refused_and_stores_nothing() {
         let res = browser
             .post(server.url("/api/rate"))
             .header(header, value)
-            .json(&json!({"generation_id": id, "label": "up"}))
+            .json(&json!({"response_id": id, "label": "up"}))
             .send()
             .await
             .unwrap();
@@ -178,7 +178,7 @@ async fn a_cross_site_post_is_refused_and_stores_nothing() {
     let res = browser
         .post(server.url("/api/rate"))
         .header("sec-fetch-site", "same-origin")
-        .json(&json!({"generation_id": id, "label": "up"}))
+        .json(&json!({"response_id": id, "label": "up"}))
         .send()
         .await
         .unwrap();

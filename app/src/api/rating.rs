@@ -9,7 +9,7 @@ use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
 use swipeset_wire::{
-    DealReply, Label, NextCardReply, ProgressReply, RateReply, SkipReply, UndoReply,
+    DealReply, Label, NextCardReply, ProgressReply, RateReply, ResponseRef, SkipReply, UndoReply,
 };
 
 /// How many cards one call may deal at most.
@@ -80,15 +80,16 @@ pub async fn next_cards(
     })
 }
 
-/// `POST /api/rate` with `{"generation_id": 7, "label": "up", "client_id": "…",
+/// `POST /api/rate` with `{"response_id": 7, "label": "up", "client_id": "…",
 /// "decision_ms": 2300}` (the last two optional): stores this browser's rating. Sending it
 /// again changes nothing and answers `"status": "already_rated"`; with the same
 /// `client_id` after an undo, `"undone"`. With `"deal": 3, "holding": [4, 9]` it also
 /// deals up to that many more cards of the campaign (as `next_cards` would), in the same
-/// round trip and the same write.
+/// round trip and the same write. The response may still be named `generation_id`, its
+/// old name (`ResponseRef`).
 #[server(prefix = "/api", endpoint = "rate", input = Json, output = Json)]
 pub async fn rate(
-    generation_id: i32,
+    #[server(flatten)] response: ResponseRef,
     label: Label,
     #[server(default)] client_id: Option<String>,
     #[server(default)] decision_ms: Option<i32>,
@@ -104,7 +105,7 @@ pub async fn rate(
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
     let new = NewRating {
-        generation_id,
+        response_id: response.response_id,
         label,
         client_id,
         decision_ms,
@@ -112,22 +113,22 @@ pub async fn rate(
     Ok(rate::rate_and_deal(&store, user_id, new, deal, &holding).await?)
 }
 
-/// `POST /api/undo` with `{"generation_id": 7}`: removes this browser's rating of it; the
+/// `POST /api/undo` with `{"response_id": 7}`: removes this browser's rating of it; the
 /// card is held for them again.
 #[server(prefix = "/api", endpoint = "undo", input = Json, output = Json)]
-pub async fn undo(generation_id: i32) -> Result<UndoReply, ApiError> {
+pub async fn undo(#[server(flatten)] response: ResponseRef) -> Result<UndoReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::rating::rate::undo(&store, user_id, generation_id).await?)
+    Ok(swipeset_core::rating::rate::undo(&store, user_id, response.response_id).await?)
 }
 
-/// `POST /api/skip` with `{"generation_id": 7}`: this browser passes on the card. Not a
+/// `POST /api/skip` with `{"response_id": 7}`: this browser passes on the card. Not a
 /// rating; the card will not come back to them.
 #[server(prefix = "/api", endpoint = "skip", input = Json, output = Json)]
-pub async fn skip(generation_id: i32) -> Result<SkipReply, ApiError> {
+pub async fn skip(#[server(flatten)] response: ResponseRef) -> Result<SkipReply, ApiError> {
     let store = ssr::store()?;
     let user_id = ssr::annotator_id(&store).await?;
-    Ok(swipeset_core::rating::skip::skip(&store, user_id, generation_id).await?)
+    Ok(swipeset_core::rating::skip::skip(&store, user_id, response.response_id).await?)
 }
 
 /// `GET /api/progress?campaign=SLUG`: how far the campaign is, and how many this browser

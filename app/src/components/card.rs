@@ -81,7 +81,7 @@ pub fn SwipeCard(card: Card, on_decide: Callback<Verdict>) -> impl IntoView {
             node_ref=node
             class=leaning
             style=style
-            data-generation-id=card.generation_id
+            data-response-id=card.response_id
             aria-label="Response to rate: swipe right to accept, left to reject"
             tabindex="0"
         >

@@ -23,7 +23,7 @@ const TOAST_MS: u32 = 5_000;
 /// The line under the card after a decision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Toast {
-    pub generation_id: Option<i32>,
+    pub response_id: Option<i32>,
     pub text: String,
     /// Who wrote the response, once the server says (campaigns that reveal models).
     pub model: Option<String>,
@@ -35,13 +35,13 @@ pub struct Toast {
 /// delayed hide knows whether its toast is still the one showing.
 fn replace_toast(
     toast: RwSignal<Option<Toast>>,
-    generation_id: Option<i32>,
+    response_id: Option<i32>,
     text: String,
     undoable: bool,
 ) -> u32 {
     let serial = toast.with_untracked(|t| t.as_ref().map_or(0, |t| t.serial)) + 1;
     toast.set(Some(Toast {
-        generation_id,
+        response_id,
         text,
         model: None,
         undoable,
@@ -113,9 +113,9 @@ fn Rater(
             guidelines_open.set(true);
         }
     });
-    let show_toast = move |generation_id: Option<i32>, text: String, undoable: bool| {
+    let show_toast = move |response_id: Option<i32>, text: String, undoable: bool| {
         #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-        let serial = replace_toast(toast, generation_id, text, undoable);
+        let serial = replace_toast(toast, response_id, text, undoable);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             browser::sleep(TOAST_MS).await;
@@ -132,21 +132,21 @@ fn Rater(
         let now = browser::now_ms();
         let decided = deck.try_update(|d| {
             d.decide(verdict, client_id, now)
-                .map(|d| d.card.generation_id)
+                .map(|d| d.card.response_id)
         });
-        if let Some(Some(generation_id)) = decided {
+        if let Some(Some(response_id)) = decided {
             let text = match verdict {
                 Verdict::Rate(Label::Up) => "👍 Saved",
                 Verdict::Rate(Label::Down) => "👎 Saved",
                 Verdict::Skip => "Skipped",
             };
-            show_toast(Some(generation_id), text.to_string(), true);
+            show_toast(Some(response_id), text.to_string(), true);
         }
     });
     let undo = Callback::new(move |()| {
         if let Some(Some(card)) = deck.try_update(|d| d.undo()) {
             show_toast(
-                Some(card.generation_id),
+                Some(card.response_id),
                 "Undone: the card is back".to_string(),
                 false,
             );
@@ -246,7 +246,7 @@ mod client {
 
     use super::{Toast, replace_toast};
     use crate::api::Label;
-    use crate::api::{ApiError, ErrorCode, RateStatus, next_cards, rate, skip, undo};
+    use crate::api::{ApiError, ErrorCode, RateStatus, ResponseRef, next_cards, rate, skip, undo};
     use crate::browser;
     use crate::deck::{Deck, Outgoing, REFILL, Verdict};
 
@@ -428,14 +428,14 @@ mod client {
         match outgoing.clone() {
             Outgoing::Rate {
                 client_id,
-                generation_id,
+                response_id,
                 label,
                 decision_ms,
             } => {
                 let (wants, holding) = deck.with_untracked(|d| (d.wants_more(), d.holding()));
                 let deal = if wants { REFILL } else { 0 };
                 let reply = rate(
-                    generation_id,
+                    ResponseRef { response_id },
                     label,
                     Some(client_id),
                     decision_ms,
@@ -451,18 +451,18 @@ mod client {
                     RateStatus::Undone | RateStatus::NotNeeded => None,
                 })
             }
-            Outgoing::Skip { generation_id } => skip(generation_id).await.map(|_| None),
-            Outgoing::Undo { generation_id } => undo(generation_id).await.map(|_| None),
+            Outgoing::Skip { response_id } => skip(ResponseRef { response_id }).await.map(|_| None),
+            Outgoing::Undo { response_id } => undo(ResponseRef { response_id }).await.map(|_| None),
         }
     }
 
     fn reveal(toast: RwSignal<Option<Toast>>, outgoing: &Outgoing, model: String) {
-        let Outgoing::Rate { generation_id, .. } = outgoing else {
+        let Outgoing::Rate { response_id, .. } = outgoing else {
             return;
         };
         toast.update(|t| {
             if let Some(t) = t
-                && t.generation_id == Some(*generation_id)
+                && t.response_id == Some(*response_id)
                 && t.undoable
             {
                 t.model = Some(model);

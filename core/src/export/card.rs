@@ -77,8 +77,11 @@ fn column_meaning(name: &str) -> &'static str {
         "n_down" => "👎 votes on the response",
         "agreement" => "share of the votes that agree with the label",
         "campaign" => "the swipeset campaign (slug)",
-        "generation_id" | "chosen_generation_id" | "rejected_generation_id" => {
+        "response_id" | "chosen_response_id" | "rejected_response_id" => {
             "the response's id in swipeset"
+        }
+        "generation_id" | "chosen_generation_id" | "rejected_generation_id" => {
+            "the same id under its old name, written until the next release"
         }
         "annotator" => "a pseudonymous annotator id, stable within this campaign",
         "annotator_name" => "the annotator's user name (exported on request)",

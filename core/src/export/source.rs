@@ -367,6 +367,7 @@ impl Scan {
                 Cell::Float(l.agreement()),
                 Cell::Text(self.campaign.slug.clone()),
                 Cell::Int(l.generation.id.into()),
+                Cell::Int(l.generation.id.into()),
             ]);
         }
     }
@@ -403,6 +404,8 @@ impl Scan {
                 self.model(good.model_id),
                 self.model(bad.model_id),
                 Cell::Text(self.campaign.slug.clone()),
+                Cell::Int(good.id.into()),
+                Cell::Int(bad.id.into()),
                 Cell::Int(good.id.into()),
                 Cell::Int(bad.id.into()),
             ]);
@@ -458,6 +461,7 @@ impl Scan {
                     Cell::Time(r.created_at),
                     Cell::OptInt(r.decision_ms.map(i64::from)),
                     Cell::Text(self.campaign.slug.clone()),
+                    Cell::Int(r.generation_id.into()),
                     Cell::Int(r.generation_id.into()),
                 ];
                 if self.options.annotator_names {

@@ -51,7 +51,8 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
     Column { name, ty }
 }
 
-/// The columns of `kind` in `variant`: TRL's own names first, then swipeset's.
+/// The columns of `kind` in `variant`: TRL's own names first, then swipeset's. The
+/// `generation_id` columns repeat `response_id` under its old name until the next release.
 pub fn columns(kind: Kind, variant: Variant, annotator_names: bool) -> Vec<Column> {
     use ColumnType::*;
     let text = match variant {
@@ -68,6 +69,7 @@ pub fn columns(kind: Kind, variant: Variant, annotator_names: bool) -> Vec<Colum
             col("n_down", Int),
             col("agreement", Float),
             col("campaign", Text),
+            col("response_id", Int),
             col("generation_id", Int),
         ],
         Kind::Dpo => vec![
@@ -77,6 +79,8 @@ pub fn columns(kind: Kind, variant: Variant, annotator_names: bool) -> Vec<Colum
             col("chosen_model", Text),
             col("rejected_model", Text),
             col("campaign", Text),
+            col("chosen_response_id", Int),
+            col("rejected_response_id", Int),
             col("chosen_generation_id", Int),
             col("rejected_generation_id", Int),
         ],
@@ -90,6 +94,7 @@ pub fn columns(kind: Kind, variant: Variant, annotator_names: bool) -> Vec<Colum
                 col("created_at", Time),
                 col("decision_ms", OptInt),
                 col("campaign", Text),
+                col("response_id", Int),
                 col("generation_id", Int),
             ];
             if annotator_names {

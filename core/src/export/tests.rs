@@ -295,6 +295,7 @@ fn kto_row(f: &Fixture, p: usize, m: usize, label: bool, up: i64, down: i64) -> 
         "n_down": down,
         "agreement": up.max(down) as f64 / (up + down) as f64,
         "campaign": SLUG,
+        "response_id": f.id(p, m),
         "generation_id": f.id(p, m),
     })
 }
@@ -418,6 +419,8 @@ async fn dpo_pairs_clearest_first_and_honours_the_cap() {
             "chosen_model": format!("Model {good}"),
             "rejected_model": format!("Model {bad}"),
             "campaign": SLUG,
+            "chosen_response_id": f.id(p, good),
+            "rejected_response_id": f.id(p, bad),
             "chosen_generation_id": f.id(p, good),
             "rejected_generation_id": f.id(p, bad),
         })

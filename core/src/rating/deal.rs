@@ -36,7 +36,7 @@ impl CardRow {
     /// prompt without one.
     fn into_card(self, campaign: &campaign::Model) -> Card {
         Card {
-            generation_id: self.id,
+            response_id: self.id,
             prompt_id: self.prompt_id,
             prompt: self.prompt_text,
             system_prompt: self
@@ -395,17 +395,14 @@ mod tests {
                 .pop()
             {
                 assert!(
-                    !mine.contains(&card.generation_id),
+                    !mine.contains(&card.response_id),
                     "never the same card twice"
                 );
-                mine.push(card.generation_id);
-                let rated = rate::rate(
-                    &store,
-                    user_id,
-                    NewRating::new(card.generation_id, Label::Up),
-                )
-                .await
-                .unwrap();
+                mine.push(card.response_id);
+                let rated =
+                    rate::rate(&store, user_id, NewRating::new(card.response_id, Label::Up))
+                        .await
+                        .unwrap();
                 assert_eq!(rated.status, RateStatus::Recorded);
             }
             assert_eq!(mine.len(), 4, "each annotator rates every response once");
@@ -493,7 +490,7 @@ mod tests {
             .await
             .unwrap()
             .iter()
-            .map(|c| c.generation_id)
+            .map(|c| c.response_id)
             .collect();
         assert_eq!(first.len(), 2);
         // The client lost its queue: the same two come back, then a new one.
@@ -501,13 +498,13 @@ mod tests {
             .await
             .unwrap()
             .iter()
-            .map(|c| c.generation_id)
+            .map(|c| c.response_id)
             .collect();
         assert_eq!(&again[..2], &first[..]);
         assert_eq!(again.len(), 3);
         // A client that still holds them gets only new ones.
         let more = deal(&store, &campaign, a, 2, &again, now).await.unwrap();
-        assert!(more.iter().all(|c| !again.contains(&c.generation_id)));
+        assert!(more.iter().all(|c| !again.contains(&c.response_id)));
     }
 
     #[tokio::test]
@@ -525,7 +522,7 @@ mod tests {
                 break;
             }
             for card in batch {
-                holding.push(card.generation_id);
+                holding.push(card.response_id);
                 sequence.push(card.prompt_id);
             }
         }
@@ -551,10 +548,10 @@ mod tests {
             .await
             .unwrap()
             .remove(0);
-        assert_ne!(next.generation_id, card.generation_id);
+        assert_ne!(next.response_id, card.response_id);
         // A first-time visitor sees (without leasing) one of the unclaimed ones.
         let peeked = peek(&db, &campaign, None).await.unwrap().unwrap();
-        assert!(![card.generation_id, next.generation_id].contains(&peeked.generation_id));
+        assert!(![card.response_id, next.response_id].contains(&peeked.response_id));
     }
 
     #[tokio::test]
@@ -645,7 +642,7 @@ mod tests {
             }
             for card in batch {
                 assert!(card.prompt.starts_with("Write a haiku"));
-                holding.push(card.generation_id);
+                holding.push(card.response_id);
                 prompts_seen.push(card.prompt_id);
             }
         }

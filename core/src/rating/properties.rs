@@ -92,14 +92,14 @@ impl World {
                 .unwrap();
                 for card in dealt {
                     assert!(
-                        !self.touched(user, card.generation_id).await,
+                        !self.touched(user, card.response_id).await,
                         "dealt a card the user rated or skipped"
                     );
                     assert!(
-                        !self.queues[user].contains(&card.generation_id),
+                        !self.queues[user].contains(&card.response_id),
                         "dealt a card already queued"
                     );
-                    self.queues[user].push(card.generation_id);
+                    self.queues[user].push(card.response_id);
                 }
                 // Dealing looks for lapsed leases at most once a second; when this deal
                 // looked, every lease that had expired before it is gone.

@@ -24,7 +24,7 @@ const MAX_CLIENT_ID_LEN: usize = 64;
 /// A rating as a client sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRating {
-    pub generation_id: i32,
+    pub response_id: i32,
     pub label: Label,
     /// The client's own id for this rating, so a retry is recognised even after an undo.
     pub client_id: Option<String>,
@@ -33,9 +33,9 @@ pub struct NewRating {
 }
 
 impl NewRating {
-    pub fn new(generation_id: i32, label: Label) -> Self {
+    pub fn new(response_id: i32, label: Label) -> Self {
         Self {
-            generation_id,
+            response_id,
             label,
             client_id: None,
             decision_ms: None,
@@ -125,7 +125,7 @@ impl WriteJob for Rating {
             expire_leases,
             now,
         } = self;
-        let (generation, campaign) = response_with_campaign(txn, new.generation_id).await?;
+        let (generation, campaign) = response_with_campaign(txn, new.response_id).await?;
         crate::campaign::require_open(&campaign)?;
         let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
         let dealing = Dealing {
@@ -151,7 +151,7 @@ async fn store_rating(
     generation: &Response,
 ) -> CoreResult<RateReply> {
     let outcome = |status, label| RateReply {
-        generation_id: generation.id,
+        response_id: generation.id,
         status,
         label,
         model: None,
@@ -173,7 +173,7 @@ async fn store_rating(
 }
 
 /// What a client id says about a rating sent before: undone since (a late retry), or
-/// nothing. A client id already used for another generation is an error: ids are per
+/// nothing. A client id already used for another response is an error: ids are per
 /// rating.
 async fn replayed(
     db: &impl ConnectionTrait,
@@ -200,21 +200,21 @@ async fn replayed(
         .one(db)
         .await?;
     match earlier {
-        Some(earlier) if earlier != new.generation_id => Err(CoreError::invalid(
+        Some(earlier) if earlier != new.response_id => Err(CoreError::invalid(
             "client_id",
-            format!("{client_id} was already used for generation {earlier}"),
+            format!("{client_id} was already used for response {earlier}"),
         )),
         _ => Ok(None),
     }
 }
 
-/// Removes `user_id`'s rating of `generation_id`. The card goes back to them: the slot the
+/// Removes `user_id`'s rating of `response_id`. The card goes back to them: the slot the
 /// rating held becomes their lease again, so nobody else takes it meanwhile.
-pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<UndoReply> {
+pub async fn undo(store: &Store, user_id: i32, response_id: i32) -> CoreResult<UndoReply> {
     let (outcome, campaign_id) = store
         .run(Undo {
             user_id,
-            generation_id,
+            response_id,
         })
         .await?;
     if outcome.undone {
@@ -226,7 +226,7 @@ pub async fn undo(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
 #[derive(Debug, Clone)]
 struct Undo {
     user_id: i32,
-    generation_id: i32,
+    response_id: i32,
 }
 
 impl WriteJob for Undo {
@@ -236,19 +236,19 @@ impl WriteJob for Undo {
     async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<(UndoReply, i32)>> {
         let Self {
             user_id,
-            generation_id,
+            response_id,
         } = self;
-        let (generation, _) = response_with_campaign(txn, generation_id).await?;
+        let (generation, _) = response_with_campaign(txn, response_id).await?;
         let nothing = (
             UndoReply {
-                generation_id,
+                response_id,
                 undone: false,
             },
             generation.campaign_id,
         );
         let Some(existing) = rating::Entity::find()
             .filter(rating::Column::UserId.eq(user_id))
-            .filter(rating::Column::GenerationId.eq(generation_id))
+            .filter(rating::Column::GenerationId.eq(response_id))
             .one(txn)
             .await?
         else {
@@ -262,7 +262,7 @@ impl WriteJob for Undo {
         // The slot stays claimed, now as a lease of this annotator (if they
         // already hold one, the rating's slot is simply freed).
         let now = chrono::Utc::now();
-        leases::grant(txn, user_id, generation_id, now).await?;
+        leases::grant(txn, user_id, response_id, now).await?;
         if let Some(client_id) = existing.client_id {
             undone_rating::Entity::insert(undone_rating::ActiveModel {
                 user_id: Set(user_id),
@@ -283,7 +283,7 @@ impl WriteJob for Undo {
         }
         Ok(Write::Commit((
             UndoReply {
-                generation_id,
+                response_id,
                 undone: true,
             },
             generation.campaign_id,
@@ -304,7 +304,7 @@ async fn insert_rating(
         .expr(Expr::val(1))
         .from(lease::Entity)
         .and_where(lease::Column::UserId.eq(user_id))
-        .and_where(lease::Column::GenerationId.eq(new.generation_id))
+        .and_where(lease::Column::GenerationId.eq(new.response_id))
         .to_owned();
     let slot = Query::select()
         .expr(Expr::val(user_id))
@@ -314,7 +314,7 @@ async fn insert_rating(
         .expr(Expr::val(new.client_id.clone()))
         .expr(Expr::val(new.decision_ms))
         .from(generation::Entity)
-        .and_where(generation::Column::Id.eq(new.generation_id))
+        .and_where(generation::Column::Id.eq(new.response_id))
         .cond_where(
             Condition::any()
                 .add(generation::Column::ClaimedCount.lt(overlap))
@@ -353,9 +353,9 @@ pub(crate) struct Response {
 /// The response and its campaign, or `NotFound` naming the id.
 pub(crate) async fn response_with_campaign(
     db: &impl ConnectionTrait,
-    generation_id: i32,
+    response_id: i32,
 ) -> CoreResult<(Response, campaign::Model)> {
-    let response = generation::Entity::find_by_id(generation_id)
+    let response = generation::Entity::find_by_id(response_id)
         .select_only()
         .columns([
             generation::Column::Id,
@@ -367,25 +367,25 @@ pub(crate) async fn response_with_campaign(
         .one(db)
         .await?;
     let Some(response) = response else {
-        return Err(CoreError::not_found("response", generation_id));
+        return Err(CoreError::not_found("response", response_id));
     };
     match campaign::Entity::find_by_id(response.campaign_id)
         .one(db)
         .await?
     {
         Some(campaign) => Ok((response, campaign)),
-        None => Err(CoreError::not_found("response", generation_id)),
+        None => Err(CoreError::not_found("response", response_id)),
     }
 }
 
 async fn stored_label(
     db: &impl ConnectionTrait,
     user_id: i32,
-    generation_id: i32,
+    response_id: i32,
 ) -> CoreResult<Option<Label>> {
     Ok(rating::Entity::find()
         .filter(rating::Column::UserId.eq(user_id))
-        .filter(rating::Column::GenerationId.eq(generation_id))
+        .filter(rating::Column::GenerationId.eq(response_id))
         .one(db)
         .await?
         .map(|r| Label::from_is_up(r.label)))
@@ -422,7 +422,7 @@ mod tests {
             .await
             .unwrap()
             .remove(0);
-        (campaign, user.id, card.generation_id)
+        (campaign, user.id, card.response_id)
     }
 
     /// (rating_count, up_count, down_count, claimed_count)
@@ -435,10 +435,10 @@ mod tests {
         (g.rating_count, g.up_count, g.down_count, g.claimed_count)
     }
 
-    fn with_client_id(generation_id: i32, label: Label, client_id: &str) -> NewRating {
+    fn with_client_id(response_id: i32, label: Label, client_id: &str) -> NewRating {
         NewRating {
             client_id: Some(client_id.to_string()),
-            ..NewRating::new(generation_id, label)
+            ..NewRating::new(response_id, label)
         }
     }
 
@@ -451,13 +451,13 @@ mod tests {
         let first = deal::deal(&store, &campaign, user, 2, &[], Utc::now())
             .await
             .unwrap();
-        let (rated, held) = (first[0].generation_id, first[1].generation_id);
+        let (rated, held) = (first[0].response_id, first[1].response_id);
 
         let outcome = rate_and_deal(&store, user, NewRating::new(rated, Label::Up), 2, &[held])
             .await
             .unwrap();
         assert_eq!(outcome.status, RateStatus::Recorded);
-        let dealt: Vec<i32> = outcome.cards.iter().map(|c| c.generation_id).collect();
+        let dealt: Vec<i32> = outcome.cards.iter().map(|c| c.response_id).collect();
         assert_eq!(dealt.len(), 2);
         assert!(
             !dealt.contains(&rated) && !dealt.contains(&held),
@@ -495,35 +495,35 @@ mod tests {
         assert_eq!(again.label, Label::Up);
         let more = &again.cards;
         assert_eq!(more.len(), 1);
-        assert!(!holding.contains(&more[0].generation_id));
-        assert_ne!(more[0].generation_id, rated);
+        assert!(!holding.contains(&more[0].response_id));
+        assert_ne!(more[0].response_id, rated);
     }
 
     #[tokio::test]
     async fn a_repeated_rating_counts_once() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (_, user_id, generation_id) = one_card(&store, "a").await;
+        let (_, user_id, response_id) = one_card(&store, "a").await;
         assert_eq!(
-            counters(&db, generation_id).await,
+            counters(&db, response_id).await,
             (0, 0, 0, 1),
             "the lease claims a slot"
         );
 
-        let first = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+        let first = rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(first.status, RateStatus::Recorded);
         assert_eq!(
-            counters(&db, generation_id).await,
+            counters(&db, response_id).await,
             (1, 1, 0, 1),
             "the lease became the rating"
         );
-        let retry = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+        let retry = rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(retry.status, RateStatus::AlreadyRated);
-        let changed_mind = rate(&store, user_id, NewRating::new(generation_id, Label::Down))
+        let changed_mind = rate(&store, user_id, NewRating::new(response_id, Label::Down))
             .await
             .unwrap();
         assert_eq!(changed_mind.status, RateStatus::AlreadyRated);
@@ -532,14 +532,14 @@ mod tests {
             Label::Up,
             "the stored label is reported"
         );
-        assert_eq!(counters(&db, generation_id).await, (1, 1, 0, 1));
+        assert_eq!(counters(&db, response_id).await, (1, 1, 0, 1));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_duplicates_count_once() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (_, user_id, generation_id) = one_card(&store, "a").await;
+        let (_, user_id, response_id) = one_card(&store, "a").await;
         let mut attempts = tokio::task::JoinSet::new();
         for _ in 0..8 {
             let store = store.clone();
@@ -547,7 +547,7 @@ mod tests {
                 rate(
                     &store,
                     user_id,
-                    with_client_id(generation_id, Label::Down, "c-1"),
+                    with_client_id(response_id, Label::Down, "c-1"),
                 )
                 .await
             });
@@ -557,26 +557,26 @@ mod tests {
             recorded += usize::from(result.unwrap().unwrap().status == RateStatus::Recorded);
         }
         assert_eq!(recorded, 1);
-        assert_eq!(counters(&db, generation_id).await, (1, 0, 1, 1));
+        assert_eq!(counters(&db, response_id).await, (1, 0, 1, 1));
     }
 
     #[tokio::test]
     async fn ratings_and_undos_announce_that_the_campaign_changed() {
         let store = fresh_store().await;
-        let (campaign, user_id, generation_id) = one_card(&store, "news").await;
+        let (campaign, user_id, response_id) = one_card(&store, "news").await;
         let mut news = store.events().subscribe();
-        rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+        rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(news.try_recv().ok(), Some(campaign.id));
         // A repeat changes nothing, so it announces nothing.
-        rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+        rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert!(news.try_recv().is_err());
-        undo(&store, user_id, generation_id).await.unwrap();
+        undo(&store, user_id, response_id).await.unwrap();
         assert_eq!(news.try_recv().ok(), Some(campaign.id));
-        undo(&store, user_id, generation_id).await.unwrap();
+        undo(&store, user_id, response_id).await.unwrap();
         assert!(
             news.try_recv().is_err(),
             "nothing to undo, nothing announced"
@@ -587,83 +587,83 @@ mod tests {
     async fn undo_puts_the_card_back_and_a_late_retry_cannot_redo_it() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (campaign, user_id, generation_id) = one_card(&store, "a").await;
+        let (campaign, user_id, response_id) = one_card(&store, "a").await;
         rate(
             &store,
             user_id,
-            with_client_id(generation_id, Label::Up, "c-1"),
+            with_client_id(response_id, Label::Up, "c-1"),
         )
         .await
         .unwrap();
 
-        let undone = undo(&store, user_id, generation_id).await.unwrap();
+        let undone = undo(&store, user_id, response_id).await.unwrap();
         assert!(undone.undone);
         assert_eq!(
-            counters(&db, generation_id).await,
+            counters(&db, response_id).await,
             (0, 0, 0, 1),
             "the slot is held as a lease"
         );
         assert!(
-            !undo(&store, user_id, generation_id).await.unwrap().undone,
+            !undo(&store, user_id, response_id).await.unwrap().undone,
             "nothing left to undo"
         );
 
         let late = rate(
             &store,
             user_id,
-            with_client_id(generation_id, Label::Up, "c-1"),
+            with_client_id(response_id, Label::Up, "c-1"),
         )
         .await
         .unwrap();
         assert_eq!(late.status, RateStatus::Undone);
-        assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 1));
+        assert_eq!(counters(&db, response_id).await, (0, 0, 0, 1));
 
         // The card is dealt to them again, and a new decision counts.
         let back = deal::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await
             .unwrap();
-        assert_eq!(back[0].generation_id, generation_id);
+        assert_eq!(back[0].response_id, response_id);
         let again = rate(
             &store,
             user_id,
-            with_client_id(generation_id, Label::Down, "c-2"),
+            with_client_id(response_id, Label::Down, "c-2"),
         )
         .await
         .unwrap();
         assert_eq!(again.status, RateStatus::Recorded);
-        assert_eq!(counters(&db, generation_id).await, (1, 0, 1, 1));
+        assert_eq!(counters(&db, response_id).await, (1, 0, 1, 1));
     }
 
     #[tokio::test]
     async fn a_full_generation_refuses_a_rating_without_a_slot() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (campaign, a, generation_id) = one_card(&store, "a").await; // overlap 2
+        let (campaign, a, response_id) = one_card(&store, "a").await; // overlap 2
         let now = chrono::Utc::now();
         let b = guests::browser_annotator(&db, "b").await.unwrap().id;
         deal::deal(&store, &campaign, b, 1, &[], now).await.unwrap();
-        rate(&store, a, NewRating::new(generation_id, Label::Up))
+        rate(&store, a, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
-        rate(&store, b, NewRating::new(generation_id, Label::Up))
+        rate(&store, b, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         let c = guests::browser_annotator(&db, "c").await.unwrap().id;
-        let late = rate(&store, c, NewRating::new(generation_id, Label::Down))
+        let late = rate(&store, c, NewRating::new(response_id, Label::Down))
             .await
             .unwrap();
         assert_eq!(late.status, RateStatus::NotNeeded);
-        assert_eq!(counters(&db, generation_id).await, (2, 2, 0, 2));
+        assert_eq!(counters(&db, response_id).await, (2, 2, 0, 2));
     }
 
     #[tokio::test]
     async fn a_skip_releases_the_slot_and_the_card_never_returns() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (campaign, a, generation_id) = one_card(&store, "a").await;
-        assert!(skip::skip(&store, a, generation_id).await.unwrap().skipped);
-        assert!(!skip::skip(&store, a, generation_id).await.unwrap().skipped);
-        assert_eq!(counters(&db, generation_id).await, (0, 0, 0, 0));
+        let (campaign, a, response_id) = one_card(&store, "a").await;
+        assert!(skip::skip(&store, a, response_id).await.unwrap().skipped);
+        assert!(!skip::skip(&store, a, response_id).await.unwrap().skipped);
+        assert_eq!(counters(&db, response_id).await, (0, 0, 0, 0));
         let dealt = deal::deal(&store, &campaign, a, 5, &[], chrono::Utc::now())
             .await
             .unwrap();
@@ -674,7 +674,7 @@ mod tests {
     async fn bad_input_is_named() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (_, user_id, generation_id) = one_card(&store, "a").await;
+        let (_, user_id, response_id) = one_card(&store, "a").await;
         let err = rate(&store, user_id, NewRating::new(999_999, Label::Up))
             .await
             .unwrap_err();
@@ -682,14 +682,14 @@ mod tests {
         let err = rate(
             &store,
             user_id,
-            with_client_id(generation_id, Label::Up, "bad id!"),
+            with_client_id(response_id, Label::Up, "bad id!"),
         )
         .await
         .unwrap_err();
         assert!(err.to_string().starts_with("invalid client_id"), "{err}");
         let negative = NewRating {
             decision_ms: Some(-5),
-            ..NewRating::new(generation_id, Label::Up)
+            ..NewRating::new(response_id, Label::Up)
         };
         let err = rate(&store, user_id, negative).await.unwrap_err();
         assert_eq!(
@@ -697,7 +697,7 @@ mod tests {
             "invalid decision_ms: must not be negative, got -5"
         );
         assert_eq!(
-            counters(&db, generation_id).await,
+            counters(&db, response_id).await,
             (0, 0, 0, 1),
             "nothing changed"
         );
@@ -707,8 +707,8 @@ mod tests {
     async fn reveals_the_model_only_when_the_campaign_says_so() {
         let store = fresh_store().await;
         let db = store.db().clone();
-        let (campaign, user_id, generation_id) = one_card(&store, "a").await;
-        let blind = rate(&store, user_id, NewRating::new(generation_id, Label::Up))
+        let (campaign, user_id, response_id) = one_card(&store, "a").await;
+        let blind = rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(blind.model, None);
@@ -719,7 +719,7 @@ mod tests {
             .await
             .unwrap();
         let other = guests::browser_annotator(&db, "b").await.unwrap();
-        let revealed = rate(&store, other.id, NewRating::new(generation_id, Label::Up))
+        let revealed = rate(&store, other.id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert_eq!(revealed.model.as_deref(), Some("Model 0"));

@@ -12,12 +12,12 @@ use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::leases;
 use crate::rating::rate::response_with_campaign;
 
-/// `user_id` passes on `generation_id`: it will not be dealt to them again.
-pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult<SkipReply> {
+/// `user_id` passes on `response_id`: it will not be dealt to them again.
+pub async fn skip(store: &Store, user_id: i32, response_id: i32) -> CoreResult<SkipReply> {
     store
         .run(Skip {
             user_id,
-            generation_id,
+            response_id,
         })
         .await
 }
@@ -25,7 +25,7 @@ pub async fn skip(store: &Store, user_id: i32, generation_id: i32) -> CoreResult
 #[derive(Debug, Clone)]
 struct Skip {
     user_id: i32,
-    generation_id: i32,
+    response_id: i32,
 }
 
 impl WriteJob for Skip {
@@ -34,12 +34,12 @@ impl WriteJob for Skip {
     async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<SkipReply>> {
         let Self {
             user_id,
-            generation_id,
+            response_id,
         } = self;
-        response_with_campaign(txn, generation_id).await?;
+        response_with_campaign(txn, response_id).await?;
         let inserted = skip::Entity::insert(skip::ActiveModel {
             user_id: Set(user_id),
-            generation_id: Set(generation_id),
+            generation_id: Set(response_id),
             created_at: Set(chrono::Utc::now()),
             ..Default::default()
         })
@@ -51,10 +51,10 @@ impl WriteJob for Skip {
         .exec_without_returning(txn)
         .await?;
         if inserted == 1 {
-            leases::release(txn, user_id, generation_id).await?;
+            leases::release(txn, user_id, response_id).await?;
         }
         Ok(Write::Commit(SkipReply {
-            generation_id,
+            response_id,
             skipped: inserted == 1,
         }))
     }

@@ -24,4 +24,6 @@ pub use campaign::{
 pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use label::Label;
 pub use progress::{Progress, ProgressReply};
-pub use rating::{Card, DealReply, NextCardReply, RateReply, RateStatus, SkipReply, UndoReply};
+pub use rating::{
+    Card, DealReply, NextCardReply, RateReply, RateStatus, ResponseRef, SkipReply, UndoReply,
+};

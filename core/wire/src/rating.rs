@@ -1,14 +1,28 @@
 //! Rating: the card a rater sees, and what became of each swipe.
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::{CampaignInfo, Label};
 
+/// Names a response in a request (`/api/rate`, `/api/undo`, `/api/skip`). `generation_id`,
+/// the old name of `response_id`, is still read for one release (see docs/API.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRef {
+    #[serde(alias = "generation_id")]
+    pub response_id: i32,
+}
+
+/// The old name of `response_id`, which every reply that carries a response's key still
+/// sends beside it for one release (see docs/API.md). The replies serialise by hand to
+/// write the key twice; they read back by derive, which ignores the old name.
+const OLD_RESPONSE_ID: &str = "generation_id";
+
 /// A response to rate. Blind: it never names the model (the model is revealed, if the
 /// campaign allows, only in the answer to a rating).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Card {
-    pub generation_id: i32,
+    pub response_id: i32,
     pub prompt_id: i32,
     pub prompt: String,
     pub system_prompt: Option<String>,
@@ -46,9 +60,9 @@ pub enum RateStatus {
 }
 
 /// The answer to a rating.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RateReply {
-    pub generation_id: i32,
+    pub response_id: i32,
     pub status: RateStatus,
     /// The label now stored: the one sent, or the earlier one if this was a repeat.
     pub label: Label,
@@ -60,17 +74,124 @@ pub struct RateReply {
 }
 
 /// What an undo did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct UndoReply {
-    pub generation_id: i32,
+    pub response_id: i32,
     /// `false` when there was no rating by this person to undo.
     pub undone: bool,
 }
 
 /// What a skip did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct SkipReply {
-    pub generation_id: i32,
+    pub response_id: i32,
     /// `false` when this person had already skipped it.
     pub skipped: bool,
+}
+
+/// Writes `$ty` with its `response_id` twice, under the new name and the old. The
+/// struct is destructured, so a field added to it fails to compile until it is listed
+/// here too.
+macro_rules! serialize_with_old_response_id {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let $ty { response_id, $($field),* } = self;
+                let len = 2 + [$(stringify!($field)),*].len();
+                let mut s = serializer.serialize_struct(stringify!($ty), len)?;
+                s.serialize_field("response_id", response_id)?;
+                s.serialize_field(OLD_RESPONSE_ID, response_id)?;
+                $(s.serialize_field(stringify!($field), $field)?;)*
+                s.end()
+            }
+        }
+    };
+}
+
+serialize_with_old_response_id!(Card {
+    prompt_id,
+    prompt,
+    system_prompt,
+    response,
+});
+serialize_with_old_response_id!(RateReply {
+    status,
+    label,
+    model,
+    cards,
+});
+serialize_with_old_response_id!(UndoReply { undone });
+serialize_with_old_response_id!(SkipReply { skipped });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card() -> Card {
+        Card {
+            response_id: 7,
+            prompt_id: 2,
+            prompt: "p".into(),
+            system_prompt: None,
+            response: "r".into(),
+        }
+    }
+
+    #[test]
+    fn replies_send_the_response_key_under_both_names_and_read_back() {
+        let rate = RateReply {
+            response_id: 7,
+            status: RateStatus::Recorded,
+            label: Label::Up,
+            model: None,
+            cards: vec![card()],
+        };
+        let json = serde_json::to_value(&rate).unwrap();
+        assert_eq!(json["response_id"], 7);
+        assert_eq!(json["generation_id"], 7);
+        assert_eq!(json["cards"][0]["response_id"], 7);
+        assert_eq!(json["cards"][0]["generation_id"], 7);
+        assert_eq!(serde_json::from_value::<RateReply>(json).unwrap(), rate);
+
+        let undo = UndoReply {
+            response_id: 7,
+            undone: true,
+        };
+        let json = serde_json::to_value(&undo).unwrap();
+        assert_eq!(
+            (json["response_id"].clone(), json["generation_id"].clone()),
+            (7.into(), 7.into())
+        );
+        assert_eq!(serde_json::from_value::<UndoReply>(json).unwrap(), undo);
+
+        let skip = SkipReply {
+            response_id: 7,
+            skipped: false,
+        };
+        let json = serde_json::to_value(&skip).unwrap();
+        assert_eq!(
+            (json["response_id"].clone(), json["generation_id"].clone()),
+            (7.into(), 7.into())
+        );
+        assert_eq!(serde_json::from_value::<SkipReply>(json).unwrap(), skip);
+    }
+
+    #[test]
+    fn a_card_reads_back_what_it_sends() {
+        let json = serde_json::to_value(card()).unwrap();
+        assert_eq!(json["generation_id"], 7);
+        assert_eq!(serde_json::from_value::<Card>(json).unwrap(), card());
+    }
+
+    #[test]
+    fn a_request_names_the_response_by_either_name_but_not_both() {
+        let new: ResponseRef = serde_json::from_str(r#"{"response_id": 3}"#).unwrap();
+        let old: ResponseRef = serde_json::from_str(r#"{"generation_id": 3}"#).unwrap();
+        assert_eq!(new, old);
+        assert!(
+            serde_json::from_str::<ResponseRef>(r#"{"response_id": 3, "generation_id": 4}"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<ResponseRef>(r#"{}"#).is_err());
+    }
 }

@@ -300,5 +300,5 @@ pub async fn seed_single_card(
         .await
         .expect("next card")
         .expect("the new card");
-    card.generation_id
+    card.response_id
 }

@@ -315,7 +315,8 @@ Krippendorff's α (nominal) = 0.467, bootstrap 95% interval -0.154 – 1.000, ov
 | `n_down` | int64 | 👎 votes on the response |
 | `agreement` | float64 | share of the votes that agree with the label |
 | `campaign` | string | the swipeset campaign (slug) |
-| `generation_id` | int64 | the response's id in swipeset |
+| `response_id` | int64 | the response's id in swipeset |
+| `generation_id` | int64 | the same id under its old name, written until the next release |
 
 ---
 
@@ -402,8 +403,10 @@ Krippendorff's α (nominal) = 0.467, bootstrap 95% interval -0.154 – 1.000, ov
 | `chosen_model` | string | the model that wrote that response |
 | `rejected_model` | string | the model that wrote that response |
 | `campaign` | string | the swipeset campaign (slug) |
-| `chosen_generation_id` | int64 | the response's id in swipeset |
-| `rejected_generation_id` | int64 | the response's id in swipeset |
+| `chosen_response_id` | int64 | the response's id in swipeset |
+| `rejected_response_id` | int64 | the response's id in swipeset |
+| `chosen_generation_id` | int64 | the same id under its old name, written until the next release |
+| `rejected_generation_id` | int64 | the same id under its old name, written until the next release |
 
 ---
 
@@ -484,7 +487,8 @@ Krippendorff's α (nominal) = 0.467, bootstrap 95% interval -0.154 – 1.000, ov
 | `created_at` | timestamp (UTC) | when the rating was made |
 | `decision_ms` | int64 (may be null) | milliseconds from card shown to swipe, where the client measured it |
 | `campaign` | string | the swipeset campaign (slug) |
-| `generation_id` | int64 | the response's id in swipeset |
+| `response_id` | int64 | the response's id in swipeset |
+| `generation_id` | int64 | the same id under its old name, written until the next release |
 
 ---
 
@@ -556,7 +560,8 @@ Not defined yet: too few responses have two or more ratings of both kinds.
 | `created_at` | timestamp (UTC) | when the rating was made |
 | `decision_ms` | int64 (may be null) | milliseconds from card shown to swipe, where the client measured it |
 | `campaign` | string | the swipeset campaign (slug) |
-| `generation_id` | int64 | the response's id in swipeset |
+| `response_id` | int64 | the response's id in swipeset |
+| `generation_id` | int64 | the same id under its old name, written until the next release |
 
 ---
 

@@ -22,12 +22,25 @@ pub enum CoreError {
     /// The request clashes with what exists (a name already taken, the last admin).
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed attempts: wait `retry_after_secs` before trying again.
-    #[error("too many failed sign-ins; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    /// Too many sign-in attempts: wait `retry_after_secs` before trying again.
+    #[error("too many failed sign-ins; try again in {}", wait(*retry_after_secs))]
     Throttled { retry_after_secs: u64 },
+    /// The server is doing as much of this work as it allows itself at once (checking
+    /// passwords); nothing was changed, try again after `retry_after_secs`.
+    #[error("the server is busy checking other sign-ins; try again in {}", wait(*retry_after_secs))]
+    Busy { retry_after_secs: u64 },
     /// The database failed or could not be reached; nothing was changed.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+/// "N seconds" under two minutes, "N minutes" after.
+fn wait(secs: u64) -> String {
+    match secs {
+        1 => "1 second".into(),
+        0..120 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
 }
 
 impl CoreError {

@@ -99,6 +99,43 @@ test('sign in with the OpenID provider', async ({ page }, testInfo) => {
   expect(who.has_password).toBe(false);
 });
 
+// `next=` values that a lax check let through and the URL parser then turned into another
+// site (a tab or newline is dropped, `%2F` decoded): after signing in, the browser must
+// still be on this site, by either sign-in path.
+const OFF_SITE_NEXTS = ['/%09/example.com', '/%0A/example.com', '/%2F/example.com', '/%5C/example.com'];
+
+test('signing in with a password never leaves the site, whatever next= says', async ({ page }) => {
+  const name = fresh('eve');
+  expect((await page.request.post('/api/sign_up', { data: { name, password: PASSWORD } })).status()).toBe(200);
+  for (const next of OFF_SITE_NEXTS) {
+    await page.request.post('/api/sign_out', { data: {} });
+    await hydrated(page, `/login?next=${next}`);
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByRole('link', { name: `Your profile (${name})` })).toBeVisible();
+    expect(new URL(page.url()).origin, next).toBe(new URL(test.info().project.use.baseURL!).origin);
+    expect(new URL(page.url()).pathname, next).toBe('/');
+  }
+});
+
+test('signing in with the OpenID provider never leaves the site, whatever next= says', async ({ page }) => {
+  const name = fresh('hfeve');
+  for (const next of OFF_SITE_NEXTS) {
+    // A fresh start each time, the provider's own session included.
+    await page.context().clearCookies();
+    await page.goto(`/login/oidc?next=${next}`);
+    await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/interaction\//);
+    await page.locator('input[name="login"]').fill(name);
+    await page.locator('input[name="password"]').fill('anything');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('link', { name: `Your profile (${name})` })).toBeVisible();
+    expect(new URL(page.url()).origin, next).toBe(new URL(test.info().project.use.baseURL!).origin);
+    expect(new URL(page.url()).pathname, next).toBe('/');
+  }
+});
+
 test('an admin disables a user, whose next request is refused', async ({ browser }, testInfo) => {
   const dora = await browser.newPage();
   const name = fresh('dora');

@@ -76,9 +76,17 @@ pub struct AccessArgs {
     pub frame_ancestors: Option<String>,
 
     /// Take the client's address from `X-Forwarded-For` (the last entry), for sign-in
-    /// throttling behind a reverse proxy. Only behind a proxy that sets it.
-    #[arg(long, env = "SWIPESET_TRUST_PROXY")]
-    pub trust_proxy: bool,
+    /// throttling behind a reverse proxy. Only behind a proxy that sets it; on by default
+    /// on a Space, whose proxy does. Without it, behind a proxy every client shares the
+    /// proxy's address, and the throttle's per-address limits are shared too.
+    #[arg(
+        long,
+        env = "SWIPESET_TRUST_PROXY",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub trust_proxy: Option<bool>,
 }
 
 /// "Sign in with Hugging Face", or another OpenID Connect provider. On a Space with
@@ -162,7 +170,7 @@ impl AccessArgs {
         Ok(AuthConfig {
             guests: self.guests,
             open_registration: self.open_registration,
-            trust_proxy: self.trust_proxy,
+            trust_proxy: self.trust_proxy.unwrap_or(on_space),
             cookie: CookiePolicy {
                 secure: public_url
                     .as_deref()
@@ -298,6 +306,7 @@ mod tests {
         assert_eq!(oidc.settings.client_secret.as_deref(), Some("s3cret"));
         assert_eq!(oidc.settings.scopes, ["openid", "profile"]);
         assert!(config.cookie.secure && config.cookie.cross_site);
+        assert!(config.trust_proxy, "a Space's proxy sets X-Forwarded-For");
         assert!(config.frame_ancestors.contains("https://huggingface.co"));
         assert_eq!(
             config.public_origin.as_deref(),
@@ -312,7 +321,17 @@ mod tests {
         let config = s.access.auth_config(&s.oidc, &none).unwrap();
         assert!(config.oidc.is_none() && !config.guests && !config.open_registration);
         assert!(!config.cookie.secure && !config.cookie.cross_site);
+        assert!(!config.trust_proxy);
         assert_eq!(config.frame_ancestors, "'self'");
+        for (args, trusted) in [
+            (&["--trust-proxy"][..], true),
+            (&["--trust-proxy", "false"][..], false),
+            (&["--trust-proxy=1"][..], true),
+        ] {
+            let s = settings(args);
+            let config = s.access.auth_config(&s.oidc, &none).unwrap();
+            assert_eq!(config.trust_proxy, trusted, "{args:?}");
+        }
 
         let s = settings(&["--oidc-client-id", "abc"]);
         let error = s

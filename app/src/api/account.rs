@@ -18,31 +18,37 @@ pub async fn me() -> Result<MeReply, ApiError> {
 }
 
 /// `POST /api/sign_in` with `{"name": "ada", "password": "…"}`: starts a session (the
-/// `swipeset_session` cookie). A wrong name or password gets one message for both; five
-/// failures for an account, or thirty from an address, in 15 minutes are answered 429.
+/// `swipeset_session` cookie). A wrong name or password gets one message for both. The
+/// throttle (`swipeset_core::accounts::throttle`, docs/API.md) answers 429 when an
+/// address has tried one account five times, or thirty times in all, in 15 minutes, and
+/// slows down attempts at an account from addresses it never signed in from once it has
+/// seen ten; 503 when the server is already checking as many passwords as it allows.
 #[server(prefix = "/api", endpoint = "sign_in", input = Json, output = Json)]
 pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError> {
     use swipeset_core::CoreError;
     use swipeset_core::accounts::{throttle, users};
     let store = ssr::store()?;
-    let db = store.db();
     ssr::caller().await.require_not_disabled()?;
     let name = name.trim().to_string();
+    if users::check_name(&name).is_err() {
+        // No account can have this name: nothing to count, nothing to store.
+        return Err(CoreError::unauthorized(users::WRONG_CREDENTIALS).into());
+    }
     let ip = ssr::client_ip();
     let limits = ssr::auth_settings().throttle;
     let now = chrono::Utc::now();
-    throttle::check(db, limits, ip.as_deref(), &name, now).await?;
-    match users::authenticate(db, &name, &password).await {
+    let attempt = throttle::attempt(&store, limits, ip.as_deref(), &name, now).await?;
+    match users::authenticate(store.db(), &name, &password).await {
         Ok(user) => {
-            throttle::clear_account(db, &name).await?;
+            throttle::succeeded(&store, attempt, now).await?;
             ssr::sessions()?.begin(&user).await?;
             Ok(ssr::me_as(&user))
         }
-        Err(error @ CoreError::Unauthorized(_)) => {
-            throttle::record_failure(db, limits, ip.as_deref(), &name, now).await?;
+        Err(error @ CoreError::Unauthorized(_)) => Err(error.into()),
+        Err(error) => {
+            throttle::not_checked(&store, attempt, now).await?;
             Err(error.into())
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -73,17 +79,38 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 /// `POST /api/change_password` with `{"current_password": "…", "new_password": "…"}`.
-/// Other sessions of the account end; this one goes on.
+/// Other sessions of the account end; this one goes on. Wrong current passwords count
+/// against the sign-in throttle of the account at this address.
 #[server(prefix = "/api", endpoint = "change_password", input = Json, output = Json)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    use swipeset_core::accounts::users;
+    use swipeset_core::CoreError;
+    use swipeset_core::accounts::{throttle, users};
     let store = ssr::store()?;
     let db = store.db();
     let account = ssr::caller().await.require_account()?.clone();
-    users::change_password(db, account.id, &current_password, &new_password).await?;
+    // Guessing the current password from a session is throttled like signing in.
+    let ip = ssr::client_ip();
+    let now = chrono::Utc::now();
+    let limits = ssr::auth_settings().throttle;
+    let attempt = throttle::attempt(&store, limits, ip.as_deref(), &account.name, now).await?;
+    match users::change_password(db, account.id, &current_password, &new_password).await {
+        Ok(()) => throttle::succeeded(&store, attempt, now).await?,
+        Err(
+            error @ CoreError::Invalid {
+                field: "current_password",
+                ..
+            },
+        ) => {
+            return Err(error.into());
+        }
+        Err(error) => {
+            throttle::not_checked(&store, attempt, now).await?;
+            return Err(error.into());
+        }
+    }
     let user = users::find(db, account.id)
         .await?
         .ok_or_else(|| ApiError::internal("the account went away"))?;

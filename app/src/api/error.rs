@@ -110,13 +110,12 @@ impl From<swipeset_core::CoreError> for ApiError {
             CoreError::Forbidden(_) => Self::new(ErrorCode::Forbidden, error.to_string()),
             CoreError::Conflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
             CoreError::Throttled { retry_after_secs } => {
-                if let Some(response) =
-                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                    && let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string())
-                {
-                    response.insert_header(http::header::RETRY_AFTER, value);
-                }
+                retry_after(retry_after_secs);
                 Self::new(ErrorCode::TooManyRequests, error.to_string())
+            }
+            CoreError::Busy { retry_after_secs } => {
+                retry_after(retry_after_secs);
+                Self::new(ErrorCode::Unavailable, error.to_string())
             }
             CoreError::Db(db) => {
                 tracing::error!(error = %db, "database error in a server function");
@@ -126,6 +125,16 @@ impl From<swipeset_core::CoreError> for ApiError {
                 )
             }
         }
+    }
+}
+
+/// Tells the client when to try again (`Retry-After`).
+#[cfg(feature = "ssr")]
+fn retry_after(secs: u64) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(value) = http::HeaderValue::from_str(&secs.to_string())
+    {
+        response.insert_header(http::header::RETRY_AFTER, value);
     }
 }
 

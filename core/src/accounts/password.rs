@@ -1,7 +1,12 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes, the
 //! OWASP recommendation), off the async threads since a hash takes tens of milliseconds.
+//! At most two hashes per core run at once: each takes 19 MiB and a core's worth of time,
+//! so a burst of sign-ins must not be able to take the server's memory and CPU. Beyond
+//! that, a request is answered at once with "busy, try again in a second".
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
@@ -75,9 +80,18 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Hashes that may run at once.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Semaphore::new(2 * cores)
+});
+
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> CoreResult<T> + Send + 'static,
 ) -> CoreResult<T> {
+    let _slot = HASHING.try_acquire().map_err(|_| CoreError::Busy {
+        retry_after_secs: 1,
+    })?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| CoreError::invalid("password", format!("hashing stopped: {e}")))?

@@ -11,6 +11,7 @@ mod board;
 mod campaign;
 mod export;
 mod label;
+mod next;
 mod progress;
 mod rating;
 
@@ -23,6 +24,7 @@ pub use campaign::{
 };
 pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use label::Label;
+pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};
 pub use rating::{
     Card, DealReply, NextCardReply, RateReply, RateStatus, ResponseRef, SkipReply, UndoReply,

@@ -1,15 +1,14 @@
-//! Failed sign-ins counted per key (`ip:…` or `user:…`) within a window, kept in the
-//! database so every replica throttles the same guesser.
+//! Addresses an account signed in from (`account|address`), so that its owner is not
+//! slowed down there while someone else guesses its password from elsewhere.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "sign_in_failure")]
+#[sea_orm(table_name = "sign_in_known")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
-    pub failures: i32,
-    pub window_start: DateTimeUtc,
+    pub last_seen: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

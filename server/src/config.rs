@@ -36,6 +36,14 @@ pub struct Settings {
     #[arg(long, env = "SWIPESET_MAX_EXPORTS", default_value_t = crate::state::DEFAULT_MAX_EXPORTS)]
     pub max_exports: usize,
 
+    /// Live leaderboard streams that may be open at once; more are refused with 503.
+    #[arg(long, env = "SWIPESET_MAX_EVENT_STREAMS", default_value_t = crate::live::DEFAULT_MAX_STREAMS)]
+    pub max_event_streams: usize,
+
+    /// Live leaderboard streams one client address may hold open; more get 429.
+    #[arg(long, env = "SWIPESET_MAX_EVENT_STREAMS_PER_CLIENT", default_value_t = crate::live::DEFAULT_MAX_STREAMS_PER_CLIENT)]
+    pub max_event_streams_per_client: usize,
+
     /// The largest file an admin may upload on a campaign's page for import, in bytes
     /// (`swipeset import` has its own `--max-file-bytes`).
     #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::state::DEFAULT_MAX_UPLOAD_BYTES)]

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use crate::auth::AuthConfig;
 use crate::auth::protect;
 use crate::auth::sessions::{self, SessionBackend};
-use crate::live::Live;
+use crate::live::{Live, StreamLimits};
 
 /// The browser bundle's file name stem, as `cargo xtask site` writes it (`pkg/swipeset.js`,
 /// `pkg/swipeset_bg.wasm`, `pkg/swipeset.css`).
@@ -29,6 +29,8 @@ pub struct AppState {
     pub store: Store,
     /// The live leaderboard's feeds.
     pub live: Live,
+    /// Caps on open event streams, and how often each re-checks its caller.
+    pub streams: Arc<StreamLimits>,
     /// Dataset downloads in flight. Each holds a database connection while it reads, and
     /// a slow phone can keep one open for a while: a cap keeps the rating path's
     /// connections free.
@@ -67,6 +69,7 @@ impl AppState {
             db,
             store,
             live,
+            streams: Arc::default(),
             exports: Arc::new(Semaphore::new(DEFAULT_MAX_EXPORTS)),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             auth: Arc::new(AuthConfig::default()),
@@ -84,6 +87,12 @@ impl AppState {
     /// Uses these sign-in settings instead of the defaults (accounts only).
     pub fn with_auth(mut self, auth: AuthConfig) -> Self {
         self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Uses these caps on event streams (and their re-check interval).
+    pub fn with_stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.streams = Arc::new(limits);
         self
     }
 

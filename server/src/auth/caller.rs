@@ -54,6 +54,39 @@ pub async fn authenticate(
     }
 }
 
+/// What a request signed in with, kept by a long-lived response (an event stream) to ask
+/// later who it is serving: the caller may have signed out, been disabled, or had the
+/// token revoked since the request began.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Token(String),
+    Session(tower_sessions::session::Id),
+    Nothing,
+}
+
+impl Credentials {
+    /// The credentials `request` carries, as the middleware above read them.
+    pub fn of(headers: &axum::http::HeaderMap, session: Option<&tower_sessions::Session>) -> Self {
+        match headers.get(AUTHORIZATION) {
+            Some(header) => Self::Token(header.to_str().unwrap_or_default().to_owned()),
+            None => session
+                .and_then(tower_sessions::Session::id)
+                .map_or(Self::Nothing, Self::Session),
+        }
+    }
+
+    /// Who these credentials stand for now. A revoked token is an error, as on a request.
+    pub async fn caller_now(&self, state: &AppState) -> Result<Caller, ApiError> {
+        match self {
+            Self::Token(header) => from_token(state, header).await,
+            Self::Session(id) => {
+                super::sessions::caller_from_stored_session(&state.db, &state.sessions, id).await
+            }
+            Self::Nothing => Ok(Caller::Anonymous),
+        }
+    }
+}
+
 async fn from_token(state: &AppState, header: &str) -> Result<Caller, ApiError> {
     let Some(token) = header
         .strip_prefix("Bearer ")

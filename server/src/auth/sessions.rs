@@ -165,6 +165,32 @@ pub async fn caller_from_session(
         .get::<SessionUser>(SESSION_USER)
         .await
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, format!("session store: {e}")))?;
+    remembered_caller(db, remembered).await
+}
+
+/// The caller behind the session stored under `id` now: nobody once it was ended (signed
+/// out, expired, replaced at the next sign-in). Long-lived responses ask this again as
+/// they go, since the `Session` a request holds keeps what it loaded at the start.
+pub async fn caller_from_stored_session(
+    db: &DatabaseConnection,
+    store: &SessionBackend,
+    id: &Id,
+) -> Result<Caller, ApiError> {
+    let record = store
+        .load(id)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, format!("session store: {e}")))?;
+    let remembered = record
+        .filter(|r| r.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc())
+        .and_then(|r| r.data.get(SESSION_USER).cloned())
+        .and_then(|value| serde_json::from_value::<SessionUser>(value).ok());
+    remembered_caller(db, remembered).await
+}
+
+async fn remembered_caller(
+    db: &DatabaseConnection,
+    remembered: Option<SessionUser>,
+) -> Result<Caller, ApiError> {
     let Some(remembered) = remembered else {
         return Ok(Caller::Anonymous);
     };

@@ -27,6 +27,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let state = AppState::new(db, &settings.site_root)
         .with_export_limit(settings.max_exports)
         .with_upload_limit(settings.max_upload_bytes)
+        .with_stream_limits(crate::live::StreamLimits::new(
+            settings.max_event_streams,
+            settings.max_event_streams_per_client,
+        ))
         .with_auth(auth)
         .with_database_events()
         .await?;

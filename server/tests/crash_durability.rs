@@ -1,0 +1,235 @@
+//! Crash durability, against the real binary: many raters rate through the HTTP API while
+//! the server is killed with SIGKILL at a random moment; after a restart on the same
+//! database, every rating the server acknowledged is stored exactly once with its label, no
+//! response holds more ratings than its campaign's overlap, and `swipeset stats rebuild
+//! --check` finds the counters equal to a recount. Several trials, each on a fresh database
+//! (SQLite, and PostgreSQL when the test script provides one).
+//!
+//! This is the short form `make test` runs: a few hundred ratings per trial.
+//! `SWIPESET_CRASH_TRIALS=N` runs more.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Backend, backends};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use swipeset_core::accounts::{Role, tokens, users};
+use swipeset_core::db::entities::{campaign, rating};
+use tokio::process::{Child, Command};
+
+const RATERS: usize = 12;
+const BIN: &str = env!("CARGO_BIN_EXE_swipeset");
+
+/// A rating the server answered 200 to: (user, response) → label.
+type Acknowledged = Arc<Mutex<HashMap<(i32, i32), bool>>>;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start(url: &str, port: u16) -> Child {
+    let child = Command::new(BIN)
+        .args(["serve", "--database-url", url, "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--site-root", "target/site"])
+        .env("SWIPESET_ADMIN_PASSWORD", "crash-test-admin-password")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start swipeset serve");
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    for _ in 0..300 {
+        if reqwest::get(&health)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("swipeset serve did not answer /healthz on port {port}");
+}
+
+/// One rater: takes cards and rates them until the server goes away.
+async fn rate_until_killed(base: String, token: String, user_id: i32, acked: Acknowledged) {
+    let client = common::bearer_client(&token);
+    let mut cards: Vec<i64> = Vec::new();
+    let mut n = 0u64;
+    loop {
+        let Some(id) = cards.pop() else {
+            let Ok(res) = client
+                .post(format!("{base}/api/next_cards"))
+                .json(&json!({"count": 4, "holding": []}))
+                .send()
+                .await
+            else {
+                return;
+            };
+            let Ok(body) = res.json::<Value>().await else {
+                return;
+            };
+            let dealt: Vec<i64> = body["cards"]
+                .as_array()
+                .map(|c| c.iter().filter_map(|c| c["response_id"].as_i64()).collect())
+                .unwrap_or_default();
+            if dealt.is_empty() {
+                return; // all rated
+            }
+            cards = dealt;
+            continue;
+        };
+        n += 1;
+        let up = (n + user_id as u64).is_multiple_of(3);
+        let label = if up { "up" } else { "down" };
+        let Ok(res) = client
+            .post(format!("{base}/api/rate"))
+            .json(&json!({"response_id": id, "label": label}))
+            .send()
+            .await
+        else {
+            return;
+        };
+        if !res.status().is_success() {
+            continue;
+        }
+        let Ok(body) = res.json::<Value>().await else {
+            return; // killed while answering: not acknowledged
+        };
+        if body["status"] == "recorded" {
+            let stored = body["label"] == "up";
+            swipeset_core::sync::lock(&acked).insert((user_id, id as i32), stored);
+        }
+    }
+}
+
+async fn trial(backend: &Backend, seed: u64) {
+    let test_db = backend.fresh().await;
+    let db = &test_db.db;
+    swipeset_core::campaign::demo::load(db).await.expect("demo");
+    let mut raters = Vec::new();
+    for i in 0..RATERS {
+        let user = users::create(db, &format!("rater{i}"), common::PASSWORD, Role::Annotator)
+            .await
+            .expect("rater");
+        let (_, token) = tokens::create(db, user.id, "crash").await.expect("token");
+        raters.push((user.id, token));
+    }
+
+    let port = free_port();
+    let mut server = start(&test_db.url, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let acked: Acknowledged = Arc::default();
+    let load: Vec<_> = raters
+        .iter()
+        .map(|(id, token)| {
+            tokio::spawn(rate_until_killed(
+                base.clone(),
+                token.clone(),
+                *id,
+                Arc::clone(&acked),
+            ))
+        })
+        .collect();
+    // Mid-load, at a different point each trial: after 20 to 250 acknowledged ratings
+    // of the demo's 324 slots.
+    let target = 20 + (seed.wrapping_mul(2_654_435_761) % 231) as usize;
+    let started = std::time::Instant::now();
+    while swipeset_core::sync::lock(&acked).len() < target
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let delay = started.elapsed().as_millis();
+    server.start_kill().expect("SIGKILL");
+    server.wait().await.expect("the server is gone");
+    for rater in load {
+        rater.await.expect("rater task");
+    }
+    let acked = swipeset_core::sync::lock(&acked).clone();
+    assert!(
+        acked.len() >= target && acked.len() < 324,
+        "{backend:?}, trial {seed}: the kill was not mid-load: {} acknowledged",
+        acked.len()
+    );
+
+    // Restart on the same database: it must come up, and hold every acknowledged rating.
+    let mut server = start(&test_db.url, port).await;
+    server.start_kill().ok();
+    server.wait().await.ok();
+
+    let stored = rating::Entity::find().all(db).await.expect("ratings");
+    let mut by_key: HashMap<(i32, i32), Vec<bool>> = HashMap::new();
+    for r in &stored {
+        by_key
+            .entry((r.user_id, r.generation_id))
+            .or_default()
+            .push(r.label);
+    }
+    for (key, label) in &acked {
+        assert_eq!(
+            by_key.get(key),
+            Some(&vec![*label]),
+            "{backend:?}, trial {seed}: acknowledged rating {key:?} not stored exactly once"
+        );
+    }
+    let overlap = campaign::Entity::find()
+        .one(db)
+        .await
+        .expect("campaign")
+        .expect("the demo")
+        .overlap as usize;
+    let mut per_response: HashMap<i32, usize> = HashMap::new();
+    for r in &stored {
+        *per_response.entry(r.generation_id).or_default() += 1;
+    }
+    assert!(
+        per_response.values().all(|&n| n <= overlap),
+        "{backend:?}, trial {seed}: a response over its overlap of {overlap}"
+    );
+
+    let check = Command::new(BIN)
+        .args([
+            "stats",
+            "rebuild",
+            "--check",
+            "--database-url",
+            &test_db.url,
+        ])
+        .output()
+        .await
+        .expect("stats rebuild --check");
+    assert!(
+        check.status.success(),
+        "{backend:?}, trial {seed}: the counters drifted: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    eprintln!(
+        "{backend:?}, trial {seed}: killed after {delay} ms at {target}+ acknowledged: {} acknowledged, {} stored",
+        acked.len(),
+        stored.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_ratings_survive_a_kill_at_any_moment() {
+    let trials: u64 = std::env::var("SWIPESET_CRASH_TRIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    for backend in backends() {
+        for seed in 0..trials {
+            trial(&backend, seed).await;
+        }
+    }
+}

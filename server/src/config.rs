@@ -128,6 +128,16 @@ pub struct OidcArgs {
         value_delimiter = ','
     )]
     pub allowed_orgs: Vec<String>,
+    /// With `--oidc-allowed-orgs`: how many hours a sign-in through the provider vouches
+    /// for an account's membership; past that its sessions and tokens stop working until
+    /// it signs in through the provider again.
+    #[arg(
+        long = "oidc-membership-hours",
+        env = "SWIPESET_OIDC_MEMBERSHIP_HOURS",
+        default_value_t = swipeset_core::accounts::membership::DEFAULT_VALID_FOR_HOURS,
+        value_parser = clap::value_parser!(i64).range(1..=24 * 365)
+    )]
+    pub membership_hours: i64,
     /// What the button says after "Sign in with" (default `Hugging Face`).
     #[arg(
         long = "oidc-label",
@@ -155,7 +165,7 @@ impl AccessArgs {
     /// The server's sign-in settings, with a Space's defaults filled in.
     pub fn auth_config(
         &self,
-        oidc: &OidcArgs,
+        oidc_args: &OidcArgs,
         env: &dyn Env,
     ) -> anyhow::Result<crate::auth::AuthConfig> {
         use crate::auth::{AuthConfig, oidc::Oidc, sessions::CookiePolicy};
@@ -171,10 +181,18 @@ impl AccessArgs {
             anyhow::bail!("--public-url must start with https:// or http://, got `{url}`");
         }
         let on_space = space_host.is_some();
-        let oidc = oidc
+        let oidc = oidc_args
             .settings(public_url.as_deref(), env)?
             .map(|s| Oidc::new(s).map(std::sync::Arc::new))
             .transpose()?;
+        let membership = oidc
+            .as_ref()
+            .filter(|o| !o.settings.allowed_orgs.is_empty())
+            .map(|o| swipeset_core::accounts::membership::MembershipRule {
+                provider: o.settings.label.clone(),
+                orgs: o.settings.allowed_orgs.clone(),
+                valid_for: chrono::Duration::hours(oidc_args.membership_hours),
+            });
         Ok(AuthConfig {
             guests: self.guests,
             open_registration: self.open_registration,
@@ -194,6 +212,7 @@ impl AccessArgs {
             }),
             public_origin: public_url,
             oidc,
+            membership,
             ..AuthConfig::default()
         })
     }

@@ -38,8 +38,15 @@ pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError
     let limits = ssr::auth_settings().throttle;
     let now = chrono::Utc::now();
     let attempt = throttle::attempt(&store, limits, ip.as_deref(), &name, now).await?;
+    let membership = ssr::auth_settings().membership;
     match users::authenticate(store.db(), &name, &password).await {
         Ok(user) => {
+            // A provider account signs in through the provider while its membership is
+            // not vouched for (`swipeset_core::accounts::membership`).
+            if let Some(rule) = membership.as_ref().filter(|rule| rule.lapsed(&user, now)) {
+                throttle::not_checked(&store, attempt, now).await?;
+                return Err(rule.refusal().into());
+            }
             throttle::succeeded(&store, attempt, now).await?;
             ssr::sessions()?.begin(&user).await?;
             Ok(ssr::me_as(&user))
@@ -91,6 +98,12 @@ pub async fn change_password(
     let store = ssr::store()?;
     let db = store.db();
     let account = ssr::caller().await.require_account()?.clone();
+    if let Some(rule) = ssr::auth_settings().membership {
+        let user = users::find(db, account.id)
+            .await?
+            .ok_or_else(|| ApiError::internal("the account went away"))?;
+        rule.refuse_password(&user)?;
+    }
     // Guessing the current password from a session is throttled like signing in.
     let ip = ssr::client_ip();
     let now = chrono::Utc::now();

@@ -164,6 +164,9 @@ pub struct AuthSettings {
     /// The label of the OpenID Connect button, when a provider is configured.
     pub oidc_label: Option<String>,
     pub throttle: swipeset_core::accounts::throttle::Limits,
+    /// How long a provider sign-in vouches for an account, when sign-in is limited to
+    /// organisations.
+    pub membership: Option<swipeset_core::accounts::membership::MembershipRule>,
 }
 
 pub fn auth_settings() -> AuthSettings {

@@ -122,6 +122,7 @@ mod tests {
             oidc_subject: None,
             show_name: false,
             last_sign_in_at: None,
+            oidc_checked_at: None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod caller;
 pub mod guests;
+pub mod membership;
 pub mod password;
 pub mod throttle;
 pub mod tokens;

@@ -239,8 +239,18 @@ pub async fn oidc_sign_in<C: ConnectionTrait + TransactionTrait>(
             user.name
         )));
     }
-    record_sign_in(db, user.id).await?;
-    Ok(user)
+    let now = chrono::Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSignInAt, Expr::value(now))
+        .col_expr(user::Column::OidcCheckedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    Ok(user::Model {
+        last_sign_in_at: Some(now),
+        oidc_checked_at: Some(now),
+        ..user
+    })
 }
 
 /// A valid user name made from whatever a provider calls someone.

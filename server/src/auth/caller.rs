@@ -38,9 +38,11 @@ pub async fn authenticate(
             .await
             .map(|caller| (caller, AuthMethod::Token)),
         None => match request.extensions().get::<tower_sessions::Session>() {
-            Some(session) => caller_from_session(&state.db, session)
-                .await
-                .map(|caller| (caller, AuthMethod::Session)),
+            Some(session) => {
+                caller_from_session(&state.db, session, state.auth.membership.as_ref())
+                    .await
+                    .map(|caller| (caller, AuthMethod::Session))
+            }
             None => Ok((Caller::Anonymous, AuthMethod::Session)),
         },
     };
@@ -80,7 +82,14 @@ impl Credentials {
         match self {
             Self::Token(header) => from_token(state, header).await,
             Self::Session(id) => {
-                super::sessions::caller_from_stored_session(&state.db, &state.sessions, id).await
+                let membership = state.auth.membership.as_ref();
+                super::sessions::caller_from_stored_session(
+                    &state.db,
+                    &state.sessions,
+                    id,
+                    membership,
+                )
+                .await
             }
             Self::Nothing => Ok(Caller::Anonymous),
         }
@@ -98,7 +107,12 @@ async fn from_token(state: &AppState, header: &str) -> Result<Caller, ApiError> 
         ));
     };
     match tokens::authenticate(&state.db, token.trim()).await? {
-        Ok(user) => Ok(Caller::from_user(&user)),
+        // A provider account whose membership is no longer vouched for: see
+        // `swipeset_core::accounts::membership`.
+        Ok(user) => match state.auth.membership.as_ref() {
+            Some(rule) if rule.lapsed(&user, chrono::Utc::now()) => Err(rule.refusal().into()),
+            _ => Ok(Caller::from_user(&user)),
+        },
         Err(Refusal::Revoked) => Err(ApiError::new(
             ErrorCode::Unauthorized,
             "this API token was revoked; make a new one on your profile page",

@@ -10,6 +10,7 @@ pub mod sessions;
 use std::sync::Arc;
 
 use swipeset_app::api::ssr::AuthSettings;
+use swipeset_core::accounts::membership::MembershipRule;
 use swipeset_core::accounts::throttle::Limits;
 
 /// The instance's sign-in settings, as the server holds them.
@@ -27,6 +28,9 @@ pub struct AuthConfig {
     /// The CSP `frame-ancestors` sources: who may show swipeset in a frame.
     pub frame_ancestors: String,
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Set when sign-in is limited to organisations: how long a provider sign-in vouches
+    /// for an account (`swipeset_core::accounts::membership`).
+    pub membership: Option<MembershipRule>,
     pub throttle: Limits,
 }
 
@@ -41,6 +45,7 @@ impl Default for AuthConfig {
             cookie: sessions::CookiePolicy::default(),
             frame_ancestors: "'self'".to_string(),
             oidc: None,
+            membership: None,
             throttle: Limits::default(),
         }
     }
@@ -54,6 +59,7 @@ impl AuthConfig {
             guests: self.guests,
             oidc_label: self.oidc.as_ref().map(|o| o.settings.label.clone()),
             throttle: self.throttle,
+            membership: self.membership.clone(),
         }
     }
 }

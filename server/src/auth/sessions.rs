@@ -17,6 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use swipeset_app::api::ssr::{SessionControl, SessionFuture, Sessions};
 use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::accounts::Caller;
+use swipeset_core::accounts::membership::MembershipRule;
 use swipeset_core::db::entities::user;
 use tower_sessions::Session;
 use tower_sessions::cookie::SameSite;
@@ -160,12 +161,13 @@ pub fn session_stamp(user: &user::Model) -> String {
 pub async fn caller_from_session(
     db: &DatabaseConnection,
     session: &Session,
+    membership: Option<&MembershipRule>,
 ) -> Result<Caller, ApiError> {
     let remembered = session
         .get::<SessionUser>(SESSION_USER)
         .await
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, format!("session store: {e}")))?;
-    remembered_caller(db, remembered).await
+    remembered_caller(db, remembered, membership).await
 }
 
 /// The caller behind the session stored under `id` now: nobody once it was ended (signed
@@ -175,6 +177,7 @@ pub async fn caller_from_stored_session(
     db: &DatabaseConnection,
     store: &SessionBackend,
     id: &Id,
+    membership: Option<&MembershipRule>,
 ) -> Result<Caller, ApiError> {
     let record = store
         .load(id)
@@ -184,19 +187,28 @@ pub async fn caller_from_stored_session(
         .filter(|r| r.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc())
         .and_then(|r| r.data.get(SESSION_USER).cloned())
         .and_then(|value| serde_json::from_value::<SessionUser>(value).ok());
-    remembered_caller(db, remembered).await
+    remembered_caller(db, remembered, membership).await
 }
 
+/// A session stands for nobody once its user's credentials changed or, where sign-in is
+/// limited to organisations, once a provider account's membership is no longer vouched for.
 async fn remembered_caller(
     db: &DatabaseConnection,
     remembered: Option<SessionUser>,
+    membership: Option<&MembershipRule>,
 ) -> Result<Caller, ApiError> {
     let Some(remembered) = remembered else {
         return Ok(Caller::Anonymous);
     };
     let user = swipeset_core::accounts::users::find(db, remembered.id).await?;
+    let now = chrono::Utc::now();
     Ok(match user {
-        Some(user) if session_stamp(&user) == remembered.stamp => Caller::from_user(&user),
+        Some(user)
+            if session_stamp(&user) == remembered.stamp
+                && !membership.is_some_and(|rule| rule.lapsed(&user, now)) =>
+        {
+            Caller::from_user(&user)
+        }
         _ => Caller::Anonymous,
     })
 }

@@ -25,6 +25,8 @@ pub struct Model {
     /// Whether the contributors board may show `name`; a pseudonym otherwise.
     pub show_name: bool,
     pub last_sign_in_at: Option<DateTimeUtc>,
+    /// When an OpenID sign-in last confirmed the account's organisation membership.
+    pub oidc_checked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

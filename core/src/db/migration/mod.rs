@@ -16,6 +16,7 @@ mod m20261127_000009_campaign_settings;
 mod m20261127_000010_counter_triggers;
 mod m20261127_000011_standing_by_response;
 mod m20261128_000012_sign_in_attempts;
+mod m20261128_000013_oidc_membership;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_counter_triggers::Migration),
             Box::new(m20261127_000011_standing_by_response::Migration),
             Box::new(m20261128_000012_sign_in_attempts::Migration),
+            Box::new(m20261128_000013_oidc_membership::Migration),
         ]
     }
 }

@@ -307,6 +307,54 @@ async fn health_reflects_the_database() {
     }
 }
 
+/// Closing a campaign stops its votes moving: undoing and skipping are refused with the
+/// same 403 as rating, and the rating made before stands.
+#[tokio::test]
+async fn a_closed_campaign_refuses_rating_undo_and_skip() {
+    use swipeset_core::campaign::NewCampaign;
+    let test_db = common::Backend::Sqlite.fresh().await;
+    let server = TestServer::start(test_db.db.clone()).await;
+    let id = seed_single_card(&test_db.db, "shut", "p", "r").await;
+    let (status, reply) = server
+        .post_json(
+            &server.client,
+            "/api/rate",
+            json!({"response_id": id, "label": "up"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    swipeset_core::campaign::update(
+        &test_db.db,
+        "shut",
+        NewCampaign {
+            open: false,
+            ..NewCampaign::new("shut", "Campaign shut")
+        },
+    )
+    .await
+    .expect("close the campaign");
+
+    for (endpoint, body) in [
+        ("/api/rate", json!({"response_id": id, "label": "down"})),
+        ("/api/undo", json!({"response_id": id})),
+        ("/api/skip", json!({"response_id": id})),
+    ] {
+        let (status, reply) = server.post_json(&server.client, endpoint, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {reply}");
+        assert_eq!(reply["code"], "forbidden", "{endpoint}: {reply}");
+        assert!(
+            reply["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`shut` is closed")),
+            "{endpoint}: {reply}"
+        );
+    }
+    let progress: Value = server
+        .get_json(&server.client, "/api/progress?campaign=shut")
+        .await;
+    assert_eq!(progress["rated_by_you"], 1, "{progress}");
+}
+
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let test_db = common::Backend::Sqlite.fresh().await;

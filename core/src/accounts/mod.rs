@@ -6,6 +6,7 @@
 mod caller;
 pub mod guests;
 pub mod password;
+pub mod pseudonyms;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

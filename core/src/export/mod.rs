@@ -31,10 +31,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+pub use crate::accounts::pseudonyms::{annotator_id, instance_secret};
 pub use policy::{DEFAULT_MIN_VOTES, DropReason, Policy};
 pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
-pub use source::{Plan, annotator_id, instance_secret};
+pub use source::Plan;
 pub use table::{Column, ColumnType};
 
 use crate::CoreError;
@@ -311,7 +312,7 @@ impl Export {
         buffer.drain_into(sink).await?;
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
-        let secret = source::instance_secret(&self.txn).await?;
+        let secret = instance_secret(&self.txn).await?;
         let mut scan =
             source::Scan::new(self.options.clone(), secret, self.campaign.clone(), models);
         let mut written = 0u64;

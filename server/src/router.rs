@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         protect::security_headers,
     ))
+    .layer(protect::strict_transport_security(state.auth.is_https()))
     // The Wasm bundle shrinks to about a third with brotli: it matters on a phone.
     // Parquet and zip downloads are compressed already.
     .layer(

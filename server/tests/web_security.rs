@@ -1,6 +1,7 @@
 //! What protects signed-in users in a browser: the session and guest cookies' attributes,
 //! sessions that end on the server, cross-site requests refused, the security headers with
-//! a nonce that matches the page's scripts, and the sign-in throttle over HTTP.
+//! a nonce that matches the page's scripts (and HSTS under https), and the sign-in
+//! throttle over HTTP.
 
 mod common;
 
@@ -310,5 +311,23 @@ async fn under_https_the_guest_cookie_is_secure_and_as_same_site_as_the_session(
         );
         assert_eq!(same_site(&guest), same_site(&session), "{public_url}");
         assert!(guest.contains("HttpOnly"), "{guest}");
+    }
+}
+
+#[tokio::test]
+async fn under_https_every_response_carries_hsts() {
+    for (public_url, expected) in [
+        ("https://swipeset.example", Some("max-age=31536000")),
+        ("http://127.0.0.1:3000", None),
+    ] {
+        let (_db, server) = server_at(public_url, false).await;
+        for path in ["/", "/api/leaderboard", "/healthz", "/no/such/page"] {
+            let res = reqwest::get(server.url(path)).await.unwrap();
+            let hsts = res
+                .headers()
+                .get(reqwest::header::STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(hsts.as_deref(), expected, "{public_url}{path}");
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! Protections every response gets: refusing cross-site state changes (CSRF) and the
-//! security headers, with a fresh Content-Security-Policy nonce per page.
+//! security headers, with a fresh Content-Security-Policy nonce per page; under https,
+//! Strict-Transport-Security.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use swipeset_app::api::{ApiError, ErrorCode};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::handlers::api_error;
 use crate::state::AppState;
@@ -102,6 +104,20 @@ pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
          connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors {frame_ancestors}"
     )
+}
+
+/// `Strict-Transport-Security` on every response when the public URL is https, none
+/// otherwise (a plain-http instance must stay reachable over http). Behind a TLS proxy
+/// the server itself sees http, which is why the public URL decides. A year, what HSTS
+/// checkers expect; no `includeSubDomains` or `preload`, since an instance does not own
+/// its parent domain (a Space lives under hf.space).
+pub fn strict_transport_security(
+    https: bool,
+) -> SetResponseHeaderLayer<impl Fn(&Response) -> Option<HeaderValue> + Clone> {
+    let value = https.then(|| HeaderValue::from_static("max-age=31536000"));
+    SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, move |_: &Response| {
+        value.clone()
+    })
 }
 
 fn new_nonce() -> String {

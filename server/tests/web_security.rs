@@ -1,7 +1,7 @@
 //! What protects signed-in users in a browser: the session and guest cookies' attributes,
 //! sessions that end on the server, cross-site requests refused, the security headers with
-//! a nonce that matches the page's scripts (and HSTS under https), and the sign-in
-//! throttle over HTTP.
+//! a nonce that matches the page's scripts (and HSTS under https), replies with tokens or
+//! accounts kept out of caches, and the sign-in throttle over HTTP.
 
 mod common;
 
@@ -330,4 +330,38 @@ async fn under_https_every_response_carries_hsts() {
             assert_eq!(hsts.as_deref(), expected, "{public_url}{path}");
         }
     }
+}
+
+#[tokio::test]
+async fn replies_that_carry_tokens_or_accounts_are_never_cached() {
+    let (_db, server) = server().await;
+    let admin = server.signed_in("admin").await;
+    let cache_control = |res: &reqwest::Response| {
+        res.headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    for path in ["/api/me", "/api/tokens", "/api/users"] {
+        let res = admin.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&res).as_deref(), Some("no-store"), "{path}");
+    }
+    let created = admin
+        .post(server.url("/api/create_token"))
+        .json(&json!({"name": "notebook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    assert_eq!(cache_control(&created).as_deref(), Some("no-store"));
+    let signed_in = sign_in(&server, &client()).await;
+    assert_eq!(cache_control(&signed_in).as_deref(), Some("no-store"));
+    // Only those: a board is public data.
+    let board = admin
+        .get(server.url("/api/leaderboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board.status(), StatusCode::OK);
+    assert_eq!(cache_control(&board), None);
 }

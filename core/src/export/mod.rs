@@ -106,6 +106,10 @@ pub struct ExportOptions {
     pub annotator_names: bool,
     /// The card's license; by default the campaign's.
     pub license: Option<String>,
+    /// CSV only: put a `'` before every text cell that a spreadsheet would take for a
+    /// formula (one that begins with `=`, `+`, `-`, `@`, a tab or a carriage return). Off
+    /// by default, so the data stays the text as written.
+    pub csv_safe: bool,
 }
 
 impl ExportOptions {
@@ -118,6 +122,7 @@ impl ExportOptions {
             max_pairs_per_prompt: None,
             annotator_names: false,
             license: None,
+            csv_safe: false,
         }
     }
 
@@ -137,6 +142,9 @@ impl ExportOptions {
             return Err(
                 CoreError::invalid("max_pairs_per_prompt", "applies to the dpo kind only").into(),
             );
+        }
+        if self.csv_safe && self.format != Format::Csv {
+            return Err(CoreError::invalid("csv_safe", "applies to the csv format only").into());
         }
         if self.annotator_names && self.kind != Kind::Ratings {
             return Err(
@@ -308,7 +316,12 @@ impl Export {
         sink: &mut S,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<W, ExportError> {
-        let mut encoder = encode::Encoder::new(self.options.format, self.columns(), out)?;
+        let mut encoder = encode::Encoder::new(
+            self.options.format,
+            self.options.csv_safe,
+            self.columns(),
+            out,
+        )?;
         buffer.drain_into(sink).await?;
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();

@@ -1,12 +1,15 @@
 //! The per-browser annotator identity: a random value in an `HttpOnly` cookie, handed out
 //! on the first request. It stands in for accounts until they exist; the server functions
-//! read it from the request's extensions as `BrowserIdentity`.
+//! read it from the request's extensions as `BrowserIdentity`. It is sent with the session
+//! cookie's `SameSite` and `Secure` (`CookiePolicy`): whoever holds it rates as that guest.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use swipeset_app::api::ssr::BrowserIdentity;
+
+use crate::auth::sessions::CookiePolicy;
 
 pub const COOKIE_NAME: &str = "swipeset_annotator";
 
@@ -14,7 +17,11 @@ pub const COOKIE_NAME: &str = "swipeset_annotator";
 const MAX_AGE_DAYS: i64 = 365;
 
 /// Reads the identity cookie or issues a new one.
-pub async fn ensure_browser_identity(mut request: Request, next: Next) -> Response {
+pub async fn ensure_browser_identity(
+    State(policy): State<CookiePolicy>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let jar = CookieJar::from_headers(request.headers());
     let existing = jar
         .get(COOKIE_NAME)
@@ -29,10 +36,12 @@ pub async fn ensure_browser_identity(mut request: Request, next: Next) -> Respon
         .insert(BrowserIdentity(value.clone()));
     let mut response = next.run(request).await;
     if issued {
+        let (same_site, secure) = policy.same_site_and_secure();
         let cookie = Cookie::build((COOKIE_NAME, value))
             .path("/")
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(same_site)
+            .secure(secure)
             .max_age(cookie::time::Duration::days(MAX_AGE_DAYS))
             .build();
         if let Ok(header) = cookie.to_string().parse() {

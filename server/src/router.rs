@@ -73,7 +73,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     // Only where guests may rate does a browser get an identity cookie before signing in.
     if guests {
-        app = app.layer(middleware::from_fn(identity::ensure_browser_identity));
+        app = app.layer(middleware::from_fn_with_state(
+            state.auth.cookie,
+            identity::ensure_browser_identity,
+        ));
     }
     // Outermost last: trace, compress, headers, the CSRF guard, sessions, then who is asking.
     app.layer(middleware::from_fn_with_state(
@@ -89,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         protect::security_headers,
     ))
+    .layer(protect::strict_transport_security(state.auth.is_https()))
     // The Wasm bundle shrinks to about a third with brotli: it matters on a phone.
     // Parquet and zip downloads are compressed already.
     .layer(

@@ -103,6 +103,75 @@ async fn downloads_stream_the_data_file_and_the_zip() {
     assert_eq!(&parquet[parquet.len() - 4..], b"PAR1");
 }
 
+/// `csv_safe=true` defuses cells a spreadsheet would run; without it the CSV is the text as
+/// written.
+#[tokio::test]
+async fn csv_safe_puts_a_quote_before_formulas() {
+    let test_db = Backend::Sqlite.fresh().await;
+    let mut server = TestServer::start(test_db.db.clone()).await;
+    let id = common::seed_single_card(&test_db.db, "sheet", "=1+1", "@cmd").await;
+    let (status, _) = server
+        .post_json(
+            &server.client,
+            "/api/rate",
+            json!({"response_id": id, "label": "up"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server.client = server.signed_in("admin").await;
+    let get = |query: &'static str| {
+        let request = server.client.get(server.url(&format!(
+            "/api/campaigns/sheet/export?kind=ratings&format=csv{query}"
+        )));
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (status, plain) = get("").await;
+    assert_eq!(status, StatusCode::OK, "{plain}");
+    assert!(plain.contains("\n=1+1,@cmd,"), "{plain}");
+    let (status, safe) = get("&csv_safe=true").await;
+    assert_eq!(status, StatusCode::OK, "{safe}");
+    assert!(safe.contains("\n'=1+1,'@cmd,"), "{safe}");
+    let (status, body) = get("&csv_safe=yes").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("invalid csv_safe"), "{body}");
+
+    // The export page offers the box for CSV, ticked as the query says, and its download
+    // link carries it.
+    let page = server
+        .get_text(
+            &server.client,
+            "/export?campaign=sheet&kind=ratings&format=csv&csv_safe=true",
+        )
+        .await;
+    assert!(
+        page.contains(r#"name="csv_safe" value="true" checked"#),
+        "{page}"
+    );
+    let link = page
+        .split(r#"href="/api/campaigns/sheet/export"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|query| format!("/api/campaigns/sheet/export{}", query.replace("&amp;", "&")))
+        .expect("a download link");
+    let downloaded = server
+        .client
+        .get(server.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(downloaded, safe, "{link}");
+    let parquet = server
+        .get_text(&server.client, "/export?campaign=sheet&kind=ratings")
+        .await;
+    assert!(!parquet.contains(r#"name="csv_safe""#), "only for CSV");
+}
+
 #[tokio::test]
 async fn refusals_are_json_errors_that_say_what_is_wrong() {
     let (_db, server) = demo_server_with_ratings().await;

@@ -290,9 +290,69 @@ async fn health_reflects_the_database() {
             StatusCode::SERVICE_UNAVAILABLE,
             "{backend:?}"
         );
-        let body: Value = down.json().await.unwrap();
-        assert_eq!(body["status"], "unavailable");
+        let body = down.text().await.unwrap();
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["status"], "unavailable", "{backend:?}");
+        assert_eq!(parsed["database"], "unavailable", "{backend:?}");
+        // Anyone may ask: the database's own words (driver, host, path) go to the log only.
+        let error = swipeset_core::db::ping(&test_db.db)
+            .await
+            .expect_err("the pool is closed")
+            .to_string();
+        assert!(!error.is_empty());
+        assert!(
+            !body.contains(&error),
+            "{backend:?}: the error text leaked: {body}"
+        );
     }
+}
+
+/// Closing a campaign stops its votes moving: undoing and skipping are refused with the
+/// same 403 as rating, and the rating made before stands.
+#[tokio::test]
+async fn a_closed_campaign_refuses_rating_undo_and_skip() {
+    use swipeset_core::campaign::NewCampaign;
+    let test_db = common::Backend::Sqlite.fresh().await;
+    let server = TestServer::start(test_db.db.clone()).await;
+    let id = seed_single_card(&test_db.db, "shut", "p", "r").await;
+    let (status, reply) = server
+        .post_json(
+            &server.client,
+            "/api/rate",
+            json!({"response_id": id, "label": "up"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    swipeset_core::campaign::update(
+        &test_db.db,
+        "shut",
+        NewCampaign {
+            open: false,
+            ..NewCampaign::new("shut", "Campaign shut")
+        },
+    )
+    .await
+    .expect("close the campaign");
+
+    for (endpoint, body) in [
+        ("/api/rate", json!({"response_id": id, "label": "down"})),
+        ("/api/undo", json!({"response_id": id})),
+        ("/api/skip", json!({"response_id": id})),
+    ] {
+        let (status, reply) = server.post_json(&server.client, endpoint, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {reply}");
+        assert_eq!(reply["code"], "forbidden", "{endpoint}: {reply}");
+        assert!(
+            reply["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`shut` is closed")),
+            "{endpoint}: {reply}"
+        );
+    }
+    let progress: Value = server
+        .get_json(&server.client, "/api/progress?campaign=shut")
+        .await;
+    assert_eq!(progress["rated_by_you"], 1, "{progress}");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! What protects signed-in users in a browser: the session cookie's attributes, sessions
-//! that end on the server, cross-site requests refused, the security headers with a nonce
-//! that matches the page's scripts, and the sign-in throttle over HTTP.
+//! What protects signed-in users in a browser: the session and guest cookies' attributes,
+//! sessions that end on the server, cross-site requests refused, the security headers with
+//! a nonce that matches the page's scripts (and HSTS under https), replies with tokens or
+//! accounts kept out of caches, and the sign-in throttle over HTTP.
 
 mod common;
 
@@ -9,12 +10,18 @@ use reqwest::StatusCode;
 use serde_json::json;
 use swipeset_core::accounts::{Role, users};
 use swipeset_server::auth::AuthConfig;
+use swipeset_server::auth::sessions::CookiePolicy;
 
 async fn server() -> (common::TestDb, TestServer) {
     server_on(&Backend::Sqlite).await
 }
 
 async fn server_on(backend: &Backend) -> (common::TestDb, TestServer) {
+    server_with(backend, AuthConfig::default()).await
+}
+
+/// The demo and an annotator `ada`, served with these sign-in settings.
+async fn server_with(backend: &Backend, auth: AuthConfig) -> (common::TestDb, TestServer) {
     let test_db = backend.fresh().await;
     swipeset_core::campaign::demo::load(&test_db.db)
         .await
@@ -25,7 +32,7 @@ async fn server_on(backend: &Backend) -> (common::TestDb, TestServer) {
     let server = TestServer::start_with(
         test_db.db.clone(),
         std::path::Path::new("target/site"),
-        AuthConfig::default(),
+        auth,
     )
     .await;
     (test_db, server)
@@ -374,4 +381,116 @@ async fn impossible_names_are_not_stored() {
         .await
         .unwrap();
     assert!(rows.is_empty(), "{rows:?}");
+}
+
+/// A server whose public URL is `public_url`, with guests, as `serve` would configure it.
+async fn server_at(public_url: &str, cross_site: bool) -> (common::TestDb, TestServer) {
+    let auth = AuthConfig {
+        guests: true,
+        public_origin: Some(public_url.to_string()),
+        cookie: CookiePolicy {
+            secure: public_url.starts_with("https://"),
+            cross_site,
+        },
+        ..AuthConfig::default()
+    };
+    server_with(&Backend::Sqlite, auth).await
+}
+
+/// The `Set-Cookie` line of `name` in `res`.
+fn set_cookie(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("a {name} cookie"))
+        .to_string()
+}
+
+/// The cookie's `SameSite=…` attribute.
+fn same_site(cookie: &str) -> &str {
+    cookie
+        .split("; ")
+        .find(|a| a.starts_with("SameSite="))
+        .unwrap_or_else(|| panic!("SameSite in {cookie}"))
+}
+
+#[tokio::test]
+async fn under_https_the_guest_cookie_is_secure_and_as_same_site_as_the_session() {
+    for (public_url, cross_site, secure, expected_same_site) in [
+        ("https://swipeset.example", false, true, "SameSite=Lax"),
+        ("https://me-swipeset.hf.space", true, true, "SameSite=None"),
+        ("http://127.0.0.1:3000", false, false, "SameSite=Lax"),
+    ] {
+        let (_db, server) = server_at(public_url, cross_site).await;
+        let page = reqwest::get(server.url("/")).await.unwrap();
+        let guest = set_cookie(&page, "swipeset_annotator");
+        let session = set_cookie(&sign_in(&server, &client()).await, "swipeset_session");
+        assert_eq!(guest.contains("; Secure"), secure, "{public_url}: {guest}");
+        assert_eq!(
+            session.contains("; Secure"),
+            secure,
+            "{public_url}: {session}"
+        );
+        assert_eq!(
+            same_site(&guest),
+            expected_same_site,
+            "{public_url}: {guest}"
+        );
+        assert_eq!(same_site(&guest), same_site(&session), "{public_url}");
+        assert!(guest.contains("HttpOnly"), "{guest}");
+    }
+}
+
+#[tokio::test]
+async fn under_https_every_response_carries_hsts() {
+    for (public_url, expected) in [
+        ("https://swipeset.example", Some("max-age=31536000")),
+        ("http://127.0.0.1:3000", None),
+    ] {
+        let (_db, server) = server_at(public_url, false).await;
+        for path in ["/", "/api/leaderboard", "/healthz", "/no/such/page"] {
+            let res = reqwest::get(server.url(path)).await.unwrap();
+            let hsts = res
+                .headers()
+                .get(reqwest::header::STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(hsts.as_deref(), expected, "{public_url}{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn replies_that_carry_tokens_or_accounts_are_never_cached() {
+    let (_db, server) = server().await;
+    let admin = server.signed_in("admin").await;
+    let cache_control = |res: &reqwest::Response| {
+        res.headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    for path in ["/api/me", "/api/tokens", "/api/users"] {
+        let res = admin.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&res).as_deref(), Some("no-store"), "{path}");
+    }
+    let created = admin
+        .post(server.url("/api/create_token"))
+        .json(&json!({"name": "notebook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    assert_eq!(cache_control(&created).as_deref(), Some("no-store"));
+    let signed_in = sign_in(&server, &client()).await;
+    assert_eq!(cache_control(&signed_in).as_deref(), Some("no-store"));
+    // Only those: a board is public data.
+    let board = admin
+        .get(server.url("/api/leaderboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board.status(), StatusCode::OK);
+    assert_eq!(cache_control(&board), None);
 }

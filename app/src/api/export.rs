@@ -2,6 +2,10 @@
 //! before anyone downloads it. The download itself is `GET /api/campaigns/{slug}/export`
 //! (a streamed body, not a server function).
 
+// One argument per query field, as the download takes them. `#[server]` writes the
+// browser's stub without the function's own attributes, so the allowance is the module's.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
 
@@ -10,11 +14,10 @@ use super::ssr;
 use super::{ApiError, ExportPlanReply};
 
 /// `GET /api/export_preview?campaign=SLUG&kind=…&format=…&variant=…&policy=…&min_votes=…
-/// &max_pairs_per_prompt=…`: the campaigns to choose from and, for the chosen one, how many
+/// &max_pairs_per_prompt=…&csv_safe=…`: the campaigns to choose from and, for the chosen one, how many
 /// rows the export would have and what the policy drops. `null` without any campaign. An
 /// export with nothing in it is not an error here: `problem` says why. Admins only.
 #[server(prefix = "/api", endpoint = "export_preview", input = GetUrl, output = Json)]
-#[allow(clippy::too_many_arguments)]
 pub async fn export_preview(
     #[server(default)] campaign: Option<String>,
     #[server(default)] kind: Option<String>,
@@ -23,6 +26,7 @@ pub async fn export_preview(
     #[server(default)] policy: Option<String>,
     #[server(default)] min_votes: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
+    #[server(default)] csv_safe: Option<String>,
 ) -> Result<Option<ExportPlanReply>, ApiError> {
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
@@ -40,6 +44,7 @@ pub async fn export_preview(
         min_votes,
         max_pairs_per_prompt,
         archive: None,
+        csv_safe,
     };
     let (options, _) = request.parse()?;
     let outcome = Export::prepare(db, &chosen.slug, options).await;

@@ -1,8 +1,9 @@
-//! `/export?campaign=SLUG`: pick the campaign, kind, variant, label policy and format; see
-//! how many rows that gives and what the policy drops; download the data file or a zip of
-//! the whole dataset directory (data + card). The choices live in the URL's query, so the
-//! page works as a plain form before (or without) the Wasm bundle, and a link to a chosen
-//! export can be shared.
+//! `/export?campaign=SLUG`: pick the campaign, kind, variant, label policy and format (and,
+//! for CSV, whether to make it safe to open in a spreadsheet); see how many rows that gives
+//! and what the policy drops; download the data file or a zip of the whole dataset
+//! directory (data + card). The choices live in the URL's query, so the page works as a
+//! plain form before (or without) the Wasm bundle, and a link to a chosen export can be
+//! shared.
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -44,6 +45,7 @@ const KEYS: &[&str] = &[
     "min_votes",
     "max_pairs_per_prompt",
     "format",
+    "csv_safe",
 ];
 
 #[component]
@@ -62,7 +64,7 @@ pub fn ExportPage() -> impl IntoView {
         move || request.get(),
         |(campaign, f)| {
             let at = |i: usize| f.get(i).cloned().flatten();
-            export_preview(campaign, at(0), at(5), at(1), at(2), at(3), at(4))
+            export_preview(campaign, at(0), at(5), at(1), at(2), at(3), at(4), at(6))
         },
     );
     view! {
@@ -122,11 +124,29 @@ fn Select(
 /// A change handler that puts the new value of `key` in the URL's query: the page follows
 /// (a client-side navigation, no reload), and the URL always names the chosen export.
 fn change_to(key: &'static str) -> impl Fn(leptos::ev::Event) + 'static {
+    change_query(move |params, ev| params.replace(key, event_target_value(ev)))
+}
+
+/// The same for a checkbox: `key=true` while it is ticked, no `key` otherwise.
+fn toggle(key: &'static str) -> impl Fn(leptos::ev::Event) + 'static {
+    change_query(move |params, ev| {
+        if event_target_checked(ev) {
+            params.replace(key, "true".to_string());
+        } else {
+            params.remove(key);
+        }
+    })
+}
+
+/// A change handler that edits the URL's query with `edit` and follows it.
+fn change_query(
+    edit: impl Fn(&mut ParamsMap, &leptos::ev::Event) + 'static,
+) -> impl Fn(leptos::ev::Event) + 'static {
     let query = use_query_map();
     let navigate = use_navigate();
     move |ev| {
         let mut params = query.get_untracked();
-        params.replace(key, event_target_value(&ev));
+        edit(&mut params, &ev);
         navigate(
             &format!("/export{}", params.to_query_string()),
             NavigateOptions::default(),
@@ -160,6 +180,8 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
     let max_pairs = current("max_pairs_per_prompt", "");
     let is_dpo = kind == "dpo";
     let is_ratings = kind == "ratings";
+    let is_csv = current("format", "parquet") == "csv";
+    let csv_safe = current("csv_safe", "false") == "true";
     let ready = plan.problem.is_none();
     let summary = if is_ratings {
         format!("{} ratings", plan.rows)
@@ -212,6 +234,12 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                 </label>
             })}
             <Select name="format" label="Format" choices=FORMATS default="parquet" />
+            {is_csv.then(|| view! {
+                <label class="check">
+                    <input type="checkbox" name="csv_safe" value="true" checked=csv_safe on:change=toggle("csv_safe") />
+                    <span>"Safe to open in a spreadsheet: a ' before each cell that begins with = + - or @ (those cells then differ from the text as written)"</span>
+                </label>
+            })}
             <noscript><button type="submit" class="export-update">"Update"</button></noscript>
         </form>
         <section class="export-result" aria-live="polite">

@@ -96,14 +96,6 @@ pub async fn browser_annotator(
         .ok_or_else(|| crate::CoreError::not_found("annotator", "for this browser"))
 }
 
-/// A stable public name for an annotator who has not chosen one to show: the same
-/// person is always the same pseudonym, and it reveals nothing about them.
-pub fn pseudonym(user_id: i32) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("swipeset-annotator:{user_id}"));
-    format!("Annotator {}", &hex::encode(digest)[..6])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

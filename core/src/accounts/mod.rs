@@ -7,6 +7,7 @@ mod caller;
 pub mod guests;
 pub mod membership;
 pub mod password;
+pub mod pseudonyms;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -11,7 +11,7 @@ use swipeset_wire::{
     BoardProgress, ContributorLine, HourCount, Interval, LeaderboardReply, ModelStanding,
 };
 
-use crate::accounts::guests;
+use crate::accounts::pseudonyms;
 use crate::board::aggregates::hour_of;
 use crate::board::progress::{count, progress_from};
 use crate::board::stats::{self, Z95};
@@ -115,14 +115,21 @@ pub async fn leaderboard(
         .collect();
     let agreement = stats::agreement(&units, REPLICATES, campaign.id as u64);
 
-    let shown = shown_names(db, standings.iter().map(|a| a.user_id)).await?;
+    let (shown, secret) = if standings.is_empty() {
+        Default::default()
+    } else {
+        tokio::try_join!(
+            shown_names(db, standings.iter().map(|a| a.user_id)),
+            pseudonyms::instance_secret(db),
+        )?
+    };
     let contributors = standings
         .into_iter()
         .map(|a| ContributorLine {
             name: shown
                 .get(&a.user_id)
                 .cloned()
-                .unwrap_or_else(|| guests::pseudonym(a.user_id)),
+                .unwrap_or_else(|| pseudonyms::board_name(&secret, a.user_id)),
             ratings: count(a.ratings),
             compared: count(a.compared),
             agreement: (a.compared > 0).then(|| f64::from(a.agreed) / f64::from(a.compared)),
@@ -335,6 +342,39 @@ mod tests {
         .unwrap();
         assert!(later.models.iter().all(|m| m.preliminary));
         assert_eq!(later.progress.active_annotators, 0);
+    }
+
+    /// The board's pseudonyms are keyed with the instance's secret: the same user number
+    /// on two instances gets two unrelated names, neither of which anyone can compute from
+    /// the number alone (as they could from the unkeyed hash the board once used).
+    #[tokio::test]
+    async fn pseudonyms_are_keyed_by_the_instance() {
+        use sha2::{Digest, Sha256};
+        let mut seen = Vec::new();
+        for _instance in 0..2 {
+            let store = fresh_store().await;
+            let db = store.db().clone();
+            let campaign = small_campaign(&db, 1, 1).await;
+            let user = guests::browser_annotator(&db, "a").await.unwrap().id;
+            let response = generation::Entity::find().one(&db).await.unwrap().unwrap();
+            rate::rate(&store, user, NewRating::new(response.id, Label::Up))
+                .await
+                .unwrap();
+            let board = || leaderboard(&db, &campaign, Utc::now(), DEFAULT_MIN_VOTES);
+            let name = board().await.unwrap().contributors[0].name.clone();
+            assert_eq!(
+                board().await.unwrap().contributors[0].name,
+                name,
+                "stable on one instance"
+            );
+            let secret = pseudonyms::instance_secret(&db).await.unwrap();
+            assert_eq!(name, pseudonyms::board_name(&secret, user));
+            let unkeyed = Sha256::digest(format!("swipeset-annotator:{user}"));
+            assert_ne!(name, format!("Annotator {}", &hex::encode(unkeyed)[..6]));
+            seen.push((user, name));
+        }
+        assert_eq!(seen[0].0, seen[1].0, "the same user number on both");
+        assert_ne!(seen[0].1, seen[1].1, "{seen:?}");
     }
 
     #[tokio::test]

@@ -156,7 +156,8 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.system_prompt = Set(new.system_prompt.filter(|s| !s.trim().is_empty()));
 }
 
-/// Refuses rating in a campaign whose organiser closed it.
+/// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
+/// too: each moves votes or slots, and a closed campaign's figures stand still.
 pub fn require_open(campaign: &campaign::Model) -> CoreResult<()> {
     if campaign.open {
         Ok(())

@@ -111,6 +111,7 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
         Some(card.front_matter()),
         Some(card.summary()),
         Some(card.loading()),
+        card.spreadsheets(),
         card.trainer(),
         Some(card.how_it_was_made()),
         card.guidelines(),
@@ -241,6 +242,29 @@ impl Card<'_> {
             "```python\nfrom datasets import load_dataset\n\nds = load_dataset(\"{loader}\", \
              data_files=\"{data_path}\", split=\"train\")\n```\n"
         )
+    }
+
+    /// CSV only: whether a spreadsheet may take a cell for a formula, and what was done
+    /// about it. Either way the reader learns what the cells hold before opening them.
+    fn spreadsheets(&self) -> Option<String> {
+        let options = self.input.options;
+        if options.format != super::Format::Csv {
+            return None;
+        }
+        Some(if options.csv_safe {
+            "Made safe to open in a spreadsheet (`--csv-safe`): every text cell that began \
+             with `=`, `+`, `-`, `@`, a tab or a carriage return has a `'` put before it, so \
+             that a spreadsheet shows it as text instead of running it as a formula. Those \
+             cells are no longer the text as written: remove that first `'` before training, \
+             or export again without `--csv-safe`.\n"
+                .to_string()
+        } else {
+            "Every text is written as it is, so a cell may begin with `=`, `+`, `-`, `@`, a \
+             tab or a carriage return, which a spreadsheet may run as a formula: load the file \
+             as above rather than opening it in one, or export again with `--csv-safe` for a \
+             copy to open there.\n"
+                .to_string()
+        })
     }
 
     /// Which TRL trainer takes the rows as they are; raw ratings fit none.
@@ -458,8 +482,10 @@ impl Card<'_> {
                 options.policy.min_votes()
             )
         };
+        let csv_safe = if options.csv_safe { " (csv-safe)" } else { "" };
         format!(
-            "---\n\nExported by swipeset {} on {}: kind `{}`, variant `{}`, format `{}`{policy}.\n",
+            "---\n\nExported by swipeset {} on {}: kind `{}`, variant `{}`, format \
+             `{}`{csv_safe}{policy}.\n",
             env!("CARGO_PKG_VERSION"),
             now.format("%Y-%m-%d %H:%M UTC"),
             options.kind.name(),

@@ -35,6 +35,8 @@ pub enum Encoder<W: Write + Send> {
     Csv {
         out: csv::Writer<W>,
         columns: Vec<Column>,
+        /// Text cells that begin with one of [`FORMULA_STARTS`] get a `'` before them.
+        formula_safe: bool,
     },
     Parquet {
         out: ArrowWriter<W>,
@@ -44,8 +46,14 @@ pub enum Encoder<W: Write + Send> {
 }
 
 impl<W: Write + Send> Encoder<W> {
-    /// Starts a table of `columns` on `out`; CSV writes its header line now.
-    pub fn new(format: Format, columns: Vec<Column>, out: W) -> Result<Self, ExportError> {
+    /// Starts a table of `columns` on `out`; CSV writes its header line now. `csv_safe`
+    /// defuses formulas in CSV text cells (see [`FORMULA_STARTS`]); other formats ignore it.
+    pub fn new(
+        format: Format,
+        csv_safe: bool,
+        columns: Vec<Column>,
+        out: W,
+    ) -> Result<Self, ExportError> {
         match format {
             Format::Jsonl => Ok(Encoder::Jsonl {
                 out,
@@ -63,7 +71,11 @@ impl<W: Write + Send> Encoder<W> {
                 let mut out = csv::Writer::from_writer(out);
                 out.write_record(columns.iter().map(|c| c.name))
                     .map_err(encode_error)?;
-                Ok(Encoder::Csv { out, columns })
+                Ok(Encoder::Csv {
+                    out,
+                    columns,
+                    formula_safe: csv_safe,
+                })
             }
             Format::Parquet => {
                 let schema = Arc::new(arrow_schema(&columns));
@@ -98,12 +110,16 @@ impl<W: Write + Send> Encoder<W> {
                 }
                 out.write_all(line).map_err(ExportError::Write)
             }
-            Encoder::Csv { out, columns } => {
+            Encoder::Csv {
+                out,
+                columns,
+                formula_safe,
+            } => {
                 for row in rows {
                     let record = columns
                         .iter()
                         .zip(row)
-                        .map(|(column, cell)| csv_field(column, cell))
+                        .map(|(column, cell)| csv_field(column, cell, *formula_safe))
                         .collect::<Result<Vec<_>, _>>()?;
                     out.write_record(&record).map_err(encode_error)?;
                 }
@@ -209,8 +225,23 @@ fn json_line(line: &mut Vec<u8>, columns: &[Column], row: &Row) -> Result<(), Ex
     Ok(())
 }
 
-fn csv_field(column: &Column, cell: &Cell) -> Result<String, ExportError> {
+/// What a text cell may begin with for a spreadsheet (Excel, LibreOffice, Google Sheets)
+/// to read it as a formula, which can run commands or send the sheet's data away: OWASP's
+/// list for CSV injection.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `text` as a spreadsheet will show it rather than run it: a `'` before a formula start.
+fn formula_safe(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn csv_field(column: &Column, cell: &Cell, formula_safe_text: bool) -> Result<String, ExportError> {
     Ok(match cell {
+        Cell::Text(text) if formula_safe_text => formula_safe(text),
         Cell::Text(text) => text.clone(),
         Cell::Bool(value) => value.to_string(),
         Cell::Int(value) => value.to_string(),
@@ -345,4 +376,27 @@ fn arrow_column(column: &Column, index: usize, rows: &[Row]) -> Result<ArrayRef,
             )
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_get_a_quote_and_nothing_else_does() {
+        for formula in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "=HYPERLINK(\"x\")",
+        ] {
+            assert_eq!(formula_safe(formula), format!("'{formula}"));
+        }
+        for text in ["", "plain", " =1", "1-1", "'=already", "a=b", "\n=1"] {
+            assert_eq!(formula_safe(text), text);
+        }
+    }
 }

@@ -31,10 +31,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+pub use crate::accounts::pseudonyms::{annotator_id, instance_secret};
 pub use policy::{DEFAULT_MIN_VOTES, DropReason, Policy};
 pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
-pub use source::{Plan, annotator_id, instance_secret};
+pub use source::Plan;
 pub use table::{Column, ColumnType};
 
 use crate::CoreError;
@@ -105,6 +106,10 @@ pub struct ExportOptions {
     pub annotator_names: bool,
     /// The card's license; by default the campaign's.
     pub license: Option<String>,
+    /// CSV only: put a `'` before every text cell that a spreadsheet would take for a
+    /// formula (one that begins with `=`, `+`, `-`, `@`, a tab or a carriage return). Off
+    /// by default, so the data stays the text as written.
+    pub csv_safe: bool,
 }
 
 impl ExportOptions {
@@ -117,6 +122,7 @@ impl ExportOptions {
             max_pairs_per_prompt: None,
             annotator_names: false,
             license: None,
+            csv_safe: false,
         }
     }
 
@@ -136,6 +142,9 @@ impl ExportOptions {
             return Err(
                 CoreError::invalid("max_pairs_per_prompt", "applies to the dpo kind only").into(),
             );
+        }
+        if self.csv_safe && self.format != Format::Csv {
+            return Err(CoreError::invalid("csv_safe", "applies to the csv format only").into());
         }
         if self.annotator_names && self.kind != Kind::Ratings {
             return Err(
@@ -307,11 +316,16 @@ impl Export {
         sink: &mut S,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<W, ExportError> {
-        let mut encoder = encode::Encoder::new(self.options.format, self.columns(), out)?;
+        let mut encoder = encode::Encoder::new(
+            self.options.format,
+            self.options.csv_safe,
+            self.columns(),
+            out,
+        )?;
         buffer.drain_into(sink).await?;
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
-        let secret = source::instance_secret(&self.txn).await?;
+        let secret = instance_secret(&self.txn).await?;
         let mut scan =
             source::Scan::new(self.options.clone(), secret, self.campaign.clone(), models);
         let mut written = 0u64;

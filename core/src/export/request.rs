@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DEFAULT_MIN_VOTES, ExportOptions, Kind, Policy};
+use super::{DEFAULT_MIN_VOTES, ExportOptions, Format, Kind, Policy};
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,8 @@ pub struct ExportRequest {
     pub max_pairs_per_prompt: Option<String>,
     /// `zip` for the whole dataset directory; the data file alone otherwise.
     pub archive: Option<String>,
+    /// `true` for CSV cells safe to open in a spreadsheet (`ExportOptions::csv_safe`).
+    pub csv_safe: Option<String>,
 }
 
 fn given(value: &Option<String>) -> Option<&str> {
@@ -31,6 +33,17 @@ fn number(field: &'static str, value: &Option<String>) -> Result<Option<u32>, Co
             })
         })
         .transpose()
+}
+
+fn flag(field: &'static str, value: &Option<String>) -> Result<bool, CoreError> {
+    match given(value) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(CoreError::invalid(
+            field,
+            format!("expected `true` or `false`, got `{other}`"),
+        )),
+    }
 }
 
 impl ExportRequest {
@@ -54,11 +67,18 @@ impl ExportRequest {
             Kind::Dpo => number("max_pairs_per_prompt", &self.max_pairs_per_prompt)?,
             _ => None,
         };
+        let format = given(&self.format).unwrap_or("parquet").parse()?;
+        // Likewise the CSV switch, which the form keeps while another format is chosen.
+        let csv_safe = match format {
+            Format::Csv => flag("csv_safe", &self.csv_safe)?,
+            _ => false,
+        };
         let options = ExportOptions {
             variant: given(&self.variant).unwrap_or("standard").parse()?,
-            format: given(&self.format).unwrap_or("parquet").parse()?,
+            format,
             policy: Policy::parse(given(&self.policy).unwrap_or("majority"), min_votes)?,
             max_pairs_per_prompt,
+            csv_safe,
             ..ExportOptions::new(kind)
         };
         Ok((options, archive))
@@ -68,7 +88,7 @@ impl ExportRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::{Format, Variant};
+    use crate::export::Variant;
 
     fn request(pairs: &[(&str, &str)]) -> ExportRequest {
         let mut r = ExportRequest::default();
@@ -82,6 +102,7 @@ mod tests {
                 "min_votes" => r.min_votes = v,
                 "max_pairs_per_prompt" => r.max_pairs_per_prompt = v,
                 "archive" => r.archive = v,
+                "csv_safe" => r.csv_safe = v,
                 _ => unreachable!(),
             }
         }
@@ -125,5 +146,23 @@ mod tests {
         );
         let err = request(&[("archive", "tar")]).parse().unwrap_err();
         assert!(err.to_string().starts_with("invalid archive"), "{err}");
+        let err = request(&[("format", "csv"), ("csv_safe", "yes")])
+            .parse()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid csv_safe: expected `true` or `false`, got `yes`"
+        );
+    }
+
+    #[test]
+    fn csv_safe_is_off_unless_asked_for_and_only_for_csv() {
+        let csv = |safe: &'static str| request(&[("format", "csv"), ("csv_safe", safe)]);
+        assert!(csv("true").parse().unwrap().0.csv_safe);
+        assert!(!csv("false").parse().unwrap().0.csv_safe);
+        assert!(!request(&[("format", "csv")]).parse().unwrap().0.csv_safe);
+        // The form keeps the box's value while another format is chosen: ignored there.
+        let jsonl = request(&[("format", "jsonl"), ("csv_safe", "true")]);
+        assert!(!jsonl.parse().unwrap().0.csv_safe);
     }
 }

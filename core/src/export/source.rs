@@ -12,12 +12,12 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::policy::DropReason;
 use super::table::{Cell, Row, completion_cell, prompt_cell};
 use super::{ExportOptions, Kind};
 use crate::CoreResult;
+use crate::accounts::pseudonyms::annotator_id;
 use crate::db::entities::{campaign, generation, prompt, rating, user};
 
 /// Prompts read per page of a KTO or DPO export (their responses come with them).
@@ -145,28 +145,6 @@ pub async fn plan(
         }
     }
     Ok(plan)
-}
-
-/// The pseudonymous id of an annotator in a campaign's exports: the same in every export of
-/// that campaign, different from campaign to campaign and from the leaderboard's
-/// pseudonyms, and never their name. Keyed with the instance's secret, so it cannot be
-/// recomputed from user numbers outside the instance.
-pub fn annotator_id(secret: &str, campaign_id: i32, user_id: i32) -> String {
-    let digest = Sha256::digest(format!("swipeset-export:{secret}:{campaign_id}:{user_id}"));
-    format!("a-{}", &hex::encode(digest)[..16])
-}
-
-/// The instance's secret (made by the migrations).
-pub async fn instance_secret(db: &impl ConnectionTrait) -> CoreResult<String> {
-    // The same SQL on SQLite and PostgreSQL.
-    let row = db
-        .query_one(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT secret FROM instance_secret ORDER BY id LIMIT 1",
-        ))
-        .await?
-        .ok_or_else(|| crate::CoreError::not_found("instance secret", "(run the migrations)"))?;
-    Ok(row.try_get("", "secret")?)
 }
 
 #[derive(Debug, FromQueryResult)]

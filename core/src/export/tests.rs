@@ -129,6 +129,17 @@ impl Fixture {
     fn id(&self, p: usize, m: usize) -> i64 {
         i64::from(self.ids[&(p, m)])
     }
+
+    /// One more prompt in the campaign, without responses yet.
+    async fn add_prompt(&self, text: &str) -> crate::db::entities::prompt::Model {
+        let campaign = crate::campaign::resolve(self.db(), Some(SLUG))
+            .await
+            .unwrap()
+            .unwrap();
+        prompts::add(self.db(), campaign.id, text, None, None)
+            .await
+            .unwrap()
+    }
 }
 
 async fn export_dir(
@@ -670,6 +681,96 @@ async fn bad_requests_fail_before_writing_anything() {
     );
 }
 
+/// Text that a spreadsheet would run: by default written as it is, byte for byte; with
+/// `csv_safe`, each such cell (and only those) gets a `'` before it.
+#[tokio::test]
+async fn csv_safe_defuses_formulas_and_the_default_stays_as_written() {
+    let f = fixture().await;
+    let db = f.db();
+    let prompt = f.add_prompt("=cmd|' /C calc'!A0").await;
+    let mut texts = Vec::new();
+    for (m, text) in ["@SUM(1+1)", "-2 is negative", "+1", "\t=tab"]
+        .into_iter()
+        .enumerate()
+    {
+        let model = models::ensure(db, &format!("Model {m}"), &format!("org/model-{m}"))
+            .await
+            .unwrap();
+        texts.push(NewResponse::for_prompt(&prompt, model.id, text));
+    }
+    responses::add_many(db, prompt.campaign_id, texts)
+        .await
+        .unwrap();
+    for g in generation::Entity::find()
+        .filter(generation::Column::PromptId.eq(prompt.id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        rate::rate(&f.store, f.users[0], NewRating::new(g.id, Label::Up))
+            .await
+            .unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = |safe: bool| ExportOptions {
+        csv_safe: safe,
+        ..options(Kind::Ratings, Format::Csv)
+    };
+    export_dir(db, csv(false), &dir.path().join("plain"))
+        .await
+        .unwrap();
+    export_dir(db, csv(true), &dir.path().join("safe"))
+        .await
+        .unwrap();
+    let plain = read_csv(&dir.path().join("plain/data/train-00000-of-00001.csv"));
+    let safe = read_csv(&dir.path().join("safe/data/train-00000-of-00001.csv"));
+
+    let completions: Vec<&str> = plain
+        .iter()
+        .filter(|r| r["prompt"] == json!("=cmd|' /C calc'!A0"))
+        .filter_map(|r| r["completion"].as_str())
+        .collect();
+    assert_eq!(
+        completions.len(),
+        4,
+        "the default writes the texts as they are"
+    );
+    for text in ["@SUM(1+1)", "-2 is negative", "+1", "\t=tab"] {
+        assert!(completions.contains(&text), "{text:?} in {completions:?}");
+    }
+    assert_eq!(plain.len(), safe.len());
+    let mut defused = 0;
+    for (p, s) in plain.iter().zip(&safe) {
+        for (column, value) in p.as_object().unwrap() {
+            let text = value.as_str().unwrap();
+            let starts_formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            let expected = if starts_formula {
+                defused += 1;
+                format!("'{text}")
+            } else {
+                text.to_string()
+            };
+            assert_eq!(s[column], json!(expected), "{column}: {text:?}");
+        }
+    }
+    assert_eq!(
+        defused, 8,
+        "the prompt and the completion of the 4 new rows"
+    );
+
+    let err = ExportOptions {
+        csv_safe: true,
+        ..options(Kind::Kto, Format::Parquet)
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid csv_safe: applies to the csv format only"
+    );
+}
+
 #[tokio::test]
 async fn overwrite_replaces_a_previous_export() {
     let f = fixture().await;
@@ -715,17 +816,11 @@ fn names_parse_and_say_what_was_expected() {
 async fn the_card_shows_recorded_generation_parameters() {
     let f = fixture().await;
     let db = f.db();
-    let campaign = crate::campaign::resolve(db, Some(SLUG))
-        .await
-        .unwrap()
-        .unwrap();
-    let prompt = prompts::add(db, campaign.id, "With params", None, None)
-        .await
-        .unwrap();
+    let prompt = f.add_prompt("With params").await;
     let model = models::ensure(db, "Model 0", "org/model-0").await.unwrap();
     responses::add_many(
         db,
-        campaign.id,
+        prompt.campaign_id,
         vec![NewResponse {
             params: Some(json!({"temperature": 0.7})),
             ..NewResponse::for_prompt(&prompt, model.id, "x")

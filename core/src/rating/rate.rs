@@ -238,7 +238,9 @@ impl WriteJob for Undo {
             user_id,
             response_id,
         } = self;
-        let (generation, _) = response_with_campaign(txn, response_id).await?;
+        let (generation, campaign) = response_with_campaign(txn, response_id).await?;
+        // Undoing changes the votes as much as rating does: a closed campaign's stand.
+        crate::campaign::require_open(&campaign)?;
         let nothing = (
             UndoReply {
                 response_id,
@@ -668,6 +670,45 @@ mod tests {
             .await
             .unwrap();
         assert!(dealt.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_closed_campaign_refuses_undo_and_skip_as_it_refuses_rating() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let (campaign, user_id, response_id) = one_card(&store, "a").await;
+        rate(&store, user_id, NewRating::new(response_id, Label::Up))
+            .await
+            .unwrap();
+        let mut closing: campaign::ActiveModel = campaign.into();
+        closing.open = Set(false);
+        sea_orm::ActiveModelTrait::update(closing, &db)
+            .await
+            .unwrap();
+
+        let rating = rate(&store, user_id, NewRating::new(response_id, Label::Down))
+            .await
+            .unwrap_err();
+        assert!(matches!(rating, CoreError::Forbidden(_)), "{rating}");
+        let undoing = undo(&store, user_id, response_id).await.unwrap_err();
+        let skipping = skip::skip(&store, user_id, response_id).await.unwrap_err();
+        for refused in [&undoing, &skipping] {
+            assert!(matches!(refused, CoreError::Forbidden(_)), "{refused}");
+            assert_eq!(refused.to_string(), rating.to_string());
+        }
+        assert_eq!(
+            counters(&db, response_id).await,
+            (1, 1, 0, 1),
+            "the rating stands"
+        );
+        assert!(
+            crate::db::entities::skip::Entity::find()
+                .one(&db)
+                .await
+                .unwrap()
+                .is_none(),
+            "no skip was stored"
+        );
     }
 
     #[tokio::test]

@@ -36,7 +36,10 @@ impl WriteJob for Skip {
             user_id,
             response_id,
         } = self;
-        response_with_campaign(txn, response_id).await?;
+        let (_, campaign) = response_with_campaign(txn, response_id).await?;
+        // A skip frees a slot for someone else to fill: only while the campaign takes
+        // ratings.
+        crate::campaign::require_open(&campaign)?;
         let inserted = skip::Entity::insert(skip::ActiveModel {
             user_id: Set(user_id),
             generation_id: Set(response_id),

@@ -52,6 +52,14 @@ impl Default for AuthConfig {
 }
 
 impl AuthConfig {
+    /// Whether people reach this instance over https (its public URL says so), even when a
+    /// proxy in front of it speaks plain http to it.
+    pub fn is_https(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// What the app's server functions need to know.
     pub fn app_settings(&self) -> AuthSettings {
         AuthSettings {

@@ -1,11 +1,15 @@
 //! Protections every response gets: refusing cross-site state changes (CSRF) and the
-//! security headers, with a fresh Content-Security-Policy nonce per page.
+//! security headers, with a fresh Content-Security-Policy nonce per page; under https,
+//! Strict-Transport-Security; and `Cache-Control: no-store` on the replies that carry
+//! tokens or accounts.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use swipeset_app::api::{ApiError, ErrorCode};
+use server_fn::ServerFn;
+use swipeset_app::api::{ApiError, CreateToken, ErrorCode, Me, SignIn, SignUp, Tokens, Users};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::handlers::api_error;
 use crate::state::AppState;
@@ -67,7 +71,8 @@ fn cross_site_reason(request: &Request, public_origin: Option<&str>) -> Option<S
     }
 }
 
-/// Adds the security headers and makes the nonce that the page's scripts will carry.
+/// Adds the security headers (and `no-store` on [`NO_STORE_SERVER_FNS`]) and makes the
+/// nonce that the page's scripts will carry.
 pub async fn security_headers(
     State(state): State<AppState>,
     mut request: Request,
@@ -75,8 +80,12 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let private = NO_STORE_SERVER_FNS.contains(&request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let policy = content_security_policy(&nonce, &state.auth.frame_ancestors);
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
@@ -103,6 +112,33 @@ pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
          frame-ancestors {frame_ancestors}"
     )
 }
+
+/// `Strict-Transport-Security` on every response when the public URL is https, none
+/// otherwise (a plain-http instance must stay reachable over http). Behind a TLS proxy
+/// the server itself sees http, which is why the public URL decides. A year, what HSTS
+/// checkers expect; no `includeSubDomains` or `preload`, since an instance does not own
+/// its parent domain (a Space lives under hf.space).
+pub fn strict_transport_security(
+    https: bool,
+) -> SetResponseHeaderLayer<impl Fn(&Response) -> Option<HeaderValue> + Clone> {
+    let value = https.then(|| HeaderValue::from_static("max-age=31536000"));
+    SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, move |_: &Response| {
+        value.clone()
+    })
+}
+
+/// The server functions whose replies carry a token, an account or the list of users: no
+/// cache, the browser's included, may keep them (a shared computer's disk cache, a proxy).
+/// `security_headers` marks them by path, since leptos_axum routes every server function
+/// itself and leaves no route of theirs to hang a layer on.
+pub const NO_STORE_SERVER_FNS: [&str; 6] = [
+    Me::PATH,
+    SignIn::PATH,
+    SignUp::PATH,
+    Tokens::PATH,
+    CreateToken::PATH,
+    Users::PATH,
+];
 
 fn new_nonce() -> String {
     format!(

@@ -107,7 +107,9 @@ impl ExpiredDeletion for SessionBackend {
     }
 }
 
-/// How the session cookie is sent.
+/// How swipeset's cookies are sent: the session cookie and the guest cookie alike, so a
+/// browser that keeps one keeps the other (inside a Space's iframe, a guest cookie that
+/// stayed `Lax` would be dropped and every rating would start a new guest).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CookiePolicy {
     /// `Secure`: set when the public URL is https.
@@ -117,14 +119,22 @@ pub struct CookiePolicy {
     pub cross_site: bool,
 }
 
+impl CookiePolicy {
+    /// The cookies' `SameSite` and `Secure`: `None` and secure for an iframe (browsers
+    /// refuse `None` without `Secure`), `Lax` otherwise, secure under https.
+    pub fn same_site_and_secure(self) -> (SameSite, bool) {
+        if self.cross_site {
+            (SameSite::None, true)
+        } else {
+            (SameSite::Lax, self.secure)
+        }
+    }
+}
+
 /// The session layer: an `HttpOnly` cookie, `SameSite=Lax` unless the instance runs in
 /// an iframe, expiring with the session.
 pub fn layer(store: SessionBackend, policy: CookiePolicy) -> SessionManagerLayer<SessionBackend> {
-    let (same_site, secure) = if policy.cross_site {
-        (SameSite::None, true)
-    } else {
-        (SameSite::Lax, policy.secure)
-    };
+    let (same_site, secure) = policy.same_site_and_secure();
     SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)

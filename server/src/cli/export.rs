@@ -42,6 +42,11 @@ pub struct ExportArgs {
     /// Ratings: add the annotators' user names (pseudonymous ids only, otherwise).
     #[arg(long)]
     pub annotator_names: bool,
+    /// CSV: put a ' before every text cell that begins with =, +, -, @, a tab or a carriage
+    /// return, so a spreadsheet shows it instead of running it as a formula (those cells
+    /// then differ from the text as written; the card says so).
+    #[arg(long)]
+    pub csv_safe: bool,
     /// The dataset card's license (a Hub id such as cc-by-4.0); by default the campaign's.
     #[arg(long)]
     pub license: Option<String>,
@@ -67,6 +72,7 @@ impl ExportArgs {
             max_pairs_per_prompt: self.max_pairs_per_prompt,
             annotator_names: self.annotator_names,
             license: self.license.clone(),
+            csv_safe: self.csv_safe,
         })
     }
 }

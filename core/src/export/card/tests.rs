@@ -2,7 +2,8 @@
 //! `render` before it was split into sections, so the split (and any later edit that means
 //! to change nothing) is proved not to move a character. Between them the cards take every
 //! branch: each kind and variant, drops, a cap, guidelines, revealed models, recorded
-//! parameters, a cell that needs escaping, one annotator, and agreement not yet defined.
+//! parameters, a cell that needs escaping, one annotator, agreement not yet defined, and
+//! CSV as written and made safe for spreadsheets.
 
 use std::collections::HashMap;
 
@@ -233,6 +234,26 @@ async fn cards_are_pinned_byte_for_byte() {
     assert_card(&dpo, DPO);
     assert_card(&ratings, RATINGS);
     assert_card(&sparse, SPARSE);
+
+    // Spreadsheet-safe CSV: the RATINGS card, but for what it says of the cells and the
+    // colophon that lets it be made again.
+    let safe = card_of(
+        db,
+        "golden",
+        ExportOptions {
+            format: Format::Csv,
+            csv_safe: true,
+            ..ExportOptions::new(Kind::Ratings)
+        },
+    )
+    .await;
+    let expected = RATINGS
+        .replace(
+            "Every text is written as it is, so a cell may begin with `=`, `+`, `-`, `@`, a tab or a carriage return, which a spreadsheet may run as a formula: load the file as above rather than opening it in one, or export again with `--csv-safe` for a copy to open there.",
+            "Made safe to open in a spreadsheet (`--csv-safe`): every text cell that began with `=`, `+`, `-`, `@`, a tab or a carriage return has a `'` put before it, so that a spreadsheet shows it as text instead of running it as a formula. Those cells are no longer the text as written: remove that first `'` before training, or export again without `--csv-safe`.",
+        )
+        .replace("format `csv`.", "format `csv` (csv-safe).");
+    assert_card(&safe, &expected);
 }
 
 const KTO: &str = r##"---
@@ -441,6 +462,8 @@ from datasets import load_dataset
 
 ds = load_dataset("csv", data_files="data/train-00000-of-00001.csv", split="train")
 ```
+
+Every text is written as it is, so a cell may begin with `=`, `+`, `-`, `@`, a tab or a carriage return, which a spreadsheet may run as a formula: load the file as above rather than opening it in one, or export again with `--csv-safe` for a copy to open there.
 
 ## How it was made
 

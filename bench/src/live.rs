@@ -205,7 +205,7 @@ fn ratings_in(frame: &str) -> Option<i64> {
 }
 
 /// A bounded multi-consumer queue of rating jobs.
-fn async_channel(
+pub(crate) fn async_channel(
     capacity: usize,
 ) -> (
     tokio::sync::mpsc::Sender<()>,
@@ -216,7 +216,7 @@ fn async_channel(
 }
 
 /// The resident memory of process `pid`, in KiB, from `/proc`.
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub(crate) fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("reading /proc/{pid}/status"))?;
     status

@@ -10,7 +10,9 @@
 //!
 //! With `--live`, it benchmarks the live leaderboard instead (see `live.rs`); with
 //! `--export`, the dataset export (see `export.rs`); with `--import`, the prompt import
-//! (see `import.rs`); with `--generate`, the generator (see `generate.rs`).
+//! (see `import.rs`); with `--generate`, the generator (see `generate.rs`); with `--soak
+//! MINUTES`, a long steady load watching the server's memory and open files (see
+//! `soak.rs`).
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
@@ -18,6 +20,7 @@ mod export;
 mod generate;
 mod import;
 mod live;
+mod soak;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,6 +79,13 @@ struct Args {
     /// Requests in the `--generate` benchmark.
     #[arg(long, default_value_t = 10_000)]
     requests: usize,
+    /// Run a steady load for this many minutes instead, sampling the server's memory and
+    /// open files (`--rate` ratings/s, `--clients` watchers).
+    #[arg(long)]
+    soak: Option<u64>,
+    /// Seconds between the soak's samples.
+    #[arg(long, default_value_t = 60)]
+    sample: u64,
     /// Prompts in the `--import` benchmark's file.
     #[arg(long, default_value_t = 1_000_000)]
     prompts: usize,
@@ -129,6 +139,11 @@ async fn main() -> anyhow::Result<()> {
             &format!("127.0.0.1:{port}"),
             "--database-url",
             &url,
+            // The load generator is one address with thousands of streams.
+            "--max-event-streams-per-client",
+            "1000000",
+            "--max-event-streams",
+            "1000000",
         ])
         .env(
             "RUST_LOG",
@@ -145,6 +160,21 @@ async fn main() -> anyhow::Result<()> {
         })?;
     let base = format!("http://127.0.0.1:{port}");
     wait_healthy(&base).await?;
+
+    if let Some(minutes) = args.soak {
+        let pid = child.id().context("the server exited")?;
+        let soak_args = soak::SoakArgs {
+            minutes,
+            clients: args.clients,
+            rate: args.rate,
+            sample_seconds: args.sample,
+            pid,
+        };
+        let outcome = soak::run(&base, soak_args).await;
+        child.kill().await.ok();
+        print_server_errors(&server_log);
+        return outcome;
+    }
 
     if args.live {
         let pid = child.id().context("the server exited")?;

@@ -49,8 +49,8 @@ const IDLE_CHECK: Duration = Duration::from_secs(30);
 /// Open event streams at most, unless the settings say otherwise.
 pub const DEFAULT_MAX_STREAMS: usize = 2_000;
 /// Open event streams per client address at most, unless the settings say otherwise: a
-/// few tabs, not a script's thousand.
-pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 8;
+/// room of people behind one NAT watching the board, not a script's thousand.
+pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 64;
 /// How often a stream asks whether its caller may still watch.
 pub const ACCESS_RECHECK: Duration = Duration::from_secs(5);
 

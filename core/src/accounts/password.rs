@@ -1,8 +1,10 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes, the
 //! OWASP recommendation), off the async threads since a hash takes tens of milliseconds.
 //! At most two hashes per core run at once: each takes 19 MiB and a core's worth of time,
-//! so a burst of sign-ins must not be able to take the server's memory and CPU. Beyond
-//! that, a request is answered at once with "busy, try again in a second".
+//! so a burst of sign-ins must not be able to take the server's memory and CPU. A check
+//! of a password (signing in) beyond that is answered at once with "busy, try again in a
+//! second"; making a hash (a new account, a new password) waits its turn instead, since
+//! its callers are rare and failing them would only make them retry.
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -39,7 +41,7 @@ pub fn check_strength(password: &str) -> CoreResult<()> {
 /// The PHC string of `password` under a fresh random salt.
 pub async fn hash(password: &str) -> CoreResult<String> {
     let password = password.to_owned();
-    blocking(move || {
+    blocking(Slot::Wait, move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -54,7 +56,7 @@ pub async fn hash(password: &str) -> CoreResult<String> {
 pub async fn verify(phc: Option<&str>, password: &str) -> CoreResult<bool> {
     let phc = phc.map(str::to_owned);
     let password = password.to_owned();
-    blocking(move || {
+    blocking(Slot::Refuse, move || {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| dummy_hash().to_owned());
         let Ok(parsed) = PasswordHash::new(&phc) else {
@@ -86,12 +88,22 @@ static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
     Semaphore::new(2 * cores)
 });
 
+/// What to do when every hashing slot is taken.
+enum Slot {
+    Wait,
+    Refuse,
+}
+
 async fn blocking<T: Send + 'static>(
+    slot: Slot,
     work: impl FnOnce() -> CoreResult<T> + Send + 'static,
 ) -> CoreResult<T> {
-    let _slot = HASHING.try_acquire().map_err(|_| CoreError::Busy {
-        retry_after_secs: 1,
-    })?;
+    let _slot = match slot {
+        Slot::Wait => HASHING.acquire().await.ok(),
+        Slot::Refuse => Some(HASHING.try_acquire().map_err(|_| CoreError::Busy {
+            retry_after_secs: 1,
+        })?),
+    };
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| CoreError::invalid("password", format!("hashing stopped: {e}")))?

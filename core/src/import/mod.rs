@@ -6,6 +6,8 @@
 //! responses by (prompt, model, text), so importing a file twice adds nothing the second
 //! time, and says so.
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod read;
 
 #[cfg(test)]
@@ -23,7 +25,7 @@ use sea_orm::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use read::Location;
+pub use read::{Location, MAX_RECORD_BYTES};
 use read::{Records, Value};
 
 use crate::CoreError;

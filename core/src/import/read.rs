@@ -63,6 +63,10 @@ pub struct Record {
     pub values: Vec<Value>,
 }
 
+/// The longest line (JSONL, text) swipeset reads: a prompt with its response is
+/// kilobytes; a line of gigabytes is a broken file, and would be held in memory whole.
+pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The file's records, each reduced to the requested fields.
 pub enum Records {
     Lines {
@@ -168,7 +172,7 @@ impl Records {
                 fields,
             } => loop {
                 buffer.clear();
-                let read = reader
+                let read = std::io::Read::take(&mut *reader, MAX_RECORD_BYTES + 1)
                     .read_until(b'\n', buffer)
                     .map_err(|e| ImportError::file(path, e.to_string()))?;
                 if read == 0 {
@@ -176,6 +180,16 @@ impl Records {
                 }
                 *line += 1;
                 let at = Location::Line(*line);
+                if read as u64 > MAX_RECORD_BYTES {
+                    return Err(ImportError::at(
+                        path,
+                        at,
+                        format!(
+                            "the line is longer than {} MiB; is this a JSONL or text file?",
+                            MAX_RECORD_BYTES / (1024 * 1024)
+                        ),
+                    ));
+                }
                 while matches!(buffer.last(), Some(b'\n' | b'\r')) {
                     buffer.pop();
                 }

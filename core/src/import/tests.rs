@@ -209,6 +209,23 @@ async fn bad_input_says_where_and_changes_nothing() {
     let err = refused(&db, d, "latin1.csv", b"prompt\nok\ncaf\xe9\n").await;
     assert!(err.contains("latin1.csv: line 3: not UTF-8"), "{err}");
 
+    // A line of more than 16 MiB is refused before it is all in memory.
+    let mut huge = b"{\"prompt\": \"fine\"}\n{\"prompt\": \"".to_vec();
+    huge.resize(huge.len() + super::MAX_RECORD_BYTES as usize, b'a');
+    huge.extend_from_slice(b"\"}\n");
+    let err = refused(&db, d, "huge.jsonl", &huge).await;
+    assert!(
+        err.contains("huge.jsonl: line 2: the line is longer than 16 MiB"),
+        "{err}"
+    );
+    let mut huge = b"fine\n".to_vec();
+    huge.resize(huge.len() + super::MAX_RECORD_BYTES as usize + 1, b'a');
+    let err = refused(&db, d, "huge.txt", &huge).await;
+    assert!(
+        err.contains("huge.txt: line 2: the line is longer"),
+        "{err}"
+    );
+
     let err = refused(&db, d, "turns.jsonl", br#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}
 "#).await;
     assert!(err.contains("multi-turn"), "{err}");

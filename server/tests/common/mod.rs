@@ -302,3 +302,48 @@ pub async fn seed_single_card(
         .expect("the new card");
     card.response_id
 }
+
+/// A server that takes the client's address from `X-Forwarded-For`, as behind a proxy, so
+/// one test can speak from several addresses.
+pub async fn server_behind_proxy() -> (TestDb, TestServer) {
+    let test_db = Backend::Sqlite.fresh().await;
+    swipeset_core::accounts::users::create(
+        &test_db.db,
+        "ada",
+        PASSWORD,
+        swipeset_core::accounts::Role::Annotator,
+    )
+    .await
+    .unwrap();
+    let auth = swipeset_server::auth::AuthConfig {
+        trust_proxy: true,
+        ..swipeset_server::auth::AuthConfig::default()
+    };
+    let server = TestServer::start_with(
+        test_db.db.clone(),
+        std::path::Path::new("target/site"),
+        auth,
+    )
+    .await;
+    (test_db, server)
+}
+
+pub async fn sign_in_from(
+    server: &TestServer,
+    address: &str,
+    password: &str,
+) -> (reqwest::StatusCode, Option<String>) {
+    let res = reqwest::Client::new()
+        .post(server.url("/api/sign_in"))
+        .header("x-forwarded-for", address)
+        .json(&serde_json::json!({"name": "ada", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (res.status(), retry)
+}

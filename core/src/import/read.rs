@@ -67,6 +67,41 @@ pub struct Record {
 /// kilobytes; a line of gigabytes is a broken file, and would be held in memory whole.
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Refuses a Parquet file whose footer places a column chunk outside the file. The parquet
+/// crate asserts on a negative offset or size while reading (a panic, found by fuzzing),
+/// and a chunk past the end would only fail later with a vaguer message.
+fn check_chunks(
+    path: &Path,
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    length: u64,
+) -> Result<(), ImportError> {
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        for (c, column) in group.columns().iter().enumerate() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            let size = column.compressed_size();
+            let inside = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(size).ok())
+                .and_then(|(start, size)| start.checked_add(size))
+                .is_some_and(|end| end <= length);
+            if !inside {
+                return Err(ImportError::file(
+                    path,
+                    format!(
+                        "not a readable Parquet file: column {} of row group {} lies outside the \
+                         file (offset {start}, {size} bytes, in a file of {length} bytes)",
+                        c + 1,
+                        g + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The file's records, each reduced to the requested fields.
 pub enum Records {
     Lines {
@@ -126,9 +161,14 @@ impl Records {
                 })
             }
             FileFormat::Parquet => {
+                let length = file
+                    .metadata()
+                    .map_err(|e| ImportError::file(path, e.to_string()))?
+                    .len();
                 let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
                     ImportError::file(path, format!("not a readable Parquet file: {e}"))
                 })?;
+                check_chunks(path, builder.metadata(), length)?;
                 let columns: Vec<String> = builder
                     .schema()
                     .fields()

@@ -364,3 +364,20 @@ async fn a_bad_generation_row_rolls_the_whole_file_back() {
         "{err}"
     );
 }
+
+/// Inputs the fuzzer (`scripts/fuzz.sh`) found to break a reader, kept in `regressions/`:
+/// each must be refused with a clear error, never a panic.
+#[tokio::test]
+async fn inputs_the_fuzzer_found_are_refused_cleanly() {
+    let (db, _dir) = setup().await;
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/import/regressions");
+    let err = prompts_from(&db, &here.join("negative-chunk-offset.parquet"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("negative-chunk-offset.parquet: not a readable Parquet file: column"),
+        "{err}"
+    );
+    assert!(err.contains("lies outside the file"), "{err}");
+}

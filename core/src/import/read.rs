@@ -67,6 +67,29 @@ pub struct Record {
 /// kilobytes; a line of gigabytes is a broken file, and would be held in memory whole.
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Runs a step of the parquet crate, turning its panic into this file's error. The crate
+/// panics on some malformed files instead of failing (an assertion on a footer value, a
+/// division by a page's value count of zero: both found by `scripts/fuzz.sh`); a file is
+/// input, and input gets an error that says where, not a crash.
+fn contained<T>(
+    path: &Path,
+    at: Location,
+    step: impl FnOnce() -> Result<T, ImportError>,
+) -> Result<T, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the reader failed".to_string());
+        Err(ImportError::at(
+            path,
+            at,
+            format!("not a readable Parquet file: {reason}"),
+        ))
+    })
+}
+
 /// Refuses a Parquet file whose footer places a column chunk outside the file. The parquet
 /// crate asserts on a negative offset or size while reading (a panic, found by fuzzing),
 /// and a chunk past the end would only fail later with a vaguer message.
@@ -165,8 +188,10 @@ impl Records {
                     .metadata()
                     .map_err(|e| ImportError::file(path, e.to_string()))?
                     .len();
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
-                    ImportError::file(path, format!("not a readable Parquet file: {e}"))
+                let builder = contained(path, Location::Row(1), || {
+                    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
+                        ImportError::file(path, format!("not a readable Parquet file: {e}"))
+                    })
                 })?;
                 check_chunks(path, builder.metadata(), length)?;
                 let columns: Vec<String> = builder
@@ -312,11 +337,11 @@ impl Records {
                     {
                         break;
                     }
-                    match reader.next() {
+                    let at = Location::Row(*row + 1);
+                    match contained(path, at, || Ok(reader.next()))? {
                         Some(next) => {
-                            *batch = Some(next.map_err(|e| {
-                                ImportError::at(path, Location::Row(*row + 1), e.to_string())
-                            })?);
+                            *batch =
+                                Some(next.map_err(|e| ImportError::at(path, at, e.to_string()))?);
                             *index = 0;
                         }
                         None => return Ok(None),

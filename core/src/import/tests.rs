@@ -380,4 +380,15 @@ async fn inputs_the_fuzzer_found_are_refused_cleanly() {
         "{err}"
     );
     assert!(err.contains("lies outside the file"), "{err}");
+
+    // The parquet crate divides by a page's value count, zero here: its panic is this
+    // file's error.
+    let err = prompts_from(&db, &here.join("zero-value-page.parquet"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("zero-value-page.parquet: row 1: not a readable Parquet file"),
+        "{err}"
+    );
 }

@@ -25,18 +25,11 @@ fn rule() -> MembershipRule {
 }
 
 async fn server(membership: Option<MembershipRule>) -> (common::TestDb, TestServer) {
-    let test_db = Backend::Sqlite.fresh().await;
     let auth = AuthConfig {
         membership,
         ..AuthConfig::default()
     };
-    let server = TestServer::start_with(
-        test_db.db.clone(),
-        std::path::Path::new("target/site"),
-        auth,
-    )
-    .await;
-    (test_db, server)
+    common::server_with(&Backend::Sqlite, auth).await
 }
 
 async fn provider_account(db: &sea_orm::DatabaseConnection) -> user::Model {

@@ -8,7 +8,6 @@ mod common;
 use common::{Backend, PASSWORD, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
-use swipeset_core::accounts::{Role, users};
 use swipeset_server::auth::AuthConfig;
 use swipeset_server::auth::sessions::CookiePolicy;
 
@@ -17,25 +16,7 @@ async fn server() -> (common::TestDb, TestServer) {
 }
 
 async fn server_on(backend: &Backend) -> (common::TestDb, TestServer) {
-    server_with(backend, AuthConfig::default()).await
-}
-
-/// The demo and an annotator `ada`, served with these sign-in settings.
-async fn server_with(backend: &Backend, auth: AuthConfig) -> (common::TestDb, TestServer) {
-    let test_db = backend.fresh().await;
-    swipeset_core::campaign::demo::load(&test_db.db)
-        .await
-        .expect("demo");
-    users::create(&test_db.db, "ada", PASSWORD, Role::Annotator)
-        .await
-        .unwrap();
-    let server = TestServer::start_with(
-        test_db.db.clone(),
-        std::path::Path::new("target/site"),
-        auth,
-    )
-    .await;
-    (test_db, server)
+    common::server_with(backend, AuthConfig::default()).await
 }
 
 fn client() -> reqwest::Client {
@@ -324,7 +305,7 @@ async fn server_at(public_url: &str, cross_site: bool) -> (common::TestDb, TestS
         },
         ..AuthConfig::default()
     };
-    server_with(&Backend::Sqlite, auth).await
+    common::server_with(&Backend::Sqlite, auth).await
 }
 
 /// The `Set-Cookie` line of `name` in `res`.

@@ -35,15 +35,18 @@ pub async fn sign_in(name: String, password: String) -> Result<MeReply, ApiError
         return Err(CoreError::unauthorized(users::WRONG_CREDENTIALS).into());
     }
     let ip = ssr::client_ip();
-    let limits = ssr::auth_settings().throttle;
+    let settings = ssr::auth_settings();
     let now = chrono::Utc::now();
-    let attempt = throttle::attempt(&store, limits, ip.as_deref(), &name, now).await?;
-    let membership = ssr::auth_settings().membership;
+    let attempt = throttle::attempt(&store, settings.throttle, ip.as_deref(), &name, now).await?;
     match users::authenticate(store.db(), &name, &password).await {
         Ok(user) => {
             // A provider account signs in through the provider while its membership is
             // not vouched for (`swipeset_core::accounts::membership`).
-            if let Some(rule) = membership.as_ref().filter(|rule| rule.lapsed(&user, now)) {
+            if let Some(rule) = settings
+                .membership
+                .as_ref()
+                .filter(|rule| rule.lapsed(&user, now))
+            {
                 throttle::not_checked(&store, attempt, now).await?;
                 return Err(rule.refusal().into());
             }
@@ -98,7 +101,8 @@ pub async fn change_password(
     let store = ssr::store()?;
     let db = store.db();
     let account = ssr::caller().await.require_account()?.clone();
-    if let Some(rule) = ssr::auth_settings().membership {
+    let settings = ssr::auth_settings();
+    if let Some(rule) = &settings.membership {
         let user = users::find(db, account.id)
             .await?
             .ok_or_else(|| ApiError::internal("the account went away"))?;
@@ -107,8 +111,8 @@ pub async fn change_password(
     // Guessing the current password from a session is throttled like signing in.
     let ip = ssr::client_ip();
     let now = chrono::Utc::now();
-    let limits = ssr::auth_settings().throttle;
-    let attempt = throttle::attempt(&store, limits, ip.as_deref(), &account.name, now).await?;
+    let attempt =
+        throttle::attempt(&store, settings.throttle, ip.as_deref(), &account.name, now).await?;
     match users::change_password(db, account.id, &current_password, &new_password).await {
         Ok(()) => throttle::succeeded(&store, attempt, now).await?,
         Err(

@@ -306,7 +306,23 @@ pub async fn seed_single_card(
 /// A server that takes the client's address from `X-Forwarded-For`, as behind a proxy, so
 /// one test can speak from several addresses.
 pub async fn server_behind_proxy() -> (TestDb, TestServer) {
-    let test_db = Backend::Sqlite.fresh().await;
+    let auth = swipeset_server::auth::AuthConfig {
+        trust_proxy: true,
+        ..swipeset_server::auth::AuthConfig::default()
+    };
+    server_with(&Backend::Sqlite, auth).await
+}
+
+/// The demo and an annotator `ada` (password `PASSWORD`), served with these sign-in
+/// settings.
+pub async fn server_with(
+    backend: &Backend,
+    auth: swipeset_server::auth::AuthConfig,
+) -> (TestDb, TestServer) {
+    let test_db = backend.fresh().await;
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
     swipeset_core::accounts::users::create(
         &test_db.db,
         "ada",
@@ -315,10 +331,6 @@ pub async fn server_behind_proxy() -> (TestDb, TestServer) {
     )
     .await
     .unwrap();
-    let auth = swipeset_server::auth::AuthConfig {
-        trust_proxy: true,
-        ..swipeset_server::auth::AuthConfig::default()
-    };
     let server = TestServer::start_with(
         test_db.db.clone(),
         std::path::Path::new("target/site"),

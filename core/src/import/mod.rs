@@ -8,6 +8,7 @@
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
+mod parquet_pages;
 mod read;
 
 #[cfg(test)]

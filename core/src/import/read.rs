@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use arrow_array::{Array, LargeStringArray, ListArray, RecordBatch, StringArray, StructArray};
@@ -13,7 +13,7 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{FileFormat, ImportError};
+use super::{FileFormat, ImportError, parquet_pages};
 
 /// Where a record is in its file, counted from 1 as editors and spreadsheets do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,14 +57,26 @@ pub enum Value {
     Other(String),
 }
 
+impl Value {
+    /// The bytes of text the value holds.
+    fn text_bytes(&self) -> usize {
+        match self {
+            Value::Text(text) => text.len(),
+            Value::Messages(messages) => messages.iter().map(|(r, c)| r.len() + c.len()).sum(),
+            Value::Missing | Value::Null | Value::Other(_) => 0,
+        }
+    }
+}
+
 pub struct Record {
     pub at: Location,
     /// One value per requested field, in the order asked.
     pub values: Vec<Value>,
 }
 
-/// The longest line (JSONL, text) swipeset reads: a prompt with its response is
-/// kilobytes; a line of gigabytes is a broken file, and would be held in memory whole.
+/// The largest record swipeset reads (a line of JSONL or text, a CSV record, the text of a
+/// Parquet row): a prompt with its response is kilobytes; a record of gigabytes is a
+/// broken file, and would be held in memory whole.
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Runs a step of the parquet crate, turning its panic into this file's error. The crate
@@ -90,39 +102,38 @@ fn contained<T>(
     })
 }
 
-/// Refuses a Parquet file whose footer places a column chunk outside the file. The parquet
-/// crate asserts on a negative offset or size while reading (a panic, found by fuzzing),
-/// and a chunk past the end would only fail later with a vaguer message.
-fn check_chunks(
-    path: &Path,
-    metadata: &parquet::file::metadata::ParquetMetaData,
-    length: u64,
-) -> Result<(), ImportError> {
-    for (g, group) in metadata.row_groups().iter().enumerate() {
-        for (c, column) in group.columns().iter().enumerate() {
-            let start = column
-                .dictionary_page_offset()
-                .unwrap_or(column.data_page_offset());
-            let size = column.compressed_size();
-            let inside = u64::try_from(start)
-                .ok()
-                .zip(u64::try_from(size).ok())
-                .and_then(|(start, size)| start.checked_add(size))
-                .is_some_and(|end| end <= length);
-            if !inside {
-                return Err(ImportError::file(
-                    path,
-                    format!(
-                        "not a readable Parquet file: column {} of row group {} lies outside the \
-                         file (offset {start}, {size} bytes, in a file of {length} bytes)",
-                        c + 1,
-                        g + 1
-                    ),
-                ));
-            }
+/// A CSV file, read so that one record cannot grow without bound. The `csv` crate keeps
+/// reading into a record for as long as it goes on (a quoted field may hold any number of
+/// line breaks), so this fails once more than `MAX_RECORD_BYTES` (plus the crate's small
+/// read-ahead) have been read since the record began; the caller sets `record_start`
+/// before each record.
+pub struct RecordCap {
+    file: File,
+    /// Bytes handed to the CSV reader so far.
+    read: u64,
+    /// Where the record being read began.
+    record_start: u64,
+}
+
+/// More than the CSV reader's read-ahead buffer (8 KiB).
+const CSV_READ_AHEAD: u64 = 64 * 1024;
+
+impl Read for RecordCap {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.read.saturating_sub(self.record_start) > MAX_RECORD_BYTES + CSV_READ_AHEAD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the record is longer than {} MiB; is this a CSV file, and are its quotes \
+                     closed?",
+                    MAX_RECORD_BYTES / (1024 * 1024)
+                ),
+            ));
         }
+        let n = self.file.read(buffer)?;
+        self.read += n as u64;
+        Ok(n)
     }
-    Ok(())
 }
 
 /// The file's records, each reduced to the requested fields.
@@ -136,7 +147,7 @@ pub enum Records {
         fields: Vec<String>,
     },
     Csv {
-        reader: csv::Reader<File>,
+        reader: csv::Reader<RecordCap>,
         /// Position of each requested field among the columns, if present.
         positions: Vec<Option<usize>>,
         record: csv::StringRecord,
@@ -170,7 +181,13 @@ impl Records {
                 fields: fields.to_vec(),
             }),
             FileFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+                let mut reader = csv::ReaderBuilder::new()
+                    .flexible(false)
+                    .from_reader(RecordCap {
+                        file,
+                        read: 0,
+                        record_start: 0,
+                    });
                 let headers = reader
                     .headers()
                     .map_err(|e| ImportError::at(path, Location::Line(1), csv_reason(&e)))?
@@ -193,7 +210,7 @@ impl Records {
                         ImportError::file(path, format!("not a readable Parquet file: {e}"))
                     })
                 })?;
-                check_chunks(path, builder.metadata(), length)?;
+                parquet_pages::check_chunks(path, builder.metadata(), length)?;
                 let columns: Vec<String> = builder
                     .schema()
                     .fields()
@@ -205,6 +222,12 @@ impl Records {
                 let mut kept: Vec<usize> = wanted.iter().flatten().copied().collect();
                 kept.sort_unstable();
                 kept.dedup();
+                parquet_pages::check_pages(
+                    path,
+                    builder.metadata(),
+                    &kept,
+                    parquet_pages::MAX_PAGE_BYTES,
+                )?;
                 let mask = ProjectionMask::roots(builder.parquet_schema(), kept.iter().copied());
                 let positions = wanted
                     .iter()
@@ -307,8 +330,10 @@ impl Records {
                 positions,
                 record,
             } => {
+                let start = reader.position().clone();
+                reader.get_mut().record_start = start.byte();
                 let more = reader.read_record(record).map_err(|e| {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(start.line(), |p| p.line());
                     ImportError::at(path, Location::Line(line), csv_reason(&e))
                 })?;
                 if !more {
@@ -353,13 +378,26 @@ impl Records {
                 *row += 1;
                 let i = *index;
                 *index += 1;
-                let values = positions
+                let values: Vec<Value> = positions
                     .iter()
                     .map(|p| match p {
                         Some(c) => arrow_value(current.column(*c).as_ref(), i),
                         None => Value::Missing,
                     })
                     .collect();
+                let size: usize = values.iter().map(Value::text_bytes).sum();
+                if size as u64 > MAX_RECORD_BYTES {
+                    return Err(ImportError::at(
+                        path,
+                        Location::Row(*row),
+                        format!(
+                            "the row holds {} MiB of text, more than the {} MiB swipeset reads \
+                             in one record",
+                            size.div_ceil(1024 * 1024),
+                            MAX_RECORD_BYTES / (1024 * 1024)
+                        ),
+                    ));
+                }
                 Ok(Some(Record {
                     at: Location::Row(*row),
                     values,
@@ -490,6 +528,21 @@ fn arrow_value(array: &dyn Array, i: usize) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_the_parquet_crate_is_the_files_error() {
+        let err = contained(
+            Path::new("x.parquet"),
+            Location::Row(7),
+            || -> Result<(), _> { panic!("index out of bounds") },
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "x.parquet: row 7: not a readable Parquet file: index out of bounds"
+        );
+    }
 
     #[test]
     fn large_numbers_are_grouped() {

@@ -381,14 +381,101 @@ async fn inputs_the_fuzzer_found_are_refused_cleanly() {
     );
     assert!(err.contains("lies outside the file"), "{err}");
 
-    // The parquet crate divides by a page's value count, zero here: its panic is this
-    // file's error.
+    // The parquet crate divided by this page's value count, zero, and panicked (now
+    // contained, see `read::contained`); the page check refuses the file before that.
     let err = prompts_from(&db, &here.join("zero-value-page.parquet"))
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("zero-value-page.parquet: row 1: not a readable Parquet file"),
+        err.contains(
+            "zero-value-page.parquet: not a readable Parquet file: column `prompt` of row \
+             group 1: the page header runs past the end of its column"
+        ),
         "{err}"
     );
+}
+
+/// Nothing in a file can make swipeset hold more than a record's or a page's worth of it:
+/// a CSV record that never ends, a Parquet row of more than 16 MiB, a page that declares a
+/// decompressed size beyond the cap, a page header that is not one.
+#[tokio::test]
+async fn records_and_pages_have_a_size_cap() {
+    let (db, dir) = setup().await;
+    let d = dir.path();
+    let cap = super::MAX_RECORD_BYTES as usize;
+
+    // A quoted CSV field that goes on for more than 16 MiB across many lines.
+    let mut csv = b"prompt\nfine\n\"".to_vec();
+    while csv.len() < cap + 256 * 1024 {
+        csv.extend_from_slice(b"a line of an unclosed quote\n");
+    }
+    let err = refused(&db, d, "unclosed.csv", &csv).await;
+    assert!(
+        err.contains("unclosed.csv: line 3: the record is longer than 16 MiB"),
+        "{err}"
+    );
+    // Just under the cap is read.
+    let mut csv = b"prompt\n\"".to_vec();
+    csv.resize(cap - 1024, b'a');
+    csv.extend_from_slice(b"\"\n");
+    let path = write(d, "long.csv", &csv);
+    prompts_from(&db, &path).await.unwrap();
+
+    let big = "b".repeat(cap + 1);
+    let path = write_parquet(
+        d,
+        "big-row.parquet",
+        &[("prompt", vec![Some("fine"), Some(&big)])],
+    );
+    let err = prompts_from(&db, &path).await.unwrap_err().to_string();
+    assert!(
+        err.contains("big-row.parquet: row 2: the row holds 17 MiB of text, more than the 16 MiB"),
+        "{err}"
+    );
+
+    // The page check reads the declared sizes: a 2 MiB page against a 1 MiB cap.
+    let two = "c".repeat(2 * 1024 * 1024);
+    let path = write_parquet(
+        d,
+        "page.parquet",
+        &[("other", vec![Some("x")]), ("prompt", vec![Some(&two)])],
+    );
+    let metadata = metadata_of(&path);
+    let err = super::parquet_pages::check_pages(&path, &metadata, &[1], 1024 * 1024)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "page.parquet: not a readable Parquet file: column `prompt` of row group 1: a page \
+             would decompress to 3 MiB, more than the 1 MiB swipeset reads at once"
+        ),
+        "{err}"
+    );
+    // Only the columns read are checked, and the real cap lets the page through.
+    super::parquet_pages::check_pages(&path, &metadata, &[0], 1024 * 1024).unwrap();
+    super::parquet_pages::check_pages(&path, &metadata, &[1], super::parquet_pages::MAX_PAGE_BYTES)
+        .unwrap();
+
+    // A page header that is not one: its first byte names a type Thrift does not have.
+    let path = write_parquet(d, "garbled.parquet", &[("prompt", vec![Some("fine")])]);
+    let start = metadata_of(&path).row_group(0).column(0).byte_range().0 as usize;
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[start] = 0x1d;
+    let err = refused(&db, d, "garbled.parquet", &bytes).await;
+    assert!(
+        err.contains(
+            "garbled.parquet: not a readable Parquet file: column `prompt` of row group 1: the \
+             page header is not valid (field type 13)"
+        ),
+        "{err}"
+    );
+}
+
+fn metadata_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
+    use parquet::file::reader::FileReader;
+    parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap())
+        .unwrap()
+        .metadata()
+        .clone()
 }

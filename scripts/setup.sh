@@ -2,8 +2,9 @@
 # Installs what building (and, with `test`, testing) swipeset needs on a fresh Debian
 # machine, and nothing that is already there:
 #   scripts/setup.sh run    the wasm target, Node.js + npm, binaryen's wasm-opt (npm)
-#   scripts/setup.sh test   the above, plus Chromium, PostgreSQL, Playwright (npm), and a
-#                           Python virtual environment with Hugging Face `datasets` (PyPI)
+#   scripts/setup.sh test   the above, plus Chromium, PostgreSQL, podman and debootstrap,
+#                           Playwright (npm), and a Python virtual environment with
+#                           Hugging Face `datasets` (PyPI)
 # Debian packages come from apt (after `apt-get update`), JavaScript tools from npm; no
 # step downloads a prebuilt binary from anywhere else.
 set -euo pipefail
@@ -24,6 +25,9 @@ if [[ $mode == test ]]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
   # Debian ships venv (with pip) apart from python3.
   python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
+  # The container check: podman builds the image, debootstrap makes its base.
+  command -v podman >/dev/null 2>&1 || apt_packages+=(podman)
+  command -v debootstrap >/dev/null 2>&1 || apt_packages+=(debootstrap)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   sudo=()

@@ -3,7 +3,8 @@
 #   1. formatting and clippy, for the server (ssr) and the browser (hydrate) feature sets;
 #   2. unit tests and the server's integration tests, against SQLite and a throwaway
 #      PostgreSQL cluster; exports loaded by Hugging Face `datasets` in a venv;
-#   3. the release build, and Playwright in Debian's Chromium against it.
+#   3. the release build, and Playwright in Debian's Chromium against it;
+#   4. the container image's runtime stage around that build, run as a Space runs it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -53,5 +54,8 @@ step "end-to-end: Playwright in Chromium against the release build"
     SWIPESET_SITE_ROOT="$root/target/site" \
     deadline 15 npx playwright test
 )
+
+step "container: the Dockerfile's runtime stage around the release build, run as a Space"
+deadline 10 scripts/container-test.sh
 
 step "all tests passed"

@@ -288,19 +288,22 @@ pub fn parse_named<T: std::str::FromStr<Err = swipeset_core::CoreError>>(
         .map_err(|e: swipeset_core::CoreError| e.to_string())
 }
 
+/// An environment of the test's making.
+#[cfg(test)]
+pub(crate) struct FakeEnv(pub std::collections::HashMap<&'static str, &'static str>);
+
+#[cfg(test)]
+impl Env for FakeEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
     use std::collections::HashMap;
-
-    struct FakeEnv(HashMap<&'static str, &'static str>);
-
-    impl Env for FakeEnv {
-        fn var(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
-        }
-    }
 
     #[derive(Parser)]
     struct Cli {

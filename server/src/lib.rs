@@ -11,6 +11,7 @@ pub mod live;
 pub mod router;
 pub mod shutdown;
 pub mod state;
+pub mod storage;
 
 pub use config::Settings;
 pub use router::router;

@@ -24,5 +24,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User(command) => cli::user::run(command).await,
         Command::Token(command) => cli::token::run(command).await,
         Command::Stats(command) => cli::stats::run(command).await,
+        Command::Backup(args) => cli::backup::run(args).await,
+        Command::Healthcheck(args) => cli::healthcheck::run(args).await,
     }
 }

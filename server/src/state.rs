@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use swipeset_app::api::ssr::AdminNotices;
 use swipeset_core::accounts::guests::GuestIds;
 
 use axum::extract::FromRef;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Guests' ids by browser, remembered so the rating path does not look them up on
     /// every request.
     pub guests: Arc<GuestIds>,
+    /// Shown to admins on every admin page (`crate::storage`).
+    pub admin_notices: AdminNotices,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -75,7 +78,18 @@ impl AppState {
             auth: Arc::new(AuthConfig::default()),
             sessions,
             guests: Arc::default(),
+            admin_notices: Default::default(),
         }
+    }
+
+    /// Shows `notice` to admins on every admin page.
+    pub fn with_admin_notice(mut self, notice: Option<String>) -> Self {
+        if let Some(notice) = notice {
+            let mut notices = self.admin_notices.0.to_vec();
+            notices.push(notice);
+            self.admin_notices = AdminNotices(Arc::new(notices));
+        }
+        self
     }
 
     /// Refuses import uploads over `bytes`.
@@ -125,6 +139,7 @@ impl AppState {
         provide_context(self.store.clone());
         provide_context(self.guests.clone());
         provide_context(self.auth.app_settings());
+        provide_context(self.admin_notices.clone());
         // The request's parts are cloned out of the context once, for both.
         let Some(parts) = use_context::<http::request::Parts>() else {
             return;

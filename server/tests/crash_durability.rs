@@ -11,135 +11,27 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use common::binary::{Acknowledged, free_port, load, raters, start};
 use common::{Backend, backends};
 use sea_orm::EntityTrait;
-use serde_json::{Value, json};
-use swipeset_core::accounts::{Role, tokens, users};
 use swipeset_core::db::entities::{campaign, rating};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 const RATERS: usize = 12;
 const BIN: &str = env!("CARGO_BIN_EXE_swipeset");
-
-/// A rating the server answered 200 to: (user, response) → label.
-type Acknowledged = Arc<Mutex<HashMap<(i32, i32), bool>>>;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn start(url: &str, port: u16) -> Child {
-    let child = Command::new(BIN)
-        .args(["serve", "--database-url", url, "--addr"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--site-root", "target/site"])
-        .env("SWIPESET_ADMIN_PASSWORD", "crash-test-admin-password")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start swipeset serve");
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    for _ in 0..300 {
-        if reqwest::get(&health)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("swipeset serve did not answer /healthz on port {port}");
-}
-
-/// One rater: takes cards and rates them until the server goes away.
-async fn rate_until_killed(base: String, token: String, user_id: i32, acked: Acknowledged) {
-    let client = common::bearer_client(&token);
-    let mut cards: Vec<i64> = Vec::new();
-    let mut n = 0u64;
-    loop {
-        let Some(id) = cards.pop() else {
-            let Ok(res) = client
-                .post(format!("{base}/api/next_cards"))
-                .json(&json!({"count": 4, "holding": []}))
-                .send()
-                .await
-            else {
-                return;
-            };
-            let Ok(body) = res.json::<Value>().await else {
-                return;
-            };
-            let dealt: Vec<i64> = body["cards"]
-                .as_array()
-                .map(|c| c.iter().filter_map(|c| c["response_id"].as_i64()).collect())
-                .unwrap_or_default();
-            if dealt.is_empty() {
-                return; // all rated
-            }
-            cards = dealt;
-            continue;
-        };
-        n += 1;
-        let up = (n + user_id as u64).is_multiple_of(3);
-        let label = if up { "up" } else { "down" };
-        let Ok(res) = client
-            .post(format!("{base}/api/rate"))
-            .json(&json!({"response_id": id, "label": label}))
-            .send()
-            .await
-        else {
-            return;
-        };
-        if !res.status().is_success() {
-            continue;
-        }
-        let Ok(body) = res.json::<Value>().await else {
-            return; // killed while answering: not acknowledged
-        };
-        if body["status"] == "recorded" {
-            let stored = body["label"] == "up";
-            swipeset_core::sync::lock(&acked).insert((user_id, id as i32), stored);
-        }
-    }
-}
 
 async fn trial(backend: &Backend, seed: u64) {
     let test_db = backend.fresh().await;
     let db = &test_db.db;
     swipeset_core::campaign::demo::load(db).await.expect("demo");
-    let mut raters = Vec::new();
-    for i in 0..RATERS {
-        let user = users::create(db, &format!("rater{i}"), common::PASSWORD, Role::Annotator)
-            .await
-            .expect("rater");
-        let (_, token) = tokens::create(db, user.id, "crash").await.expect("token");
-        raters.push((user.id, token));
-    }
-
+    let raters = raters(db, RATERS).await;
     let port = free_port();
-    let mut server = start(&test_db.url, port).await;
-    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(BIN, &test_db.url, port).await;
     let acked: Acknowledged = Arc::default();
-    let load: Vec<_> = raters
-        .iter()
-        .map(|(id, token)| {
-            tokio::spawn(rate_until_killed(
-                base.clone(),
-                token.clone(),
-                *id,
-                Arc::clone(&acked),
-            ))
-        })
-        .collect();
+    let load = load(&format!("http://127.0.0.1:{port}"), &raters, &acked);
     // Mid-load, at a different point each trial: after 20 to 250 acknowledged ratings
     // of the demo's 324 slots.
     let target = 20 + (seed.wrapping_mul(2_654_435_761) % 231) as usize;
@@ -163,7 +55,7 @@ async fn trial(backend: &Backend, seed: u64) {
     );
 
     // Restart on the same database: it must come up, and hold every acknowledged rating.
-    let mut server = start(&test_db.url, port).await;
+    let mut server = start(BIN, &test_db.url, port).await;
     server.start_kill().ok();
     server.wait().await.ok();
 

@@ -169,6 +169,10 @@ pub struct AuthSettings {
     pub membership: Option<swipeset_core::accounts::membership::MembershipRule>,
 }
 
+/// What the server found wrong with the instance at start-up (see `MeReply::notices`).
+#[derive(Clone, Debug, Default)]
+pub struct AdminNotices(pub std::sync::Arc<Vec<String>>);
+
 pub fn auth_settings() -> AuthSettings {
     use_context::<AuthSettings>().unwrap_or_default()
 }
@@ -191,13 +195,19 @@ pub async fn me(db: &DatabaseConnection) -> Result<MeReply, ApiError> {
 /// `/api/me` for a user just signed in (or up).
 pub fn me_as(user: &swipeset_core::db::entities::user::Model) -> MeReply {
     let account = Caller::from_user(user);
-    me_reply(account.account().map(|a| MeUser {
+    let mut reply = me_reply(account.account().map(|a| MeUser {
         name: a.name.clone(),
         role: a.role.name().to_string(),
         guest: a.guest,
         has_password: user.password_hash.is_some(),
         show_name: user.show_name,
-    }))
+    }));
+    if account.require_admin().is_ok() {
+        reply.notices = use_context::<AdminNotices>()
+            .map(|n| n.0.to_vec())
+            .unwrap_or_default();
+    }
+    reply
 }
 
 fn me_reply(user: Option<MeUser>) -> MeReply {
@@ -207,5 +217,6 @@ fn me_reply(user: Option<MeUser>) -> MeReply {
         open_registration: settings.open_registration,
         oidc: settings.oidc_label,
         guests: settings.guests,
+        notices: Vec::new(),
     }
 }

@@ -1,4 +1,5 @@
-//! What the rating screen shows instead of a card: no campaign, nothing left, an error.
+//! What the rating screen shows instead of a card: no campaign, nothing left, an error;
+//! and what admin pages show above everything: what is wrong with the instance itself.
 
 use leptos::prelude::*;
 
@@ -57,5 +58,31 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
             <p>{error.message}</p>
             {sign_in}
         </section>
+    }
+}
+
+/// The server's warnings about the instance (a Space whose ratings a restart would wipe),
+/// above every admin page. The server sends them to admins only; for anyone else this
+/// renders nothing.
+#[component]
+pub fn InstanceNotices() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::api::me());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let notices = me.await.map(|m| m.notices).unwrap_or_default();
+                // The headline (up to the first colon) in bold, the why and the fix after it.
+                notices
+                    .into_iter()
+                    .map(|notice| {
+                        let (head, rest) = match notice.split_once(": ") {
+                            Some((head, rest)) => (format!("{head}:"), format!(" {rest}")),
+                            None => (notice, String::new()),
+                        };
+                        view! { <p class="instance-notice" role="alert"><strong>{head}</strong>{rest}</p> }
+                    })
+                    .collect_view()
+            })}
+        </Transition>
     }
 }

@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::browser;
 use crate::components::account_link::AccountLink;
-use crate::components::notices::ErrorNotice;
+use crate::components::notices::{ErrorNotice, InstanceNotices};
 
 fn topbar(title: &'static str) -> impl IntoView {
     view! {
@@ -29,6 +29,7 @@ pub fn CampaignsPage() -> impl IntoView {
     view! {
         <main class="screen account-screen">
             {topbar("Admin")}
+            <InstanceNotices />
             <h1 class="account-title">"Campaigns"</h1>
             <a class="button button-primary" href="/admin/campaign">"New campaign"</a>
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
@@ -92,6 +93,7 @@ pub fn CampaignPage() -> impl IntoView {
     view! {
         <main class="screen account-screen">
             {topbar("Admin")}
+            <InstanceNotices />
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();

@@ -13,7 +13,7 @@ use leptos_router::params::ParamsMap;
 use crate::api::{ExportPlanReply, export_preview};
 use crate::browser;
 use crate::components::account_link::AccountLink;
-use crate::components::notices::{ErrorNotice, NoCampaign};
+use crate::components::notices::{ErrorNotice, InstanceNotices, NoCampaign};
 
 /// One `<select>` option: the value sent, the words shown.
 type Choice = (&'static str, &'static str);
@@ -75,6 +75,7 @@ pub fn ExportPage() -> impl IntoView {
                 <a class="topbar-link" href="/leaderboard">"Leaderboard"</a>
                 <AccountLink />
             </header>
+            <InstanceNotices />
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{ApiError, UserLine, set_user_disabled, set_user_role, users};
 use crate::browser;
-use crate::components::notices::ErrorNotice;
+use crate::components::notices::{ErrorNotice, InstanceNotices};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -30,6 +30,7 @@ pub fn UsersPage() -> impl IntoView {
                 <span class="topbar-campaign">"Users"</span>
                 <a class="topbar-link" href="/profile">"Profile"</a>
             </header>
+            <InstanceNotices />
             <h1 class="account-title">"Users"</h1>
             <p class="form-error" role="alert">{failure}</p>
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>

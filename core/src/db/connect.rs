@@ -127,6 +127,19 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<DatabaseConne
     Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
+/// The file a `sqlite:` URL opens, or `None` for another database (or an in-memory one).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty()).then(|| file.to_path_buf())
+}
+
 /// Answers whether the database is reachable right now, for `/healthz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
@@ -161,6 +174,20 @@ mod tests {
             "postgres://swipe@db/swipeset"
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn finds_the_sqlite_file() {
+        assert_eq!(
+            sqlite_file("sqlite:///data/swipeset.db"),
+            Some("/data/swipeset.db".into())
+        );
+        assert_eq!(
+            sqlite_file("sqlite://data/swipeset.db?mode=rwc"),
+            Some("data/swipeset.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://a@b/c"), None);
     }
 
     #[tokio::test]

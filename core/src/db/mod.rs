@@ -4,6 +4,7 @@
 //! Everything above talks to the database through here; nothing here knows a rule of the
 //! product.
 
+pub mod backup;
 mod connect;
 pub mod entities;
 pub mod events;

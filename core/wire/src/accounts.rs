@@ -12,6 +12,10 @@ pub struct MeReply {
     pub oidc: Option<String>,
     /// Whether people may rate without an account, as a guest of their browser.
     pub guests: bool,
+    /// For admins only: what is wrong with the instance itself (ratings that a restart
+    /// would lose), shown on every admin page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseArgs, Settings};
 
+pub mod backup;
 pub mod campaign;
 pub mod demo;
 pub mod export;
 pub mod generate;
+pub mod healthcheck;
 pub mod import;
 pub mod migrate;
 mod open;
@@ -59,4 +61,8 @@ pub enum Command {
     /// The leaderboard's aggregates.
     #[command(subcommand)]
     Stats(stats::StatsCommand),
+    /// A consistent copy of the SQLite database, taken while the server runs.
+    Backup(backup::BackupArgs),
+    /// Ask a running server's `/healthz`; exit 0 when it and its database are up.
+    Healthcheck(healthcheck::HealthcheckArgs),
 }

@@ -20,6 +20,17 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         );
     }
     let auth = settings.access.auth_config(&settings.oidc, &ProcessEnv)?;
+    let storage_warning = crate::storage::warning(
+        &settings.database.database_url,
+        &ProcessEnv,
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .ok()
+            .as_deref(),
+        &std::env::current_dir().unwrap_or_default(),
+    );
+    if let Some(warning) = &storage_warning {
+        tracing::error!("{warning}");
+    }
     let first_admin = first_admin(&db).await?;
     let guests = auth.guests;
     let open_registration = auth.open_registration;
@@ -32,6 +43,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             settings.max_event_streams_per_client,
         ))
         .with_auth(auth)
+        .with_admin_notice(storage_warning.clone())
         .with_database_events()
         .await?;
     state.sessions.delete_expired_hourly();
@@ -57,6 +69,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     if let Some(label) = oidc_label {
         println!("  sign-in with {label} is on");
+    }
+    if let Some(warning) = &storage_warning {
+        println!();
+        println!("  !!! {warning}");
+        println!();
     }
     println!("  press Ctrl-C to stop");
     println!();

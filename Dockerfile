@@ -1,6 +1,6 @@
 # swipeset as a container: a Hugging Face Space (deploy/space/README.md) or any Docker host.
 #
-# Two stages. `build` compiles the release server and the browser bundle from source, the
+# `build` compiles the release server and the browser bundle from source, the
 # same steps as `make build`; `runtime` is Debian slim with the binary, the site and a
 # non-root user with uid 1000 (Spaces run as 1000), listening on 7860 (a Space's default
 # `app_port`) and keeping its SQLite database under /data (a Space's persistent storage).
@@ -8,14 +8,14 @@
 #   docker build -t swipeset .
 #   docker run -p 7860:7860 -v swipeset-data:/data -e SWIPESET_DEMO=true swipeset
 #
-# `--build-arg ARTIFACTS=prebuilt` skips the build stage and takes the binary and site from
-# `prebuilt/swipeset` and `prebuilt/site` in the build context instead: the test suite builds
-# the runtime image that way around the release build it has just tested
-# (scripts/container-test.sh).
+# The last stage, `runtime`, is what `docker build` makes. `--target runtime-prebuilt`
+# makes the same image from `prebuilt/swipeset` and `prebuilt/site` in the build context
+# instead of compiling: the test suite builds it that way around the release build it has
+# just tested (scripts/container-test.sh). Both take everything but the two files from
+# `runtime-base`.
 
 ARG RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm
 ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
-ARG ARTIFACTS=build
 
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
@@ -30,20 +30,12 @@ RUN scripts/setup.sh run \
  && cp target/release/swipeset /out/swipeset \
  && cp -r target/site /out/site
 
-FROM scratch AS prebuilt
-COPY prebuilt/swipeset /out/swipeset
-COPY prebuilt/site /out/site
-
-FROM ${ARTIFACTS} AS artifacts
-
-FROM ${RUNTIME_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime-base
 # No packages to add: TLS (the OpenID provider, the Hub, model endpoints) is rustls with
 # its own root certificates, and the health check is the binary itself.
 RUN useradd --create-home --uid 1000 --shell /bin/bash user \
  && mkdir -p /data /app \
  && chown user:user /data
-COPY --from=artifacts /out/swipeset /usr/local/bin/swipeset
-COPY --from=artifacts /out/site /app/site
 ENV SWIPESET_ADDR=0.0.0.0:7860 \
     SWIPESET_SITE_ROOT=/app/site \
     DATABASE_URL=sqlite:///data/swipeset.db \
@@ -58,3 +50,11 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["swipeset"]
 CMD ["serve"]
+
+FROM runtime-base AS runtime-prebuilt
+COPY prebuilt/swipeset /usr/local/bin/swipeset
+COPY prebuilt/site /app/site
+
+FROM runtime-base AS runtime
+COPY --from=build /out/swipeset /usr/local/bin/swipeset
+COPY --from=build /out/site /app/site

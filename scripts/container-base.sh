@@ -35,9 +35,19 @@ fi
 
 if [[ ${1:-} == --rust ]] && ! podman image exists "$rust"; then
   say "building $rust on $slim"
-  podman build --isolation chroot --pull=never --network host -t "$rust" - <<DOCKERFILE
+  # A machine whose network inspects TLS with a certificate authority of its own (in
+  # /usr/local/share/ca-certificates) lends it to this local builder image: installing
+  # ca-certificates adds it to the image's bundle, and Node.js (npm) is pointed at that
+  # bundle. The official image has neither and needs neither; nothing of it reaches the
+  # runtime image, which is built from Debian slim alone.
+  local_cas=()
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    local_cas=(--volume /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro)
+  fi
+  podman build --isolation chroot --pull=never --network host "${local_cas[@]}" -t "$rust" - <<DOCKERFILE
 FROM $slim
-ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:\$PATH
+ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:\$PATH \\
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends ca-certificates curl gcc libc6-dev \\
  && curl -sSf -o /tmp/rustup-init https://static.rust-lang.org/rustup/dist/x86_64-unknown-linux-gnu/rustup-init \\

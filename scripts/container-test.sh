@@ -62,7 +62,7 @@ else
   cp -r target/site "$work/context/prebuilt/site"
   say "building the runtime stage around the release build"
   # Docker's image format: OCI's has no HEALTHCHECK.
-  podman build --isolation chroot --pull=never --format docker --target runtime --build-arg ARTIFACTS=prebuilt \
+  podman build --isolation chroot --pull=never --format docker --target runtime-prebuilt \
     -f Dockerfile -t "$image" "$work/context" >"$work/build.log" 2>&1 || {
     cat "$work/build.log" >&2
     exit 1

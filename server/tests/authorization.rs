@@ -691,3 +691,37 @@ async fn a_public_board_needs_no_sign_in_and_a_private_one_does() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// What is wrong with the instance (the storage warning of a Space) reaches admins through
+/// `/api/me`, and nobody else.
+#[tokio::test]
+async fn only_admins_are_told_what_is_wrong_with_the_instance() {
+    let test_db = Backend::Sqlite.fresh().await;
+    let db = &test_db.db;
+    let notice = "Ratings will be lost when this Space restarts: test";
+    let state = swipeset_server::AppState::new(db.clone(), std::path::Path::new("target/site"))
+        .with_admin_notice(Some(notice.to_string()))
+        .with_admin_notice(None);
+    let addr = common::serve(state).await;
+    let me = |client: reqwest::Client| async move {
+        let res = client
+            .get(format!("http://{addr}/api/me"))
+            .send()
+            .await
+            .expect("me");
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.expect("json")
+    };
+    let admin = me(common::admin_client(db).await).await;
+    assert_eq!(admin["notices"], json!([notice]));
+
+    let ada = users::create(db, "ada", PASSWORD, Role::Annotator)
+        .await
+        .expect("ada");
+    let (_, token) = tokens::create(db, ada.id, "t").await.expect("token");
+    let annotator = me(common::bearer_client(&token)).await;
+    assert_eq!(annotator["user"]["name"], "ada");
+    assert!(annotator.get("notices").is_none(), "{annotator}");
+    let nobody = me(reqwest::Client::new()).await;
+    assert!(nobody.get("notices").is_none(), "{nobody}");
+}

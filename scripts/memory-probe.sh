@@ -15,12 +15,13 @@ echo "probe: time      RSS MiB   anon MiB   sqlite MiB   sqlite peak MiB   heap 
 while kill -0 "$pid" 2>/dev/null; do
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
   anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
-  out=$(gdb -p "$pid" -batch \
+  # The program from /proc, so a binary rebuilt since the server started still resolves.
+  out=$(gdb -batch \
     -ex 'print (long long)sqlite3_memory_used()' \
     -ex 'print (long long)sqlite3_memory_highwater(0)' \
     -ex "print (void*)fopen(\"$xml\", \"w\")" \
     -ex 'print (int)malloc_info(0, $3)' \
-    -ex 'print (int)fclose($3)' 2>/dev/null | grep '^\$' || true)
+    -ex 'print (int)fclose($3)' "/proc/$pid/exe" "$pid" 2>/dev/null | grep '^\$' || true)
   used=$(echo "$out" | awk -F' = ' '/^\$1 /{print $2}')
   peak=$(echo "$out" | awk -F' = ' '/^\$2 /{print $2}')
   # malloc_info's last <total type="rest"> and <system type="current"> are over all arenas.

@@ -117,10 +117,17 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
-    let campaign = seed(&db, "bench", args.responses).await?;
+    // A soak must not run out of cards: at overlap 3, each response takes three ratings.
+    let responses = match args.soak {
+        Some(minutes) => args
+            .responses
+            .max((args.rate * minutes * 60 / 3 * 11 / 10) as usize),
+        None => args.responses,
+    };
+    let campaign = seed(&db, "bench", responses).await?;
     println!(
         "seeded {} responses over {MODELS} models in {:.1?}",
-        args.responses,
+        responses,
         started.elapsed()
     );
     db.close().await?;

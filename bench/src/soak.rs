@@ -39,9 +39,11 @@ pub async fn run(base: &str, args: SoakArgs) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.minutes * 60);
     let mut tasks = tokio::task::JoinSet::new();
 
+    // The watchers outlive the run by a minute (they are aborted after the last sample), so
+    // the last sample still sees their streams open.
     for i in 0..args.clients {
         let (base, counters) = (base.to_string(), counters.clone());
-        tasks.spawn(watch(base, counters, i, deadline));
+        tasks.spawn(watch(base, counters, i, deadline + Duration::from_secs(60)));
     }
     let (jobs, receiver) = crate::live::async_channel(args.rate as usize * 2);
     for _ in 0..RATERS {

@@ -8,7 +8,6 @@ pub mod config;
 pub mod handlers;
 pub mod identity;
 pub mod live;
-pub mod memory;
 pub mod router;
 pub mod shutdown;
 pub mod state;

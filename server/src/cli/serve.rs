@@ -47,7 +47,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_database_events()
         .await?;
     state.sessions.delete_expired_hourly();
-    crate::memory::return_free_memory(crate::memory::TRIM_EVERY);
     let live = state.live.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind(settings.addr)

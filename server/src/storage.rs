@@ -67,14 +67,9 @@ fn covering_mount(mountinfo: &str, file: &Path) -> Option<(PathBuf, String)> {
             Some((PathBuf::from(point), fs))
         })
         .filter(|(point, _)| file.starts_with(point))
-        // The last of equal mount points is the one on top.
-        .fold(
-            None,
-            |best: Option<(PathBuf, String)>, (point, fs)| match &best {
-                Some((b, _)) if b.components().count() > point.components().count() => best,
-                _ => Some((point, fs)),
-            },
-        )
+        // The deepest mount point; of equal ones the last is on top, and `max_by_key`
+        // returns the last of equal maxima.
+        .max_by_key(|(point, _)| point.components().count())
 }
 
 /// `mountinfo` writes a space in a path as `\040` (and tab, newline, backslash likewise).

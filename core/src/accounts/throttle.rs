@@ -105,20 +105,21 @@ pub async fn attempt(
 /// The password was right: the attempt is given back, the pair's count forgotten, and the
 /// address becomes known for the account.
 pub async fn succeeded(store: &Store, attempt: Attempt, now: DateTime<Utc>) -> CoreResult<()> {
-    let known = true;
-    store
-        .run(GiveBack {
-            attempt,
-            known,
-            now,
-        })
-        .await
+    give_back(store, attempt, true, now).await
 }
 
 /// The password was never checked (the server was busy, the database failed): the
 /// attempt is given back.
 pub async fn not_checked(store: &Store, attempt: Attempt, now: DateTime<Utc>) -> CoreResult<()> {
-    let known = false;
+    give_back(store, attempt, false, now).await
+}
+
+async fn give_back(
+    store: &Store,
+    attempt: Attempt,
+    known: bool,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
     store
         .run(GiveBack {
             attempt,

@@ -70,11 +70,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(label) = oidc_label {
         println!("  sign-in with {label} is on");
     }
-    if let Some(warning) = &storage_warning {
-        println!();
-        println!("  !!! {warning}");
-        println!();
-    }
     println!("  press Ctrl-C to stop");
     println!();
     // Event streams never finish on their own: end them when shutdown starts, so the

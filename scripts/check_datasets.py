@@ -49,7 +49,7 @@ def check(export):
     data_file = f"{export['dir']}/{export['data_path']}"
     loader = LOADERS[export["format"]]
     ds = datasets.load_dataset(loader, data_files=data_file, split="train")
-    by_card = datasets.load_dataset(export["dir"], split="train")
+    by_card = datasets.load_dataset(export["dir"], export.get("config"), split="train")
     if len(ds) != export["rows"]:
         fail(export, f"{len(ds)} rows, expected {export['rows']}")
     if len(by_card) != export["rows"]:

@@ -6,7 +6,7 @@
 //! `db` (connection, tables, migrations, the write path), `accounts` (users, guests,
 //! tokens, who may do what), `campaign` (campaigns, prompts, responses, models, the demo),
 //! `rating` (dealing cards, leases, rating, skipping), `board` (counters, leaderboard,
-//! statistics), then `import`, `export` and `generate`, which move data in and out.
+//! statistics), then `import`, `export`, `generate` and `hub`, which move data in and out.
 
 pub mod db;
 
@@ -18,6 +18,7 @@ pub mod board;
 
 pub mod export;
 pub mod generate;
+pub mod hub;
 pub mod import;
 
 pub mod error;

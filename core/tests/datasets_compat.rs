@@ -5,8 +5,7 @@
 //! makes a virtual environment). Without it the test says so and passes, unless
 //! `SWIPESET_REQUIRE_PYTHON=1` (set by `scripts/test.sh`), when it fails.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
 use serde_json::json;
 use swipeset_core::accounts::guests;
@@ -88,26 +87,9 @@ async fn generation_ids(db: &sea_orm::DatabaseConnection) -> Vec<i32> {
         .collect()
 }
 
-fn python() -> Option<PathBuf> {
-    match std::env::var("SWIPESET_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            assert!(
-                std::env::var("SWIPESET_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SWIPESET_REQUIRE_PYTHON=1 but SWIPESET_PYTHON is not set"
-            );
-            None
-        }
-    }
-}
-
-fn checker() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check_datasets.py")
-}
-
 #[tokio::test]
 async fn every_export_loads_in_datasets_with_trl_columns() {
-    let Some(python) = python() else {
+    let Some(python) = common::python() else {
         eprintln!("skipped: set SWIPESET_PYTHON to a Python with `datasets` installed");
         return;
     };
@@ -151,25 +133,5 @@ async fn every_export_loads_in_datasets_with_trl_columns() {
             }
         }
     }
-    let manifest_path = dir.path().join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
-    let output = Command::new(&python)
-        .arg(checker())
-        .arg(&manifest_path)
-        .env("HF_HOME", dir.path().join("hf"))
-        .env("HF_DATASETS_OFFLINE", "1")
-        .env("HF_HUB_OFFLINE", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "datasets could not load an export:\n{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains(&format!("{} passed, 0 failed", manifest.len())),
-        "{stdout}"
-    );
+    common::check_datasets(&python, dir.path(), &manifest);
 }

@@ -17,6 +17,7 @@ mod m20261127_000010_counter_triggers;
 mod m20261127_000011_standing_by_response;
 mod m20261128_000012_sign_in_attempts;
 mod m20261128_000013_oidc_membership;
+mod m20261128_000014_hub_setting;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_standing_by_response::Migration),
             Box::new(m20261128_000012_sign_in_attempts::Migration),
             Box::new(m20261128_000013_oidc_membership::Migration),
+            Box::new(m20261128_000014_hub_setting::Migration),
         ]
     }
 }

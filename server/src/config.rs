@@ -54,6 +54,12 @@ pub struct Settings {
 
     #[command(flatten)]
     pub oidc: OidcArgs,
+
+    #[command(flatten)]
+    pub hub: crate::hub::HubArgs,
+
+    #[command(flatten)]
+    pub snapshots: crate::hub::SnapshotArgs,
 }
 
 /// Who may sign up and rate, and how the server sits on the web.

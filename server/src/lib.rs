@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod handlers;
+pub mod hub;
 pub mod identity;
 pub mod live;
 pub mod router;

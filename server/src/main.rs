@@ -14,13 +14,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match cli.command {
-        Command::Serve(settings) => cli::serve::run(settings).await,
+        Command::Serve(settings) => cli::serve::run(*settings).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Migrate(args) => cli::migrate::run(args).await,
         Command::Campaign(command) => cli::campaign::run(command).await,
         Command::Import(command) => cli::import::run(command).await,
         Command::Generate(args) => cli::generate::run(args).await,
         Command::Export(args) => cli::export::run(args).await,
+        Command::Publish(args) => cli::publish::run(args).await,
+        Command::Restore(args) => cli::restore::run(args).await,
         Command::User(command) => cli::user::run(command).await,
         Command::Token(command) => cli::token::run(command).await,
         Command::Stats(command) => cli::stats::run(command).await,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use swipeset_app::api::ssr::AdminNotices;
+use swipeset_app::api::ssr::{AdminNotices, HubAccess};
 use swipeset_core::accounts::guests::GuestIds;
 
 use axum::extract::FromRef;
@@ -47,6 +47,8 @@ pub struct AppState {
     pub guests: Arc<GuestIds>,
     /// Shown to admins on every admin page (`crate::storage`).
     pub admin_notices: AdminNotices,
+    /// The Hub's address, the token from the environment, and the snapshot schedule.
+    pub hub: HubAccess,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -79,7 +81,14 @@ impl AppState {
             sessions,
             guests: Arc::default(),
             admin_notices: Default::default(),
+            hub: HubAccess::default(),
         }
+    }
+
+    /// How the export page reaches the Hub.
+    pub fn with_hub(mut self, hub: HubAccess) -> Self {
+        self.hub = hub;
+        self
     }
 
     /// Shows `notice` to admins on every admin page.
@@ -140,6 +149,7 @@ impl AppState {
         provide_context(self.guests.clone());
         provide_context(self.auth.app_settings());
         provide_context(self.admin_notices.clone());
+        provide_context(self.hub.clone());
         // The request's parts are cloned out of the context once, for both.
         let Some(parts) = use_context::<http::request::Parts>() else {
             return;

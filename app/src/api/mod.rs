@@ -7,6 +7,7 @@ pub mod board;
 pub mod campaigns;
 pub mod error;
 pub mod export;
+pub mod publish;
 pub mod rating;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -22,6 +23,10 @@ pub use campaigns::{
 };
 pub use error::{ApiError, ErrorCode};
 pub use export::{ExportPreview, export_preview};
+pub use publish::{
+    ForgetHubToken, HubStatus, PublishToHub, SaveHubToken, forget_hub_token, hub_status,
+    publish_to_hub, save_hub_token,
+};
 pub use rating::{
     NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress, rate, skip,
     undo,

@@ -220,3 +220,46 @@ fn me_reply(user: Option<MeUser>) -> MeReply {
         notices: Vec::new(),
     }
 }
+
+/// How the server reaches the Hugging Face Hub, for the export page (context the server
+/// provides; `server/src/hub.rs` builds it from the command line and the environment).
+#[derive(Clone, Debug)]
+pub struct HubAccess {
+    pub endpoint: String,
+    /// `HF_TOKEN` or the token file the server was given: used before a token saved on
+    /// the page, and never stored.
+    pub env_token: Option<String>,
+    pub snapshot: Option<std::sync::Arc<SnapshotState>>,
+    /// Set while a publish from the page runs: one at a time.
+    pub publishing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Default for HubAccess {
+    fn default() -> Self {
+        Self {
+            endpoint: swipeset_core::hub::DEFAULT_ENDPOINT.to_string(),
+            env_token: None,
+            snapshot: None,
+            publishing: Default::default(),
+        }
+    }
+}
+
+/// The scheduled snapshot (`serve --publish-every … --publish-repo …`) and its last run.
+#[derive(Debug)]
+pub struct SnapshotState {
+    pub repo: swipeset_core::hub::RepoId,
+    pub every: std::time::Duration,
+    pub last: std::sync::Mutex<Option<SnapshotRun>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SnapshotRun {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub ok: bool,
+    pub result: String,
+}
+
+pub fn hub_access() -> HubAccess {
+    use_context::<HubAccess>().unwrap_or_default()
+}

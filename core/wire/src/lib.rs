@@ -10,6 +10,7 @@ mod accounts;
 mod board;
 mod campaign;
 mod export;
+mod hub;
 mod label;
 mod next;
 mod progress;
@@ -23,6 +24,7 @@ pub use campaign::{
     CampaignAdminReply, CampaignInfo, CampaignLine, CampaignSettings, GenerationLine,
 };
 pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
+pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
 pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};

@@ -20,6 +20,19 @@ pub struct ExportArgs {
     /// The campaign's slug.
     #[arg(long)]
     pub campaign: String,
+    #[command(flatten)]
+    pub choice: ExportChoice,
+    /// The dataset directory to write (data/ and README.md).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the directory if it already holds something.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// What to export: the same options for `export` and `publish`.
+#[derive(Debug, Args)]
+pub struct ExportChoice {
     /// kto: one row per labelled response; dpo: (👍, 👎) pairs per prompt; ratings: one row
     /// per rating.
     #[arg(long, default_value = "kto", value_parser = parse_named::<Kind>)]
@@ -50,16 +63,10 @@ pub struct ExportArgs {
     /// The dataset card's license (a Hub id such as cc-by-4.0); by default the campaign's.
     #[arg(long)]
     pub license: Option<String>,
-    /// The dataset directory to write (data/ and README.md).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Replace the directory if it already holds something.
-    #[arg(long)]
-    pub overwrite: bool,
 }
 
-impl ExportArgs {
-    fn options(&self) -> anyhow::Result<ExportOptions> {
+impl ExportChoice {
+    pub fn options(&self) -> anyhow::Result<ExportOptions> {
         Ok(ExportOptions {
             kind: self.kind,
             variant: if self.conversational {
@@ -79,7 +86,7 @@ impl ExportArgs {
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let options = args.options()?;
+    let options = args.choice.options()?;
     let db = open::database(&args.database).await?;
     let export = Export::prepare(&db, &args.campaign, options)
         .await
@@ -100,17 +107,22 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
 }
 
 fn report(summary: &Summary, out: &std::path::Path, took: std::time::Duration) {
-    let plan = &summary.plan;
-    let options = &summary.options;
     println!(
         "wrote {} {} rows of campaign `{}` to {} in {:.1} s",
-        plan.rows,
-        options.kind.name(),
+        summary.plan.rows,
+        summary.options.kind.name(),
         summary.campaign,
         out.join(&summary.data_path).display(),
         took.as_secs_f64()
     );
     println!("  dataset card: {}", out.join("README.md").display());
+    report_labels(summary);
+}
+
+/// What the label policy kept and dropped.
+pub fn report_labels(summary: &Summary) {
+    let plan = &summary.plan;
+    let options = &summary.options;
     if options.kind == Kind::Ratings {
         return;
     }

@@ -18,6 +18,8 @@ pub mod healthcheck;
 pub mod import;
 pub mod migrate;
 mod open;
+pub mod publish;
+pub mod restore;
 pub mod serve;
 pub mod stats;
 pub mod token;
@@ -37,7 +39,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the web app (runs pending migrations first).
-    Serve(Settings),
+    Serve(Box<Settings>),
     /// Load the demo campaign (haiku written by the swipeset project) into the database.
     Demo(DatabaseArgs),
     /// Create or upgrade the database schema, then exit.
@@ -52,6 +54,10 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Write a dataset directory (Hugging Face layout: data/ and a README.md card).
     Export(export::ExportArgs),
+    /// Export a campaign and push it to a dataset repository on the Hugging Face Hub.
+    Publish(publish::PublishArgs),
+    /// Put back the database of the last snapshot `serve --publish-every` published.
+    Restore(restore::RestoreArgs),
     /// Accounts: add, list, roles, disable, passwords.
     #[command(subcommand)]
     User(user::UserCommand),

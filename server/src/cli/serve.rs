@@ -9,6 +9,14 @@ use crate::config::{ProcessEnv, Settings};
 use crate::{AppState, router, shutdown};
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let (hub, snapshots) = crate::hub::setup(
+        &settings.hub,
+        &settings.snapshots,
+        &settings.database.database_url,
+    )?;
+    if let Some(snapshots) = &snapshots {
+        snapshots.restore_if_new().await?;
+    }
     let db = open::database(&settings.database).await?;
     if settings.demo && swipeset_core::campaign::demo::database_is_empty(&db).await? {
         demo::report(swipeset_core::campaign::demo::load(&db).await?);
@@ -44,10 +52,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         ))
         .with_auth(auth)
         .with_admin_notice(storage_warning.clone())
+        .with_hub(hub)
         .with_database_events()
         .await?;
     state.sessions.delete_expired_hourly();
+    if let Some(snapshots) = &snapshots {
+        snapshots.spawn(state.db.clone());
+    }
     let live = state.live.clone();
+    let db = state.db.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
@@ -70,6 +83,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(label) = oidc_label {
         println!("  sign-in with {label} is on");
     }
+    if let Some(snapshots) = &snapshots {
+        println!(
+            "  snapshots to {} every {}",
+            snapshots.state.repo,
+            humantime::format_duration(snapshots.state.every)
+        );
+    }
     println!("  press Ctrl-C to stop");
     println!();
     // Event streams never finish on their own: end them when shutdown starts, so the
@@ -82,9 +102,23 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_graceful_shutdown(stopping)
         .await
         .context("the HTTP server failed")?;
+    if let Some(snapshots) = &snapshots {
+        // What was rated since the last snapshot would be lost with the Space's disk.
+        println!("taking a last snapshot…");
+        if tokio::time::timeout(LAST_SNAPSHOT, snapshots.run(&db))
+            .await
+            .is_err()
+        {
+            tracing::error!("the last snapshot did not finish in {LAST_SNAPSHOT:?}");
+        }
+    }
     println!("swipeset stopped");
     Ok(())
 }
+
+/// How long stopping waits for the last snapshot: inside the 30 s a container platform
+/// usually allows between SIGTERM and SIGKILL, with room for the rest of the shutdown.
+const LAST_SNAPSHOT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Makes the first admin of an empty instance, from `SWIPESET_ADMIN_PASSWORD` or with a
 /// one-time password, and says how to sign in.

@@ -25,12 +25,25 @@ pub fn free_port() -> u16 {
 
 /// `bin serve` on `url`, once it answers `/healthz`.
 pub async fn start(bin: &str, url: &str, port: u16) -> Child {
+    start_with(bin, url, port, &[], &[]).await
+}
+
+/// `bin serve` on `url` with more arguments and environment, once it answers `/healthz`.
+pub async fn start_with(
+    bin: &str,
+    url: &str,
+    port: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Child {
     let child = Command::new(bin)
         .args(["serve", "--database-url", url, "--addr"])
         .arg(format!("127.0.0.1:{port}"))
         .args(["--site-root", "target/site"])
+        .args(args)
         .env("SWIPESET_ADMIN_PASSWORD", "crash-test-admin-password")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -10,6 +10,12 @@ import { join, resolve } from 'node:path';
 const port = Number(process.env.E2E_PORT ?? 3107);
 // The OpenID provider the sign-in test goes through (oidc-provider.mjs).
 const oidcPort = port + 1;
+// The stand-in Hugging Face Hub the publish test pushes to (core/hub-standin).
+export const hubPort = port + 2;
+export const HUB_TOKEN = 'hf_e2e_write_token';
+export const HUB_READ_TOKEN = 'hf_e2e_read_token';
+const hubBin =
+  process.env.SWIPESET_HUB_STANDIN_BIN ?? resolve(bin, '..', 'swipeset-hub-standin');
 /** The first admin's password, given to the server at its first start. */
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
@@ -64,6 +70,17 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
+      command: [
+        `"${hubBin}" --addr 127.0.0.1:${hubPort}`,
+        `--account ${HUB_TOKEN}:e2e-user --account ${HUB_READ_TOKEN}:e2e-user:read`,
+      ].join(' '),
+      port: hubPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       // Guests rate the demo (most tests are about rating, not accounts); anyone may sign
       // up; "Sign in with Hugging Face" goes to the local provider, members of swipe-org only.
       command: [
@@ -72,6 +89,7 @@ export default defineConfig({
         `--site-root "${siteRoot}" --database-url "sqlite://${dataDir}/swipeset.db"`,
         `--oidc-issuer-url http://127.0.0.1:${oidcPort} --oidc-client-id swipeset-e2e`,
         `--oidc-allowed-orgs swipe-org`,
+        `--hub-endpoint http://127.0.0.1:${hubPort}`,
       ].join(' '),
       env: {
         SWIPESET_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -1,7 +1,7 @@
 //! `/export?campaign=SLUG`: pick the campaign, kind, variant, label policy and format (and,
 //! for CSV, whether to make it safe to open in a spreadsheet); see how many rows that gives
 //! and what the policy drops; download the data file or a zip of the whole dataset
-//! directory (data + card). The choices live in the URL's query, so the page works as a
+//! directory (data + card), or publish it to the Hub (`super::publish`). The choices live in the URL's query, so the page works as a
 //! plain form before (or without) the Wasm bundle, and a link to a chosen export can be
 //! shared.
 
@@ -10,6 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
+use super::publish::PublishPanel;
 use crate::api::{ExportPlanReply, export_preview};
 use crate::browser;
 use crate::components::account_link::AccountLink;
@@ -38,7 +39,7 @@ const FORMATS: &[Choice] = &[
 ];
 
 /// The query keys the form sends, in the order the download URL lists them.
-const KEYS: &[&str] = &[
+pub(super) const KEYS: &[&str] = &[
     "kind",
     "variant",
     "policy",
@@ -285,5 +286,6 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
             </div>
             <p class="export-note">"The .zip is a Hugging Face dataset folder: data/ and a README.md card saying how the data was made."</p>
         </section>
+        <PublishPanel campaign=plan.campaign.clone() kind=kind ready />
     }
 }

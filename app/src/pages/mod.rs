@@ -5,5 +5,6 @@ pub mod campaigns;
 pub mod export;
 pub mod leaderboard;
 pub mod not_found;
+mod publish;
 pub mod rate;
 pub mod users;

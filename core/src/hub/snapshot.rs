@@ -14,7 +14,6 @@
 //! use an `HF_TOKEN` secret).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -331,9 +330,4 @@ fn check_database(path: &Path) -> Result<u64, HubError> {
         })
         .map(|n| n.max(0) as u64)
         .map_err(|e| HubError::local(path, format!("the download is not swipeset's: {e}")))
-}
-
-/// Reports from the upload's progress and the steps in one callback, for a log line.
-pub fn log_steps() -> StepReport {
-    Arc::new(|step| tracing::debug!(?step, "snapshot"))
 }

@@ -10,12 +10,14 @@ import { join, resolve } from 'node:path';
 const port = Number(process.env.E2E_PORT ?? 3107);
 // The OpenID provider the sign-in test goes through (oidc-provider.mjs).
 const oidcPort = port + 1;
-// The stand-in Hugging Face Hub the publish test pushes to (core/hub-standin).
+// The stand-in Hugging Face Hub the publish test pushes to (core/standins).
 export const hubPort = port + 2;
+// The stand-in OpenAI-compatible endpoint the campaign page's Generate section asks.
+export const openaiPort = port + 3;
 export const HUB_TOKEN = 'hf_e2e_write_token';
 export const HUB_READ_TOKEN = 'hf_e2e_read_token';
-const hubBin =
-  process.env.SWIPESET_HUB_STANDIN_BIN ?? resolve(bin, '..', 'swipeset-hub-standin');
+const standinsBin =
+  process.env.SWIPESET_STANDINS_BIN ?? resolve(bin, '..', 'swipeset-standins');
 /** The first admin's password, given to the server at its first start. */
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
@@ -71,7 +73,7 @@ export default defineConfig({
     },
     {
       command: [
-        `"${hubBin}" --addr 127.0.0.1:${hubPort}`,
+        `"${standinsBin}" --hub-addr 127.0.0.1:${hubPort} --openai-addr 127.0.0.1:${openaiPort}`,
         `--account ${HUB_TOKEN}:e2e-user --account ${HUB_READ_TOKEN}:e2e-user:read`,
       ].join(' '),
       port: hubPort,

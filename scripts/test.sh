@@ -44,7 +44,7 @@ SWIPESET_REQUIRE_POSTGRES=1 deadline 25 scripts/with-postgres.sh \
   cargo test --workspace --exclude swipeset-frontend --locked
 
 step "release build: server and browser bundle"
-cargo build --release --package swipeset-server --package swipeset-hub-standin --locked
+cargo build --release --package swipeset-server --package swipeset-standins --locked
 cargo xtask site --release
 
 step "end-to-end: Playwright in Chromium against the release build"
@@ -52,7 +52,7 @@ step "end-to-end: Playwright in Chromium against the release build"
   cd end2end
   SWIPESET_BIN="$CARGO_TARGET_DIR/release/swipeset" \
     SWIPESET_SITE_ROOT="$root/target/site" \
-    SWIPESET_HUB_STANDIN_BIN="$CARGO_TARGET_DIR/release/swipeset-hub-standin" \
+    SWIPESET_STANDINS_BIN="$CARGO_TARGET_DIR/release/swipeset-standins" \
     deadline 15 npx playwright test
 )
 

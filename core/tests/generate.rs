@@ -1,105 +1,19 @@
-//! `swipeset generate` against an OpenAI-compatible server run here, in process, that can
-//! be told to be slow, to answer 429 with `Retry-After`, 500, 400, malformed JSON, an empty
-//! or a cut-off answer: retries and giving up, the concurrency cap, resuming after a run is
-//! stopped mid-way, and failures recorded with their reasons.
+//! `swipeset generate` against the stand-in OpenAI-compatible server
+//! (`swipeset_standins::openai`), in process, whose models can be slow, answer 429 with
+//! `Retry-After`, 500, 400, malformed JSON, an empty or a cut-off answer: retries and
+//! giving up, the concurrency cap, resuming after a run is stopped mid-way, and failures
+//! recorded with their reasons.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde_json::json;
 use swipeset_core::Store;
 use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::prompts;
 use swipeset_core::db::entities::{generation, generation_job};
 use swipeset_core::generate::{Backoff, GenerateOptions, ModelReport, ModelsFile, generate};
-
-#[derive(Default)]
-struct Fake {
-    in_flight: AtomicUsize,
-    most_in_flight: AtomicUsize,
-    requests: AtomicUsize,
-    /// Tries per prompt, for `flaky`.
-    tries: Mutex<HashMap<String, usize>>,
-    /// `broken` answers 500 until this is set.
-    healed: AtomicBool,
-}
-
-/// Behaves by the requested model's name.
-async fn complete(State(fake): State<Arc<Fake>>, Json(body): Json<Value>) -> Response {
-    fake.requests.fetch_add(1, Ordering::SeqCst);
-    let now = fake.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    fake.most_in_flight.fetch_max(now, Ordering::SeqCst);
-    let model = body["model"].as_str().unwrap_or_default().to_string();
-    let prompt = body["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let delay = if model.starts_with("slow") { 40 } else { 1 };
-    tokio::time::sleep(Duration::from_millis(delay)).await;
-    let ok = |content: &str, finish: &str| {
-        Json(json!({
-            "model": format!("{model}-served"),
-            "choices": [{"message": {"role": "assistant", "content": content}, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 7, "completion_tokens": 3},
-        }))
-        .into_response()
-    };
-    let response = match model.as_str() {
-        "flaky" => {
-            let tries = {
-                let mut tries = fake.tries.lock().unwrap();
-                let n = tries.entry(prompt.clone()).or_default();
-                *n += 1;
-                *n
-            };
-            if tries <= 2 {
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    [("retry-after", "0")],
-                    "slow down",
-                )
-                    .into_response()
-            } else {
-                ok(&format!("flaky answer to {prompt}"), "stop")
-            }
-        }
-        "broken" if !fake.healed.load(Ordering::SeqCst) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response()
-        }
-        "rejecting" => (StatusCode::BAD_REQUEST, "{\"error\": \"bad model\"}").into_response(),
-        "garbled" => (StatusCode::OK, "{\"choices\": [").into_response(),
-        "silent" => ok("", "stop"),
-        "cut" => ok("Once upon a", "length"),
-        "system" => ok(
-            body["messages"][0]["content"].as_str().unwrap_or_default(),
-            "stop",
-        ),
-        _ => ok(&format!("{model} answers {prompt}"), "stop"),
-    };
-    fake.in_flight.fetch_sub(1, Ordering::SeqCst);
-    response
-}
-
-async fn fake_server() -> (String, Arc<Fake>) {
-    let fake = Arc::new(Fake::default());
-    let app = Router::new()
-        .route("/v1/chat/completions", post(complete))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/v1"), fake)
-}
+use swipeset_standins::OpenAiStandin;
 
 async fn campaign_with_prompts(n: usize) -> Store {
     let db = swipeset_core::db::connect("sqlite::memory:").await.unwrap();
@@ -153,7 +67,8 @@ async fn jobs(store: &Store, status: &str) -> Vec<generation_job::Model> {
 
 #[tokio::test]
 async fn answers_become_cards_and_429s_are_retried() {
-    let (base, fake) = fake_server().await;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
     let store = campaign_with_prompts(4).await;
     let file = models(&base, &[("steady", "samples = 2"), ("flaky", "")]);
     let reports = run(&store, &file, &fast()).await;
@@ -184,15 +99,16 @@ async fn answers_become_cards_and_429s_are_retried() {
     assert!(one.latency_ms.is_some());
     assert!(one.generation_id.is_some());
     // Nothing left to do: a second run asks nothing.
-    let before = fake.requests.load(Ordering::SeqCst);
+    let before = fake.requests();
     let again = run(&store, &file, &fast()).await;
     assert_eq!((again[0].asked, again[0].skipped), (0, 8));
-    assert_eq!(fake.requests.load(Ordering::SeqCst), before);
+    assert_eq!(fake.requests(), before);
 }
 
 #[tokio::test]
 async fn unusable_answers_are_recorded_with_their_reasons() {
-    let (base, fake) = fake_server().await;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
     let store = campaign_with_prompts(2).await;
     let file = models(
         &base,
@@ -239,7 +155,7 @@ async fn unusable_answers_are_recorded_with_their_reasons() {
     assert_eq!(reports[0].failures[0].1, 2);
 
     // Failures stay failures on a plain rerun, and are asked again with retry_failed.
-    fake.healed.store(true, Ordering::SeqCst);
+    fake.heal();
     let plain = run(&store, &file, &fast()).await;
     assert_eq!(plain[0].asked, 0);
     let retry = GenerateOptions {
@@ -279,17 +195,19 @@ async fn unusable_answers_are_recorded_with_their_reasons() {
 
 #[tokio::test]
 async fn the_concurrency_cap_holds() {
-    let (base, fake) = fake_server().await;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
     let store = campaign_with_prompts(24).await;
     let file = models(&base, &[("slow-capped", "concurrency = 3")]);
     let reports = run(&store, &file, &fast()).await;
     assert_eq!(reports[0].done, 24);
-    assert_eq!(fake.most_in_flight.load(Ordering::SeqCst), 3);
+    assert_eq!(fake.most_in_flight(), 3);
 }
 
 #[tokio::test]
 async fn a_stopped_run_resumes_without_duplicates() {
-    let (base, fake) = fake_server().await;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
     let store = campaign_with_prompts(30).await;
     let file = models(&base, &[("slow-resumed", "concurrency = 2\nsamples = 2")]);
     // Stopped part-way, as Ctrl-C would: the run's future is dropped mid-flight.
@@ -314,14 +232,15 @@ async fn a_stopped_run_resumes_without_duplicates() {
     );
     assert_eq!(jobs(&store, "done").await.len(), 60);
     assert!(
-        fake.requests.load(Ordering::SeqCst) <= 60 + 2,
+        fake.requests() <= 60 + 2,
         "at most the in-flight pair asked twice"
     );
 }
 
 #[tokio::test]
 async fn the_system_prompt_goes_first() {
-    let (base, _fake) = fake_server().await;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
     let store = campaign_with_prompts(2).await;
     let file = models(&base, &[("system", "system_prompt = \"Be terse.\"")]);
     run(&store, &file, &fast()).await;

@@ -1,4 +1,4 @@
-//! Publishing to the Hub, against the stand-in Hub (`swipeset-hub-standin`), which is as
+//! Publishing to the Hub, against the stand-in Hub (`swipeset-standins`), which is as
 //! strict as the Hub's documentation: one commit per publish, no commit for unchanged data,
 //! stale files deleted, every failure the Hub can answer reported clearly with nothing
 //! half-published, the snapshot and the restore, and the received repository loaded by
@@ -22,7 +22,7 @@ use swipeset_core::hub::{
 };
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{Label, Store};
-use swipeset_hub_standin::{Account, Endpoint, Fault, HubStandin};
+use swipeset_standins::{Account, Endpoint, Fault, HubStandin};
 
 const REPO: &str = "tester/haiku-kto";
 

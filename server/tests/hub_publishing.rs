@@ -13,7 +13,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use swipeset_core::db::entities::rating;
 use swipeset_core::hub::snapshot::publish_snapshot;
 use swipeset_core::hub::{HubClient, RepoId};
-use swipeset_hub_standin::HubStandin;
+use swipeset_standins::HubStandin;
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_swipeset");

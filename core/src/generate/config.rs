@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CoreError;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelsFile {
     #[serde(rename = "model")]
@@ -42,7 +42,9 @@ pub struct Sampling {
     pub stop: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One `[[model]]`. Serialized back to TOML for the campaign page's Generate section, which
+/// keeps the models as a `models.toml` (API keys only by their variables' names).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     /// The display name (the leaderboard's and the export's `model`).
@@ -52,14 +54,20 @@ pub struct ModelSpec {
     /// The model id sent in each request.
     pub model: String,
     /// The environment variable that holds the API key; no `Authorization` header without.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_env: Option<String>,
     /// Sent as the system message when the prompt has none of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stop: Vec<String>,
     #[serde(default = "one")]
     pub samples: u32,
@@ -119,6 +127,12 @@ impl ModelSpec {
 }
 
 impl ModelsFile {
+    /// The file as `models.toml` text; `parse` reads it back.
+    pub fn to_toml(&self) -> String {
+        // Every field is a string, number or list of strings: this cannot fail.
+        toml::to_string(self).unwrap_or_default()
+    }
+
     /// Reads and checks `path`; errors name the file, and the line where TOML says.
     pub fn load(path: &Path) -> Result<Self, CoreError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -195,6 +209,17 @@ mod tests {
             serde_json::to_value(m.sampling()).unwrap(),
             serde_json::json!({"temperature": 0.7, "stop": ["\n\n"]})
         );
+    }
+
+    #[test]
+    fn written_back_as_toml_it_reads_the_same() {
+        let text = "[[model]]\nname = \"A\"\nbase_url = \"http://h/v1\"\nmodel = \"m\"\napi_key_env = \"KEY\"\ntemperature = 0.5\nsamples = 2\n";
+        let file = ModelsFile::parse(text).unwrap();
+        let again = ModelsFile::parse(&file.to_toml()).unwrap();
+        let m = &again.models[0];
+        assert_eq!(m.api_key_env.as_deref(), Some("KEY"));
+        assert_eq!((m.temperature, m.samples, m.top_p), (Some(0.5), 2, None));
+        assert!(!file.to_toml().contains("top_p"), "{}", file.to_toml());
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 pub mod client;
 pub mod config;
+pub mod runner;
+pub mod runs;
 pub mod status;
 
 use std::collections::{HashMap, HashSet};
@@ -23,6 +25,7 @@ use tokio::task::JoinSet;
 
 pub use client::{Answer, Backoff};
 pub use config::{ModelSpec, ModelsFile};
+pub use runner::Runner;
 
 use crate::campaign;
 use crate::campaign::models;
@@ -56,13 +59,27 @@ pub struct ModelReport {
     pub failures: Vec<(String, u64)>,
 }
 
-/// What the progress bar hears.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What a progress display hears: the command's bar, the campaign page's live progress.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
-    /// The run's size, before the first request.
-    Planned { total: u64 },
-    /// One more finished: a response (`true`) or a failure.
-    Finished { ok: bool },
+    /// The run's size per model (in `models.toml` order), before the first request.
+    Planned { models: Vec<Planned> },
+    /// One more of model `model` (an index into `Planned::models`) finished: a response,
+    /// or a failure with its reason.
+    Finished {
+        model: usize,
+        failure: Option<String>,
+    },
+}
+
+/// One model's share of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub name: String,
+    /// To ask in this run.
+    pub asked: u64,
+    /// Done before (or failed before, without `retry_failed`).
+    pub skipped: u64,
 }
 
 struct Job {
@@ -106,7 +123,6 @@ pub async fn generate(
 
     let mut reports = Vec::new();
     let mut work = JoinSet::new();
-    let mut total = 0;
     for (index, (spec, key)) in models_file.models.iter().zip(keys).enumerate() {
         let model = models::ensure(db, &spec.name, &spec.model).await?;
         let previous: Vec<(i32, i32, String)> = generation_job::Entity::find()
@@ -174,10 +190,18 @@ pub async fn generate(
                 });
             }
         }
-        total += report.asked;
         reports.push(report);
     }
-    progress(Progress::Planned { total });
+    progress(Progress::Planned {
+        models: reports
+            .iter()
+            .map(|r| Planned {
+                name: r.name.clone(),
+                asked: r.asked,
+                skipped: r.skipped,
+            })
+            .collect(),
+    });
     let mut reasons: Vec<HashMap<String, u64>> = vec![HashMap::new(); reports.len()];
     while let Some(joined) = work.join_next().await {
         let (index, answer, stored) = joined
@@ -197,7 +221,8 @@ pub async fn generate(
             }
         }
         progress(Progress::Finished {
-            ok: answer.failure.is_none(),
+            model: index,
+            failure: answer.failure.clone(),
         });
     }
     for (report, counts) in reports.iter_mut().zip(reasons) {

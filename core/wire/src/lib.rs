@@ -10,6 +10,7 @@ mod accounts;
 mod board;
 mod campaign;
 mod export;
+mod generate;
 mod hub;
 mod label;
 mod next;
@@ -24,6 +25,7 @@ pub use campaign::{
     CampaignAdminReply, CampaignInfo, CampaignLine, CampaignSettings, GenerationLine,
 };
 pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
+pub use generate::{GenerateProgress, GenerateReply, ModelProgress, ModelRow};
 pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
 pub use next::safe_next;

@@ -41,9 +41,9 @@ pub async fn run(args: GenerateArgs) -> anyhow::Result<()> {
         ..GenerateOptions::default()
     };
     let on_progress = |event: Progress| match event {
-        Progress::Planned { total } => bar.set_length(total),
-        Progress::Finished { ok } => {
-            if !ok {
+        Progress::Planned { models } => bar.set_length(models.iter().map(|m| m.asked).sum()),
+        Progress::Finished { failure, .. } => {
+            if failure.is_some() {
                 let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
                 bar.set_message(format!("{n} failed"));
             }

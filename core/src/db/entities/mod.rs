@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod campaign;
 pub mod generation;
 pub mod generation_job;
+pub mod generation_plan;
 pub mod hub_setting;
 pub mod lease;
 pub mod model;

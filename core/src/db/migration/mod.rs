@@ -18,6 +18,7 @@ mod m20261127_000011_standing_by_response;
 mod m20261128_000012_sign_in_attempts;
 mod m20261128_000013_oidc_membership;
 mod m20261128_000014_hub_setting;
+mod m20261128_000015_generation_plan;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_sign_in_attempts::Migration),
             Box::new(m20261128_000013_oidc_membership::Migration),
             Box::new(m20261128_000014_hub_setting::Migration),
+            Box::new(m20261128_000015_generation_plan::Migration),
         ]
     }
 }

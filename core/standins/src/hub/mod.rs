@@ -1,4 +1,4 @@
-//! A stand-in for the Hugging Face Hub, for tests: the endpoints `swipeset publish` and
+//! A stand-in for the Hugging Face Hub: the endpoints `swipeset publish` and
 //! `swipeset restore` use, implemented strictly from the Hub's documentation so that a
 //! client that works here does what the Hub expects. No network reaches the Hub from the
 //! machines the tests run on, so this is what the client is checked against.

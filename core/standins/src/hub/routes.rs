@@ -31,8 +31,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::files::{REGULAR_MAX, git_blob_oid, needs_lfs, sha256_hex, valid_path};
-use crate::{Account, CommitRecord, Endpoint, Fault, Repo, Shared, Stored};
+use super::files::{REGULAR_MAX, git_blob_oid, needs_lfs, sha256_hex, valid_path};
+use super::{Account, CommitRecord, Endpoint, Fault, Repo, Shared, Stored};
 
 type Hub = State<Arc<Shared>>;
 type Reply = Result<Response, Response>;

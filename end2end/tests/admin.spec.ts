@@ -47,14 +47,14 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   // (An overlap of 0 the browser itself refuses, from the field's min="1".)
   const license = page.getByLabel('Dataset license (Hub id)');
   await license.fill('no such license');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'license' })).toContainText('invalid license');
   await license.fill('cc-by-4.0');
 
   await page.getByLabel(/overlap/).fill('2');
   await page.getByLabel('Open for rating').uncheck();
   await page.getByLabel('Leaderboard visible without signing in').check();
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('campaign.png'), fullPage: true });
 

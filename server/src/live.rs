@@ -75,7 +75,7 @@ impl StreamLimits {
 
     /// A slot for one more stream from `client`: 429 when that address has its share open,
     /// 503 when the server has all it takes.
-    fn take(self: &Arc<Self>, client: Option<&str>) -> Result<StreamSlot, ApiError> {
+    pub(crate) fn take(self: &Arc<Self>, client: Option<&str>) -> Result<StreamSlot, ApiError> {
         let client = client.map(str::to_owned);
         if let Some(address) = &client {
             let mut open = swipeset_core::sync::lock(&self.open);
@@ -124,7 +124,7 @@ impl Default for StreamLimits {
 
 /// One open stream's place under the caps, given back when the stream ends.
 #[derive(Debug)]
-struct StreamSlot {
+pub(crate) struct StreamSlot {
     _total: Option<OwnedSemaphorePermit>,
     client: Option<String>,
     limits: Arc<StreamLimits>,
@@ -171,7 +171,7 @@ impl Live {
     }
 
     /// Resolves when `close` has been called.
-    fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+    pub(crate) fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut closing = self.closing.subscribe();
         async move {
             let _ = closing.wait_for(|closing| *closing).await;

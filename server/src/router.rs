@@ -17,7 +17,7 @@ use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Pr
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{caller, oidc, protect, sessions};
-use crate::handlers::{export, health, import};
+use crate::handlers::{export, generate, health, import};
 use crate::identity;
 use crate::live;
 use crate::state::AppState;
@@ -48,6 +48,11 @@ pub fn http_routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)
             get(live::campaign_events),
         ),
         ("GET", "/api/campaigns/{slug}/export", get(export::download)),
+        (
+            "GET",
+            "/api/campaigns/{slug}/generate/events",
+            get(generate::events),
+        ),
         ("POST", "/api/campaigns/{slug}/import", post(import::upload)),
     ]
 }

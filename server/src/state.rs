@@ -49,6 +49,8 @@ pub struct AppState {
     pub admin_notices: AdminNotices,
     /// The Hub's address, the token from the environment, and the snapshot schedule.
     pub hub: HubAccess,
+    /// Generation runs started from campaign pages.
+    pub generators: swipeset_core::generate::Runner,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -69,6 +71,10 @@ impl AppState {
         let store = Store::new(db.clone());
         let live = Live::new(store.clone());
         let sessions = SessionBackend::new(&db);
+        let generators = swipeset_core::generate::Runner::new(
+            store.clone(),
+            swipeset_core::generate::Backoff::default(),
+        );
         Self {
             leptos_options,
             db,
@@ -82,6 +88,7 @@ impl AppState {
             guests: Arc::default(),
             admin_notices: Default::default(),
             hub: HubAccess::default(),
+            generators,
         }
     }
 
@@ -138,6 +145,10 @@ impl AppState {
                 })?;
             self.store = self.store.with_events(bus);
             self.live = Live::new(self.store.clone());
+            self.generators = swipeset_core::generate::Runner::new(
+                self.store.clone(),
+                swipeset_core::generate::Backoff::default(),
+            );
         }
         Ok(self)
     }
@@ -150,6 +161,7 @@ impl AppState {
         provide_context(self.auth.app_settings());
         provide_context(self.admin_notices.clone());
         provide_context(self.hub.clone());
+        provide_context(self.generators.clone());
         // The request's parts are cloned out of the context once, for both.
         let Some(parts) = use_context::<http::request::Parts>() else {
             return;

@@ -27,6 +27,9 @@ enum Expect {
     Redirect,
     Unauth,
     Forbid,
+    /// Another 4xx: let through, then refused for what it asked (an empty token, a campaign
+    /// that does not exist), where doing it would need the Hub or a model endpoint.
+    Refused,
 }
 use Expect::*;
 
@@ -86,7 +89,86 @@ fn cases() -> Vec<Case> {
     const SIGNED_IN: [Expect; 5] = [Unauth, Ok, Ok, Forbid, Unauth];
     const ADMIN: [Expect; 5] = [Unauth, Forbid, Ok, Forbid, Unauth];
     const ANYONE: [Expect; 5] = [Ok, Ok, Ok, Forbid, Unauth];
+    const ADMIN_REFUSED: [Expect; 5] = [Unauth, Forbid, Refused, Forbid, Unauth];
     vec![
+        Case {
+            method: "GET",
+            path: "/api/hub_status",
+            query: none,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/save_hub_token",
+            query: none,
+            body: |_| json!({"token": ""}),
+            expect: ADMIN_REFUSED,
+        },
+        Case {
+            method: "POST",
+            path: "/api/forget_hub_token",
+            query: none,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/publish_to_hub",
+            query: none,
+            body: |c| json!({"campaign": c.campaign, "repo": "not a repository"}),
+            expect: ADMIN_REFUSED,
+        },
+        Case {
+            method: "GET",
+            path: "/api/generate_status",
+            query: of_campaign,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/save_generate_models",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "models": [{
+                    "name": "M", "base_url": "http://127.0.0.1:9/v1", "model": "m",
+                    "samples": 1, "concurrency": 1
+                }]})
+            },
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/upload_models_toml",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign,
+                    "toml": "[[model]]\nname = \"T\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"t\"\n"})
+            },
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/start_generation",
+            query: none,
+            body: |_| json!({"campaign": "no-such-campaign"}),
+            expect: ADMIN_REFUSED,
+        },
+        Case {
+            method: "POST",
+            path: "/api/pause_generation",
+            query: none,
+            body: |c| json!({"campaign": c.campaign}),
+            expect: ADMIN_REFUSED,
+        },
+        Case {
+            method: "GET",
+            path: "/api/campaigns/{slug}/generate/events",
+            query: none,
+            body: empty,
+            expect: ADMIN,
+        },
         Case {
             method: "GET",
             path: "/api/me",
@@ -547,6 +629,8 @@ async fn matrix(via: Via) {
                 Unauth
             } else if status == StatusCode::FORBIDDEN {
                 Forbid
+            } else if status.is_client_error() {
+                Refused
             } else {
                 failures.push(format!(
                     "{} {} as {who:?} by {via:?}: unexpected {status}: {}",
@@ -563,7 +647,7 @@ async fn matrix(via: Via) {
                 ));
                 continue;
             }
-            if matches!(got, Unauth | Forbid) {
+            if matches!(got, Unauth | Forbid | Refused) {
                 let body: Value = response.json().await.unwrap_or(Value::Null);
                 let message = body["message"].as_str().unwrap_or_default();
                 if message.len() < 10 {

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::binary::{Acknowledged, free_port, rate_until_stopped, raters, start_with};
+use common::binary::{Acknowledged, free_port, rate_until_stopped, raters, start_with, stop};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use swipeset_core::db::entities::rating;
 use swipeset_core::hub::snapshot::publish_snapshot;
@@ -121,22 +121,6 @@ async fn publish_pushes_one_commit_and_none_for_unchanged_data() {
     std::fs::write(saved.join("token"), format!("{TOKEN}\n")).unwrap();
     let (ok, out, err) = publish(&test_db.url, &hub, None, home.path()).await;
     assert!(ok, "{out}{err}");
-}
-
-/// Sends SIGTERM, as a container platform stops a Space, and waits for the exit.
-async fn stop(mut server: tokio::process::Child) {
-    let pid = server.id().expect("running").to_string();
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(std::time::Duration::from_secs(60), server.wait())
-        .await
-        .expect("serve stops within a minute")
-        .unwrap();
-    assert!(exit.success(), "{exit}");
 }
 
 async fn ratings_in(url: &str) -> u64 {

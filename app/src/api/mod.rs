@@ -7,6 +7,7 @@ pub mod board;
 pub mod campaigns;
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod publish;
 pub mod rating;
 #[cfg(feature = "ssr")]
@@ -23,6 +24,10 @@ pub use campaigns::{
 };
 pub use error::{ApiError, ErrorCode};
 pub use export::{ExportPreview, export_preview};
+pub use generate::{
+    GenerateStatus, PauseGeneration, SaveGenerateModels, StartGeneration, UploadModelsToml,
+    generate_status, pause_generation, save_generate_models, start_generation, upload_models_toml,
+};
 pub use publish::{
     ForgetHubToken, HubStatus, PublishToHub, SaveHubToken, forget_hub_token, hub_status,
     publish_to_hub, save_hub_token,

@@ -22,7 +22,7 @@ pub async fn hub_status() -> Result<HubStatusReply, ApiError> {
 
 /// `POST /api/save_hub_token` (`token=…`): checks the token with the Hub (`whoami`), then
 /// keeps it sealed. The reply says whose it is; the token never comes back.
-#[server(prefix = "/api", endpoint = "save_hub_token")]
+#[server(prefix = "/api", endpoint = "save_hub_token", input = Json, output = Json)]
 pub async fn save_hub_token(token: String) -> Result<HubStatusReply, ApiError> {
     let store = ssr::store()?;
     let caller = ssr::caller().await;
@@ -50,7 +50,7 @@ pub async fn save_hub_token(token: String) -> Result<HubStatusReply, ApiError> {
 }
 
 /// `POST /api/forget_hub_token`: deletes the saved token.
-#[server(prefix = "/api", endpoint = "forget_hub_token")]
+#[server(prefix = "/api", endpoint = "forget_hub_token", input = Json, output = Json)]
 pub async fn forget_hub_token() -> Result<HubStatusReply, ApiError> {
     let store = ssr::store()?;
     ssr::caller().await.require_admin()?;
@@ -61,7 +61,7 @@ pub async fn forget_hub_token() -> Result<HubStatusReply, ApiError> {
 /// `POST /api/publish_to_hub`: the export chosen on the page (the same fields as
 /// `export_preview`), published to `repo` (`OWNER/NAME`) as one commit; a new repository
 /// is private when `private` is `true`.
-#[server(prefix = "/api", endpoint = "publish_to_hub")]
+#[server(prefix = "/api", endpoint = "publish_to_hub", input = Json, output = Json)]
 pub async fn publish_to_hub(
     campaign: String,
     repo: String,

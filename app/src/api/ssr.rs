@@ -263,3 +263,9 @@ pub struct SnapshotRun {
 pub fn hub_access() -> HubAccess {
     use_context::<HubAccess>().unwrap_or_default()
 }
+
+/// The server's generation runs (context the server provides).
+pub fn runner() -> Result<swipeset_core::generate::Runner, ApiError> {
+    use_context::<swipeset_core::generate::Runner>()
+        .ok_or_else(|| ApiError::internal("the server did not provide its generation runner"))
+}

@@ -1,12 +1,14 @@
 //! `/admin/campaigns` and `/admin/campaign?campaign=SLUG`: the admin's campaigns with their
-//! counts, and one campaign's settings (or a new one) with its generation status per model.
+//! counts, and one campaign's settings (or a new one), its imports and its generation
+//! (`super::generate`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::generate::GeneratePanel;
 use crate::api::{
-    CampaignAdminReply, CampaignLine, CampaignSettings, GenerationLine, admin_campaign,
-    admin_campaigns, save_campaign,
+    CampaignAdminReply, CampaignLine, CampaignSettings, admin_campaign, admin_campaigns,
+    save_campaign,
 };
 use crate::browser;
 use crate::components::account_link::AccountLink;
@@ -98,13 +100,16 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();
                     match loaded.await {
-                        Ok(Some(CampaignAdminReply { settings, generation })) => {
+                        Ok(Some(CampaignAdminReply { settings, .. })) => {
                             let slug = settings.slug.clone();
+                            // Bumped by each import, so the Generate section counts the
+                            // new prompts.
+                            let imported = RwSignal::new(0u32);
                             view! {
                                 <h1 class="account-title">{settings.title.clone()}</h1>
                                 <CampaignForm settings create=false />
-                                <ImportPanel slug />
-                                <GenerationPanel lines=generation />
+                                <ImportPanel slug=slug.clone() imported />
+                                <GeneratePanel slug imported />
                             }.into_any()
                         }
                         Ok(None) => view! {
@@ -199,37 +204,10 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     }
 }
 
-#[component]
-fn GenerationPanel(lines: Vec<GenerationLine>) -> impl IntoView {
-    view! {
-        <section class="panel">
-            <h2>"Responses per model"</h2>
-            {if lines.is_empty() {
-                view! { <p class="field-hint">"No responses yet: run " <code>"swipeset generate"</code> " or " <code>"swipeset import responses"</code> "."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="token-list">
-                        {lines.into_iter().map(|l| view! {
-                            <li class="token-line" data-model=l.model.clone()>
-                                <span class="token-name">{l.model.clone()}</span>
-                                <span class="token-meta">{format!(
-                                    "{} responses · generate: {} done, {} failed",
-                                    l.responses, l.done, l.failed
-                                )}</span>
-                                {l.last_failure.map(|r| view! { <span class="token-meta">{format!("last failure: {r}")}</span> })}
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </section>
-    }
-}
-
 /// Uploads a prompts or responses file to `POST /api/campaigns/{slug}/import` (streamed to
 /// the server, imported all or nothing) and says what it added or why nothing was.
 #[component]
-fn ImportPanel(slug: String) -> impl IntoView {
+fn ImportPanel(slug: String, imported: RwSignal<u32>) -> impl IntoView {
     let what = RwSignal::new("prompts".to_string());
     let input = NodeRef::<leptos::html::Input>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
@@ -255,12 +233,16 @@ fn ImportPanel(slug: String) -> impl IntoView {
             busy.set(true);
             outcome.set(None);
             leptos::task::spawn_local(async move {
-                outcome.set(Some(upload::send(&url, file).await));
+                let result = upload::send(&url, file).await;
+                if result.is_ok() {
+                    imported.update(|n| *n += 1);
+                }
+                outcome.set(Some(result));
                 busy.set(false);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&slug, input);
+        let _ = (&slug, input, imported);
     };
     view! {
         <section class="panel">

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod campaigns;
 pub mod export;
+mod generate;
 pub mod leaderboard;
 pub mod not_found;
 mod publish;

@@ -1,7 +1,9 @@
 //! Prompt identity. Two prompts are the same when their normalised text is the same, so
 //! re-importing a file (or a copy with different spacing) adds nothing.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
@@ -24,6 +26,14 @@ pub fn content_hash(text: &str, system_prompt: Option<&str>) -> String {
         hasher.update(normalise(system).as_bytes());
     }
     hex::encode(hasher.finalize())
+}
+
+/// How many prompts the campaign has.
+pub async fn count(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<u64> {
+    Ok(prompt::Entity::find()
+        .filter(prompt::Column::CampaignId.eq(campaign_id))
+        .count(db)
+        .await?)
 }
 
 /// Adds a prompt to a campaign. The unique (campaign, content hash) index refuses a prompt

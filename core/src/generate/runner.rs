@@ -8,14 +8,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use swipeset_wire::{GenerateProgress, ModelProgress};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use super::runs::{self, FAILED, FINISHED, HEARTBEAT, PAUSED, RUNNING};
 use super::{Backoff, GenerateOptions, ModelReport, ModelsFile, Progress, generate};
-use crate::db::entities::{campaign, prompt};
+use crate::db::entities::campaign;
 use crate::sync::lock;
 use crate::{CoreError, CoreResult, Store};
 
@@ -103,11 +103,7 @@ impl Runner {
                 )
             })?;
         }
-        let prompts = prompt::Entity::find()
-            .filter(prompt::Column::CampaignId.eq(campaign.id))
-            .count(db)
-            .await?;
-        if prompts == 0 {
+        if crate::campaign::prompts::count(db, campaign.id).await? == 0 {
             return Err(CoreError::invalid(
                 "prompts",
                 "the campaign has no prompts yet: import them first",

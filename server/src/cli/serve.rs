@@ -59,6 +59,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(snapshots) = &snapshots {
         snapshots.spawn(state.db.clone());
     }
+    // Runs a stopped server left, and runs of replicas that stopped beating.
+    state.generators.take_up_orphans();
+    let generators = state.generators.clone();
     let live = state.live.clone();
     let db = state.db.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -102,6 +105,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_graceful_shutdown(stopping)
         .await
         .context("the HTTP server failed")?;
+    // Generation runs stay `running`, for the next start to take up at once.
+    generators.release().await;
     if let Some(snapshots) = &snapshots {
         // What was rated since the last snapshot would be lost with the Space's disk.
         println!("taking a last snapshot…");

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use swipeset_app::api::ApiError;
 
 pub mod export;
+pub mod generate;
 pub mod health;
 pub mod import;
 

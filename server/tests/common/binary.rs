@@ -62,6 +62,22 @@ pub async fn start_with(
     panic!("swipeset serve did not answer /healthz on port {port}");
 }
 
+/// Sends SIGTERM, as a container platform stops a Space, and waits for a clean exit.
+pub async fn stop(mut server: Child) {
+    let pid = server.id().expect("running").to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(60), server.wait())
+        .await
+        .expect("serve stops within a minute")
+        .expect("exit status");
+    assert!(exit.success(), "{exit}");
+}
+
 /// One rater: takes cards and rates them until none are left or the server goes away.
 pub async fn rate_until_stopped(base: String, token: String, user_id: i32, acked: Acknowledged) {
     let client = super::bearer_client(&token);

@@ -255,9 +255,14 @@ async fn every_refusal_is_reported_and_nothing_is_half_published() {
     assert!(error.contains("rate-limiting"), "{error}");
     assert!(error.contains("60 min"), "{error}");
 
-    // Too large (413) and a conflict (409) name their status. (New votes each time, so
-    // that there is something to commit.)
-    for (status, words, votes) in [(413, "too large (413)", 12), (409, "conflict (409)", 13)] {
+    // Too large (413), a conflict (409) and not found (404) name their status. (New votes
+    // each time, so that there is something to commit.)
+    let refusals = [
+        (413, "too large (413)", 12),
+        (409, "conflict (409)", 13),
+        (404, "not found (404)", 14),
+    ];
+    for (status, words, votes) in refusals {
         hub.fail(Fault {
             endpoint: Endpoint::Commit,
             status,

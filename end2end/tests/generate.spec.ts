@@ -38,6 +38,8 @@ test('an admin generates responses from the campaign page', async ({ page }, tes
 
   const panel = page.locator('.generate-panel');
   await expect(panel).toContainText('4 prompts');
+  // The section hydrates after the page (its own request): its Save button says when.
+  await expect(panel.getByRole('button', { name: 'Save models' })).toBeEnabled();
   await expect(panel.getByRole('button', { name: 'Start' })).toBeDisabled();
   await panel.getByLabel('Name (on the leaderboard)').fill('Stand-in');
   await panel.getByLabel('Base URL (OpenAI-compatible)').fill(BASE_URL);

@@ -213,6 +213,10 @@ fn ModelsEditor(
         upload_models_toml(slug.clone(), toml.clone())
     });
     let saved = RwSignal::new(false);
+    // Effects run only in the browser, once this has hydrated: until then a press on Save
+    // would submit the form natively and reload the page, losing what was typed.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let apply = move |outcome: Reply| match outcome {
         Ok(reply) => {
             rows.set(reply.models.clone());
@@ -274,7 +278,7 @@ fn ModelsEditor(
                 {move || (0..count.get()).map(|i| view! { <ModelFields rows i /> }).collect_view()}
                 <button class="button" type="button" on:click=move |_| rows.update(|r| r.push(blank_row()))>"Add a model"</button>
                 <p class="field-hint">"API keys: give the name of an environment variable on the server (a Space secret such as HF_TOKEN), never the key."</p>
-                <button class="button button-primary" type="submit" disabled=move || save.pending().get()>"Save models"</button>
+                <button class="button button-primary" type="submit" disabled=move || !hydrated.get() || save.pending().get()>"Save models"</button>
                 {move || saved.get().then(|| view! { <p class="form-ok" role="status">"Models saved."</p> })}
             </form>
             <label class="field"><span>"Or upload a models.toml"</span>

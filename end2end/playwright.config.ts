@@ -16,11 +16,12 @@ export const hubPort = port + 2;
 export const openaiPort = port + 3;
 export const HUB_TOKEN = 'hf_e2e_write_token';
 export const HUB_READ_TOKEN = 'hf_e2e_read_token';
-const standinsBin =
-  process.env.SWIPESET_STANDINS_BIN ?? resolve(bin, '..', 'swipeset-standins');
 /** The first admin's password, given to the server at its first start. */
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
+// Beside the release binary unless named (scripts/test.sh names it).
+const standinsBin =
+  process.env.SWIPESET_STANDINS_BIN ?? resolve(bin, '..', 'swipeset-standins');
 const siteRoot = process.env.SWIPESET_SITE_ROOT ?? resolve(__dirname, '../target/site');
 // The config is loaded by the runner and again by each worker: make the data folder once
 // and hand it on through the environment; global-teardown.ts removes it.

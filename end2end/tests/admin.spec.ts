@@ -33,6 +33,8 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   });
   await upload.click();
   await expect(page.getByRole('status').filter({ hasText: 'Added' })).toContainText('Added 2 of 2 records');
+  // The Generate section counts the new prompts.
+  await expect(page.locator('.generate-panel')).toContainText('2 prompts');
   await file.setInputFiles({
     name: 'broken.jsonl',
     mimeType: 'application/jsonl',

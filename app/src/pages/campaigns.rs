@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::generate::GeneratePanel;
 use crate::api::{
     CampaignAdminReply, CampaignLine, CampaignSettings, admin_campaign, admin_campaigns,
-    save_campaign,
+    generate_status, save_campaign,
 };
 use crate::browser;
 use crate::components::account_link::AccountLink;
@@ -86,8 +86,15 @@ pub fn CampaignPage() -> impl IntoView {
     let loaded = Resource::new(
         move || slug.get(),
         |slug| async move {
+            // The Generate section's status comes with the rest, in the page's one
+            // Suspense: a second one nested inside would hydrate later, and an import
+            // finishing before it had could refetch it mid-hydration.
             match slug {
-                Some(slug) => admin_campaign(slug).await.map(Some),
+                Some(slug) => {
+                    let campaign = admin_campaign(slug.clone()).await?;
+                    let generate = generate_status(slug).await?;
+                    Ok(Some((campaign, generate)))
+                }
                 None => Ok(None),
             }
         },
@@ -100,7 +107,7 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     browser::mark_hydrated();
                     match loaded.await {
-                        Ok(Some(CampaignAdminReply { settings, .. })) => {
+                        Ok(Some((CampaignAdminReply { settings, .. }, generate))) => {
                             let slug = settings.slug.clone();
                             // Bumped by each import, so the Generate section counts the
                             // new prompts.
@@ -109,7 +116,7 @@ pub fn CampaignPage() -> impl IntoView {
                                 <h1 class="account-title">{settings.title.clone()}</h1>
                                 <CampaignForm settings create=false />
                                 <ImportPanel slug=slug.clone() imported />
-                                <GeneratePanel slug imported />
+                                <GeneratePanel reply=generate imported />
                             }.into_any()
                         }
                         Ok(None) => view! {

@@ -9,28 +9,15 @@ use crate::api::{
     ApiError, GenerateReply, GenerationLine, ModelProgress, ModelRow, generate_status,
     pause_generation, save_generate_models, start_generation, upload_models_toml,
 };
-use crate::components::notices::ErrorNotice;
 
+/// The section, from the status the campaign page loaded with the rest of the page.
+/// `imported` is bumped by each import on the page, which changes the prompts to ask.
 #[component]
-pub fn GeneratePanel(slug: String, imported: RwSignal<u32>) -> impl IntoView {
-    let status = Resource::new(
-        {
-            let slug = slug.clone();
-            move || (slug.clone(), imported.get())
-        },
-        |(slug, _)| generate_status(slug),
-    );
+pub fn GeneratePanel(reply: GenerateReply, imported: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel generate-panel" aria-labelledby="generate-title">
             <h2 id="generate-title">"Generate responses"</h2>
-            <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(reply) => view! { <Generate reply /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Generate reply imported />
         </section>
     }
 }
@@ -38,9 +25,26 @@ pub fn GeneratePanel(slug: String, imported: RwSignal<u32>) -> impl IntoView {
 type Reply = Result<GenerateReply, ApiError>;
 
 #[component]
-fn Generate(reply: GenerateReply) -> impl IntoView {
+fn Generate(reply: GenerateReply, imported: RwSignal<u32>) -> impl IntoView {
     let slug = reply.campaign.clone();
     let current = RwSignal::new(reply);
+    // After an import (not at first: effects run only in the browser, after hydration),
+    // the status is asked again: the prompts changed.
+    Effect::new({
+        let slug = slug.clone();
+        move |before: Option<u32>| {
+            let now = imported.get();
+            if before.is_some_and(|b| b != now) {
+                let slug = slug.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(reply) = generate_status(slug).await {
+                        current.set(reply);
+                    }
+                });
+            }
+            now
+        }
+    });
     let progress = RwSignal::new(current.with_untracked(|r| r.progress.clone()));
     let problem = RwSignal::new(None::<String>);
     // Every action answers the whole section anew.

@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use swipeset_app::api::ssr::{HubAccess, SnapshotRun, SnapshotState};
 use swipeset_core::hub::snapshot::{self, SnapshotReport};
 use swipeset_core::hub::{DEFAULT_ENDPOINT, HubClient, HubError, PublishOutcome, RepoId};
+use swipeset_core::sync::lock;
 
 /// Where the Hub is and which token to use.
 #[derive(Debug, Clone, clap::Args)]
@@ -203,7 +204,7 @@ impl Snapshots {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticks.tick().await;
             if let Ok(mark) = watermark(&db).await {
-                *this.mark.lock().unwrap_or_else(|p| p.into_inner()) = Some(mark);
+                *lock(&this.mark) = Some(mark);
             }
             loop {
                 ticks.tick().await;
@@ -222,7 +223,7 @@ impl Snapshots {
                 return;
             }
         };
-        if self.mark.lock().unwrap_or_else(|p| p.into_inner()).as_ref() == Some(&mark) {
+        if lock(&self.mark).as_ref() == Some(&mark) {
             tracing::debug!("no change since the last snapshot");
             return;
         }
@@ -236,7 +237,7 @@ impl Snapshots {
         .await;
         match result {
             Ok(report) => {
-                *self.mark.lock().unwrap_or_else(|p| p.into_inner()) = Some(mark);
+                *lock(&self.mark) = Some(mark);
                 let text = describe(&report);
                 tracing::info!(repo = %self.state.repo, "{text}");
                 self.record(true, text);
@@ -249,7 +250,7 @@ impl Snapshots {
     }
 
     fn record(&self, ok: bool, result: String) {
-        *self.state.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(SnapshotRun {
+        *lock(&self.state.last) = Some(SnapshotRun {
             at: chrono::Utc::now(),
             ok,
             result,

@@ -184,11 +184,7 @@ async fn status(db: &swipeset_core::DatabaseConnection) -> Result<HubStatusReply
         "none"
     };
     let snapshot = access.snapshot.as_ref().map(|s| {
-        let last = s
-            .last
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_else(|p| p.into_inner().clone());
+        let last = swipeset_core::sync::lock(&s.last).clone();
         super::SnapshotLine {
             repo: s.repo.to_string(),
             repo_url: s.repo.url(&access.endpoint),

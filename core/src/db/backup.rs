@@ -122,8 +122,9 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
         .map_err(|e| format!("syncing the copy to disk: {e}"))
 }
 
-/// Opens the copy, checks it is a sound database, and counts its ratings.
-fn read_back(copy: &Path) -> Result<u64, String> {
+/// Opens the copy, checks it is a sound database, and counts its ratings. Restoring a
+/// snapshot (`crate::hub::snapshot`) checks its download the same way.
+pub(crate) fn read_back(copy: &Path) -> Result<u64, String> {
     let connection = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("reading the copy back: {e}"))?;
     let check: String = connection

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 use swipeset_wire::ModelRow;
 
 use super::config::{ModelSpec, ModelsFile};
@@ -88,6 +90,13 @@ fn stale_before() -> chrono::DateTime<Utc> {
     Utc::now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default()
 }
 
+/// A claim nobody holds: released at shutdown (no heartbeat) or gone stale.
+fn abandoned() -> Condition {
+    Condition::any()
+        .add(generation_plan::Column::HeartbeatAt.lt(stale_before()))
+        .add(generation_plan::Column::HeartbeatAt.is_null())
+}
+
 /// Claims the campaign's run for `runner`: `true` when it was not running (or its runner
 /// stopped beating). One statement, so two claims at once cannot both win.
 pub async fn claim(
@@ -113,10 +122,9 @@ pub async fn claim(
         .col_expr(generation_plan::Column::UpdatedAt, Expr::value(now))
         .filter(generation_plan::Column::CampaignId.eq(campaign_id))
         .filter(
-            generation_plan::Column::State
-                .ne(RUNNING)
-                .or(generation_plan::Column::HeartbeatAt.lt(stale_before()))
-                .or(generation_plan::Column::HeartbeatAt.is_null()),
+            Condition::any()
+                .add(generation_plan::Column::State.ne(RUNNING))
+                .add(abandoned()),
         )
         .exec(db)
         .await?;
@@ -136,11 +144,7 @@ pub async fn take_over(
         .col_expr(generation_plan::Column::UpdatedAt, Expr::value(now))
         .filter(generation_plan::Column::CampaignId.eq(campaign_id))
         .filter(generation_plan::Column::State.eq(RUNNING))
-        .filter(
-            generation_plan::Column::HeartbeatAt
-                .lt(stale_before())
-                .or(generation_plan::Column::HeartbeatAt.is_null()),
-        )
+        .filter(abandoned())
         .exec(db)
         .await?;
     Ok(taken.rows_affected == 1)
@@ -227,11 +231,7 @@ pub async fn pause(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<bo
 pub async fn orphaned(db: &impl ConnectionTrait) -> CoreResult<Vec<generation_plan::Model>> {
     Ok(generation_plan::Entity::find()
         .filter(generation_plan::Column::State.eq(RUNNING))
-        .filter(
-            generation_plan::Column::HeartbeatAt
-                .lt(stale_before())
-                .or(generation_plan::Column::HeartbeatAt.is_null()),
-        )
+        .filter(abandoned())
         .all(db)
         .await?)
 }

@@ -14,7 +14,6 @@
 //! use an `HF_TOKEN` secret).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
@@ -269,9 +268,10 @@ pub async fn restore(
             .download(repo, BACKUP_PATH, &partial, &backup.content_id, progress)
             .await?;
         let check = partial.clone();
-        let ratings = tokio::task::spawn_blocking(move || check_database(&check))
+        let ratings = tokio::task::spawn_blocking(move || crate::db::backup::read_back(&check))
             .await
-            .map_err(|e| HubError::local(&partial, e))??;
+            .map_err(|e| HubError::local(&partial, e))?
+            .map_err(|reason| HubError::local(&partial, format!("the download: {reason}")))?;
         Ok::<_, HubError>((bytes, ratings))
     }
     .await;
@@ -306,28 +306,4 @@ pub async fn restore(
         ratings,
         kept,
     })
-}
-
-/// SQLite's quick check, and the ratings the file holds.
-fn check_database(path: &Path) -> Result<u64, HubError> {
-    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| HubError::local(path, format!("opening the download: {e}")))?;
-    connection
-        .busy_timeout(Duration::from_secs(5))
-        .map_err(|e| HubError::local(path, e))?;
-    let check: String = connection
-        .query_row("PRAGMA quick_check", [], |row| row.get(0))
-        .map_err(|e| HubError::local(path, format!("the download is not a database: {e}")))?;
-    if check != "ok" {
-        return Err(HubError::local(
-            path,
-            format!("the download fails SQLite's check: {check}"),
-        ));
-    }
-    connection
-        .query_row("SELECT COUNT(*) FROM rating", [], |row| {
-            row.get::<_, i64>(0)
-        })
-        .map(|n| n.max(0) as u64)
-        .map_err(|e| HubError::local(path, format!("the download is not swipeset's: {e}")))
 }

@@ -5,8 +5,9 @@
 # through a real OpenID provider, a rating, a clean stop on SIGTERM, and the rating still
 # there after a restart.
 #
-#   scripts/container-test.sh               the runtime stage around the release build
-#                                           already in $CARGO_TARGET_DIR (make test)
+#   scripts/container-test.sh               the runtime stage around a server already built:
+#                                           $SWIPESET_BIN, by default the release build in
+#                                           $CARGO_TARGET_DIR (make test names its dev build)
 #   scripts/container-test.sh --from-source the whole Dockerfile, compiled in the image
 #                                           (make container-test)
 #
@@ -54,13 +55,16 @@ if $from_source; then
   podman build --isolation chroot --pull=never --network host --format docker --target runtime \
     -t "$image" .
 else
-  for built in "$CARGO_TARGET_DIR/release/swipeset" target/site/pkg; do
-    [[ -e $built ]] || { say "no $built: run the release build first (make build)"; exit 1; }
+  server=${SWIPESET_BIN:-$CARGO_TARGET_DIR/release/swipeset}
+  for built in "$server" target/site/pkg; do
+    [[ -e $built ]] || { say "no $built: build the server and the site first (make build)"; exit 1; }
   done
   mkdir -p "$work/context/prebuilt"
-  cp "$CARGO_TARGET_DIR/release/swipeset" "$work/context/prebuilt/swipeset"
+  # Without its debug information: a dev build's line tables are most of its 600 MB, and
+  # nothing in the image reads them.
+  strip --strip-debug -o "$work/context/prebuilt/swipeset" "$server"
   cp -r target/site "$work/context/prebuilt/site"
-  say "building the runtime stage around the release build"
+  say "building the runtime stage around $server"
   # Docker's image format: OCI's has no HEALTHCHECK.
   podman build --isolation chroot --pull=never --format docker --target runtime-prebuilt \
     -f Dockerfile -t "$image" "$work/context" >"$work/build.log" 2>&1 || {

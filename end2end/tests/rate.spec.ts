@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { collectErrors, ratedByMe, skipGuidelines } from './helpers';
 
-test('the release build hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
+test('the release bundle hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await skipGuidelines(page);
   const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));

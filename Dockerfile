@@ -10,8 +10,8 @@
 #
 # The last stage, `runtime`, is what `docker build` makes. `--target runtime-prebuilt`
 # makes the same image from `prebuilt/swipeset` and `prebuilt/site` in the build context
-# instead of compiling: the test suite builds it that way around the release build it has
-# just tested (scripts/container-test.sh). Both take everything but the two files from
+# instead of compiling: the test suite builds it that way around the server it has just
+# tested (scripts/container-test.sh; a dev build there, to save compiling it twice). Both take everything but the two files from
 # `runtime-base`.
 
 ARG RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm

@@ -1,7 +1,8 @@
-// Playwright drives Debian's Chromium (no browser download) against the release build of
-// swipeset, started fresh on its own SQLite file with the demo campaign.
+// Playwright drives Debian's Chromium (no browser download) against swipeset with its
+// release browser bundle, started fresh on its own SQLite file with the demo campaign.
 //
-// scripts/test.sh sets SWIPESET_BIN (the release binary) and SWIPESET_SITE_ROOT.
+// scripts/test.sh sets SWIPESET_BIN (the dev build its tests made, which `make run` serves)
+// and SWIPESET_SITE_ROOT.
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ export const HUB_READ_TOKEN = 'hf_e2e_read_token';
 /** The first admin's password, given to the server at its first start. */
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 const bin = process.env.SWIPESET_BIN ?? resolve(__dirname, '../target/release/swipeset');
-// Beside the release binary unless named (scripts/test.sh names it).
+// Beside the server binary unless named (scripts/test.sh names it).
 const standinsBin =
   process.env.SWIPESET_STANDINS_BIN ?? resolve(bin, '..', 'swipeset-standins');
 const siteRoot = process.env.SWIPESET_SITE_ROOT ?? resolve(__dirname, '../target/site');

@@ -50,8 +50,17 @@ SWIPESET_REQUIRE_POSTGRES=1 deadline 25 scripts/with-postgres.sh \
   cargo test --workspace --exclude swipeset-frontend --exclude xtask --locked
 
 step "server (dev build, what make run serves) and release browser bundle"
-# Nothing to compile after the tests: the same feature sets, the same artifacts.
-cargo build --package swipeset-server --package swipeset-standins --locked
+# Nothing to compile after the tests: the same feature sets, the same artifacts. A
+# dependency that turns on a feature for tests only breaks that, and costs every clone a
+# minute and a half here and in `make run`: say so (docs/BENCHMARKS.md, "Sharing").
+build_log=$(mktemp)
+cargo build --package swipeset-server --package swipeset-standins --locked 2>&1 | tee "$build_log"
+if grep -q '^ *Compiling ' "$build_log"; then
+  echo "test.sh: warning: the server's build recompiled what the tests had built" \
+    "($(grep -c '^ *Compiling ' "$build_log") crates): the feature sets of" \
+    "\`cargo test\` and \`cargo build\` differ" >&2
+fi
+rm -f "$build_log"
 cargo xtask site --release
 
 server="$CARGO_TARGET_DIR/debug/swipeset"

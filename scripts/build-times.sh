@@ -33,6 +33,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 # it as Ctrl-C would: SIGINT to make and the server, in a process group of their own.
 time_make_run() {
   local clone=$1 log=$work/make-run.log started
+  : >"$log"
   started=$(now)
   SWIPESET_ADDR=127.0.0.1:$port setsid make -C "$clone" run >"$log" 2>&1 &
   server_pid=$!

@@ -5,7 +5,7 @@
 #   make container-test   the Dockerfile built from source and run as a Space runs it
 #
 # `make run` serves a dev build (unoptimised Rust, optimised browser bundle): it compiles in
-# under half the time of `release` (docs/BENCHMARKS.md) and shares its artifacts with
+# about a third of the time of `release` (docs/BENCHMARKS.md) and shares its artifacts with
 # `make test`, and it still rates at about a third of the release build's speed, over a
 # thousand ratings a second on 2 cores.
 # Cargo's build output lives outside the clone so that a fresh clone reuses it.

@@ -5,7 +5,7 @@
 //! lease on its slot (see `crate::rating::leases`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, LockType, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
     FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
@@ -313,16 +313,21 @@ impl Dealing {
                 .filter(|c| !tried.contains(&c.id))
                 .collect();
             let pool_was_short = (pool.len() as u64) < limit;
-            for candidate in order_for_variety(spread(pool, user_id), previous) {
-                if cards.len() + taken.len() == self.want {
+            let mut queue = order_for_variety(spread(pool, user_id), previous).into_iter();
+            loop {
+                let still_wanted = self.want - cards.len() - taken.len();
+                let batch: Vec<Candidate> = queue.by_ref().take(still_wanted).collect();
+                if batch.is_empty() {
                     break;
                 }
-                let id = candidate.id;
-                tried.push(id);
-                // False when someone took the last slot first.
-                if leases::take(txn, user_id, id, self.campaign.overlap, now).await? {
-                    taken.push(id);
-                    previous = Some(candidate.prompt_id);
+                lock_in_id_order(txn, &batch).await?;
+                for candidate in batch {
+                    tried.push(candidate.id);
+                    // False when someone took the last slot first.
+                    if leases::take(txn, user_id, candidate.id, self.campaign.overlap, now).await? {
+                        taken.push(candidate.id);
+                        previous = Some(candidate.prompt_id);
+                    }
                 }
             }
             if pool_was_short {
@@ -332,6 +337,32 @@ impl Dealing {
         cards.extend(load_cards(txn, &self.campaign, &taken).await?);
         Ok(cards)
     }
+}
+
+/// On PostgreSQL, locks the rows of `batch` in ascending id order before any is leased.
+///
+/// Each lease locks its response's row until the deal commits, and the cards are leased
+/// in the order they will be shown, which differs from deal to deal: two deals locking the
+/// same rows in different orders deadlock. PostgreSQL finds a deadlock only after
+/// `deadlock_timeout` (1 s by default) and the store runs the loser again, so with 64
+/// annotators dealing at once the waits piled up until the pool's connections ran out
+/// (seen in `server/tests/assignment_story.rs`). Locked in one order first, deals queue
+/// on a row instead. SQLite's single writer takes no row locks.
+async fn lock_in_id_order(txn: &impl ConnectionTrait, batch: &[Candidate]) -> CoreResult<()> {
+    if txn.get_database_backend() != DatabaseBackend::Postgres || batch.len() < 2 {
+        return Ok(());
+    }
+    let ids: Vec<i32> = batch.iter().map(|candidate| candidate.id).collect();
+    generation::Entity::find()
+        .select_only()
+        .column(generation::Column::Id)
+        .filter(generation::Column::Id.is_in(ids))
+        .order_by_asc(generation::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?;
+    Ok(())
 }
 
 /// Starts each annotator at a different place among the least-claimed candidates.

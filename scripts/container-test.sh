@@ -57,7 +57,7 @@ if $from_source; then
 else
   server=${SWIPESET_BIN:-$CARGO_TARGET_DIR/release/swipeset}
   for built in "$server" target/site/pkg; do
-    [[ -e $built ]] || { say "no $built: build the server and the site first (make build)"; exit 1; }
+    [[ -e $built ]] || { say "no $built: build it first (make release), or name a server in SWIPESET_BIN"; exit 1; }
   done
   mkdir -p "$work/context/prebuilt"
   # Without its debug information: a dev build's line tables are most of its 600 MB, and

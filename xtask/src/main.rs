@@ -165,7 +165,7 @@ fn build_site(release: bool) -> anyhow::Result<()> {
 }
 
 /// What the files in `pkg/` were made from: the compiled Wasm, the profile, and the
-/// wasm-opt that shrank it. Bindgen and wasm-opt take most of a rebuild's time (about 45 s
+/// wasm-opt that shrank it (its version and arguments). Bindgen and wasm-opt take most of a rebuild's time (about 45 s
 /// of a release build on 2 cores), and after an edit that does not reach the browser crate
 /// (say, in `core/`) cargo hands back the very same Wasm.
 fn bundle_fingerprint(root: &Path, wasm: &Path, release: bool) -> anyhow::Result<String> {
@@ -177,15 +177,27 @@ fn bundle_fingerprint(root: &Path, wasm: &Path, release: bool) -> anyhow::Result
     let mut digest = Sha256::new();
     digest.update(&bytes);
     digest.update(&binaryen);
-    Ok(format!(
-        "{:x} release={release} xtask={}\n",
-        digest.finalize(),
-        env!("CARGO_PKG_VERSION")
-    ))
+    for arg in WASM_OPT_ARGS {
+        digest.update(arg.as_bytes());
+        digest.update([0]);
+    }
+    Ok(format!("{:x} release={release}\n", digest.finalize()))
 }
 
+/// wasm-opt's arguments. The feature flags match what rustc 1.95 emits for wasm32 by
+/// default.
+const WASM_OPT_ARGS: &[&str] = &[
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
 /// Shrinks the bundle with npm's binaryen, run through node so no prebuilt binary is
-/// downloaded. The feature flags match what rustc 1.95 emits for wasm32 by default.
+/// downloaded.
 fn optimise(root: &Path, bundle: &Path) -> anyhow::Result<()> {
     let wasm_opt = root.join("node_modules/binaryen/bin/wasm-opt");
     if !wasm_opt.exists() {
@@ -200,17 +212,7 @@ fn optimise(root: &Path, bundle: &Path) -> anyhow::Result<()> {
     let status = Command::new("node")
         .arg(&wasm_opt)
         .arg(bundle)
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-        ])
-        .args([
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-            "--enable-multivalue",
-        ])
+        .args(WASM_OPT_ARGS)
         .arg("-o")
         .arg(bundle)
         .status()

@@ -36,10 +36,10 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy: server side (ssr)"
-cargo clippy --workspace --exclude swipeset-frontend --all-targets --locked -- -D warnings
+cargo clippy --workspace --exclude swipeset-frontend --exclude swipeset-rater --all-targets --locked -- -D warnings
 
 step "clippy: browser side (hydrate, wasm32)"
-cargo clippy --package swipeset-frontend --package swipeset-app --features swipeset-app/hydrate \
+cargo clippy --package swipeset-frontend --package swipeset-rater --package swipeset-app --features swipeset-app/hydrate \
   --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "unit and integration tests (SQLite + PostgreSQL; exports loaded by Python datasets)"
@@ -47,7 +47,7 @@ export SWIPESET_PYTHON=${SWIPESET_VENV:-$HOME/.cache/swipeset/venv}/bin/python S
 # xtask stays out: it would turn on features (fallible-iterator's `std`) that the server's
 # own build does not, and the two builds would stop sharing what they compiled.
 SWIPESET_REQUIRE_POSTGRES=1 deadline 25 scripts/with-postgres.sh \
-  cargo test --workspace --exclude swipeset-frontend --exclude xtask --locked
+  cargo test --workspace --exclude swipeset-frontend --exclude swipeset-rater --exclude xtask --locked
 
 step "server (dev build, what make run serves) and release browser bundle"
 # Nothing to compile after the tests: the same feature sets, the same artifacts. A

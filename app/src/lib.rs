@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod bundle;
 pub mod components;
 pub mod deck;
 pub mod pages;
@@ -15,26 +16,33 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
 
-/// The HTML document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around the app, rendered on the server only. The rating page is
+/// rendered by `RaterApp` and loads the rater bundle; every other page by `App` with the
+/// full bundle (see `bundle`).
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
+    let bundle = bundle::for_this_request();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
-                <HydrationScripts options />
+                <bundle::BundleScripts bundle />
                 <MetaTags />
             </head>
             <body>
-                <App />
+                {match bundle {
+                    bundle::Bundle::Rater => view! { <RaterApp /> }.into_any(),
+                    bundle::Bundle::Full => view! { <App /> }.into_any(),
+                }}
             </body>
         </html>
     }
 }
 
+/// The `<head>` entries every page shares, the same in both apps below (hydration compares).
 #[component]
-pub fn App() -> impl IntoView {
+fn Head() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="swipeset" href="/pkg/swipeset.css" />
@@ -46,6 +54,13 @@ pub fn App() -> impl IntoView {
         <Link rel="apple-touch-icon" href="/apple-touch-icon.png" />
         <Meta name="mobile-web-app-capable" content="yes" />
         <Meta name="apple-mobile-web-app-status-bar-style" content="black-translucent" />
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Head />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=StaticSegment("") view=pages::rate::RatePage />
@@ -57,6 +72,19 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::users::UsersPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("campaigns")) view=pages::campaigns::CampaignsPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("campaign")) view=pages::campaigns::CampaignPage />
+            </Routes>
+        </Router>
+    }
+}
+
+/// The rating page alone: what the rater bundle hydrates on `/`.
+#[component]
+pub fn RaterApp() -> impl IntoView {
+    view! {
+        <Head />
+        <Router>
+            <Routes fallback=pages::not_found::Elsewhere>
+                <Route path=StaticSegment("") view=pages::rate::RatePage />
             </Routes>
         </Router>
     }

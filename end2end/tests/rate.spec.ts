@@ -4,7 +4,11 @@ import { collectErrors, ratedByMe, skipGuidelines } from './helpers';
 test('the release bundle hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await skipGuidelines(page);
-  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
+  const wasmUrls: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('.wasm')) wasmUrls.push(r.url());
+  });
+  const wasm = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('.wasm'));
   await page.goto('/');
 
   // Server-rendered: the card is there before any Wasm runs.
@@ -15,6 +19,9 @@ test('the release bundle hydrates, and 👍 brings the next card without a reloa
   const wasmResponse = await wasm;
   expect(wasmResponse.status()).toBe(200);
   expect(wasmResponse.headers()['content-type']).toContain('application/wasm');
+  // The rating page loads the rater bundle only, versioned by its content.
+  expect(new URL(wasmResponse.url()).pathname).toBe('/pkg/rater_bg.wasm');
+  expect(new URL(wasmResponse.url()).searchParams.get('v')).toMatch(/^[0-9a-f]{12}$/);
   // Set by an Effect, which only runs once the app has hydrated in the browser.
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
 
@@ -38,6 +45,26 @@ test('the release bundle hydrates, and 👍 brings the next card without a reloa
   await expect(page.locator('.progress')).toHaveAttribute('data-rated-by-you', String(after.rated_by_you));
 
   await page.screenshot({ path: testInfo.outputPath('rate-390x844.png') });
+  expect(wasmUrls.map((u) => new URL(u).pathname)).toEqual(['/pkg/rater_bg.wasm']);
+  expect(errors).toEqual([]);
+});
+
+test('a link from the rating page opens the other page with the full bundle', async ({ page }) => {
+  const errors = collectErrors(page);
+  await skipGuidelines(page);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  const full = page.waitForResponse((r) => new URL(r.url()).pathname === '/pkg/swipeset_bg.wasm');
+
+  await page.getByRole('link', { name: 'Leaderboard' }).click();
+
+  await expect(page).toHaveURL(/\/leaderboard\?campaign=haiku-demo$/);
+  expect((await full).status()).toBe(200);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  // Back to rating from there: the full bundle has the rating page too, no reload needed.
+  await page.getByRole('link', { name: 'swipeset' }).first().click();
+  await expect(page.locator('article.card')).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod live;
 pub mod router;
 pub mod shutdown;
+pub mod site;
 pub mod state;
 pub mod storage;
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use swipeset_app::api::ssr::{AdminNotices, HubAccess};
+use swipeset_app::bundle::BundleVersions;
 use swipeset_core::accounts::guests::GuestIds;
 
 use axum::extract::FromRef;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub hub: HubAccess,
     /// Generation runs started from campaign pages.
     pub generators: swipeset_core::generate::Runner,
+    /// The browser bundles' content hashes, for their URLs (`crate::site`).
+    pub bundles: BundleVersions,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -89,6 +92,7 @@ impl AppState {
             admin_notices: Default::default(),
             hub: HubAccess::default(),
             generators,
+            bundles: crate::site::bundle_versions(site_root),
         }
     }
 
@@ -162,6 +166,7 @@ impl AppState {
         provide_context(self.admin_notices.clone());
         provide_context(self.hub.clone());
         provide_context(self.generators.clone());
+        provide_context(self.bundles.clone());
         // The request's parts are cloned out of the context once, for both.
         let Some(parts) = use_context::<http::request::Parts>() else {
             return;

@@ -55,3 +55,47 @@ async fn the_bundle_is_served_compressed_with_its_type() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn precompressed_files_are_sent_as_built_and_pages_link_their_bundle_by_content() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    for name in ["rater", "swipeset"] {
+        std::fs::write(pkg.join(format!("{name}.js")), format!("// {name}\n")).unwrap();
+        std::fs::write(pkg.join(format!("{name}_bg.wasm")), vec![7u8; 4096]).unwrap();
+    }
+    // Not real brotli: the bytes show which file was sent, untouched by the compression layer.
+    let prebuilt = b"prebuilt brotli of the rater bundle".to_vec();
+    std::fs::write(pkg.join("rater_bg.wasm.br"), &prebuilt).unwrap();
+
+    let test_db = Backend::Sqlite.fresh().await;
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .unwrap();
+    let server = TestServer::start_with_site(test_db.db.clone(), site.path()).await;
+
+    let wasm = server
+        .client
+        .get(server.url("/pkg/rater_bg.wasm?v=0123"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(wasm.headers()["content-encoding"], "br");
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.bytes().await.unwrap().to_vec(), prebuilt);
+
+    // The rating page loads the rater bundle; every other page the full one.
+    let rating = server.get_text(&server.client, "/").await;
+    let board = server.get_text(&server.client, "/leaderboard").await;
+    let versioned = |name: &str, page: &str| {
+        page.contains(&format!("/pkg/{name}_bg.wasm?v="))
+            && page.contains(&format!("import(\"/pkg/{name}.js?v="))
+    };
+    assert!(versioned("rater", &rating), "{rating}");
+    assert!(!rating.contains("/pkg/swipeset_bg.wasm"), "{rating}");
+    assert!(versioned("swipeset", &board), "{board}");
+    assert!(!board.contains("/pkg/rater"), "{board}");
+}

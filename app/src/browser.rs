@@ -95,6 +95,23 @@ pub fn save(key: &str, value: Option<&str>) {
     let _ = (key, value);
 }
 
+/// Removes every localStorage key that starts with one of `prefixes`.
+pub fn remove_prefixed(prefixes: &[&str]) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let count = storage.length().unwrap_or(0);
+        let doomed: Vec<String> = (0..count)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|key| prefixes.iter().any(|p| key.starts_with(p)))
+            .collect();
+        for key in doomed {
+            let _ = storage.remove_item(&key);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = prefixes;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,14 @@ pub fn for_this_request() -> Bundle {
     Bundle::Full
 }
 
+/// Registers `public/sw.js` once the page has loaded (so it does not compete with the
+/// bundle), then hands it what this visit loaded before it ran: the page and its files, so
+/// the next visit opens with no network.
+const REGISTER_SERVICE_WORKER: &str = "\nif ('serviceWorker' in navigator) addEventListener('load', () => \
+navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then((r) => \
+r.active.postMessage({type: 'keep', urls: [location.pathname === '/' ? '/' : null, \
+...performance.getEntriesByType('resource').map((e) => e.name)].filter(Boolean)})).catch(() => {}));";
+
 /// Preloads `bundle` and hydrates the page with it once loaded: what Leptos's
 /// `HydrationScripts` does, with the bundle chosen per page and versioned URLs. The inline
 /// script carries the page's Content-Security-Policy nonce.
@@ -87,7 +95,7 @@ pub fn BundleScripts(bundle: Bundle) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     // JSON string literals are JavaScript string literals: the URLs go in escaped.
     let script = format!(
-        "import({js}).then(m => m.default({{module_or_path: {wasm}}}).then(() => m.hydrate()));",
+        "import({js}).then(m => m.default({{module_or_path: {wasm}}}).then(() => m.hydrate()));{REGISTER_SERVICE_WORKER}",
         js = serde_json::to_string(&js).unwrap_or_default(),
         wasm = serde_json::to_string(&wasm).unwrap_or_default(),
     );

@@ -12,6 +12,33 @@ use crate::api::{Card, Label};
 pub const LOW_WATER: usize = 3;
 /// How many to ask for at a time.
 pub const REFILL: usize = 4;
+/// How many cards the page keeps once it has nothing more urgent to do, for a phone that
+/// loses its network (each is still held for this person only for the lease time).
+pub const KEEP: usize = 20;
+
+/// Where the browser saves a deck's undelivered decisions and its cards: per rater
+/// (`NextCardReply::rater`) and campaign, so that on a shared phone one person's decisions
+/// are never sent under another's name. Signing out removes them all (`forget_saved`).
+pub const OUTBOX_PREFIX: &str = "swipeset.outbox.";
+pub const CARDS_PREFIX: &str = "swipeset.deck.";
+
+pub fn outbox_key(rater: &str, campaign: &str) -> String {
+    format!("{OUTBOX_PREFIX}{rater}.{campaign}")
+}
+
+pub fn cards_key(rater: &str, campaign: &str) -> String {
+    format!("{CARDS_PREFIX}{rater}.{campaign}")
+}
+
+/// Before outboxes were kept per rater they were saved under the campaign alone.
+pub fn unkeyed_outbox_key(campaign: &str) -> String {
+    format!("{OUTBOX_PREFIX}{campaign}")
+}
+
+/// Forgets every saved outbox and deck in this browser (on sign-out).
+pub fn forget_saved() {
+    crate::browser::remove_prefixed(&[OUTBOX_PREFIX, CARDS_PREFIX]);
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -57,10 +84,24 @@ pub struct Decided {
     outbox_id: u64,
 }
 
+/// How many delivered decisions the deck remembers (`SavedCards::done`).
+const DONE_KEPT: usize = 200;
+
+/// The cards a page saves for its next visit, and the responses whose decisions the server
+/// has acknowledged lately: a page opened offline is the service worker's copy from the last
+/// visit, whose card was most likely decided since, and must not be shown again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedCards {
+    pub cards: Vec<Card>,
+    pub done: Vec<i32>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Deck {
     cards: VecDeque<Card>,
     outbox: VecDeque<Queued>,
+    /// Responses whose rating or skip the server acknowledged, newest last.
+    done: VecDeque<i32>,
     last: Option<Decided>,
     next_id: u64,
     /// When the current card appeared, in milliseconds of the page's clock.
@@ -200,6 +241,51 @@ impl Deck {
         self.cards.len() < LOW_WATER && !self.exhausted
     }
 
+    /// How many more cards to ask for when idle, to keep `KEEP` for offline use (at most
+    /// `max` at a time); 0 when the deck is full or the server had nothing more.
+    pub fn top_up(&self, max: usize) -> usize {
+        if self.exhausted {
+            return 0;
+        }
+        KEEP.saturating_sub(self.cards.len()).min(max)
+    }
+
+    /// What the browser saves for the next visit (see `SavedCards`).
+    pub fn saved_cards(&self) -> SavedCards {
+        SavedCards {
+            cards: self.cards.iter().cloned().collect(),
+            done: self.done.iter().copied().collect(),
+        }
+    }
+
+    /// Takes back the decisions an earlier visit had delivered: their cards leave the deck
+    /// (the one on screen too, when the page is the service worker's old copy).
+    pub fn restore_done(&mut self, done: Vec<i32>) {
+        let top = self.current().map(|c| c.response_id);
+        self.done = done.into_iter().collect();
+        let done = &self.done;
+        self.cards.retain(|c| !done.contains(&c.response_id));
+        if self.current().map(|c| c.response_id) != top {
+            self.shown_at_ms = None;
+        }
+    }
+
+    /// Adds the cards an earlier visit saved behind the queued ones, leaving out any queued
+    /// or decided: the fallback when the server cannot be reached for more (online, the
+    /// server's deal is fresher: others may have filled those cards' slots since). Unlike
+    /// a deal, no cards says nothing about the server.
+    pub fn add_saved_cards(&mut self, cards: Vec<Card>) {
+        let exhausted = self.exhausted;
+        let cards: Vec<Card> = cards
+            .into_iter()
+            .filter(|c| !self.done.contains(&c.response_id))
+            .collect();
+        if !cards.is_empty() {
+            self.add_cards(cards);
+        }
+        self.exhausted = exhausted && self.cards.is_empty();
+    }
+
     /// The next request to send, marked as in flight; `None` while one is in flight
     /// (requests go one at a time, in order) or the outbox is empty.
     pub fn next_to_send(&mut self) -> Option<(u64, Outgoing)> {
@@ -213,7 +299,21 @@ impl Deck {
 
     /// The server acknowledged request `id`.
     pub fn acknowledged(&mut self, id: u64) {
-        self.outbox.retain(|q| q.id != id);
+        let Some(index) = self.outbox.iter().position(|q| q.id == id) else {
+            return;
+        };
+        let Some(queued) = self.outbox.remove(index) else {
+            return;
+        };
+        match queued.outgoing {
+            Outgoing::Rate { response_id, .. } | Outgoing::Skip { response_id } => {
+                self.done.push_back(response_id);
+                if self.done.len() > DONE_KEPT {
+                    self.done.pop_front();
+                }
+            }
+            Outgoing::Undo { response_id } => self.done.retain(|&r| r != response_id),
+        }
     }
 
     /// Request `id` failed in a way worth retrying: it goes back to waiting.
@@ -440,5 +540,67 @@ mod tests {
                 .unwrap()
                 .contains("\"response_id\":1")
         );
+    }
+
+    #[test]
+    fn saved_cards_go_behind_the_queued_ones_without_the_decided_ones() {
+        // An earlier visit was dealt 1..=5, delivered its decision on card 1 and decided
+        // card 2 without delivering it.
+        let mut before = Deck::new((1..=5).map(card));
+        before.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        let (id, _) = before.next_to_send().unwrap();
+        before.acknowledged(id);
+        before.decide(Verdict::Skip, "c2".into(), 0.0);
+        let saved = before.saved_cards();
+        assert_eq!(saved.done, vec![1]);
+
+        // Offline, the page opens from the service worker's copy, made when card 1 was
+        // dealt: card 1 is not shown again, nor card 2, still in the outbox.
+        let mut deck = Deck::new([card(1)]);
+        deck.restore(before.unsent());
+        deck.restore_done(saved.done);
+        assert_eq!(ids(&deck), Vec::<i32>::new());
+        deck.add_saved_cards(saved.cards);
+        assert_eq!(ids(&deck), vec![3, 4, 5]);
+        assert_eq!(deck.pending(), 1);
+
+        // A page that had no card left gets the saved ones, and is no longer exhausted.
+        let mut deck = Deck::new([]);
+        deck.exhausted = true;
+        deck.add_saved_cards(vec![card(5)]);
+        assert_eq!(ids(&deck), vec![5]);
+        assert!(!deck.exhausted);
+        deck.add_saved_cards(vec![]);
+        assert!(
+            !deck.exhausted,
+            "nothing saved says nothing about the server"
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_undo_takes_its_card_off_the_done_list() {
+        let mut deck = Deck::new([card(1), card(2)]);
+        deck.decide(Verdict::Rate(Label::Up), "c1".into(), 0.0);
+        let (rating, _) = deck.next_to_send().unwrap();
+        deck.acknowledged(rating);
+        assert_eq!(deck.saved_cards().done, vec![1]);
+        deck.undo();
+        let (undo, _) = deck.next_to_send().unwrap();
+        deck.acknowledged(undo);
+        assert_eq!(deck.saved_cards().done, Vec::<i32>::new());
+        assert_eq!(ids(&deck), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_deck_tops_up_to_keep_in_steps_until_the_server_runs_dry() {
+        let mut deck = Deck::new((1..=3).map(card));
+        assert_eq!(deck.top_up(10), 10);
+        deck.add_cards((4..=14).map(card).collect());
+        assert_eq!(deck.top_up(10), KEEP - 14);
+        deck.add_cards((15..=40).map(card).collect());
+        assert_eq!(deck.top_up(10), 0, "full");
+        let mut dry = Deck::new([card(1)]);
+        dry.add_cards(vec![]);
+        assert_eq!(dry.top_up(10), 0, "the server had nothing more");
     }
 }

@@ -33,7 +33,7 @@ pub use publish::{
     publish_to_hub, save_hub_token,
 };
 pub use rating::{
-    NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress, rate, skip,
-    undo,
+    MAX_DEAL, NextCard, NextCards, Progress, Rate, Skip, Undo, next_card, next_cards, progress,
+    rate, skip, undo,
 };
 pub use swipeset_wire::*;

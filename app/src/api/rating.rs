@@ -27,8 +27,10 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
         return Ok(NextCardReply {
             campaign: None,
             card: None,
+            rater: None,
         });
     };
+    let rater = ssr::rater_key().await;
     let card = match ssr::current_annotator_id(db).await? {
         Some(user_id) => deal::deal(&store, &campaign, user_id, 1, &[], chrono::Utc::now())
             .await?
@@ -39,6 +41,7 @@ pub async fn next_card(campaign: Option<String>) -> Result<NextCardReply, ApiErr
     Ok(NextCardReply {
         campaign: Some(swipeset_core::campaign::info(&campaign)),
         card,
+        rater,
     })
 }
 

@@ -108,6 +108,23 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
         .ok_or_else(|| ApiError::internal("the request carries no browser identity"))
 }
 
+/// The key this browser's page keeps its decisions under (`NextCardReply::rater`): `u` and
+/// the signed-in user's id, or `g` and the start of a sha256 of the guest cookie. A hash,
+/// not the cookie: the cookie is the guest's credential, kept out of reach of scripts.
+pub async fn rater_key() -> Option<String> {
+    use sha2::{Digest, Sha256};
+    match caller().await {
+        Caller::Anonymous => browser_identity().ok().map(|identity| {
+            let digest = Sha256::digest(identity.0.as_bytes());
+            format!("g{}", hex::encode(&digest[..8]))
+        }),
+        other => other
+            .require_signed_in()
+            .ok()
+            .map(|user| format!("u{}", user.id)),
+    }
+}
+
 /// Who is rating: the signed-in user, or where the instance allows guests, the guest of
 /// this browser (created on first use). Anonymous callers elsewhere are told to sign in.
 pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {

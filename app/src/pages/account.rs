@@ -204,6 +204,9 @@ fn Profile(user: crate::api::MeUser) -> impl IntoView {
     let leave = Action::new(|_: &()| sign_out());
     Effect::new(move |_| {
         if let Some(Ok(())) = leave.value().get() {
+            // Undelivered decisions stay with whoever made them: none is sent later under
+            // the name of the next person to use this browser.
+            crate::deck::forget_saved();
             go_to("/login");
         }
     });

@@ -155,12 +155,18 @@ fn Rater(
 
     #[cfg(not(feature = "hydrate"))]
     let _ = acknowledged;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &reply.rater;
     #[cfg(feature = "hydrate")]
     client::start(client::Client {
         deck,
         toast,
         offline,
         acknowledged,
+        rater: reply
+            .rater
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_string()),
         campaign: info.slug.clone(),
         decide,
         undo,
@@ -245,13 +251,20 @@ mod client {
     use leptos::prelude::*;
 
     use super::{Toast, replace_toast};
-    use crate::api::Label;
-    use crate::api::{ApiError, ErrorCode, RateStatus, ResponseRef, next_cards, rate, skip, undo};
+    use crate::api::{
+        ApiError, ErrorCode, Label, MAX_DEAL, RateStatus, ResponseRef, next_cards, rate, skip, undo,
+    };
     use crate::browser;
-    use crate::deck::{Deck, Outgoing, REFILL, Verdict};
+    use crate::deck::{self, Deck, Outgoing, REFILL, SavedCards, Verdict};
 
     /// After the server had nothing to deal, ask again this often (others' holds expire).
     const RECHECK_MS: f64 = 30_000.0;
+    /// Between two top-ups of the deck for offline use (`Deck::top_up`).
+    const TOP_UP_MS: f64 = 5_000.0;
+    /// Decisions delivered before the deck is topped up: someone passing by (or a crawler)
+    /// holds no more than the few cards rating needs, and in a small campaign a handful of
+    /// passers-by cannot hold every card.
+    const TOP_UP_AFTER: u32 = 5;
     /// Poll interval of the loop when there is nothing to do.
     const IDLE_MS: u32 = 80;
 
@@ -260,6 +273,8 @@ mod client {
         pub toast: RwSignal<Option<Toast>>,
         pub offline: RwSignal<bool>,
         pub acknowledged: RwSignal<u32>,
+        /// Whose decisions these are (`NextCardReply::rater`): the saved state's key.
+        pub rater: String,
         pub campaign: String,
         pub decide: Callback<Verdict>,
         pub undo: Callback<()>,
@@ -269,34 +284,48 @@ mod client {
 
     pub fn start(client: Client) {
         keyboard(client.decide, client.undo, client.paused);
+        let outbox_key = deck::outbox_key(&client.rater, &client.campaign);
+        let cards_key = deck::cards_key(&client.rater, &client.campaign);
         // Read before the saving effect first runs (with the fresh, empty outbox).
-        let saved = saved_outbox(&client.campaign);
-        save_outbox(client.deck, outbox_key(&client.campaign));
-        leptos::task::spawn_local(run(client, saved));
+        let saved = saved_outbox(&outbox_key, &client.campaign);
+        let saved_cards: SavedCards = browser::load(&cards_key)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        save_deck(client.deck, outbox_key, cards_key);
+        leptos::task::spawn_local(run(client, saved, saved_cards));
     }
 
-    /// Where this browser keeps the decisions it has not delivered for `campaign`.
-    fn outbox_key(campaign: &str) -> String {
-        format!("swipeset.outbox.{campaign}")
-    }
-
-    /// Keeps the saved outbox equal to the deck's, so decisions survive a reload or a
-    /// closed tab while the server is out of reach.
-    fn save_outbox(deck: RwSignal<Deck>, key: String) {
+    /// Keeps the saved outbox and cards equal to the deck's, so decisions survive a reload
+    /// or a closed tab while the server is out of reach, and a page opened offline has cards.
+    fn save_deck(deck: RwSignal<Deck>, outbox_key: String, cards_key: String) {
         Effect::new(move |_| {
-            let unsent = deck.with(Deck::unsent);
-            let json = (!unsent.is_empty())
+            let (unsent, cards) = deck.with(|d| (d.unsent(), d.saved_cards()));
+            let unsent = (!unsent.is_empty())
                 .then(|| serde_json::to_string(&unsent).ok())
                 .flatten();
-            browser::save(&key, json.as_deref());
+            browser::save(&outbox_key, unsent.as_deref());
+            let cards = (!cards.cards.is_empty() || !cards.done.is_empty())
+                .then(|| serde_json::to_string(&cards).ok())
+                .flatten();
+            browser::save(&cards_key, cards.as_deref());
         });
     }
 
-    /// The decisions a previous visit could not deliver, if any were saved.
-    fn saved_outbox(campaign: &str) -> Vec<Outgoing> {
-        browser::load(&outbox_key(campaign))
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default()
+    /// The decisions a previous visit by this rater could not deliver, if any were saved;
+    /// with those of an outbox saved before outboxes were kept per rater, taken over once.
+    fn saved_outbox(key: &str, campaign: &str) -> Vec<Outgoing> {
+        let read = |key: &str| -> Vec<Outgoing> {
+            browser::load(key)
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default()
+        };
+        let unkeyed = deck::unkeyed_outbox_key(campaign);
+        let mut saved = read(&unkeyed);
+        if !saved.is_empty() {
+            browser::save(&unkeyed, None);
+        }
+        saved.extend(read(key));
+        saved
     }
 
     fn keyboard(decide: Callback<Verdict>, undo: Callback<()>, paused: RwSignal<bool>) {
@@ -344,7 +373,7 @@ mod client {
     }
 
     /// Sends decisions in order and keeps the deck filled, until the page goes away.
-    async fn run(client: Client, saved: Vec<Outgoing>) {
+    async fn run(client: Client, saved: Vec<Outgoing>, saved_cards: SavedCards) {
         let Client {
             deck,
             toast,
@@ -355,11 +384,24 @@ mod client {
         } = client;
         // Restored here, once hydration is over: changing the deck while hydrating would
         // make the page disagree with the markup the server sent.
-        if !saved.is_empty() {
-            deck.update(|d| d.restore(saved));
+        let SavedCards {
+            cards: saved_cards,
+            done,
+        } = saved_cards;
+        if !saved.is_empty() || !done.is_empty() {
+            deck.update(|d| {
+                d.restore(saved);
+                d.restore_done(done);
+            });
         }
+        // The saved cards wait until the server cannot be reached for more.
+        let mut saved_cards = Some(saved_cards).filter(|cards| !cards.is_empty());
         let mut failures = 0u32;
         let mut last_empty_deal = None::<f64>;
+        // Topping up waits for a few delivered decisions: on a slow network the first
+        // swipes' requests go alone, and a passer-by holds few cards.
+        let mut last_top_up = None::<f64>;
+        let mut delivered = 0u32;
         loop {
             // 1. The oldest unsent decision.
             // Marking a request in flight changes nothing on screen: no notification.
@@ -370,6 +412,7 @@ mod client {
                 match send(&outgoing, deck).await {
                     Ok(model) => {
                         failures = 0;
+                        delivered += 1;
                         offline.set(false);
                         deck.update(|d| d.acknowledged(id));
                         acknowledged.update(|n| *n += 1);
@@ -380,6 +423,9 @@ mod client {
                     Err(error) if retryable(&error) => {
                         failures += 1;
                         offline.set(true);
+                        if let Some(cards) = saved_cards.take() {
+                            deck.update(|d| d.add_saved_cards(cards));
+                        }
                         deck.update(|d| d.retry_later(id));
                         browser::sleep(browser::backoff_ms(failures - 1, js_sys::Math::random()))
                             .await;
@@ -408,10 +454,26 @@ mod client {
                     }
                     Err(error) if retryable(&error) => {
                         offline.set(true);
+                        if let Some(cards) = saved_cards.take() {
+                            deck.update(|d| d.add_saved_cards(cards));
+                        }
                         browser::sleep(2_000).await;
                         offline.set(false);
                     }
                     Err(_) => last_empty_deal = Some(now),
+                }
+                continue;
+            }
+            // 3. When idle, more cards for offline use, a few seconds apart.
+            let top_up = deck.with_untracked(|d| d.top_up(MAX_DEAL));
+            if delivered >= TOP_UP_AFTER
+                && top_up > 0
+                && !offline.get_untracked()
+                && last_top_up.is_none_or(|t| now - t > TOP_UP_MS)
+            {
+                last_top_up = Some(now);
+                if let Ok(reply) = next_cards(Some(campaign.clone()), top_up, holding).await {
+                    deck.update(|d| d.add_cards(reply.cards));
                 }
                 continue;
             }

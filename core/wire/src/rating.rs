@@ -35,6 +35,11 @@ pub struct Card {
 pub struct NextCardReply {
     pub campaign: Option<CampaignInfo>,
     pub card: Option<Card>,
+    /// Who is rating on this browser, as an opaque key (`u` and the user's id, or `g` and a
+    /// hash of the guest cookie): the page keeps its undelivered decisions and its cards
+    /// under it, so on a shared phone nobody's decisions are sent under another's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rater: Option<String>,
 }
 
 /// Cards dealt to this person, each held for them for a few minutes.

@@ -11,7 +11,7 @@
 # Cargo's build output lives outside the clone so that a fresh clone reuses it.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/swipeset/target
 
-.PHONY: run test setup build release site container-test
+.PHONY: run test setup build release site container-test bench-phone
 
 run: build
 	$(CARGO_TARGET_DIR)/debug/swipeset serve --demo --guests
@@ -33,6 +33,12 @@ release: setup
 
 site: setup
 	cargo xtask site
+
+# A rater's first visit on an emulated phone (issue 16; docs/BENCHMARKS.md): make run's
+# build, Playwright and Debian's Chromium.
+bench-phone: build
+	scripts/setup.sh test
+	cd end2end && node bench/phone.mjs --server $(CARGO_TARGET_DIR)/debug/swipeset
 
 # The whole Dockerfile from source, then run as a Space runs it (not in `make test`: the
 # image compiles everything again). Needs root.

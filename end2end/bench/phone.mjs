@@ -3,6 +3,7 @@
 // network. Debian's Chromium through Playwright, the network and CPU slowed down through
 // the DevTools protocol, a fresh browser context (cold cache, no service worker) per run.
 //
+//   make bench-phone       (builds what make run serves, then the line below)
 //   node end2end/bench/phone.mjs [--runs 5] [--server PATH] [--site DIR] [--port N]
 //                                [--no-throttle] [--json FILE]
 //
@@ -17,7 +18,7 @@
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +30,8 @@ function option(name, fallback) {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 const runs = Number(option('runs', 5));
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
+// Where the Makefile puts cargo's output unless told otherwise.
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/swipeset/target');
 const server = option('server', join(targetDir, 'debug/swipeset'));
 const site = option('site', process.env.SWIPESET_SITE_ROOT ?? join(repo, 'target/site'));
 const port = Number(option('port', 3190));

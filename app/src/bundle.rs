@@ -1,10 +1,11 @@
 //! Which browser bundle a page loads, and the script tags that load it.
 //!
 //! Two bundles are built from this crate (`cargo xtask site`): `rater`, the rating page
-//! alone (`RaterApp`), for `/`, where raters arrive on their phones; and `swipeset`, every
-//! page (`App`), for the rest. Link-time optimisation drops what a bundle's app never
-//! reaches, so the rater's phone does not download the admin pages. A link from the rating
-//! page to another page loads that page from the server (see `pages::not_found::Elsewhere`).
+//! alone (`RaterApp`: no router, no leptos_meta), for `/`, where raters arrive on their
+//! phones; and `swipeset`, every page (`App`), for the rest. Link-time optimisation drops
+//! what a bundle's app never reaches, so the rater's phone does not download the admin
+//! pages. A link from the rating page is a plain link: the server sends the next page with
+//! the full bundle.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +49,11 @@ impl Bundle {
 
     pub fn wasm_file(self) -> String {
         format!("{}_bg.wasm", self.name())
+    }
+
+    /// The style sheet: the rating page's has only what that page uses.
+    pub fn css_file(self) -> String {
+        format!("{}.css", self.name())
     }
 }
 

@@ -9,10 +9,10 @@ pub mod browser;
 pub mod bundle;
 pub mod components;
 pub mod deck;
+pub mod page_url;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
 
@@ -21,6 +21,10 @@ use leptos_router::components::{Route, Router, Routes};
 /// full bundle (see `bundle`).
 pub fn shell(_options: LeptosOptions) -> impl IntoView {
     let bundle = bundle::for_this_request();
+    let body = match bundle {
+        bundle::Bundle::Rater => view! { <RaterApp /> }.into_any(),
+        bundle::Bundle::Full => view! { <App /> }.into_any(),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,42 +32,39 @@ pub fn shell(_options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <bundle::BundleScripts bundle />
-                <MetaTags />
+                <Head bundle />
             </head>
-            <body>
-                {match bundle {
-                    bundle::Bundle::Rater => view! { <RaterApp /> }.into_any(),
-                    bundle::Bundle::Full => view! { <App /> }.into_any(),
-                }}
-            </body>
+            <body>{body}</body>
         </html>
     }
 }
 
-/// The `<head>` entries every page shares, the same in both apps below (hydration compares).
+/// The `<head>` entries every page shares, written by the server: no page sets its own,
+/// so neither bundle carries leptos_meta. The style sheet is the bundle's, versioned.
 #[component]
-fn Head() -> impl IntoView {
-    provide_meta_context();
+fn Head(bundle: bundle::Bundle) -> impl IntoView {
+    let css = use_context::<bundle::BundleVersions>()
+        .unwrap_or_default()
+        .url(&bundle.css_file());
     view! {
-        <Stylesheet id="swipeset" href="/pkg/swipeset.css" />
-        <Title text="swipeset" />
-        <Meta name="theme-color" content="#14161f" />
-        <Meta name="description" content="Rate LLM responses with a swipe and build a KTO preference dataset." />
-        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
-        <Link rel="manifest" href="/manifest.webmanifest" />
-        <Link rel="apple-touch-icon" href="/apple-touch-icon.png" />
-        <Meta name="mobile-web-app-capable" content="yes" />
-        <Meta name="apple-mobile-web-app-status-bar-style" content="black-translucent" />
+        <link rel="stylesheet" href=css />
+        <meta name="theme-color" content="#14161f" />
+        <meta name="description" content="Rate LLM responses with a swipe and build a KTO preference dataset." />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+        <meta name="mobile-web-app-capable" content="yes" />
+        <meta name="apple-mobile-web-app-status-bar-style" content="black-translucent" />
+        <title>"swipeset"</title>
     }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     view! {
-        <Head />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=StaticSegment("") view=pages::rate::RatePage />
+                <Route path=StaticSegment("") view=pages::rate::RoutedRatePage />
                 <Route path=StaticSegment("leaderboard") view=pages::leaderboard::LeaderboardPage />
                 <Route path=StaticSegment("export") view=pages::export::ExportPage />
                 <Route path=StaticSegment("login") view=pages::account::LoginPage />
@@ -77,15 +78,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The rating page alone: what the rater bundle hydrates on `/`.
+/// The rating page alone, without the router: what the server renders for `/` and the
+/// rater bundle hydrates (see `bundle`). Its links are plain links: the next page comes
+/// from the server, with the full bundle.
 #[component]
 pub fn RaterApp() -> impl IntoView {
-    view! {
-        <Head />
-        <Router>
-            <Routes fallback=pages::not_found::Elsewhere>
-                <Route path=StaticSegment("") view=pages::rate::RatePage />
-            </Routes>
-        </Router>
-    }
+    let campaign = page_url::query_param("campaign");
+    view! { <pages::rate::RatePage campaign=Signal::stored(campaign) /> }
 }

@@ -63,7 +63,7 @@ test('after one visit the page opens offline; three cards rated offline are stor
   await page.waitForFunction(async () => {
     const kept = await (await caches.open('swipeset-v1')).keys();
     const paths = kept.map((r) => new URL(r.url).pathname);
-    return ['/', '/pkg/rater.js', '/pkg/rater_bg.wasm', '/pkg/swipeset.css'].every((p) => paths.includes(p));
+    return ['/', '/pkg/rater.js', '/pkg/rater_bg.wasm', '/pkg/rater.css'].every((p) => paths.includes(p));
   }, null, { timeout: 20_000 });
   await page.waitForFunction(() =>
     Object.keys(localStorage).some(

@@ -14,13 +14,12 @@ const VERSIONED_LEN: usize = 12;
 
 /// Hashes of the bundles' files under `site_root/pkg`. A missing file is left out (its URL
 /// then has no version) and logged: a server started before `cargo xtask site` ran still
-/// serves its API. The CSS is linked from the app's `<head>`, which must render the same on
-/// the server and in the browser, so it has no version: the service worker revalidates it.
+/// serves its API.
 pub fn bundle_versions(site_root: &Path) -> BundleVersions {
     let pkg = site_root.join("pkg");
     let mut versions = HashMap::new();
     for bundle in Bundle::ALL {
-        for file in [bundle.js_file(), bundle.wasm_file()] {
+        for file in [bundle.js_file(), bundle.wasm_file(), bundle.css_file()] {
             match std::fs::read(pkg.join(&file)) {
                 Ok(bytes) => {
                     let digest = hex::encode(Sha256::digest(&bytes));

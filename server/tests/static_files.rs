@@ -63,6 +63,7 @@ async fn precompressed_files_are_sent_as_built_and_pages_link_their_bundle_by_co
     std::fs::create_dir_all(&pkg).unwrap();
     for name in ["rater", "swipeset"] {
         std::fs::write(pkg.join(format!("{name}.js")), format!("// {name}\n")).unwrap();
+        std::fs::write(pkg.join(format!("{name}.css")), format!("/* {name} */\n")).unwrap();
         std::fs::write(pkg.join(format!("{name}_bg.wasm")), vec![7u8; 4096]).unwrap();
     }
     // Not real brotli: the bytes show which file was sent, untouched by the compression layer.
@@ -93,6 +94,7 @@ async fn precompressed_files_are_sent_as_built_and_pages_link_their_bundle_by_co
     let versioned = |name: &str, page: &str| {
         page.contains(&format!("/pkg/{name}_bg.wasm?v="))
             && page.contains(&format!("import(\"/pkg/{name}.js?v="))
+            && page.contains(&format!("href=\"/pkg/{name}.css?v="))
     };
     assert!(versioned("rater", &rating), "{rating}");
     assert!(!rating.contains("/pkg/swipeset_bg.wasm"), "{rating}");

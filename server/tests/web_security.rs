@@ -210,6 +210,23 @@ async fn pages_carry_the_security_headers_and_their_scripts_the_nonce() {
             .contains(nonce),
         "a nonce is used once"
     );
+    // The rating page and the service worker (a worker: the policy governs it) have a
+    // policy; the bundle's files go without (a document's policy covers what it loads).
+    for path in ["/", "/sw.js"] {
+        let res = reqwest::get(server.url(path)).await.unwrap();
+        assert!(
+            res.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
+    }
+    for path in ["/pkg/rater.js", "/pkg/rater_bg.wasm", "/pkg/rater.css"] {
+        let res = reqwest::get(server.url(path)).await.unwrap();
+        assert!(
+            !res.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
 }
 
 #[tokio::test]

@@ -43,12 +43,7 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
         ErrorCode::TooManyRequests => "Too many tries",
     };
     let sign_in = (error.code == ErrorCode::Unauthorized).then(|| {
-        let location = leptos_router::hooks::use_location();
-        let next = format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            location.search.get_untracked()
-        );
+        let next = crate::page_url::path_and_query();
         let href = format!("/login?next={}", crate::browser::encode_component(&next));
         view! { <p><a class="notice-link" href=href>"Sign in"</a></p> }
     });

@@ -16,15 +16,3 @@ pub fn NotFound() -> impl IntoView {
         </main>
     }
 }
-
-/// A page the rater bundle does not carry: loads it from the server, which sends the full
-/// bundle with it.
-#[component]
-pub fn Elsewhere() -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().reload();
-        }
-    });
-}

@@ -4,6 +4,7 @@
 //! takes the last decision back. Swipes, the buttons and the keyboard (← → ↓, Backspace)
 //! all make the same decisions.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -50,10 +51,18 @@ fn replace_toast(
     serial
 }
 
+/// The rating page inside the full app's router, following `?campaign=` as it changes.
 #[component]
-pub fn RatePage() -> impl IntoView {
+pub fn RoutedRatePage() -> impl IntoView {
     let query = use_query_map();
     let campaign = Memo::new(move |_| query.read().get("campaign"));
+    view! { <RatePage campaign=campaign.into() /> }
+}
+
+/// The rating page: `campaign` is the `?campaign=` of the address (the rater bundle has no
+/// router: see `crate::RaterApp`).
+#[component]
+pub fn RatePage(campaign: Signal<Option<String>>) -> impl IntoView {
     let first = Resource::new(move || campaign.get(), next_card);
     // Both resources live here, at the top of the page, so the server serialises their
     // values for hydration; a resource created inside the suspended part would not be,
@@ -69,10 +78,10 @@ pub fn RatePage() -> impl IntoView {
             <Transition fallback=|| view! { <div class="card card-loading" aria-busy="true"></div> }>
                 {move || Suspend::new(async move {
                     match first.await {
-                        Ok(reply) => view! { <Rater reply acknowledged progress /> }.into_any(),
+                        Ok(reply) => Either::Left(view! { <Rater reply acknowledged progress /> }),
                         Err(error) => {
                             browser::mark_hydrated();
-                            view! { <ErrorNotice error /> }.into_any()
+                            Either::Right(view! { <ErrorNotice error /> })
                         }
                     }
                 })}
@@ -90,13 +99,12 @@ fn Rater(
 ) -> impl IntoView {
     browser::mark_hydrated();
     let Some(info) = reply.campaign else {
-        return view! {
+        return Either::Left(view! {
             <header class="topbar">
                 <a class="brand" href="/">"swipeset"</a>
             </header>
             <NoCampaign />
-        }
-        .into_any();
+        });
     };
     let deck = RwSignal::new(Deck::new(reply.card));
     if deck.with_untracked(|d| d.current().is_none()) {
@@ -191,7 +199,9 @@ fn Rater(
     let slug = info.slug.clone();
     let board_href = format!("/leaderboard?campaign={}", info.slug);
 
-    view! {
+    // `Either` rather than `into_any`: every `AnyView` keeps code for each way a view can
+    // be built (async hydration included), which the rater bundle would carry.
+    Either::Right(view! {
         <header class="topbar">
             <a class="brand" href="/">"swipeset"</a>
             <span class="topbar-campaign">{info.title.clone()}</span>
@@ -206,9 +216,9 @@ fn Rater(
             })}
         </Transition>
         {move || match current.get() {
-            Some(card) => view! { <SwipeCard card on_decide=decide /> }.into_any(),
-            None if exhausted.get() => view! { <AllRated title=title.clone() slug=slug.clone() /> }.into_any(),
-            None => view! { <div class="card card-loading" aria-busy="true" aria-label="Loading the next card"></div> }.into_any(),
+            Some(card) => EitherOf3::A(view! { <SwipeCard card on_decide=decide /> }),
+            None if exhausted.get() => EitherOf3::B(view! { <AllRated title=title.clone() slug=slug.clone() /> }),
+            None => EitherOf3::C(view! { <div class="card card-loading" aria-busy="true" aria-label="Loading the next card"></div> }),
         }}
         <VoteBar on_decide=decide disabled=Signal::derive(move || current.with(Option::is_none)) />
         <div class="status-area">
@@ -241,8 +251,7 @@ fn Rater(
                 })
             }}
         </div>
-    }
-    .into_any()
+    })
 }
 
 /// The parts that only exist in the browser: the background loop and the keyboard.

@@ -70,6 +70,15 @@ test('after one visit the page opens offline; three cards rated offline are stor
       (k) => k.startsWith('swipeset.deck.') && JSON.parse(localStorage.getItem(k)!).cards.length >= 8,
     ), null, { timeout: 20_000 });
 
+  // Installed to the home screen, the app starts at the rating page, which the worker
+  // controls.
+  const install = await page.evaluate(async () => {
+    const manifest = await (await fetch('/manifest.webmanifest')).json();
+    const registration = await navigator.serviceWorker.getRegistration('/');
+    return { start: manifest.start_url, display: manifest.display, scope: registration?.scope };
+  });
+  expect(install).toEqual({ start: '/', display: 'standalone', scope: new URL('/', page.url()).href });
+
   await context.setOffline(true);
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });

@@ -22,7 +22,7 @@ WORKDIR /src
 ENV CARGO_TARGET_DIR=/src/target CARGO_TERM_COLOR=never
 COPY . .
 # setup.sh adds what the build needs and the image lacks: the wasm target, Node.js and npm
-# (for binaryen's wasm-opt, from npm). Then the two steps of `make build`.
+# (for binaryen's wasm-opt and terser, from npm). Then the two steps of `make build`.
 RUN scripts/setup.sh run \
  && cargo build --release --package swipeset-server --locked \
  && cargo xtask site --release \

@@ -12,7 +12,8 @@
 //! `--export`, the dataset export (see `export.rs`); with `--import`, the prompt import
 //! (see `import.rs`); with `--generate`, the generator (see `generate.rs`); with `--soak
 //! MINUTES`, a long steady load watching the server's memory and open files (see
-//! `soak.rs`).
+//! `soak.rs`); with `--open-loop RATES`, ratings arriving at set rates whatever the server
+//! does (see `open_loop.rs`).
 //!
 //! Figures are medians and ratios from one run on a shared machine; see docs/BENCHMARKS.md.
 
@@ -20,6 +21,7 @@ mod export;
 mod generate;
 mod import;
 mod live;
+mod open_loop;
 mod soak;
 
 use std::collections::BTreeMap;
@@ -89,6 +91,16 @@ struct Args {
     /// Prompts in the `--import` benchmark's file.
     #[arg(long, default_value_t = 1_000_000)]
     prompts: usize,
+    /// Open loop instead: ratings arriving as a Poisson process at each of these offered
+    /// rates (ratings/s, comma-separated), `--seconds` each, from `--raters` raters.
+    #[arg(long, value_delimiter = ',')]
+    open_loop: Vec<u64>,
+    /// Raters ready at the start of each `--open-loop` phase (each its own guest).
+    #[arg(long, default_value_t = 1_000)]
+    raters: usize,
+    /// New raters arriving per second during each `--open-loop` phase.
+    #[arg(long, default_value_t = 5.0)]
+    new_raters: f64,
 }
 
 const MODELS: usize = 5;
@@ -220,6 +232,23 @@ async fn main() -> anyhow::Result<()> {
         health.percentile(50.0),
         health.percentile(99.0)
     );
+
+    if !args.open_loop.is_empty() {
+        let outcome = open_loop::run(
+            &base,
+            open_loop::OpenLoopArgs {
+                rates: args.open_loop.clone(),
+                seconds: args.seconds,
+                raters: args.raters,
+                newcomers: args.new_raters,
+                healthz_per_second: health.per_second(),
+            },
+        )
+        .await;
+        child.kill().await.ok();
+        print_server_errors(&server_log);
+        return outcome;
+    }
 
     let rating = load(args.annotators, duration, {
         let base = base.clone();

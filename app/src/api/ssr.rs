@@ -133,7 +133,7 @@ pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
             let identity = browser_identity()?;
             let guests = use_context::<Arc<GuestIds>>()
                 .ok_or_else(|| ApiError::internal("the server did not provide the guest ids"))?;
-            Ok(guests.id(store.db(), &identity.0).await?)
+            Ok(guests.id(store, &identity.0).await?)
         }
         Caller::Anonymous => Err(sign_in_to_rate()),
         other => Ok(other.require_signed_in()?.id),

@@ -57,6 +57,12 @@ struct Phase {
     pool_empty: u64,
 }
 
+impl Phase {
+    fn failed(&mut self, reason: String) {
+        *self.errors.entry(reason).or_default() += 1;
+    }
+}
+
 /// Exponential inter-arrival times from a fixed seed, so runs are comparable. Written out
 /// rather than taken from `rand`: adding it to this workspace member would change the
 /// features `cargo test --workspace` compiles shared crates with (docs/BENCHMARKS.md,
@@ -237,7 +243,7 @@ async fn rate_one(
         None => match deal_one(&rater.client, base).await {
             Ok(card) => card,
             Err(reason) => {
-                *results.lock().await.errors.entry(reason).or_default() += 1;
+                results.lock().await.failed(reason);
                 return Some(rater);
             }
         },
@@ -256,12 +262,7 @@ async fn rate_one(
             Some(rater)
         }
         Err(reason) => {
-            *results
-                .lock()
-                .await
-                .errors
-                .entry(format!("rate: {reason}"))
-                .or_default() += 1;
+            results.lock().await.failed(format!("rate: {reason}"));
             Some(rater)
         }
     }
@@ -279,12 +280,10 @@ async fn arrive(base: &str, due: tokio::time::Instant, results: &Mutex<Phase>) -
             Some(rater)
         }
         Err(reason) => {
-            *results
+            results
                 .lock()
                 .await
-                .errors
-                .entry(format!("first request: {reason}"))
-                .or_default() += 1;
+                .failed(format!("first request: {reason}"));
             None
         }
     }

@@ -3,17 +3,12 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
-import { ADMIN, collectErrors, currentCardId, openHydrated, ratedByMe, signIn } from './helpers';
+import { ADMIN, collectErrors, openHydrated, pressOnCard, ratedByMe, signIn } from './helpers';
 
 test('choose an export, see what it holds, and download it', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await openHydrated(page);
-  for (let i = 0; i < 3; i++) {
-    // One card at a time: a key pressed before the next card is there has nothing to rate.
-    const id = await currentCardId(page);
-    await page.keyboard.press('ArrowRight');
-    await expect.poll(() => currentCardId(page)).not.toBe(id);
-  }
+  for (let i = 0; i < 3; i++) await pressOnCard(page);
   await expect(page.locator('p.pending')).toHaveCount(0);
   // "Nothing pending" shows before the last rating is even sent: wait for the server.
   await expect.poll(() => ratedByMe(page)).toBe(3);

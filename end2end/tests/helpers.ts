@@ -28,6 +28,15 @@ export async function currentCardId(page: Page): Promise<number> {
   return Number(await card(page).getAttribute('data-response-id'));
 }
 
+/** Presses `key` on the card on screen and waits for the next card: the id decided. One card
+ * at a time: a key pressed before the next card is there has nothing to decide. */
+export async function pressOnCard(page: Page, key = 'ArrowRight'): Promise<number> {
+  const id = await currentCardId(page);
+  await page.keyboard.press(key);
+  await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
+  return id;
+}
+
 /** How many ratings the server holds for this browser. */
 export async function ratedByMe(page: Page): Promise<number> {
   const progress = await (await page.request.get('/api/progress')).json();

@@ -1,17 +1,12 @@
 // The leaderboard: per-model 👍 rates with intervals, reachable from the rating screen.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { collectErrors, currentCardId, openHydrated, ratedByMe } from './helpers';
+import { collectErrors, openHydrated, pressOnCard, ratedByMe } from './helpers';
 
 test('ratings show up on the leaderboard, which passes the WCAG checks', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await openHydrated(page);
-  for (let i = 0; i < 4; i++) {
-    // One card at a time: a key pressed before the next card is there has nothing to rate.
-    const id = await currentCardId(page);
-    await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
-    await expect.poll(() => currentCardId(page)).not.toBe(id);
-  }
+  for (let i = 0; i < 4; i++) await pressOnCard(page, i % 2 ? 'ArrowLeft' : 'ArrowRight');
   await expect(page.locator('p.pending')).toHaveCount(0);
   // "Nothing pending" shows before the last rating is even sent: wait for the server.
   await expect.poll(() => ratedByMe(page)).toBe(4);

@@ -1,7 +1,7 @@
 // The server out of reach: the page says so, keeps every decision (even across a reload),
 // and delivers them once it can.
 import { test, expect, type Page } from '@playwright/test';
-import { card, collectErrors, currentCardId, openHydrated, ratedByMe, storedLabel } from './helpers';
+import { card, collectErrors, currentCardId, openHydrated, pressOnCard, ratedByMe, storedLabel } from './helpers';
 
 test('a swipe made offline survives a reload and is stored once the server answers', async ({ page }, testInfo) => {
   await openHydrated(page);
@@ -51,12 +51,7 @@ test('after one visit the page opens offline; three cards rated offline are stor
   await openHydrated(page);
   // The deck fills up for offline use once someone has rated a few cards (five).
   const online: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const id = await currentCardId(page);
-    online.push(id);
-    await page.keyboard.press('ArrowRight');
-    await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
-  }
+  for (let i = 0; i < 5; i++) online.push(await pressOnCard(page));
   await expect.poll(() => ratedByMe(page)).toBe(5);
 
   // The service worker keeps the page and its bundle, and the deck fills up for offline use.
@@ -85,12 +80,7 @@ test('after one visit the page opens offline; three cards rated offline are stor
   // The kept page was made when the first card was dealt: it is not offered again.
   await expect(card(page)).not.toHaveAttribute('data-response-id', String(online[0]));
   const rated: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const id = await currentCardId(page);
-    rated.push(id);
-    await page.keyboard.press('ArrowRight');
-    await expect(card(page)).not.toHaveAttribute('data-response-id', String(id));
-  }
+  for (let i = 0; i < 3; i++) rated.push(await pressOnCard(page));
   expect(new Set([...online, ...rated]).size).toBe(8);
   const pending = page.locator('p.pending');
   await expect(pending).toContainText('3 waiting');

@@ -3,7 +3,7 @@
 // commit in a new private repository; publishing the same data again makes no commit.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { ADMIN, collectErrors, currentCardId, openHydrated, ratedByMe, signIn } from './helpers';
+import { ADMIN, collectErrors, openHydrated, pressOnCard, ratedByMe, signIn } from './helpers';
 import { HUB_READ_TOKEN, HUB_TOKEN, hubPort } from '../playwright.config';
 
 const REPO = 'e2e-user/haiku-demo-ratings';
@@ -16,11 +16,7 @@ async function hubRepo(repo: string) {
 test('save a Hub token and publish the chosen export as one commit', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
   await openHydrated(page);
-  for (let i = 0; i < 2; i++) {
-    const id = await currentCardId(page);
-    await page.keyboard.press('ArrowRight');
-    await expect.poll(() => currentCardId(page)).not.toBe(id);
-  }
+  for (let i = 0; i < 2; i++) await pressOnCard(page);
   await expect.poll(() => ratedByMe(page)).toBeGreaterThanOrEqual(2);
 
   await signIn(page, ADMIN.name, ADMIN.password);

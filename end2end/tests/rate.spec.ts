@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { collectErrors, ratedByMe, skipGuidelines } from './helpers';
+import { collectErrors, openHydrated, ratedByMe, skipGuidelines } from './helpers';
 
 test('the release bundle hydrates, and 👍 brings the next card without a reload', async ({ page }, testInfo) => {
   const errors = collectErrors(page);
@@ -51,9 +51,7 @@ test('the release bundle hydrates, and 👍 brings the next card without a reloa
 
 test('a link from the rating page opens the other page with the full bundle', async ({ page }) => {
   const errors = collectErrors(page);
-  await skipGuidelines(page);
-  await page.goto('/');
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await openHydrated(page);
   const full = page.waitForResponse((r) => new URL(r.url()).pathname === '/pkg/swipeset_bg.wasm');
 
   await page.getByRole('link', { name: 'Leaderboard' }).click();
@@ -70,9 +68,7 @@ test('a link from the rating page opens the other page with the full bundle', as
 
 test('👎 is stored as a rejection', async ({ page }) => {
   const errors = collectErrors(page);
-  await skipGuidelines(page);
-  await page.goto('/');
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await openHydrated(page);
   const card = page.locator('article.card');
   const id = Number(await card.getAttribute('data-response-id'));
 

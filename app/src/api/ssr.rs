@@ -109,14 +109,14 @@ pub fn browser_identity() -> Result<BrowserIdentity, ApiError> {
 }
 
 /// The key this browser's page keeps its decisions under (`NextCardReply::rater`): `u` and
-/// the signed-in user's id, or `g` and the start of a sha256 of the guest cookie. A hash,
-/// not the cookie: the cookie is the guest's credential, kept out of reach of scripts.
+/// the signed-in user's id, or `g` and the start of the guest cookie's hash (the one stored
+/// as the guest's `browser_key`). A hash, not the cookie: the cookie is the guest's
+/// credential, kept out of reach of scripts.
 pub async fn rater_key() -> Option<String> {
-    use sha2::{Digest, Sha256};
     match caller().await {
         Caller::Anonymous => browser_identity().ok().map(|identity| {
-            let digest = Sha256::digest(identity.0.as_bytes());
-            format!("g{}", hex::encode(&digest[..8]))
+            let key = swipeset_core::accounts::guests::browser_key(&identity.0);
+            format!("g{}", &key[..16])
         }),
         other => other
             .require_signed_in()

@@ -102,10 +102,7 @@ fn CredentialsForm(mode: Mode, reply: MeReply, next: Memo<String>) -> impl IntoV
             </p>
         }
     });
-    // A function rather than a view: `Show` builds its children again each time it opens.
-    let oidc_label = reply.oidc.clone();
-    let oidc = move || {
-        oidc_label.clone().map(|label| {
+    let oidc = reply.oidc.clone().map(|label| {
         let href = move || {
             format!(
                 "/login/oidc?next={}",
@@ -116,8 +113,7 @@ fn CredentialsForm(mode: Mode, reply: MeReply, next: Memo<String>) -> impl IntoV
             <a class="button button-oidc" href=href rel="external">{format!("Sign in with {label}")}</a>
             <p class="account-or" aria-hidden="true">"or"</p>
         }
-    })
-    };
+    });
     let other = match mode {
         Mode::SignIn if reply.open_registration => Some(view! {
             <p class="account-switch">"New here? " <a href=move || format!("/signup?next={}", browser::encode_component(&next.get()))>"Make an account"</a></p>
@@ -144,7 +140,7 @@ fn CredentialsForm(mode: Mode, reply: MeReply, next: Memo<String>) -> impl IntoV
         {signed_in_as}
         {closed}
         <Show when=move || open>
-            {oidc.clone()()}
+            {oidc.clone()}
             <form class="account-form" on:submit=move |ev| {
                 ev.prevent_default();
                 submit.dispatch((name.get_untracked(), password.get_untracked()));

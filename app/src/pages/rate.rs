@@ -163,8 +163,6 @@ fn Rater(
 
     #[cfg(not(feature = "hydrate"))]
     let _ = acknowledged;
-    #[cfg(not(feature = "hydrate"))]
-    let _ = &reply.rater;
     #[cfg(feature = "hydrate")]
     client::start(client::Client {
         deck,
@@ -261,7 +259,8 @@ mod client {
 
     use super::{Toast, replace_toast};
     use crate::api::{
-        ApiError, ErrorCode, Label, MAX_DEAL, RateStatus, ResponseRef, next_cards, rate, skip, undo,
+        ApiError, Card, ErrorCode, Label, MAX_DEAL, RateStatus, ResponseRef, next_cards, rate,
+        skip, undo,
     };
     use crate::browser;
     use crate::deck::{self, Deck, Outgoing, REFILL, SavedCards, Verdict};
@@ -297,9 +296,7 @@ mod client {
         let cards_key = deck::cards_key(&client.rater, &client.campaign);
         // Read before the saving effect first runs (with the fresh, empty outbox).
         let saved = saved_outbox(&outbox_key, &client.campaign);
-        let saved_cards: SavedCards = browser::load(&cards_key)
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        let saved_cards: SavedCards = load_json(&cards_key);
         save_deck(client.deck, outbox_key, cards_key);
         leptos::task::spawn_local(run(client, saved, saved_cards));
     }
@@ -309,31 +306,37 @@ mod client {
     fn save_deck(deck: RwSignal<Deck>, outbox_key: String, cards_key: String) {
         Effect::new(move |_| {
             let (unsent, cards) = deck.with(|d| (d.unsent(), d.saved_cards()));
-            let unsent = (!unsent.is_empty())
-                .then(|| serde_json::to_string(&unsent).ok())
-                .flatten();
-            browser::save(&outbox_key, unsent.as_deref());
-            let cards = (!cards.cards.is_empty() || !cards.done.is_empty())
-                .then(|| serde_json::to_string(&cards).ok())
-                .flatten();
-            browser::save(&cards_key, cards.as_deref());
+            save_json(&outbox_key, !unsent.is_empty(), &unsent);
+            save_json(
+                &cards_key,
+                !cards.cards.is_empty() || !cards.done.is_empty(),
+                &cards,
+            );
         });
+    }
+
+    /// What was saved under `key` as JSON; the default when nothing (or nothing readable) was.
+    fn load_json<T: serde::de::DeserializeOwned + Default>(key: &str) -> T {
+        browser::load(key)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves `value` as JSON under `key` while `keep`, and removes the key otherwise.
+    fn save_json(key: &str, keep: bool, value: &impl serde::Serialize) {
+        let json = keep.then(|| serde_json::to_string(value).ok()).flatten();
+        browser::save(key, json.as_deref());
     }
 
     /// The decisions a previous visit by this rater could not deliver, if any were saved;
     /// with those of an outbox saved before outboxes were kept per rater, taken over once.
     fn saved_outbox(key: &str, campaign: &str) -> Vec<Outgoing> {
-        let read = |key: &str| -> Vec<Outgoing> {
-            browser::load(key)
-                .and_then(|json| serde_json::from_str(&json).ok())
-                .unwrap_or_default()
-        };
         let unkeyed = deck::unkeyed_outbox_key(campaign);
-        let mut saved = read(&unkeyed);
+        let mut saved: Vec<Outgoing> = load_json(&unkeyed);
         if !saved.is_empty() {
             browser::save(&unkeyed, None);
         }
-        saved.extend(read(key));
+        saved.extend(load_json::<Vec<Outgoing>>(key));
         saved
     }
 
@@ -432,9 +435,7 @@ mod client {
                     Err(error) if retryable(&error) => {
                         failures += 1;
                         offline.set(true);
-                        if let Some(cards) = saved_cards.take() {
-                            deck.update(|d| d.add_saved_cards(cards));
-                        }
+                        deal_saved(deck, &mut saved_cards);
                         deck.update(|d| d.retry_later(id));
                         browser::sleep(browser::backoff_ms(failures - 1, js_sys::Math::random()))
                             .await;
@@ -463,9 +464,7 @@ mod client {
                     }
                     Err(error) if retryable(&error) => {
                         offline.set(true);
-                        if let Some(cards) = saved_cards.take() {
-                            deck.update(|d| d.add_saved_cards(cards));
-                        }
+                        deal_saved(deck, &mut saved_cards);
                         browser::sleep(2_000).await;
                         offline.set(false);
                     }
@@ -490,6 +489,13 @@ mod client {
                 offline.set(false);
             }
             browser::sleep(IDLE_MS).await;
+        }
+    }
+
+    /// The server is out of reach: the cards an earlier visit saved join the deck (once).
+    fn deal_saved(deck: RwSignal<Deck>, saved: &mut Option<Vec<Card>>) {
+        if let Some(cards) = saved.take() {
+            deck.update(|d| d.add_saved_cards(cards));
         }
     }
 

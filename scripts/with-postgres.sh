@@ -3,6 +3,10 @@
 # free port on 127.0.0.1 only, and removed afterwards whatever happens. The command sees
 # its URL in SWIPESET_TEST_POSTGRES_URL.
 #
+# The tests run it with fsync off (they kill and restart clusters, never machines). With
+# SWIPESET_PG_DURABLE=1, as the benchmarks run it, it keeps PostgreSQL's durable defaults
+# (fsync, synchronous_commit, full_page_writes) and gives it 256 MB of shared buffers.
+#
 #   scripts/with-postgres.sh cargo test --workspace
 set -euo pipefail
 
@@ -32,8 +36,10 @@ trap cleanup EXIT INT TERM
 
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
   { cat "$dir/initdb.log" >&2; exit 1; }
+settings="-c fsync=off"
+[[ ${SWIPESET_PG_DURABLE:-0} == 1 ]] && settings="-c shared_buffers=256MB"
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null ||
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 $settings" start >/dev/null ||
   { cat "$dir/server.log" >&2; exit 1; }
 
 export SWIPESET_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"

@@ -7,16 +7,25 @@
 //! rating). A rating is taken to have arrived at a client with the first snapshot whose
 //! rating count includes it (counted in acknowledgement order, so the figure is, if
 //! anything, slightly pessimistic).
+//!
+//! Each snapshot says when it was taken (`as_of`), which splits that delay in two: the
+//! wait for the snapshot to start (the coalescing of changes into at most ten snapshots a
+//! second, plus the announcement's way to the feed, which crosses PostgreSQL between
+//! replicas), and the rest (computing the board, fanning it out, the client reading it).
+//!
+//! With `--replicas N` (PostgreSQL), the clients watch the first replica and the ratings
+//! go to the last: the delay is the cross-replica one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use tokio::sync::Mutex;
 
-/// What one client saw: when each snapshot arrived and the rating count it carried.
-type Arrivals = Arc<Mutex<Vec<(Instant, i64)>>>;
+/// What one client saw: when each snapshot arrived, the rating count it carried, and when
+/// the server took it.
+type Arrivals = Arc<Mutex<Vec<(Instant, i64, Option<SystemTime>)>>>;
 
 pub struct LiveArgs {
     pub clients: usize,
@@ -25,7 +34,11 @@ pub struct LiveArgs {
     pub pid: u32,
 }
 
-pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
+pub async fn run(servers: &crate::replicas::Balancer, args: LiveArgs) -> anyhow::Result<()> {
+    let (base, rating_base) = (servers.first(), servers.last());
+    if servers.len() > 1 {
+        println!("live: clients watch {base}, ratings go to {rating_base}");
+    }
     let rss_before = rss_kib(args.pid)?;
     let connected = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(tokio::sync::Notify::new());
@@ -61,7 +74,7 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
                     let Some(ratings) = ratings_in(&frame) else {
                         continue;
                     };
-                    arrivals.lock().await.push((now, ratings));
+                    arrivals.lock().await.push((now, ratings, taken_at(&frame)));
                     if first {
                         first = false;
                         connected.fetch_add(1, Ordering::Relaxed);
@@ -91,7 +104,7 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
     let per_client = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / args.clients as f64;
 
     // Drive ratings at the asked rate through 64 annotators.
-    let acks: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    let acks: Arc<Mutex<Vec<(u64, Instant, SystemTime)>>> = Arc::default();
     let acknowledged = Arc::new(AtomicU64::new(0));
     let (jobs, receiver) = async_channel(args.rate as usize * 2);
     let mut raters = tokio::task::JoinSet::new();
@@ -100,7 +113,7 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
             receiver.clone(),
             acks.clone(),
             acknowledged.clone(),
-            base.to_string(),
+            rating_base.to_string(),
         );
         raters.spawn(async move {
             let client = reqwest::Client::builder()
@@ -109,9 +122,9 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
                 .expect("client");
             while receiver.lock().await.recv().await.is_some() {
                 if crate::next_and_rate(&client, &base).await.is_ok() {
-                    let at = Instant::now();
+                    let (at, wall) = (Instant::now(), SystemTime::now());
                     let n = acknowledged.fetch_add(1, Ordering::Relaxed) + 1;
-                    acks.lock().await.push((n, at));
+                    acks.lock().await.push((n, at, wall));
                 }
             }
         });
@@ -134,24 +147,18 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
     readers.abort_all();
 
     let acks = acks.lock().await.clone();
-    let mut delays_ms = Vec::new();
+    let mut delays = Delays::default();
     for arrivals in &all {
         let arrivals = arrivals.lock().await;
-        for &(n, at) in &acks {
+        for &(n, at, wall) in &acks {
             // The first snapshot that counts at least n ratings.
-            let i = arrivals.partition_point(|&(_, r)| r < n as i64);
-            if let Some(&(seen, _)) = arrivals.get(i) {
-                delays_ms.push(seen.saturating_duration_since(at).as_secs_f64() * 1000.0);
+            let i = arrivals.partition_point(|&(_, r, _)| r < n as i64);
+            if let Some(&(seen, _, taken)) = arrivals.get(i) {
+                delays.add(seen.saturating_duration_since(at), taken, wall);
             }
         }
     }
-    delays_ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        delays_ms
-            .get(((delays_ms.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let (total, waiting, rest) = delays.sorted();
     let events: usize = {
         let mut n = 0;
         for arrivals in &all {
@@ -168,9 +175,19 @@ pub async fn run(base: &str, args: LiveArgs) -> anyhow::Result<()> {
     );
     println!(
         "live: rating acknowledged -> its snapshot at the client: p50 {:.1} ms, p95 {:.1} ms ({} samples)",
-        pct(0.5),
-        pct(0.95),
-        delays_ms.len()
+        percentile(&total, 0.5),
+        percentile(&total, 0.95),
+        total.len()
+    );
+    println!(
+        "live:   of which waiting for the snapshot to start: p50 {:.1} ms, p95 {:.1} ms",
+        percentile(&waiting, 0.5),
+        percentile(&waiting, 0.95),
+    );
+    println!(
+        "live:   the rest (computing, fanning out, reading): p50 {:.1} ms, p95 {:.1} ms",
+        percentile(&rest, 0.5),
+        percentile(&rest, 0.95),
     );
     println!(
         "live: {:.1} snapshots per client per second while rating",
@@ -204,6 +221,58 @@ fn ratings_in(frame: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// Delays from acknowledgement to client, in milliseconds, whole and in their two parts.
+#[derive(Default)]
+struct Delays {
+    total: Vec<f64>,
+    waiting: Vec<f64>,
+    rest: Vec<f64>,
+}
+
+impl Delays {
+    /// One rating seen by one client `delay` after its acknowledgement (at wall-clock
+    /// `acked`), in a snapshot taken at `taken`. A snapshot taken before the
+    /// acknowledgement arrived (the rating committed, its answer still on the way) had
+    /// no wait.
+    fn add(&mut self, delay: Duration, taken: Option<SystemTime>, acked: SystemTime) {
+        let total = delay.as_secs_f64() * 1000.0;
+        self.total.push(total);
+        if let Some(taken) = taken {
+            let waiting = taken
+                .duration_since(acked)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+                .min(total);
+            self.waiting.push(waiting);
+            self.rest.push(total - waiting);
+        }
+    }
+
+    fn sorted(self) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let sort = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        (sort(self.total), sort(self.waiting), sort(self.rest))
+    }
+}
+
+/// The `p`-quantile (0–1) of sorted `values`.
+fn percentile(values: &[f64], p: f64) -> f64 {
+    values
+        .get(((values.len().saturating_sub(1)) as f64 * p).round() as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// When the server took the snapshot of a `leaderboard` frame (`as_of`).
+fn taken_at(frame: &str) -> Option<SystemTime> {
+    const KEY: &str = "\"as_of\":\"";
+    let start = frame.find(KEY)? + KEY.len();
+    let end = start + frame[start..].find('"')?;
+    let taken = chrono::DateTime::parse_from_rfc3339(&frame[start..end]).ok()?;
+    Some(SystemTime::from(taken.with_timezone(&chrono::Utc)))
+}
+
 /// A bounded multi-consumer queue of rating jobs.
 pub(crate) fn async_channel(
     capacity: usize,
@@ -235,5 +304,25 @@ mod tests {
         assert_eq!(super::ratings_in(": keep-alive\n\n"), None);
         let reordered = "event: leaderboard\ndata: {\"models\":[{\"up\":1}],\"progress\":{\"responses\":5,\"ratings\":7}}\n\n";
         assert_eq!(super::ratings_in(reordered), Some(7));
+    }
+
+    #[test]
+    fn splits_a_delay_at_the_snapshot_time() {
+        let acked = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_000);
+        let frame = "event: leaderboard\ndata: {\"progress\":{\"ratings\":1},\"as_of\":\"1970-01-01T00:00:01.060Z\"}\n\n";
+        let taken = super::taken_at(frame);
+        assert_eq!(taken, Some(acked + std::time::Duration::from_millis(60)));
+        let mut delays = super::Delays::default();
+        delays.add(std::time::Duration::from_millis(75), taken, acked);
+        // Taken before the acknowledgement came back: no wait.
+        delays.add(
+            std::time::Duration::from_millis(8),
+            Some(acked),
+            acked + std::time::Duration::from_millis(3),
+        );
+        let (total, waiting, rest) = delays.sorted();
+        assert_eq!(total, [8.0, 75.0]);
+        assert_eq!(waiting, [0.0, 60.0]);
+        assert_eq!(rest, [8.0, 15.0]);
     }
 }

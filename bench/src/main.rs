@@ -22,11 +22,11 @@ mod generate;
 mod import;
 mod live;
 mod open_loop;
+mod replicas;
 mod soak;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,17 @@ struct Args {
     /// New raters arriving per second during each `--open-loop` phase.
     #[arg(long, default_value_t = 5.0)]
     new_raters: f64,
+    /// Run on PostgreSQL instead of SQLite: a URL to a database on the server where the
+    /// benchmark may create its own (it makes a new one each run).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// `swipeset serve` processes on the one database (PostgreSQL only), requests going to
+    /// each in turn; `--live` connects its clients to the first and rates on the last.
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// `--database-pool` of each replica (PostgreSQL connections; default the server's).
+    #[arg(long)]
+    database_pool: Option<u32>,
 }
 
 const MODELS: usize = 5;
@@ -126,7 +137,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .await;
     }
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    if args.replicas == 0 || (args.replicas > 1 && args.postgres.is_none()) {
+        bail!("--replicas N (N > 1) needs --postgres: several servers share one PostgreSQL");
+    }
+    let url = match &args.postgres {
+        Some(server) => replicas::fresh_postgres(server).await?,
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
     // A soak must not run out of cards: at overlap 3, each response takes three ratings.
@@ -138,50 +155,34 @@ async fn main() -> anyhow::Result<()> {
     };
     let campaign = seed(&db, "bench", responses).await?;
     println!(
-        "seeded {} responses over {MODELS} models in {:.1?}",
+        "seeded {} responses over {MODELS} models in {:.1?} on {}",
         responses,
-        started.elapsed()
+        started.elapsed(),
+        swipeset_core::db::redact(&url)
     );
     db.close().await?;
     drop(campaign);
 
     let server = server_binary(&args);
-    let port = free_port()?;
-    let server_log = dir.path().join("server.log");
-    let mut child = tokio::process::Command::new(&server)
-        // Annotators rate as guests (a cookie each), the lightest way in: what is measured
-        // is the rating path itself.
-        .args([
-            "serve",
-            "--guests",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-            // The load generator is one address with thousands of streams.
-            "--max-event-streams-per-client",
-            "1000000",
-            "--max-event-streams",
-            "1000000",
-        ])
-        .env(
-            "RUST_LOG",
-            std::env::var("SWIPESET_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_string()),
-        )
-        .stdout(Stdio::from(std::fs::File::create(&server_log)?))
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| {
-            format!(
-                "cannot start {} (build it with cargo build --release -p swipeset-server)",
-                server.display()
-            )
-        })?;
-    let base = format!("http://127.0.0.1:{port}");
-    wait_healthy(&base).await?;
+    let mut servers = Vec::new();
+    let mut bases = Vec::new();
+    let mut logs = Vec::new();
+    for i in 0..args.replicas {
+        let log = replicas::log_path(dir.path(), i);
+        let (child, base) = replicas::start(&server, &url, args.database_pool, &log).await?;
+        servers.push(child);
+        bases.push(base);
+        logs.push(log);
+    }
+    if args.replicas > 1 {
+        println!("{} replicas: {}", args.replicas, bases.join(", "));
+    }
+    let balancer = Arc::new(replicas::Balancer::new(bases));
+    let base = balancer.first().to_string();
+    let print_server_errors = || logs.iter().for_each(|log| print_server_errors(log));
+    let pid = servers[0].id().context("the server exited")?;
 
     if let Some(minutes) = args.soak {
-        let pid = child.id().context("the server exited")?;
         let soak_args = soak::SoakArgs {
             minutes,
             clients: args.clients,
@@ -190,30 +191,29 @@ async fn main() -> anyhow::Result<()> {
             pid,
         };
         let outcome = soak::run(&base, soak_args).await;
-        child.kill().await.ok();
-        print_server_errors(&server_log);
+        drop(servers);
+        print_server_errors();
         return outcome;
     }
 
     if args.live {
-        let pid = child.id().context("the server exited")?;
         let live_args = live::LiveArgs {
             clients: args.clients,
             rate: args.rate,
             seconds: args.seconds,
             pid,
         };
-        let outcome = live::run(&base, live_args).await;
-        child.kill().await.ok();
-        print_server_errors(&server_log);
+        let outcome = live::run(&balancer, live_args).await;
+        drop(servers);
+        print_server_errors();
         return outcome;
     }
 
     let duration = Duration::from_secs(args.seconds);
     let health = load(args.annotators, duration, {
-        let base = base.clone();
+        let balancer = balancer.clone();
         move |client, _| {
-            let url = format!("{base}/healthz");
+            let url = format!("{}/healthz", balancer.next());
             async move {
                 let t = Instant::now();
                 let step = match client.get(&url).send().await {
@@ -235,7 +235,7 @@ async fn main() -> anyhow::Result<()> {
 
     if !args.open_loop.is_empty() {
         let outcome = open_loop::run(
-            &base,
+            balancer.clone(),
             open_loop::OpenLoopArgs {
                 rates: args.open_loop.clone(),
                 seconds: args.seconds,
@@ -245,15 +245,15 @@ async fn main() -> anyhow::Result<()> {
             },
         )
         .await;
-        child.kill().await.ok();
-        print_server_errors(&server_log);
+        drop(servers);
+        print_server_errors();
         return outcome;
     }
 
     let rating = load(args.annotators, duration, {
-        let base = base.clone();
+        let balancer = balancer.clone();
         move |client, _| {
-            let base = base.clone();
+            let base = balancer.next().to_string();
             async move { (next_and_rate(&client, &base).await, None) }
         }
     })
@@ -265,9 +265,9 @@ async fn main() -> anyhow::Result<()> {
         health.per_second(),
     );
     let combined = load(args.annotators, duration, {
-        let base = base.clone();
+        let balancer = balancer.clone();
         move |client, hand| {
-            let base = base.clone();
+            let base = balancer.next().to_string();
             async move { rate_and_next(&client, &base, hand).await }
         }
     })
@@ -278,8 +278,8 @@ async fn main() -> anyhow::Result<()> {
         &combined,
         health.per_second(),
     );
-    child.kill().await.ok();
-    print_server_errors(&server_log);
+    drop(servers);
+    print_server_errors();
 
     if !args.skip_scaling {
         let small = next_card_latency(dir.path(), "small", 10_000).await?;

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::Mutex;
 
+use crate::replicas::Balancer;
 use crate::{deal_one, post, rating_body};
 
 pub struct OpenLoopArgs {
@@ -91,17 +92,20 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
 }
 
-pub async fn run(base: &str, args: OpenLoopArgs) -> anyhow::Result<()> {
+pub async fn run(servers: Arc<Balancer>, args: OpenLoopArgs) -> anyhow::Result<()> {
     println!(
-        "open loop: {} raters ready, {} new raters/s, {} s per offered rate",
-        args.raters, args.newcomers, args.seconds
+        "open loop: {} raters ready, {} new raters/s, {} s per offered rate, {} server(s) in turn",
+        args.raters,
+        args.newcomers,
+        args.seconds,
+        servers.len()
     );
     let idle = Arc::new(Mutex::new(Vec::new()));
     // The pool: raters who have been dealt a card (their identity exists).
     for _ in 0..args.raters {
         let mut rater = Rater::new()?;
         rater.card = Some(
-            deal_one(&rater.client, base)
+            deal_one(&rater.client, servers.next())
                 .await
                 .map_err(|e| anyhow::anyhow!("preparing the raters: {e}"))?,
         );
@@ -116,7 +120,7 @@ pub async fn run(base: &str, args: OpenLoopArgs) -> anyhow::Result<()> {
     let mut failed = false;
     let mut arrivals = Arrivals(0x5EED);
     for &rate in &args.rates {
-        let phase = phase(base, rate, &args, idle.clone(), &mut arrivals).await;
+        let phase = phase(&servers, rate, &args, idle.clone(), &mut arrivals).await;
         let mut ratings = phase.ratings_ms;
         ratings.sort_by(f64::total_cmp);
         let mut first = phase.first_ms;
@@ -167,7 +171,7 @@ pub async fn run(base: &str, args: OpenLoopArgs) -> anyhow::Result<()> {
 /// One offered rate for `args.seconds`: schedules every arrival up front, in time order,
 /// and sends each at its time from whichever rater is free.
 async fn phase(
-    base: &str,
+    servers: &Arc<Balancer>,
     rate: u64,
     args: &OpenLoopArgs,
     idle: Arc<Mutex<Vec<Rater>>>,
@@ -202,7 +206,7 @@ async fn phase(
     for (at, newcomer) in schedule {
         let due = start + Duration::from_secs_f64(at);
         tokio::time::sleep_until(due).await;
-        let base = base.to_string();
+        let base = servers.next().to_string();
         let idle = idle.clone();
         let results = results.clone();
         tasks.spawn(async move {

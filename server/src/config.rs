@@ -12,6 +12,12 @@ pub struct DatabaseArgs {
     /// Database URL: `sqlite://PATH` (created on first start) or `postgres://USER:PASS@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// PostgreSQL only: connections this process keeps open at most (default 16, one of
+    /// them listening for leaderboard changes). With several replicas, keep replicas × this
+    /// under the server's `max_connections` less a few for administration
+    /// (docs/ARCHITECTURE.md, "Running several replicas").
+    #[arg(long, env = "SWIPESET_DATABASE_POOL", value_parser = clap::value_parser!(u32).range(1..))]
+    pub database_pool: Option<u32>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

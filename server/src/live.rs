@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use swipeset_core::board::leaderboard;
 use swipeset_core::db::entities::campaign;
+use swipeset_core::db::events::Change;
 use swipeset_core::{CoreError, CoreResult, Store};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
@@ -220,13 +221,13 @@ async fn run_feed(
     live: Live,
     campaign: campaign::Model,
     feed: watch::Sender<Arc<str>>,
-    mut changes: broadcast::Receiver<i32>,
+    mut changes: broadcast::Receiver<Change>,
 ) {
     let mut last_sent = Instant::now();
     loop {
         let changed = tokio::select! {
             heard = changes.recv() => match heard {
-                Ok(id) => id == campaign.id,
+                Ok(change) => change.concerns(campaign.id),
                 // Fell behind: something surely changed.
                 Err(broadcast::error::RecvError::Lagged(_)) => true,
                 Err(broadcast::error::RecvError::Closed) => break,

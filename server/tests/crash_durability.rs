@@ -14,11 +14,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::binary::{Acknowledged, free_port, load, raters, start};
+use common::binary::{Acknowledged, assert_counters_match, free_port, load, raters, start};
 use common::{Backend, backends};
 use sea_orm::EntityTrait;
 use swipeset_core::db::entities::{campaign, rating};
-use tokio::process::Command;
 
 const RATERS: usize = 12;
 const BIN: &str = env!("CARGO_BIN_EXE_swipeset");
@@ -89,23 +88,7 @@ async fn trial(backend: &Backend, seed: u64) {
         "{backend:?}, trial {seed}: a response over its overlap of {overlap}"
     );
 
-    let check = Command::new(BIN)
-        .args([
-            "stats",
-            "rebuild",
-            "--check",
-            "--database-url",
-            &test_db.url,
-        ])
-        .output()
-        .await
-        .expect("stats rebuild --check");
-    assert!(
-        check.status.success(),
-        "{backend:?}, trial {seed}: the counters drifted: {}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_counters_match(BIN, &test_db.url, &format!("{backend:?}, trial {seed}")).await;
     eprintln!(
         "{backend:?}, trial {seed}: killed after {delay} ms at {target}+ acknowledged: {} acknowledged, {} stored",
         acked.len(),

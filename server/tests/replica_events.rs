@@ -63,6 +63,9 @@ async fn a_rating_on_one_replica_reaches_another() {
         .unwrap();
 
         let heard = tokio::time::timeout(Duration::from_secs(5), news.recv()).await;
-        assert_eq!(heard.ok().and_then(Result::ok), Some(campaign.id));
+        assert_eq!(
+            heard.ok().and_then(Result::ok),
+            Some(swipeset_core::db::events::Change::Campaign(campaign.id))
+        );
     }
 }

@@ -148,6 +148,7 @@ pub async fn leaderboard(
         },
         agreement,
         contributors,
+        as_of: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     })
 }
 

@@ -29,6 +29,19 @@ pub enum OpenError {
 
 /// Opens `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
+    connect_pooled(url, None).await
+}
+
+/// PostgreSQL connections one process keeps open at most, unless told otherwise; a
+/// replica's listener for leaderboard changes holds one of them for good.
+pub const DEFAULT_POSTGRES_POOL: u32 = 16;
+
+/// [`connect`], with at most `postgres_pool` PostgreSQL connections (default
+/// [`DEFAULT_POSTGRES_POOL`]); SQLite's pool is sized by what SQLite can use and ignores it.
+pub async fn connect_pooled(
+    url: &str,
+    postgres_pool: Option<u32>,
+) -> Result<DatabaseConnection, OpenError> {
     let migrate = |db: DatabaseConnection| async move {
         Migrator::up(&db, None)
             .await
@@ -52,7 +65,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, OpenError> {
         }
         return Ok(single);
     }
-    migrate(connect_without_migrations(url).await?).await
+    migrate(open(url, postgres_pool).await?).await
 }
 
 /// Readers run side by side in WAL mode; SQLite still writes one transaction at a time.
@@ -66,6 +79,10 @@ fn is_in_memory(url: &str) -> bool {
 /// Opens `url` as it is, for tools that manage databases rather than use one (the test
 /// suite creating a PostgreSQL database per test).
 pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection, OpenError> {
+    open(url, None).await
+}
+
+async fn open(url: &str, postgres_pool: Option<u32>) -> Result<DatabaseConnection, OpenError> {
     let shown = redact(url);
     let db = if url.starts_with("sqlite:") {
         let size = if is_in_memory(url) {
@@ -77,7 +94,7 @@ pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection,
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut options = ConnectOptions::new(url);
         options
-            .max_connections(16)
+            .max_connections(postgres_pool.unwrap_or(DEFAULT_POSTGRES_POOL).max(1))
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
         Database::connect(options)
@@ -90,6 +107,24 @@ pub async fn connect_without_migrations(url: &str) -> Result<DatabaseConnection,
         return Err(OpenError::Unsupported(shown));
     };
     Ok(db)
+}
+
+/// A PostgreSQL `url` with its database name replaced by `name`: another database on the
+/// same server, with the same credentials and options (the test suite and the benchmark
+/// make one per run).
+pub fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority..].find('/') {
+        Some(slash) => &base[..authority + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
 }
 
 /// SQLite is tuned here rather than through SeaORM's options because WAL, the busy timeout
@@ -161,6 +196,23 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn names_another_database_on_the_same_server() {
+        assert_eq!(
+            with_database_name("postgres://u@h:5/postgres", "x"),
+            "postgres://u@h:5/x"
+        );
+        assert_eq!(
+            with_database_name("postgres://u@h:5", "x"),
+            "postgres://u@h:5/x"
+        );
+        assert_eq!(
+            with_database_name("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -570,14 +570,20 @@ mod tests {
         rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
-        assert_eq!(news.try_recv().ok(), Some(campaign.id));
+        assert_eq!(
+            news.try_recv().ok(),
+            Some(crate::db::events::Change::Campaign(campaign.id))
+        );
         // A repeat changes nothing, so it announces nothing.
         rate(&store, user_id, NewRating::new(response_id, Label::Up))
             .await
             .unwrap();
         assert!(news.try_recv().is_err());
         undo(&store, user_id, response_id).await.unwrap();
-        assert_eq!(news.try_recv().ok(), Some(campaign.id));
+        assert_eq!(
+            news.try_recv().ok(),
+            Some(crate::db::events::Change::Campaign(campaign.id))
+        );
         undo(&store, user_id, response_id).await.unwrap();
         assert!(
             news.try_recv().is_err(),

@@ -114,6 +114,10 @@ pub struct LeaderboardReply {
     pub agreement: Option<Agreement>,
     /// The most active annotators, most ratings first.
     pub contributors: Vec<ContributorLine>,
+    /// When the board was read (RFC 3339, UTC, milliseconds): on the live stream, how old
+    /// a snapshot is, and how long after a change it was taken.
+    #[serde(default)]
+    pub as_of: String,
 }
 
 #[cfg(test)]

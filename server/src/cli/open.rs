@@ -8,7 +8,7 @@ use crate::config::DatabaseArgs;
 /// The database named by `--database-url` / `DATABASE_URL`, its schema brought up to date.
 /// The error names the (redacted) URL already.
 pub async fn database(args: &DatabaseArgs) -> anyhow::Result<swipeset_core::DatabaseConnection> {
-    Ok(swipeset_core::db::connect(&args.database_url).await?)
+    Ok(swipeset_core::db::connect_pooled(&args.database_url, args.database_pool).await?)
 }
 
 /// A progress bar of `len` steps drawn with indicatif's `template`; a template that does

@@ -44,8 +44,9 @@ pub async fn start_with(
         .env("SWIPESET_ADMIN_PASSWORD", "crash-test-admin-password")
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // `SWIPESET_TEST_SERVER_OUTPUT=1` shows what the servers print, to debug a test.
+        .stdout(server_output())
+        .stderr(server_output())
         .kill_on_drop(true)
         .spawn()
         .expect("start swipeset serve");
@@ -60,6 +61,14 @@ pub async fn start_with(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("swipeset serve did not answer /healthz on port {port}");
+}
+
+fn server_output() -> Stdio {
+    if std::env::var_os("SWIPESET_TEST_SERVER_OUTPUT").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    }
 }
 
 /// Sends SIGTERM, as a container platform stops a Space, and waits for a clean exit.
@@ -156,4 +165,20 @@ pub fn load(base: &str, raters: &[(i32, String)], acked: &Acknowledged) -> Vec<J
             ))
         })
         .collect()
+}
+
+/// `bin stats rebuild --check` on `url`: the counters kept with each rating must equal a
+/// recount. `context` names the trial in the failure.
+pub async fn assert_counters_match(bin: &str, url: &str, context: &str) {
+    let check = Command::new(bin)
+        .args(["stats", "rebuild", "--check", "--database-url", url])
+        .output()
+        .await
+        .expect("stats rebuild --check");
+    assert!(
+        check.status.success(),
+        "{context}: the counters drifted from a recount: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

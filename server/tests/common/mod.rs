@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod cluster;
 
 use std::net::SocketAddr;
 
@@ -63,7 +64,7 @@ impl Backend {
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create test database");
-                let url = with_database(server_url, &name);
+                let url = swipeset_core::db::with_database_name(server_url, &name);
                 let db = swipeset_core::db::connect(&url)
                     .await
                     .expect("open postgres");
@@ -74,22 +75,6 @@ impl Backend {
                 }
             }
         }
-    }
-}
-
-/// Replaces the database name at the end of a PostgreSQL URL.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 
@@ -254,19 +239,6 @@ fn browser_client() -> reqwest::Client {
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client")
-}
-
-#[test]
-fn replaces_the_database_name() {
-    assert_eq!(
-        with_database("postgres://u@h:5/postgres", "x"),
-        "postgres://u@h:5/x"
-    );
-    assert_eq!(with_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
-    assert_eq!(
-        with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
 }
 
 /// A campaign with one prompt and one response, both as given, for tests that need exact

@@ -294,11 +294,17 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The release server: `--server`, or `swipeset` in the cargo target directory.
+/// The release server: `--server`, or `release/swipeset` in `$CARGO_TARGET_DIR` (by
+/// default `~/.cache/swipeset/target`, as the Makefile builds it).
 fn server_binary(args: &Args) -> PathBuf {
     args.server.clone().unwrap_or_else(|| {
+        // The Makefile's default target directory when none is set.
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .map(|home| PathBuf::from(home).join(".cache/swipeset/target"))
+            })
             .unwrap_or_else(|| PathBuf::from("target"));
         target.join("release/swipeset")
     })

@@ -14,6 +14,7 @@ use swipeset_wire::{
 use crate::accounts::pseudonyms;
 use crate::board::aggregates::hour_of;
 use crate::board::progress::{count, progress_from};
+use crate::board::shards;
 use crate::board::stats::{self, Z95};
 use crate::db::entities::{
     annotator_stat, campaign, generation, model, model_stat, rating, rating_hour, vote_pattern,
@@ -46,7 +47,6 @@ pub async fn leaderboard(
         .all(db);
     let patterns = vote_pattern::Entity::find()
         .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
-        .filter(vote_pattern::Column::Responses.gt(0))
         .all(db);
     let standings = annotator_stat::Entity::find()
         .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
@@ -62,6 +62,7 @@ pub async fn leaderboard(
         active_annotators(db, campaign.id, now),
         per_hour(db, campaign.id, now),
     )?;
+    let (stats, patterns) = (shards::models_with(stats), shards::patterns(patterns));
     let totals = progress_from(stats.iter().map(|(s, _)| s), &patterns, campaign.overlap);
     let mut models: Vec<ModelStanding> = stats
         .into_iter()
@@ -188,10 +189,13 @@ async fn per_hour(
     Ok((0..SPARKLINE_HOURS)
         .map(|i| {
             let hour = first + TimeDelta::hours(i);
+            // Summed over the hour's shards.
             let ratings = stored
                 .iter()
-                .find(|h| h.hour == hour)
-                .map_or(0, |h| i64::from(h.ratings));
+                .filter(|h| h.hour == hour)
+                .map(|h| i64::from(h.ratings))
+                .sum::<i64>()
+                .max(0);
             HourCount {
                 hour: hour.to_rfc3339(),
                 ratings,

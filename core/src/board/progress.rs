@@ -8,6 +8,7 @@ use sea_orm::{
 use swipeset_wire::{CampaignLine, Progress, ProgressReply};
 
 use crate::CoreResult;
+use crate::board::shards;
 use crate::db::entities::{campaign, generation, model_stat, prompt, rating, vote_pattern};
 
 /// The campaign's progress: two small reads (a row per model, a row per 👍/👎 pattern),
@@ -16,15 +17,18 @@ pub async fn progress(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
 ) -> CoreResult<Progress> {
-    let models = model_stat::Entity::find()
-        .filter(model_stat::Column::CampaignId.eq(campaign.id))
-        .all(db)
-        .await?;
-    let patterns = vote_pattern::Entity::find()
-        .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
-        .filter(vote_pattern::Column::Responses.gt(0))
-        .all(db)
-        .await?;
+    let models = shards::models(
+        model_stat::Entity::find()
+            .filter(model_stat::Column::CampaignId.eq(campaign.id))
+            .all(db)
+            .await?,
+    );
+    let patterns = shards::patterns(
+        vote_pattern::Entity::find()
+            .filter(vote_pattern::Column::CampaignId.eq(campaign.id))
+            .all(db)
+            .await?,
+    );
     Ok(progress_from(&models, &patterns, campaign.overlap))
 }
 
@@ -80,7 +84,8 @@ pub async fn campaign_lines(db: &impl ConnectionTrait) -> CoreResult<Vec<Campaig
 }
 
 /// The progress the counters say: responses and ratings summed over the models, and a
-/// response is complete once its 👍 and 👎 reach the overlap.
+/// response is complete once its 👍 and 👎 reach the overlap. `models` and `patterns` are
+/// summed over their shards already (`shards`).
 pub(crate) fn progress_from<'a>(
     models: impl IntoIterator<Item = &'a model_stat::Model>,
     patterns: &[vote_pattern::Model],

@@ -4,7 +4,8 @@
 //! functions). A change here needs a new migration that installs it.
 //!
 //! Migrations are history: each holds the SQL it ran frozen in its own file (migration 10
-//! installed the first triggers, migration 11 the rating triggers below), so that editing
+//! installed the first triggers, migration 11 the standing update, migration 16 the
+//! shards of the rating triggers below), so that editing
 //! the counters can never rewrite what an old migration did. This is the one place that
 //! says what the counters are today. Its Rust twin is the recount, `aggregates::rebuild`,
 //! which the tests there compare with these triggers rating by rating; the test below
@@ -16,6 +17,13 @@
 //! cut to its hour, and SQLite stores moments as the RFC 3339 text sqlx writes.
 
 use sea_orm::DatabaseBackend;
+
+/// How many shards the campaign-wide counters (`model_stat`, `vote_pattern`,
+/// `rating_hour`) are spread over on PostgreSQL: a rating moves those of shard
+/// `response id % SHARDS`, and a count is the sum over its shards (`crate::board::shards`).
+/// Every rating locks the counter rows it moves until it commits, so with one row each,
+/// concurrent ratings queued on them (migration 16). SQLite's single writer uses shard 0.
+pub const SHARDS: i32 = 16;
 
 /// One trigger: after each `event` (`INSERT` or `DELETE`) on `table`, for each row, run
 /// the statements of `body`.
@@ -123,6 +131,11 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
         agreed(other, &was_up, &was_down)
     );
     let generation = format!("g.\"id\" = {r}.\"generation_id\"");
+    // The shard of the campaign-wide counters this response moves (see `SHARDS`).
+    let shard = match backend {
+        DatabaseBackend::Postgres => format!("({r}.\"generation_id\" % {SHARDS})"),
+        _ => "0".to_string(),
+    };
     // The other rater's rating of this response, for the standing of each other rater.
     // Their rows are found through the response's ratings (an index), so the cost follows
     // the overlap, not the number of annotators in the campaign.
@@ -138,24 +151,23 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
             \"down_count\" = \"down_count\" + ({d}) * {down}, \
             \"claimed_count\" = \"claimed_count\" + ({d}) \
          WHERE \"id\" = {r}.\"generation_id\";
-         UPDATE \"vote_pattern\" SET \"responses\" = \"responses\" - 1 \
-         FROM \"generation\" g \
-         WHERE {generation} AND \"vote_pattern\".\"campaign_id\" = g.\"campaign_id\" \
-           AND \"vote_pattern\".\"up_count\" = {was_up} \
-           AND \"vote_pattern\".\"down_count\" = {was_down} \
-           AND {was_up} + {was_down} > 0;
-         INSERT INTO \"vote_pattern\" (\"campaign_id\", \"up_count\", \"down_count\", \"responses\") \
-         SELECT g.\"campaign_id\", g.\"up_count\", g.\"down_count\", 1 FROM \"generation\" g \
+         INSERT INTO \"vote_pattern\" (\"campaign_id\", \"shard\", \"up_count\", \"down_count\", \"responses\") \
+         SELECT g.\"campaign_id\", {shard}, {was_up}, {was_down}, -1 FROM \"generation\" g \
+         WHERE {generation} AND {was_up} + {was_down} > 0 \
+         ON CONFLICT (\"campaign_id\", \"up_count\", \"down_count\", \"shard\") \
+         DO UPDATE SET \"responses\" = \"vote_pattern\".\"responses\" - 1;
+         INSERT INTO \"vote_pattern\" (\"campaign_id\", \"shard\", \"up_count\", \"down_count\", \"responses\") \
+         SELECT g.\"campaign_id\", {shard}, g.\"up_count\", g.\"down_count\", 1 FROM \"generation\" g \
          WHERE {generation} AND g.\"up_count\" + g.\"down_count\" > 0 \
-         ON CONFLICT (\"campaign_id\", \"up_count\", \"down_count\") \
+         ON CONFLICT (\"campaign_id\", \"up_count\", \"down_count\", \"shard\") \
          DO UPDATE SET \"responses\" = \"vote_pattern\".\"responses\" + 1;
-         INSERT INTO \"model_stat\" (\"campaign_id\", \"model_id\", \"up_count\", \"down_count\", \
+         INSERT INTO \"model_stat\" (\"campaign_id\", \"model_id\", \"shard\", \"up_count\", \"down_count\", \
                                      \"responses\", \"rated_responses\") \
-         SELECT g.\"campaign_id\", g.\"model_id\", ({d}) * {up}, ({d}) * {down}, 0, \
+         SELECT g.\"campaign_id\", g.\"model_id\", {shard}, ({d}) * {up}, ({d}) * {down}, 0, \
                 (CASE WHEN g.\"up_count\" + g.\"down_count\" > 0 THEN 1 ELSE 0 END) \
                 - (CASE WHEN {was_up} + {was_down} > 0 THEN 1 ELSE 0 END) \
          FROM \"generation\" g WHERE {generation} \
-         ON CONFLICT (\"campaign_id\", \"model_id\") DO UPDATE SET \
+         ON CONFLICT (\"campaign_id\", \"model_id\", \"shard\") DO UPDATE SET \
             \"up_count\" = \"model_stat\".\"up_count\" + excluded.\"up_count\", \
             \"down_count\" = \"model_stat\".\"down_count\" + excluded.\"down_count\", \
             \"rated_responses\" = \"model_stat\".\"rated_responses\" + excluded.\"rated_responses\";
@@ -176,9 +188,9 @@ fn rating_counters(backend: DatabaseBackend, change: RatingChange) -> String {
            AND \"annotator_stat\".\"user_id\" IN \
                 (SELECT o.\"user_id\" FROM \"rating\" o \
                  WHERE o.\"generation_id\" = {r}.\"generation_id\" AND o.\"user_id\" <> {r}.\"user_id\");
-         INSERT INTO \"rating_hour\" (\"campaign_id\", \"hour\", \"ratings\") \
-         SELECT g.\"campaign_id\", {hour}, {d} FROM \"generation\" g WHERE {generation} \
-         ON CONFLICT (\"campaign_id\", \"hour\") DO UPDATE SET \
+         INSERT INTO \"rating_hour\" (\"campaign_id\", \"shard\", \"hour\", \"ratings\") \
+         SELECT g.\"campaign_id\", {shard}, {hour}, {d} FROM \"generation\" g WHERE {generation} \
+         ON CONFLICT (\"campaign_id\", \"hour\", \"shard\") DO UPDATE SET \
             \"ratings\" = \"rating_hour\".\"ratings\" + excluded.\"ratings\";"
     )
 }

@@ -61,6 +61,7 @@ pub async fn add_many(
         model_stat::Entity::insert(model_stat::ActiveModel {
             campaign_id: Set(campaign_id),
             model_id: Set(model_id),
+            shard: Set(0),
             up_count: Set(0),
             down_count: Set(0),
             responses: Set(added),
@@ -68,12 +69,17 @@ pub async fn add_many(
             ..Default::default()
         })
         .on_conflict(
-            OnConflict::columns([model_stat::Column::CampaignId, model_stat::Column::ModelId])
-                .value(
-                    model_stat::Column::Responses,
-                    Expr::col((model_stat::Entity, model_stat::Column::Responses)).add(added),
-                )
-                .to_owned(),
+            // Responses are counted in shard 0 (ratings spread over the shards).
+            OnConflict::columns([
+                model_stat::Column::CampaignId,
+                model_stat::Column::ModelId,
+                model_stat::Column::Shard,
+            ])
+            .value(
+                model_stat::Column::Responses,
+                Expr::col((model_stat::Entity, model_stat::Column::Responses)).add(added),
+            )
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;

@@ -238,12 +238,14 @@ impl Export {
         if plan.rows == 0 {
             return Err(ExportError::Empty(why_empty(&campaign, &options, &plan)));
         }
-        let models = model_stat::Entity::find()
+        let stats = model_stat::Entity::find()
             .filter(model_stat::Column::CampaignId.eq(campaign.id))
             .find_also_related(model::Entity)
             .all(&txn)
             .await
-            .map_err(CoreError::from)?
+            .map_err(CoreError::from)?;
+        // A model has a row per shard of its counters: once each.
+        let models = crate::board::shards::models_with(stats)
             .into_iter()
             .filter_map(|(_, m)| m)
             .collect();

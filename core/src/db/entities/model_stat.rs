@@ -10,6 +10,9 @@ pub struct Model {
     pub id: i32,
     pub campaign_id: i32,
     pub model_id: i32,
+    /// Which of the row's shards (`crate::board::triggers::SHARDS`): the count is the sum
+    /// over them.
+    pub shard: i32,
     pub up_count: i32,
     pub down_count: i32,
     /// Responses (generations) of this model in the campaign.

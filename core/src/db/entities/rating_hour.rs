@@ -9,6 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub campaign_id: i32,
+    /// Which of the row's shards (`crate::board::triggers::SHARDS`): the count is the sum
+    /// over them.
+    pub shard: i32,
     pub hour: DateTimeUtc,
     pub ratings: i32,
 }

@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub campaign_id: i32,
+    /// Which of the row's shards (`crate::board::triggers::SHARDS`): the count is the sum
+    /// over them.
+    pub shard: i32,
     pub up_count: i32,
     pub down_count: i32,
     pub responses: i32,

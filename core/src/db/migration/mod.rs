@@ -19,6 +19,7 @@ mod m20261128_000012_sign_in_attempts;
 mod m20261128_000013_oidc_membership;
 mod m20261128_000014_hub_setting;
 mod m20261128_000015_generation_plan;
+mod m20261128_000016_counter_shards;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000013_oidc_membership::Migration),
             Box::new(m20261128_000014_hub_setting::Migration),
             Box::new(m20261128_000015_generation_plan::Migration),
+            Box::new(m20261128_000016_counter_shards::Migration),
         ]
     }
 }

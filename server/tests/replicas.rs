@@ -387,9 +387,10 @@ async fn replicas_carry_on_after_postgresql_restarts() {
     // Both replicas take ratings again (a request may fail while their pools notice).
     for base in [&replica_b, &replica_a] {
         let mut last = Err(String::new());
-        for _ in 0..50 {
+        for attempt in 1..=50 {
             last = rate_one(base.clone()).await;
             if last.is_ok() {
+                eprintln!("{base} rated again at attempt {attempt}");
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -5,7 +5,7 @@
 //! lease on its slot (see `crate::rating::leases`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
     FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
@@ -320,13 +320,10 @@ impl Dealing {
                 if batch.is_empty() {
                     break;
                 }
-                let free = lock_free_rows(txn, &batch).await?;
                 for candidate in batch {
                     tried.push(candidate.id);
-                    if !free.contains(&candidate.id) {
-                        continue;
-                    }
-                    // False when someone took the last slot first.
+                    // False when someone took the last slot first, or (PostgreSQL) holds
+                    // the response's row right now (`leases::take`).
                     if leases::take(txn, user_id, candidate.id, self.campaign.overlap, now).await? {
                         taken.push(candidate.id);
                         previous = Some(candidate.prompt_id);
@@ -340,34 +337,6 @@ impl Dealing {
         cards.extend(load_cards(txn, &self.campaign, &taken).await?);
         Ok(cards)
     }
-}
-
-/// On PostgreSQL, locks those rows of `batch` that nobody else has locked, and answers
-/// their ids; the others are being dealt or rated by someone else right now, and dealing
-/// passes them by. On SQLite (whose single writer takes no row locks), every id.
-///
-/// Each lease locks its response's row until the deal commits, and a deal that waited for
-/// a row while holding others could deadlock with one that holds that row and waits for
-/// one of its own: PostgreSQL finds a deadlock only after `deadlock_timeout` (1 s by
-/// default) and the store runs the loser again, so the waits piled up. Locking each batch
-/// in id order was not enough: a later round's batch, or the rating before a deal, locks
-/// rows after others are held, and two replicas dealing from the same front of the queue
-/// met that within seconds (`server/tests/replicas.rs`: 7.5 s, then a 503). With
-/// `SKIP LOCKED` a deal never waits for a response's row, so it can close no cycle.
-async fn lock_free_rows(txn: &impl ConnectionTrait, batch: &[Candidate]) -> CoreResult<Vec<i32>> {
-    let ids: Vec<i32> = batch.iter().map(|candidate| candidate.id).collect();
-    if txn.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(ids);
-    }
-    Ok(generation::Entity::find()
-        .select_only()
-        .column(generation::Column::Id)
-        .filter(generation::Column::Id.is_in(ids))
-        .order_by_asc(generation::Column::Id)
-        .lock_with_behavior(LockType::NoKeyUpdate, LockBehavior::SkipLocked)
-        .into_tuple::<i32>()
-        .all(txn)
-        .await?)
 }
 
 /// Starts each annotator at a different place among the least-claimed candidates.

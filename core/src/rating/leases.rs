@@ -4,7 +4,7 @@
 //! disagree and nothing here adjusts it by hand.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockType, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     QueryTrait,
@@ -23,6 +23,17 @@ const EXPIRE_BATCH: u64 = 256;
 /// Takes a slot of `generation_id` for `user_id` until `now + LEASE_DURATION`, if the
 /// generation has one free and the user holds none on it. One statement: the free-slot
 /// check is the insert's own condition, and the trigger counts the slot.
+///
+/// On PostgreSQL the generation's row is locked with `SKIP LOCKED`: when another deal or
+/// a rating holds it, nothing is taken and dealing passes it by. Each lease locks its row
+/// until the deal commits, and a deal that waited for a row while holding others could
+/// deadlock with one holding that row and waiting for one of its own: PostgreSQL finds a
+/// deadlock only after `deadlock_timeout` (1 s) and the store runs the loser again. Locking
+/// each batch in id order first was not enough (a later round's batch, or the rating
+/// before a deal, locked rows after others were held): two replicas dealing from the same
+/// front of the queue deadlocked within seconds (`server/tests/replicas.rs`: 7.5 s, then a
+/// 503). A deal that never waits for a row can close no cycle, and it saves the separate
+/// locking statement.
 pub async fn take(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -38,9 +49,9 @@ pub async fn take(
         .from(generation::Entity)
         .and_where(generation::Column::Id.eq(generation_id))
         .and_where(generation::Column::ClaimedCount.lt(overlap))
-        // PostgreSQL: concurrent takers queue on the row and see each other's slots
-        // (SQLite's single writer needs no lock and gets none).
-        .lock(LockType::NoKeyUpdate)
+        // PostgreSQL: a row another transaction holds is passed by (see above; SQLite's
+        // single writer needs no lock and gets none).
+        .lock_with_behavior(LockType::NoKeyUpdate, LockBehavior::SkipLocked)
         .to_owned();
     insert_selected(
         txn,

@@ -4,7 +4,7 @@
 //! same transaction, and a generation never collects more than its campaign's overlap.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Condition, Expr, LockType, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, LockType, OnConflict, Query, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     FromQueryResult, QueryFilter, QuerySelect,
@@ -192,22 +192,38 @@ async fn replayed(
     let Some(client_id) = &new.client_id else {
         return Ok(None);
     };
-    let undone = undone_rating::Entity::find()
-        .filter(undone_rating::Column::UserId.eq(user_id))
-        .filter(undone_rating::Column::ClientId.eq(client_id))
-        .one(db)
-        .await?;
-    if undone.is_some() {
+    // One statement for both questions (the writer's, or a round trip on PostgreSQL, per
+    // rating): a tombstone of an undo with this id (generation `NULL`), and the response
+    // an earlier rating with it is on.
+    let query = Query::select()
+        .expr_as(Expr::val(Option::<i32>::None), Alias::new("generation_id"))
+        .from(undone_rating::Entity)
+        .and_where(undone_rating::Column::UserId.eq(user_id))
+        .and_where(undone_rating::Column::ClientId.eq(client_id))
+        .union(
+            UnionType::All,
+            Query::select()
+                .expr_as(
+                    Expr::col(rating::Column::GenerationId),
+                    Alias::new("generation_id"),
+                )
+                .from(rating::Entity)
+                .and_where(rating::Column::UserId.eq(user_id))
+                .and_where(rating::Column::ClientId.eq(client_id))
+                .to_owned(),
+        )
+        .to_owned();
+    let backend = db.get_database_backend();
+    let found: Vec<Option<i32>> = db
+        .query_all(backend.build(&query))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Option<i32>>("", "generation_id"))
+        .collect::<Result<_, _>>()?;
+    if found.iter().any(Option::is_none) {
         return Ok(Some(RateStatus::Undone));
     }
-    let earlier: Option<i32> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::GenerationId)
-        .filter(rating::Column::UserId.eq(user_id))
-        .filter(rating::Column::ClientId.eq(client_id))
-        .into_tuple()
-        .one(db)
-        .await?;
+    let earlier = found.into_iter().flatten().next();
     match earlier {
         Some(earlier) if earlier != new.response_id => Err(CoreError::invalid(
             "client_id",
@@ -331,8 +347,8 @@ async fn insert_rating(
                 .add(generation::Column::ClaimedCount.lt(overlap))
                 .add(Expr::exists(holds_lease)),
         )
-        // PostgreSQL: concurrent raters of one response queue on its row (see
-        // `leases::take`).
+        // PostgreSQL: concurrent raters of one response queue on its row, so each sees
+        // the slots the others took.
         .lock(LockType::NoKeyUpdate)
         .to_owned();
     leases::insert_selected(

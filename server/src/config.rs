@@ -50,6 +50,11 @@ pub struct Settings {
     #[arg(long, env = "SWIPESET_MAX_EVENT_STREAMS_PER_CLIENT", default_value_t = crate::live::DEFAULT_MAX_STREAMS_PER_CLIENT)]
     pub max_event_streams_per_client: usize,
 
+    /// Cards one rater may hold at once; asking for more renews the held ones instead of
+    /// leasing new ones, so a few identities cannot hold every slot of a campaign.
+    #[arg(long, env = "SWIPESET_MAX_HELD_CARDS", default_value_t = swipeset_core::db::store::DEFAULT_HOLD_CAP, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_held_cards: usize,
+
     /// The largest file an admin may upload on a campaign's page for import, in bytes
     /// (`swipeset import` has its own `--max-file-bytes`).
     #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::state::DEFAULT_MAX_UPLOAD_BYTES)]
@@ -327,6 +332,25 @@ mod tests {
         let mut all = vec!["swipeset"];
         all.extend_from_slice(args);
         Cli::try_parse_from(all).expect("arguments").settings
+    }
+
+    #[test]
+    fn the_hold_cap_and_the_pool_are_positive_numbers() {
+        let s = settings(&[]);
+        assert_eq!(s.max_held_cards, 20);
+        assert_eq!(s.database.database_pool, None);
+        let s = settings(&["--max-held-cards", "5", "--database-pool", "8"]);
+        assert_eq!((s.max_held_cards, s.database.database_pool), (5, Some(8)));
+        for bad in [
+            &["--max-held-cards", "0"][..],
+            &["--max-held-cards", "many"][..],
+            &["--database-pool", "0"][..],
+        ] {
+            let mut all = vec!["swipeset"];
+            all.extend_from_slice(bad);
+            let error = Cli::try_parse_from(all).err().expect("refused");
+            assert!(error.to_string().contains(bad[0]), "{bad:?}: {error}");
+        }
     }
 
     #[test]

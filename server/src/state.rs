@@ -136,6 +136,17 @@ impl AppState {
         self
     }
 
+    /// Lets one rater hold at most `cards` cards at once (`Store::with_hold_cap`).
+    pub fn with_hold_cap(mut self, cards: usize) -> Self {
+        self.store = self.store.with_hold_cap(cards);
+        self.live = Live::new(self.store.clone());
+        self.generators = swipeset_core::generate::Runner::new(
+            self.store.clone(),
+            swipeset_core::generate::Backoff::default(),
+        );
+        self
+    }
+
     /// On PostgreSQL, shares leaderboard events between replicas through the database
     /// (`LISTEN/NOTIFY`) instead of within this process only.
     pub async fn with_database_events(mut self) -> Result<Self, sea_orm::DbErr> {

@@ -83,7 +83,14 @@ pub struct Store {
     /// At most once a second, dealing frees lapsed leases (see `rating::leases`): the
     /// gate is shared by every clone, so concurrent dealers do not all sweep.
     lease_sweep: Arc<Every>,
+    /// The most cards one rater may hold at once (`Store::with_hold_cap`).
+    hold_cap: usize,
 }
+
+/// The most cards one rater holds at once unless the settings say otherwise: a phone's
+/// offline deck (20) fits, and three identities can no longer hold every slot of a
+/// small campaign between them.
+pub const DEFAULT_HOLD_CAP: usize = 20;
 
 impl Store {
     /// Wraps `db`; on SQLite this starts the writer on a thread of its own. The writer
@@ -99,7 +106,22 @@ impl Store {
             writer,
             events: Arc::new(InProcessBus::default()),
             lease_sweep: Arc::new(Every::new(LEASE_SWEEP_INTERVAL)),
+            hold_cap: DEFAULT_HOLD_CAP,
         }
+    }
+
+    /// Lets one rater hold at most `cards` cards at once: dealing beyond that renews the
+    /// cards they hold and leases no new one.
+    pub fn with_hold_cap(self, cards: usize) -> Self {
+        Self {
+            hold_cap: cards.max(1),
+            ..self
+        }
+    }
+
+    /// The most cards one rater may hold at once.
+    pub fn hold_cap(&self) -> usize {
+        self.hold_cap
     }
 
     /// The once-a-second gate of the lease sweep.

@@ -207,6 +207,7 @@ pub async fn deal(
         want,
         holding: holding.to_vec(),
         expire_leases: store.lease_sweep().due(now),
+        hold_cap: store.hold_cap(),
         ..Dealing::for_user(campaign, user_id, now)
     };
     store.run(dealing).await
@@ -245,6 +246,8 @@ pub(crate) struct Dealing {
     /// Whether to free lapsed leases first (at most about once a second per store: a
     /// lease lapses minutes after it was taken, so a second late frees it soon enough).
     pub(crate) expire_leases: bool,
+    /// The most cards the user may hold once dealt (`Store::hold_cap`).
+    pub(crate) hold_cap: usize,
     pub(crate) now: DateTime<Utc>,
 }
 
@@ -259,6 +262,7 @@ impl Dealing {
             excluded: None,
             after_prompt: None,
             expire_leases: false,
+            hold_cap: crate::db::store::DEFAULT_HOLD_CAP,
             now,
         }
     }
@@ -273,7 +277,7 @@ impl Dealing {
     }
 
     /// Deals: the user's live leases the client lost first, then the least-claimed open
-    /// cards, leasing each.
+    /// cards, leasing each, as long as the user holds fewer than `hold_cap` cards.
     pub(crate) async fn run(&self, txn: &impl ConnectionTrait) -> CoreResult<Vec<Card>> {
         let (user_id, now) = (self.user_id, self.now);
         if self.want == 0 {
@@ -289,6 +293,12 @@ impl Dealing {
         let mut tried: Vec<i32> = self.holding.iter().copied().chain(self.excluded).collect();
 
         let mut chosen = leases::renew_held(txn, user_id, self.campaign.id, now).await?;
+        // New leases only up to the hold cap; the card just rated no longer counts.
+        let held = chosen
+            .iter()
+            .filter(|id| Some(**id) != self.excluded)
+            .count();
+        let room = self.hold_cap.saturating_sub(held);
         chosen.retain(|id| !tried.contains(id));
         chosen.truncate(self.want);
         let mut cards = load_cards(txn, &self.campaign, &chosen).await?;
@@ -298,8 +308,11 @@ impl Dealing {
         }
 
         let mut taken = Vec::new();
+        let wanted = |cards: &[Card], taken: &[i32]| {
+            (self.want - cards.len() - taken.len()).min(room - taken.len())
+        };
         for _ in 0..DEAL_ROUNDS {
-            let still_wanted = self.want - cards.len() - taken.len();
+            let still_wanted = wanted(&cards, &taken);
             if still_wanted == 0 {
                 break;
             }
@@ -315,7 +328,7 @@ impl Dealing {
             let pool_was_short = (pool.len() as u64) < limit;
             let mut queue = order_for_variety(spread(pool, user_id), previous).into_iter();
             loop {
-                let still_wanted = self.want - cards.len() - taken.len();
+                let still_wanted = wanted(&cards, &taken);
                 let batch: Vec<Candidate> = queue.by_ref().take(still_wanted).collect();
                 if batch.is_empty() {
                     break;
@@ -421,6 +434,60 @@ mod tests {
             "all full"
         );
         assert_eq!(peek(&db, &campaign, None).await.unwrap(), None);
+    }
+
+    /// A rater holds at most the store's hold cap: asking for more renews what they hold
+    /// and leases nothing new, so a few identities cannot hold every slot; rating one
+    /// makes room for the next.
+    #[tokio::test]
+    async fn a_rater_holds_no_more_than_the_hold_cap() {
+        let store = fresh_store().await.with_hold_cap(3);
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 5, 2).await; // 10 responses, overlap 2
+        let now = Utc::now();
+        let hoarder = user(&db, "hoarder").await;
+        let first = deal(&store, &campaign, hoarder, 10, &[], now)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 3, "dealt up to the cap");
+        let held: Vec<i32> = first.iter().map(|c| c.response_id).collect();
+        // A client that lost its cards gets the same three back, and no new one.
+        let again = deal(&store, &campaign, hoarder, 10, &[], now)
+            .await
+            .unwrap();
+        let mut again: Vec<i32> = again.iter().map(|c| c.response_id).collect();
+        again.sort_unstable();
+        let mut sorted = held.clone();
+        sorted.sort_unstable();
+        assert_eq!(again, sorted, "renewed, not more");
+        // Holding them all, nothing more is dealt.
+        assert!(
+            deal(&store, &campaign, hoarder, 10, &held, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Rating one (and asking for more in the same request) makes room for one.
+        let rated = rate::rate_and_deal(
+            &store,
+            hoarder,
+            NewRating::new(held[0], Label::Up),
+            10,
+            &held[1..],
+        )
+        .await
+        .unwrap();
+        assert_eq!(rated.status, RateStatus::Recorded);
+        assert_eq!(rated.cards.len(), 1, "one freed place, one new card");
+        // Everyone else still finds the other slots.
+        let other = user(&db, "other").await;
+        assert_eq!(
+            deal(&store, &campaign, other, 3, &[], now)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     /// Everyone asking at the same moment sees the same front of the queue; those who
@@ -628,7 +695,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_annotator_sees_the_prompts_interleaved() {
-        let store = fresh_store().await;
+        // One person holding the whole demo at once: no hold cap.
+        let store = fresh_store().await.with_hold_cap(usize::MAX);
         let db = store.db().clone();
         crate::campaign::demo::load(&db).await.unwrap();
         let campaign = crate::campaign::resolve(&db, None).await.unwrap().unwrap();

@@ -92,6 +92,7 @@ pub async fn rate_and_deal(
         want,
         holding: holding.to_vec(),
         expire_leases,
+        hold_cap: store.hold_cap(),
         now,
     };
     let (reply, campaign_id) = store.run(job).await?;
@@ -109,6 +110,7 @@ struct Rating {
     want: usize,
     holding: Vec<i32>,
     expire_leases: bool,
+    hold_cap: usize,
     now: chrono::DateTime<Utc>,
 }
 
@@ -123,6 +125,7 @@ impl WriteJob for Rating {
             want,
             holding,
             expire_leases,
+            hold_cap,
             now,
         } = self;
         let (generation, campaign) = response_with_campaign(txn, new.response_id).await?;
@@ -138,6 +141,7 @@ impl WriteJob for Rating {
             want,
             holding,
             expire_leases,
+            hold_cap,
             ..Dealing::for_user(&campaign, user_id, now)
         }
         .after(generation.id, generation.prompt_id);

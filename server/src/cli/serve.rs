@@ -53,6 +53,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_auth(auth)
         .with_admin_notice(storage_warning.clone())
         .with_hub(hub)
+        .with_hold_cap(settings.max_held_cards)
         .with_database_events()
         .await?;
     state.sessions.delete_expired_hourly();

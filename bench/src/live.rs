@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
+
+use crate::open_loop::percentile;
 use tokio::sync::Mutex;
 
 /// What one client saw: when each snapshot arrived, the rating count it carried, and when
@@ -175,19 +177,19 @@ pub async fn run(servers: &crate::replicas::Balancer, args: LiveArgs) -> anyhow:
     );
     println!(
         "live: rating acknowledged -> its snapshot at the client: p50 {:.1} ms, p95 {:.1} ms ({} samples)",
-        percentile(&total, 0.5),
-        percentile(&total, 0.95),
+        percentile(&total, 50.0),
+        percentile(&total, 95.0),
         total.len()
     );
     println!(
         "live:   of which waiting for the snapshot to start: p50 {:.1} ms, p95 {:.1} ms",
-        percentile(&waiting, 0.5),
-        percentile(&waiting, 0.95),
+        percentile(&waiting, 50.0),
+        percentile(&waiting, 95.0),
     );
     println!(
         "live:   the rest (computing, fanning out, reading): p50 {:.1} ms, p95 {:.1} ms",
-        percentile(&rest, 0.5),
-        percentile(&rest, 0.95),
+        percentile(&rest, 50.0),
+        percentile(&rest, 95.0),
     );
     println!(
         "live: {:.1} snapshots per client per second while rating",
@@ -254,14 +256,6 @@ impl Delays {
         };
         (sort(self.total), sort(self.waiting), sort(self.rest))
     }
-}
-
-/// The `p`-quantile (0–1) of sorted `values`.
-fn percentile(values: &[f64], p: f64) -> f64 {
-    values
-        .get(((values.len().saturating_sub(1)) as f64 * p).round() as usize)
-        .copied()
-        .unwrap_or(f64::NAN)
 }
 
 /// When the server took the snapshot of a `leaderboard` frame (`as_of`).

@@ -137,19 +137,26 @@ impl AppState {
     }
 
     /// Lets one rater hold at most `cards` cards at once (`Store::with_hold_cap`).
-    pub fn with_hold_cap(mut self, cards: usize) -> Self {
-        self.store = self.store.with_hold_cap(cards);
-        self.live = Live::new(self.store.clone());
+    pub fn with_hold_cap(self, cards: usize) -> Self {
+        let store = self.store.clone().with_hold_cap(cards);
+        self.with_store(store)
+    }
+
+    /// Uses `store` instead, for the live feeds and the generation runs too (they hold
+    /// clones of the store they were made with).
+    fn with_store(mut self, store: Store) -> Self {
+        self.live = Live::new(store.clone());
         self.generators = swipeset_core::generate::Runner::new(
-            self.store.clone(),
+            store.clone(),
             swipeset_core::generate::Backoff::default(),
         );
+        self.store = store;
         self
     }
 
     /// On PostgreSQL, shares leaderboard events between replicas through the database
     /// (`LISTEN/NOTIFY`) instead of within this process only.
-    pub async fn with_database_events(mut self) -> Result<Self, sea_orm::DbErr> {
+    pub async fn with_database_events(self) -> Result<Self, sea_orm::DbErr> {
         use sea_orm::ConnectionTrait;
         if self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             let pool = self.db.get_postgres_connection_pool().clone();
@@ -158,12 +165,8 @@ impl AppState {
                 .map_err(|e| {
                     sea_orm::DbErr::Custom(format!("LISTEN for leaderboard events: {e}"))
                 })?;
-            self.store = self.store.with_events(bus);
-            self.live = Live::new(self.store.clone());
-            self.generators = swipeset_core::generate::Runner::new(
-                self.store.clone(),
-                swipeset_core::generate::Backoff::default(),
-            );
+            let store = self.store.clone().with_events(bus);
+            return Ok(self.with_store(store));
         }
         Ok(self)
     }

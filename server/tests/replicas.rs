@@ -126,6 +126,45 @@ async fn post(
     }
 }
 
+/// Up to `count` cards dealt to `client` on `base`: their response ids, or why not.
+async fn next_cards(client: &reqwest::Client, base: &str, count: u32) -> Result<Vec<i64>, String> {
+    let (status, dealt) = post(
+        client,
+        base,
+        "/api/next_cards",
+        json!({"count": count, "holding": []}),
+    )
+    .await;
+    if status != StatusCode::OK {
+        return Err(format!("next_cards: {status} {dealt}"));
+    }
+    Ok(dealt["cards"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["response_id"].as_i64()).collect())
+        .unwrap_or_default())
+}
+
+/// Rates response `id` as `client` on `base`: what became of the rating (`recorded`,
+/// `already_rated`, …), or why the request failed.
+async fn rate(
+    client: &reqwest::Client,
+    base: &str,
+    id: i64,
+    label: &str,
+) -> Result<String, String> {
+    let (status, reply) = post(
+        client,
+        base,
+        "/api/rate",
+        json!({"response_id": id, "label": label}),
+    )
+    .await;
+    match (status, reply["status"].as_str()) {
+        (StatusCode::OK, Some(outcome)) => Ok(outcome.to_string()),
+        _ => Err(format!("rate {id}: {status} {reply}")),
+    }
+}
+
 /// A rating the server answered `recorded` to: (guest, response) → times recorded.
 type Recorded = Arc<Mutex<HashMap<(usize, i64), usize>>>;
 
@@ -140,18 +179,9 @@ async fn guest_rates(bases: Vec<String>, n: usize, recorded: Recorded) {
         bases[turn % bases.len()].clone()
     };
     loop {
-        let (status, dealt) = post(
-            &client,
-            &next_base(),
-            "/api/next_cards",
-            json!({"count": 4, "holding": []}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "next_cards: {dealt}");
-        let cards: Vec<i64> = dealt["cards"]
-            .as_array()
-            .map(|c| c.iter().filter_map(|c| c["response_id"].as_i64()).collect())
-            .unwrap_or_default();
+        let cards = next_cards(&client, &next_base(), 4)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         if cards.is_empty() {
             // On PostgreSQL a deal passes by the cards others are being dealt at that
             // instant: near the end, ask again before calling it done.
@@ -169,15 +199,10 @@ async fn guest_rates(bases: Vec<String>, n: usize, recorded: Recorded) {
             } else {
                 "down"
             };
-            let (status, reply) = post(
-                &client,
-                &next_base(),
-                "/api/rate",
-                json!({"response_id": id, "label": label}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK, "rate {id}: {reply}");
-            if reply["status"] == "recorded" {
+            let outcome = rate(&client, &next_base(), id, label)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            if outcome == "recorded" {
                 *swipeset_core::sync::lock(&recorded)
                     .entry((n, id))
                     .or_default() += 1;
@@ -233,26 +258,15 @@ async fn two_replicas_rate_one_campaign_as_one_server() {
         .map(|n| tokio::spawn(guest_rates(bases.clone(), n, Arc::clone(&recorded))))
         .collect();
     // Ada rates on B with the session from A, meanwhile.
-    let (status, dealt) = post(
-        &ada,
-        &replica_b,
-        "/api/next_cards",
-        json!({"count": 1, "holding": []}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{dealt}");
-    let ada_card = dealt["cards"][0]["response_id"].as_i64();
+    let ada_card = next_cards(&ada, &replica_b, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .first()
+        .copied();
     if let Some(id) = ada_card {
-        let (status, reply) = post(
-            &ada,
-            &replica_b,
-            "/api/rate",
-            json!({"response_id": id, "label": "up"}),
-        )
-        .await;
         assert_eq!(
-            (status, &reply["status"]),
-            (StatusCode::OK, &json!("recorded"))
+            rate(&ada, &replica_b, id, "up").await.as_deref(),
+            Ok("recorded")
         );
     }
     for rater in raters {
@@ -339,29 +353,13 @@ async fn replicas_carry_on_after_postgresql_restarts() {
     let rate_one = |base: String| {
         let guest = guest.clone();
         async move {
-            let (status, dealt) = post(
-                &guest,
-                &base,
-                "/api/next_cards",
-                json!({"count": 1, "holding": []}),
-            )
-            .await;
-            if status != StatusCode::OK {
-                return Err(format!("next_cards: {status} {dealt}"));
-            }
-            let id = dealt["cards"][0]["response_id"]
-                .as_i64()
-                .ok_or_else(|| format!("no card: {dealt}"))?;
-            let (status, reply) = post(
-                &guest,
-                &base,
-                "/api/rate",
-                json!({"response_id": id, "label": "up"}),
-            )
-            .await;
-            match (status, reply["status"].as_str()) {
-                (StatusCode::OK, Some("recorded")) => Ok(()),
-                _ => Err(format!("rate: {status} {reply}")),
+            let id = *next_cards(&guest, &base, 1)
+                .await?
+                .first()
+                .ok_or("no card dealt")?;
+            match rate(&guest, &base, id, "up").await?.as_str() {
+                "recorded" => Ok(()),
+                other => Err(format!("rate {id}: {other}")),
             }
         }
     };

@@ -12,18 +12,15 @@ use crate::db::entities::{model_stat, vote_pattern};
 pub(crate) fn models_with<T>(rows: Vec<(model_stat::Model, T)>) -> Vec<(model_stat::Model, T)> {
     let mut merged: BTreeMap<(i32, i32), (model_stat::Model, T)> = BTreeMap::new();
     for (row, extra) in rows {
-        match merged.entry((row.campaign_id, row.model_id)) {
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert((model_stat::Model { shard: 0, ..row }, extra));
-            }
-            std::collections::btree_map::Entry::Occupied(mut slot) => {
-                let sum = &mut slot.get_mut().0;
+        merged
+            .entry((row.campaign_id, row.model_id))
+            .and_modify(|(sum, _)| {
                 sum.up_count += row.up_count;
                 sum.down_count += row.down_count;
                 sum.responses += row.responses;
                 sum.rated_responses += row.rated_responses;
-            }
-        }
+            })
+            .or_insert((model_stat::Model { shard: 0, ..row }, extra));
     }
     merged.into_values().collect()
 }

@@ -201,6 +201,7 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn names_another_database_on_the_same_server() {
@@ -217,8 +218,6 @@ mod tests {
             "postgres://u:p@h/x?sslmode=disable"
         );
     }
-
-    use super::*;
 
     #[test]
     fn redacts_passwords_only() {

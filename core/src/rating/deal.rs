@@ -207,8 +207,7 @@ pub async fn deal(
         want,
         holding: holding.to_vec(),
         expire_leases: store.lease_sweep().due(now),
-        hold_cap: store.hold_cap(),
-        ..Dealing::for_user(campaign, user_id, now)
+        ..Dealing::for_user(campaign, user_id, store.hold_cap(), now)
     };
     store.run(dealing).await
 }
@@ -252,8 +251,13 @@ pub(crate) struct Dealing {
 }
 
 impl Dealing {
-    /// Deals nothing yet: set `want` and the rest.
-    pub(crate) fn for_user(campaign: &campaign::Model, user_id: i32, now: DateTime<Utc>) -> Self {
+    /// Deals nothing yet: set `want` and the rest. `hold_cap` is the store's.
+    pub(crate) fn for_user(
+        campaign: &campaign::Model,
+        user_id: i32,
+        hold_cap: usize,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             campaign: campaign.clone(),
             user_id,
@@ -262,7 +266,7 @@ impl Dealing {
             excluded: None,
             after_prompt: None,
             expire_leases: false,
-            hold_cap: crate::db::store::DEFAULT_HOLD_CAP,
+            hold_cap,
             now,
         }
     }

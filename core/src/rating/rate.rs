@@ -141,8 +141,7 @@ impl WriteJob for Rating {
             want,
             holding,
             expire_leases,
-            hold_cap,
-            ..Dealing::for_user(&campaign, user_id, now)
+            ..Dealing::for_user(&campaign, user_id, hold_cap, now)
         }
         .after(generation.id, generation.prompt_id);
         let cards = dealing.run(txn).await?;

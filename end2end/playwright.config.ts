@@ -94,6 +94,8 @@ export default defineConfig({
         `--oidc-issuer-url http://127.0.0.1:${oidcPort} --oidc-client-id swipeset-e2e`,
         `--oidc-allowed-orgs swipe-org`,
         `--hub-endpoint http://127.0.0.1:${hubPort}`,
+        // Every test's browser is a new guest, all from 127.0.0.1.
+        `--new-guests-per-hour 10000 --new-guests-per-day 10000`,
       ].join(' '),
       env: {
         SWIPESET_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -105,12 +105,13 @@ pub async fn run(servers: &crate::replicas::Balancer, args: LiveArgs) -> anyhow:
     let rss_after = rss_kib(args.pid)?;
     let per_client = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / args.clients as f64;
 
-    // Drive ratings at the asked rate through 64 annotators.
+    // Drive ratings at the asked rate through at least 64 annotators, each at about a
+    // rating a second (a person's pace, within the per-rater request limits).
     let acks: Arc<Mutex<Vec<(u64, Instant, SystemTime)>>> = Arc::default();
     let acknowledged = Arc::new(AtomicU64::new(0));
     let (jobs, receiver) = async_channel(args.rate as usize * 2);
     let mut raters = tokio::task::JoinSet::new();
-    for _ in 0..64 {
+    for _ in 0..crate::soak::raters_for(args.rate, 64) {
         let (receiver, acks, acknowledged, base) = (
             receiver.clone(),
             acks.clone(),
@@ -118,10 +119,7 @@ pub async fn run(servers: &crate::replicas::Balancer, args: LiveArgs) -> anyhow:
             rating_base.to_string(),
         );
         raters.spawn(async move {
-            let client = reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client");
+            let client = crate::rater_client();
             while receiver.lock().await.recv().await.is_some() {
                 if crate::next_and_rate(&client, &base).await.is_ok() {
                     let (at, wall) = (Instant::now(), SystemTime::now());

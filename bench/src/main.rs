@@ -164,12 +164,16 @@ async fn main() -> anyhow::Result<()> {
     drop(campaign);
 
     let server = server_binary(&args);
+    // The closed loop's workers rate as fast as the server answers, each standing for many
+    // raters: the per-rater request limits are raised for them (and only them).
+    let closed_loop = args.open_loop.is_empty() && !args.live && args.soak.is_none();
     let mut servers = Vec::new();
     let mut bases = Vec::new();
     let mut logs = Vec::new();
     for i in 0..args.replicas {
         let log = replicas::log_path(dir.path(), i);
-        let (child, base) = replicas::start(&server, &url, args.database_pool, &log).await?;
+        let (child, base) =
+            replicas::start(&server, &url, args.database_pool, closed_loop, &log).await?;
         servers.push(child);
         bases.push(base);
         logs.push(log);
@@ -292,6 +296,25 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A simulated rater's browser: its own cookies, and its own client address. The servers
+/// the benchmark starts trust `X-Forwarded-For` (`--trust-proxy`), so that each rater
+/// counts against the limits on new guests per address as a person on their own phone
+/// would, rather than all of them as one address.
+pub(crate) fn rater_client() -> reqwest::Client {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let [_, b, c, d] = NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(address) = format!("10.{b}.{c}.{d}").parse() {
+        headers.insert("x-forwarded-for", address);
+    }
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// The release server: `--server`, or `release/swipeset` in `$CARGO_TARGET_DIR` (by
@@ -459,10 +482,7 @@ where
         let step = step.clone();
         let results = results.clone();
         tasks.spawn(async move {
-            let client = reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client");
+            let client = rater_client();
             let mut local = (Vec::new(), 0u64, BTreeMap::<String, u64>::new());
             let mut hand = None;
             while started.elapsed() < duration {

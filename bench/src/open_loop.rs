@@ -40,7 +40,7 @@ struct Rater {
 impl Rater {
     fn new() -> anyhow::Result<Self> {
         Ok(Self {
-            client: reqwest::Client::builder().cookie_store(true).build()?,
+            client: crate::rater_client(),
             card: None,
         })
     }
@@ -101,7 +101,10 @@ pub async fn run(servers: Arc<Balancer>, args: OpenLoopArgs) -> anyhow::Result<(
         args.seconds,
         servers.len()
     );
-    let idle = Arc::new(Mutex::new(Vec::new()));
+    // Raters take turns, oldest idle first, as a crowd's raters each rate now and then:
+    // the most recently idle first would have a few identities do nearly every rating, at
+    // a pace the per-rater request limits refuse.
+    let idle = Arc::new(Mutex::new(std::collections::VecDeque::new()));
     // The pool: raters who have been dealt a card (their identity exists).
     for _ in 0..args.raters {
         let mut rater = Rater::new()?;
@@ -110,7 +113,7 @@ pub async fn run(servers: Arc<Balancer>, args: OpenLoopArgs) -> anyhow::Result<(
                 .await
                 .map_err(|e| anyhow::anyhow!("preparing the raters: {e}"))?,
         );
-        idle.lock().await.push(rater);
+        idle.lock().await.push_back(rater);
     }
 
     println!(
@@ -175,7 +178,7 @@ async fn phase(
     servers: &Arc<Balancer>,
     rate: u64,
     args: &OpenLoopArgs,
-    idle: Arc<Mutex<Vec<Rater>>>,
+    idle: Arc<Mutex<std::collections::VecDeque<Rater>>>,
     arrivals: &mut Arrivals,
 ) -> Phase {
     let results = Arc::new(Mutex::new(Phase::default()));
@@ -214,7 +217,7 @@ async fn phase(
             let taken = if newcomer {
                 None
             } else {
-                idle.lock().await.pop()
+                idle.lock().await.pop_front()
             };
             let outcome = match taken {
                 Some(rater) => rate_one(&base, rater, due, &results).await,
@@ -226,7 +229,7 @@ async fn phase(
                 }
             };
             if let Some(rater) = outcome {
-                idle.lock().await.push(rater);
+                idle.lock().await.push_back(rater);
             }
         });
     }

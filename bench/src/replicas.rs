@@ -68,6 +68,7 @@ pub async fn start(
     server: &Path,
     url: &str,
     pool: Option<u32>,
+    closed_loop: bool,
     log: &Path,
 ) -> anyhow::Result<(Child, String)> {
     let port = crate::free_port()?;
@@ -87,6 +88,9 @@ pub async fn start(
             "1000000",
             "--max-event-streams",
             "1000000",
+            // Each simulated rater says its own address (`crate::rater_client`), so the
+            // limits on new guests per address apply to them one by one, at their defaults.
+            "--trust-proxy",
         ])
         .env(
             "RUST_LOG",
@@ -94,6 +98,14 @@ pub async fn start(
         )
         .stdout(Stdio::from(std::fs::File::create(log)?))
         .kill_on_drop(true);
+    if closed_loop {
+        command.args([
+            "--rating-requests-per-minute",
+            "100000000",
+            "--rating-burst",
+            "100000",
+        ]);
+    }
     if let Some(pool) = pool {
         command.args(["--database-pool", &pool.to_string()]);
     }

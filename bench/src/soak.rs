@@ -1,8 +1,9 @@
 //! `swipeset-bench --soak MINUTES`: a long run at a steady load, to see that the server's
 //! memory and open files stay flat.
 //!
-//! For the whole run: `--rate` ratings per second from 32 raters, each of whom becomes a
-//! new guest every 200 ratings (so identities keep arriving), and `--clients` live
+//! For the whole run: `--rate` ratings per second from as many raters (at least 32, each
+//! at about a rating a second, a person's pace, within the per-rater request limits),
+//! each of whom becomes a new guest every 200 ratings (so identities keep arriving), and `--clients` live
 //! leaderboard watchers, a tenth of whom drop their stream and reconnect every ten
 //! seconds (so streams and their slots keep coming and going). Every `--sample` seconds it
 //! prints the server's resident memory (`VmRSS`), its open file descriptors, the ratings
@@ -27,6 +28,11 @@ pub struct SoakArgs {
 const RATINGS_PER_GUEST: u64 = 200;
 const RATERS: usize = 32;
 
+/// Raters for `rate` ratings a second: about one a second each.
+pub(crate) fn raters_for(rate: u64, at_least: usize) -> usize {
+    usize::try_from(rate).unwrap_or(usize::MAX).max(at_least)
+}
+
 #[derive(Default)]
 struct Counters {
     acknowledged: AtomicU64,
@@ -46,7 +52,8 @@ pub async fn run(base: &str, args: SoakArgs) -> anyhow::Result<()> {
         tasks.spawn(watch(base, counters, i, deadline + Duration::from_secs(60)));
     }
     let (jobs, receiver) = crate::live::async_channel(args.rate as usize * 2);
-    for _ in 0..RATERS {
+    let raters = raters_for(args.rate, RATERS);
+    for _ in 0..raters {
         let (base, counters, receiver) = (base.to_string(), counters.clone(), receiver.clone());
         tasks.spawn(async move {
             let mut client = guest();
@@ -73,7 +80,7 @@ pub async fn run(base: &str, args: SoakArgs) -> anyhow::Result<()> {
     });
 
     println!(
-        "soak: {} min, {} ratings/s offered by {RATERS} raters (a new guest every {RATINGS_PER_GUEST}), {} watchers (a tenth reconnecting every 10 s)",
+        "soak: {} min, {} ratings/s offered by {raters} raters (a new guest every {RATINGS_PER_GUEST}), {} watchers (a tenth reconnecting every 10 s)",
         args.minutes, args.rate, args.clients
     );
     println!("soak: minute   RSS (MiB)   open fds   ratings   errors   reconnects");
@@ -121,10 +128,7 @@ pub async fn run(base: &str, args: SoakArgs) -> anyhow::Result<()> {
 }
 
 fn guest() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client")
+    crate::rater_client()
 }
 
 /// One watcher: reads its stream, drops it after a first stretch of 0 to 90 s (by its

@@ -25,6 +25,13 @@ pub enum CoreError {
     /// Too many sign-in attempts: wait `retry_after_secs` before trying again.
     #[error("too many failed sign-ins; try again in {}", wait(*retry_after_secs))]
     Throttled { retry_after_secs: u64 },
+    /// The caller did too much of something in a short time (`what` says what, and how to
+    /// avoid the limit): wait `retry_after_secs` before trying again.
+    #[error("{what}; try again in {}", wait(*retry_after_secs))]
+    RateLimited {
+        what: &'static str,
+        retry_after_secs: u64,
+    },
     /// The server is doing as much of this work as it allows itself at once (checking
     /// passwords); nothing was changed, try again after `retry_after_secs`.
     #[error("the server is busy checking other sign-ins; try again in {}", wait(*retry_after_secs))]

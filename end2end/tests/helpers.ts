@@ -84,3 +84,14 @@ export async function signIn(page: Page, name: string, password: string): Promis
   const reply = await page.request.post('/api/sign_in', { data: { name, password } });
   expect(reply.status(), await reply.text()).toBe(200);
 }
+
+/** `POST path` through the page's request context, as a well-behaved API client does: a
+ * 429 (the per-rater request limit) is waited out as its `Retry-After` says, then sent again. */
+export async function politePost(page: Page, path: string, data: unknown) {
+  for (;;) {
+    const reply = await page.request.post(path, { data });
+    if (reply.status() !== 429) return reply;
+    const wait = Number(reply.headers()['retry-after'] ?? '1');
+    await page.waitForTimeout(Math.max(1, wait) * 1000);
+  }
+}

@@ -133,3 +133,33 @@ test("a guest's undelivered decisions are not sent after someone signs in, and s
     await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('swipeset.deck.'))),
   ).toEqual([]);
 });
+
+test('a rating the server asks to wait for (429) stays queued, says why, and is stored after', async ({ page }, testInfo) => {
+  await openHydrated(page);
+  const id = await currentCardId(page);
+  // The first two sends are refused as a busy rater's would be; then the server takes it.
+  let refused = 0;
+  await page.route('**/api/rate', async (route) => {
+    if (refused < 2) {
+      refused += 1;
+      await route.fulfill({
+        status: 429,
+        headers: { 'retry-after': '1' },
+        contentType: 'application/json',
+        body: JSON.stringify({
+          code: 'too_many_requests',
+          message: 'too many rating requests from you at once; try again in 1 second',
+        }),
+      });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('.toast')).toContainText('Not sent yet: too many rating requests');
+  await page.screenshot({ path: testInfo.outputPath('rate-limited.png') });
+  // Kept, not dropped: it arrives once the server takes it, once.
+  await expect.poll(() => ratedByMe(page), { timeout: 20_000 }).toBe(1);
+  expect(refused).toBe(2);
+  expect(await storedLabel(page, id)).toBe('up');
+});

@@ -55,6 +55,26 @@ pub struct Settings {
     #[arg(long, env = "SWIPESET_MAX_HELD_CARDS", default_value_t = swipeset_core::db::store::DEFAULT_HOLD_CAP, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_held_cards: usize,
 
+    /// New guests one client address may make per hour (a browser's first rating makes its
+    /// guest; returning browsers are never counted). Raise it for an event where many
+    /// people share one network.
+    #[arg(long, env = "SWIPESET_NEW_GUESTS_PER_HOUR", default_value_t = swipeset_core::accounts::guests::GuestLimits::default().per_hour, value_parser = clap::value_parser!(u32).range(1..))]
+    pub new_guests_per_hour: u32,
+
+    /// New guests one client address may make per day.
+    #[arg(long, env = "SWIPESET_NEW_GUESTS_PER_DAY", default_value_t = swipeset_core::accounts::guests::GuestLimits::default().per_day, value_parser = clap::value_parser!(u32).range(1..))]
+    pub new_guests_per_day: u32,
+
+    /// Requests one rater (account or guest) may make per minute to the rating endpoints
+    /// after a burst; more get 429 with `Retry-After`.
+    #[arg(long, env = "SWIPESET_RATING_REQUESTS_PER_MINUTE", default_value_t = crate::limits::DEFAULT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rating_requests_per_minute: u32,
+
+    /// Requests one rater may make to the rating endpoints at once, before the per-minute
+    /// pace applies.
+    #[arg(long, env = "SWIPESET_RATING_BURST", default_value_t = crate::limits::DEFAULT_BURST, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rating_burst: u32,
+
     /// The largest file an admin may upload on a campaign's page for import, in bytes
     /// (`swipeset import` has its own `--max-file-bytes`).
     #[arg(long, env = "SWIPESET_MAX_UPLOAD_BYTES", default_value_t = crate::state::DEFAULT_MAX_UPLOAD_BYTES)]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod handlers;
 pub mod hub;
 pub mod identity;
+pub mod limits;
 pub mod live;
 pub mod router;
 pub mod shutdown;

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{caller, oidc, protect, sessions};
 use crate::handlers::{export, generate, health, import};
 use crate::identity;
+use crate::limits;
 use crate::live;
 use crate::state::AppState;
 
@@ -76,6 +77,11 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    // Inside the identity cookie and the caller: the limits are per rater.
+    app = app.layer(middleware::from_fn_with_state(
+        state.rating_limits.clone(),
+        limits::limit_raters,
+    ));
     // Only where guests may rate does a browser get an identity cookie before signing in.
     if guests {
         app = app.layer(middleware::from_fn_with_state(

@@ -44,8 +44,10 @@ pub struct AppState {
     /// Sessions, in the database.
     pub sessions: SessionBackend,
     /// Guests' ids by browser, remembered so the rating path does not look them up on
-    /// every request.
+    /// every request, and the limits on new guests per address.
     pub guests: Arc<GuestIds>,
+    /// Request limits per rater on the rating endpoints.
+    pub rating_limits: Arc<crate::limits::RatingLimits>,
     /// Shown to admins on every admin page (`crate::storage`).
     pub admin_notices: AdminNotices,
     /// The Hub's address, the token from the environment, and the snapshot schedule.
@@ -89,6 +91,7 @@ impl AppState {
             auth: Arc::new(AuthConfig::default()),
             sessions,
             guests: Arc::default(),
+            rating_limits: Arc::default(),
             admin_notices: Default::default(),
             hub: HubAccess::default(),
             generators,
@@ -133,6 +136,21 @@ impl AppState {
     /// Allows `limit` dataset downloads at once.
     pub fn with_export_limit(mut self, limit: usize) -> Self {
         self.exports = Arc::new(Semaphore::new(limit));
+        self
+    }
+
+    /// Limits how many new guests one address makes (`GuestLimits`).
+    pub fn with_guest_limits(
+        mut self,
+        limits: swipeset_core::accounts::guests::GuestLimits,
+    ) -> Self {
+        self.guests = Arc::new(GuestIds::new(limits));
+        self
+    }
+
+    /// Lets one rater make `burst` rating requests at once and `per_minute` after that.
+    pub fn with_rating_limits(mut self, per_minute: u32, burst: u32) -> Self {
+        self.rating_limits = Arc::new(crate::limits::RatingLimits::new(per_minute, burst));
         self
     }
 

@@ -130,10 +130,11 @@ async fn the_stream_follows_ratings_and_ends_at_shutdown() {
     assert!(rated.elapsed() < Duration::from_secs(1));
 
     // A burst of ratings is coalesced: at most about ten snapshots a second, and the last
-    // one counts them all.
+    // one counts them all. A crowd's burst, one rating each (one rater alone at this pace
+    // would meet the per-rater request limit).
     let burst = Instant::now();
     for _ in 0..40 {
-        rate_one(&server, &server.client).await;
+        rate_one(&server, &server.other_browser()).await;
     }
     let spent = burst.elapsed();
     let mut received = 0;

@@ -20,7 +20,8 @@ pub enum ErrorCode {
     /// The request clashes with what exists (a taken name, the last admin, an export with
     /// no rows).
     Conflict,
-    /// Too many failed attempts; wait before trying again.
+    /// Too many attempts or requests; wait before trying again (`Retry-After` says how
+    /// long).
     TooManyRequests,
     /// The server could not reach its database; trying again later may work.
     Unavailable,
@@ -109,7 +110,10 @@ impl From<swipeset_core::CoreError> for ApiError {
             CoreError::Unauthorized(_) => Self::new(ErrorCode::Unauthorized, error.to_string()),
             CoreError::Forbidden(_) => Self::new(ErrorCode::Forbidden, error.to_string()),
             CoreError::Conflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
-            CoreError::Throttled { retry_after_secs } => {
+            CoreError::Throttled { retry_after_secs }
+            | CoreError::RateLimited {
+                retry_after_secs, ..
+            } => {
                 retry_after(retry_after_secs);
                 Self::new(ErrorCode::TooManyRequests, error.to_string())
             }

@@ -126,14 +126,17 @@ pub async fn rater_key() -> Option<String> {
 }
 
 /// Who is rating: the signed-in user, or where the instance allows guests, the guest of
-/// this browser (created on first use). Anonymous callers elsewhere are told to sign in.
+/// this browser (created on first use, within its address's limit on new guests). Anonymous callers elsewhere are told to sign in.
 pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
     match caller().await {
         Caller::Anonymous if auth_settings().guests => {
             let identity = browser_identity()?;
             let guests = use_context::<Arc<GuestIds>>()
                 .ok_or_else(|| ApiError::internal("the server did not provide the guest ids"))?;
-            Ok(guests.id(store, &identity.0).await?)
+            let address = client_ip();
+            Ok(guests
+                .id(store, &identity.0, address.as_deref(), chrono::Utc::now())
+                .await?)
         }
         Caller::Anonymous => Err(sign_in_to_rate()),
         other => Ok(other.require_signed_in()?.id),

@@ -54,6 +54,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_admin_notice(storage_warning.clone())
         .with_hub(hub)
         .with_hold_cap(settings.max_held_cards)
+        .with_guest_limits(swipeset_core::accounts::guests::GuestLimits {
+            per_hour: settings.new_guests_per_hour,
+            per_day: settings.new_guests_per_day,
+        })
+        .with_rating_limits(settings.rating_requests_per_minute, settings.rating_burst)
         .with_database_events()
         .await?;
     state.sessions.delete_expired_hourly();

@@ -233,7 +233,7 @@ pub fn bearer_client(token: &str) -> reqwest::Client {
 
 /// A client that keeps cookies like a browser. Every request has a deadline, so a response
 /// that never finishes fails its test with a message instead of hanging the suite.
-fn browser_client() -> reqwest::Client {
+pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .timeout(std::time::Duration::from_secs(60))

@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod generation;
 pub mod generation_job;
 pub mod generation_plan;
+pub mod guest_origin;
 pub mod hub_setting;
 pub mod lease;
 pub mod model;

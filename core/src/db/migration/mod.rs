@@ -20,6 +20,7 @@ mod m20261128_000013_oidc_membership;
 mod m20261128_000014_hub_setting;
 mod m20261128_000015_generation_plan;
 mod m20261128_000016_counter_shards;
+mod m20261128_000017_guest_origin;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000014_hub_setting::Migration),
             Box::new(m20261128_000015_generation_plan::Migration),
             Box::new(m20261128_000016_counter_shards::Migration),
+            Box::new(m20261128_000017_guest_origin::Migration),
         ]
     }
 }

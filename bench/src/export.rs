@@ -3,8 +3,10 @@
 //! Seeds a campaign of 100,000 responses (about 600 characters each) over 5 models with
 //! 1,000,000 ratings from 200 annotators (10 per response), brings every aggregate up to
 //! date with the repair command's own code, then measures:
-//! - `swipeset export --kind kto --format parquet` and `--kind ratings --format jsonl`,
-//!   each run three times as a separate process: median wall time and peak RSS;
+//! - `swipeset export --kind kto --format parquet` (under `majority` and under `weighted`,
+//!   which fits the raters' reliability to the million votes first) and `--kind ratings
+//!   --format jsonl`, each run three times as a separate process: median wall time and peak
+//!   RSS;
 //! - a streamed dashboard download (`GET /api/campaigns/{slug}/export`): time to the first
 //!   byte of the body, and to the end.
 
@@ -78,7 +80,11 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     );
     db.close().await?;
 
-    for (kind, format) in [("kto", "parquet"), ("ratings", "jsonl")] {
+    for (kind, format, policy) in [
+        ("kto", "parquet", "majority"),
+        ("kto", "parquet", "weighted"),
+        ("ratings", "jsonl", "majority"),
+    ] {
         let mut times = Vec::new();
         let mut peak_kb = 0;
         let mut rows_line = String::new();
@@ -96,6 +102,8 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
                     kind,
                     "--format",
                     format,
+                    "--policy",
+                    policy,
                     "--out",
                     &out.display().to_string(),
                 ],
@@ -110,7 +118,7 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
         }
         times.sort_by(f64::total_cmp);
         println!(
-            "export {kind:<7} {format:<7}: median {:.2} s of {RUNS} runs, peak RSS {:.0} MB",
+            "export {kind:<7} {format:<7} {policy:<8}: median {:.2} s of {RUNS} runs, peak RSS {:.0} MB",
             times[RUNS / 2],
             peak_kb as f64 / 1024.0
         );

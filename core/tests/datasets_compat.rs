@@ -13,7 +13,7 @@ use swipeset_core::campaign::NewCampaign;
 use swipeset_core::campaign::models;
 use swipeset_core::campaign::prompts;
 use swipeset_core::campaign::responses::{self, NewResponse};
-use swipeset_core::export::{Export, ExportOptions, Format, Kind, Variant};
+use swipeset_core::export::{Export, ExportOptions, Format, Kind, Policy, Variant};
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{Label, Store};
 
@@ -105,33 +105,48 @@ async fn every_export_loads_in_datasets_with_trl_columns() {
                 if format == Format::Csv && variant == Variant::Conversational {
                     continue;
                 }
-                let out = dir.path().join(format!(
-                    "{}-{}-{}",
-                    kind.name(),
-                    variant.name(),
-                    format.name()
-                ));
+                let name = format!("{}-{}-{}", kind.name(), variant.name(), format.name());
                 let options = ExportOptions {
                     variant,
                     format,
                     ..ExportOptions::new(kind)
                 };
-                let summary = Export::prepare(&db, SLUG, options)
-                    .await
-                    .unwrap()
-                    .write_directory(&out, false, &mut |_| {})
-                    .await
-                    .unwrap();
-                manifest.push(json!({
-                    "dir": out,
-                    "data_path": summary.data_path,
-                    "kind": kind.name(),
-                    "variant": variant.name(),
-                    "format": format.name(),
-                    "rows": summary.plan.rows,
-                }));
+                manifest.push(export(&db, &dir.path().join(name), options).await);
             }
         }
     }
+    // The weighted policy's KTO rows carry one more column, `p_up`.
+    for format in [Format::Parquet, Format::Jsonl, Format::Csv] {
+        let options = ExportOptions {
+            format,
+            policy: Policy::parse("weighted", 2, Some(0.6)).unwrap(),
+            ..ExportOptions::new(Kind::Kto)
+        };
+        let out = dir.path().join(format!("kto-weighted-{}", format.name()));
+        manifest.push(export(&db, &out, options).await);
+    }
     common::check_datasets(&python, dir.path(), &manifest);
+}
+
+/// Writes one export to `out`; its line of the manifest.
+async fn export(
+    db: &sea_orm::DatabaseConnection,
+    out: &std::path::Path,
+    options: ExportOptions,
+) -> serde_json::Value {
+    let (kind, variant, format) = (options.kind, options.variant, options.format);
+    let summary = Export::prepare(db, SLUG, options)
+        .await
+        .unwrap()
+        .write_directory(out, false, &mut |_| {})
+        .await
+        .unwrap();
+    json!({
+        "dir": out,
+        "data_path": summary.data_path,
+        "kind": kind.name(),
+        "variant": variant.name(),
+        "format": format.name(),
+        "rows": summary.plan.rows,
+    })
 }

@@ -280,7 +280,7 @@ async fn every_refusal_is_reported_and_nothing_is_half_published() {
         &db,
         &writer,
         ExportOptions {
-            policy: swipeset_core::export::Policy::parse("unanimous", 9).unwrap(),
+            policy: swipeset_core::export::Policy::parse("unanimous", 9, None).unwrap(),
             ..kto()
         },
     )

@@ -14,7 +14,7 @@ use super::ssr;
 use super::{ApiError, ExportPlanReply};
 
 /// `GET /api/export_preview?campaign=SLUG&kind=…&format=…&variant=…&policy=…&min_votes=…
-/// &max_pairs_per_prompt=…&csv_safe=…`: the campaigns to choose from and, for the chosen one, how many
+/// &threshold=…&max_pairs_per_prompt=…&csv_safe=…`: the campaigns to choose from and, for the chosen one, how many
 /// rows the export would have and what the policy drops. `null` without any campaign. An
 /// export with nothing in it is not an error here: `problem` says why. Admins only.
 #[server(prefix = "/api", endpoint = "export_preview", input = GetUrl, output = Json)]
@@ -25,6 +25,7 @@ pub async fn export_preview(
     #[server(default)] variant: Option<String>,
     #[server(default)] policy: Option<String>,
     #[server(default)] min_votes: Option<String>,
+    #[server(default)] threshold: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
     #[server(default)] csv_safe: Option<String>,
 ) -> Result<Option<ExportPlanReply>, ApiError> {
@@ -42,6 +43,7 @@ pub async fn export_preview(
         variant,
         policy,
         min_votes,
+        threshold,
         max_pairs_per_prompt,
         archive: None,
         csv_safe,

@@ -71,6 +71,7 @@ pub async fn publish_to_hub(
     #[server(default)] variant: Option<String>,
     #[server(default)] policy: Option<String>,
     #[server(default)] min_votes: Option<String>,
+    #[server(default)] threshold: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
     #[server(default)] csv_safe: Option<String>,
 ) -> Result<PublishReply, ApiError> {
@@ -88,6 +89,7 @@ pub async fn publish_to_hub(
         variant,
         policy,
         min_votes,
+        threshold,
         max_pairs_per_prompt,
         archive: None,
         csv_safe,

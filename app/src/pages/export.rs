@@ -31,6 +31,7 @@ const VARIANTS: &[Choice] = &[
 const POLICIES: &[Choice] = &[
     ("majority", "Majority (ties dropped)"),
     ("unanimous", "Unanimous"),
+    ("weighted", "Weighted by rater reliability"),
 ];
 const FORMATS: &[Choice] = &[
     ("parquet", "Parquet"),
@@ -47,6 +48,7 @@ pub(super) const KEYS: &[&str] = &[
     "max_pairs_per_prompt",
     "format",
     "csv_safe",
+    "threshold",
 ];
 
 #[component]
@@ -65,7 +67,17 @@ pub fn ExportPage() -> impl IntoView {
         move || request.get(),
         |(campaign, f)| {
             let at = |i: usize| f.get(i).cloned().flatten();
-            export_preview(campaign, at(0), at(5), at(1), at(2), at(3), at(4), at(6))
+            export_preview(
+                campaign,
+                at(0),
+                at(5),
+                at(1),
+                at(2),
+                at(3),
+                at(7),
+                at(4),
+                at(6),
+            )
         },
     );
     view! {
@@ -179,6 +191,8 @@ fn download_href(plan: &ExportPlanReply, archive: bool) -> String {
 fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
     let kind = current("kind", "kto");
     let min_votes = current("min_votes", "2");
+    let is_weighted = current("policy", "majority") == "weighted";
+    let threshold = current("threshold", "0.8");
     let max_pairs = current("max_pairs_per_prompt", "");
     let is_dpo = kind == "dpo";
     let is_ratings = kind == "ratings";
@@ -228,6 +242,13 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                     <span>"Minimum votes"</span>
                     <input type="number" name="min_votes" min="1" inputmode="numeric" value=min_votes on:change=change_to("min_votes") />
                 </label>
+                {is_weighted.then(|| view! {
+                    <label class="export-field">
+                        <span>"P(👍) a label needs"</span>
+                        <input type="number" name="threshold" min="0.51" max="0.99" step="0.01" inputmode="decimal" value=threshold.clone() on:change=change_to("threshold") />
+                    </label>
+                    <p class="export-note">"Each rater's votes count by how reliable they prove; random and one-sided clickers count for almost nothing. KTO rows gain a p_up column."</p>
+                })}
             </fieldset>
             {is_dpo.then(|| view! {
                 <label class="export-field">

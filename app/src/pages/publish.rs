@@ -42,6 +42,7 @@ pub fn PublishPanel(campaign: String, kind: String, ready: bool) -> impl IntoVie
             at(1),
             at(2),
             at(3),
+            at(7),
             at(4),
             at(6),
         )

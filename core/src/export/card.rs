@@ -22,6 +22,8 @@ pub struct CardInput<'a> {
     pub campaign: &'a campaign::Model,
     pub options: &'a ExportOptions,
     pub plan: &'a Plan,
+    /// Under `weighted`, the fit the labels come from.
+    pub fit: Option<&'a super::weighted::FitSummary>,
     pub models: &'a [model::Model],
     pub columns: &'a [Column],
     pub data_path: &'a str,
@@ -87,6 +89,9 @@ fn column_meaning(name: &str) -> &'static str {
         "annotator_name" => "the annotator's user name (exported on request)",
         "created_at" => "when the rating was made",
         "decision_ms" => "milliseconds from card shown to swipe, where the client measured it",
+        "p_up" => {
+            "the posterior probability that the response is 👍, under the rater model this card describes"
+        }
         _ => "",
     }
 }
@@ -319,13 +324,39 @@ impl Card<'_> {
 
     /// The label policy and what it left unlabelled, by reason; raw ratings have no labels.
     fn labelling(&self) -> Vec<String> {
-        let CardInput { options, plan, .. } = &self.input;
+        let CardInput {
+            options, plan, fit, ..
+        } = &self.input;
         if self.is_ratings() {
             return Vec::new();
         }
         let drops = DropReason::ALL.into_iter().filter_map(|reason| {
             let n = plan.dropped.get(&reason).filter(|n| **n > 0)?;
             Some(format!("  - dropped, {}: {n}", reason.describe()))
+        });
+        let model = fit.map(|fit| {
+            format!(
+                "- **Rater model**: fitted to {} votes from {} raters in {} rounds of EM, \
+                 starting from each response's share of 👍 votes (this campaign has no gold \
+                 items to seed it). Prior P(👍) {:.3}; median sensitivity (P(👍 vote | truly \
+                 👍)) {:.3}, median specificity (P(👎 vote | truly 👎)) {:.3}. The votes of \
+                 {} of the {} raters carry information (sensitivity + specificity above \
+                 1.2); the others' (random or one-sided clicking) weigh almost nothing. Each \
+                 rate starts from a Beta(2, 1) prior.{}",
+                fit.votes,
+                fit.raters,
+                fit.rounds,
+                fit.prior_up,
+                fit.median_sensitivity,
+                fit.median_specificity,
+                fit.informative_raters,
+                fit.raters,
+                if options.kind == super::Kind::Kto {
+                    " The `p_up` column is each response's posterior P(👍)."
+                } else {
+                    ""
+                }
+            )
         });
         [
             format!("- **Label policy**: {}.", options.policy),
@@ -335,6 +366,7 @@ impl Card<'_> {
             ),
         ]
         .into_iter()
+        .chain(model)
         .chain(drops)
         .collect()
     }

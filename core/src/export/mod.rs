@@ -16,6 +16,7 @@ mod request;
 mod sink;
 mod source;
 mod table;
+pub mod weighted;
 
 #[cfg(test)]
 mod tests;
@@ -32,7 +33,7 @@ use sea_orm::{
 use serde::Serialize;
 
 pub use crate::accounts::pseudonyms::{annotator_id, instance_secret};
-pub use policy::{DEFAULT_MIN_VOTES, DropReason, Policy};
+pub use policy::{DEFAULT_MIN_VOTES, DEFAULT_THRESHOLD, DropReason, Policy};
 pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
 pub use source::Plan;
@@ -204,6 +205,10 @@ pub struct Export {
     campaign: campaign::Model,
     options: ExportOptions,
     plan: Plan,
+    /// How labels are decided; under `weighted`, with the campaign's fit.
+    labeller: source::Labeller,
+    /// Under `weighted`, the fit the labels come from, for the card.
+    fit: Option<weighted::FitSummary>,
     models: Vec<model::Model>,
     license: String,
 }
@@ -234,7 +239,16 @@ impl Export {
         let campaign = crate::campaign::resolve(&txn, Some(campaign_slug))
             .await?
             .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
-        let plan = source::plan(&txn, &campaign, &options).await?;
+        // Under `weighted`, the raters' reliability is fitted first, on the same snapshot.
+        let posteriors = match options.policy {
+            policy if policy.is_weighted() && options.kind != Kind::Ratings => {
+                Some(std::sync::Arc::new(weighted::fit(&txn, campaign.id).await?))
+            }
+            _ => None,
+        };
+        let fit = posteriors.as_ref().map(|p| p.summary.clone());
+        let labeller = source::Labeller::new(options.policy, posteriors);
+        let plan = source::plan(&txn, &campaign, &options, &labeller).await?;
         if plan.rows == 0 {
             return Err(ExportError::Empty(why_empty(&campaign, &options, &plan)));
         }
@@ -258,6 +272,8 @@ impl Export {
             campaign,
             options,
             plan,
+            labeller,
+            fit,
             models,
             license,
         })
@@ -306,6 +322,7 @@ impl Export {
             self.options.kind,
             self.options.variant,
             self.options.annotator_names,
+            self.fit.is_some() && self.options.kind == Kind::Kto,
         )
     }
 
@@ -328,8 +345,13 @@ impl Export {
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
         let secret = instance_secret(&self.txn).await?;
-        let mut scan =
-            source::Scan::new(self.options.clone(), secret, self.campaign.clone(), models);
+        let mut scan = source::Scan::new(
+            self.options.clone(),
+            self.labeller.clone(),
+            secret,
+            self.campaign.clone(),
+            models,
+        );
         let mut written = 0u64;
         while let Some(rows) = scan.next_page(&self.txn).await? {
             encoder.write(&rows)?;
@@ -365,6 +387,7 @@ impl Export {
                 campaign: &self.campaign,
                 options: &self.options,
                 plan: &self.plan,
+                fit: self.fit.as_ref(),
                 models: &self.models,
                 columns: &columns,
                 data_path: &data_path,

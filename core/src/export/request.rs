@@ -14,6 +14,8 @@ pub struct ExportRequest {
     pub variant: Option<String>,
     pub policy: Option<String>,
     pub min_votes: Option<String>,
+    /// `weighted` only: the posterior a label needs (default 0.8).
+    pub threshold: Option<String>,
     pub max_pairs_per_prompt: Option<String>,
     /// `zip` for the whole dataset directory; the data file alone otherwise.
     pub archive: Option<String>,
@@ -30,6 +32,19 @@ fn number(field: &'static str, value: &Option<String>) -> Result<Option<u32>, Co
         .map(|v| {
             v.parse::<u32>().map_err(|_| {
                 CoreError::invalid(field, format!("expected a whole number, got `{v}`"))
+            })
+        })
+        .transpose()
+}
+
+fn threshold(value: &Option<String>) -> Result<Option<f64>, CoreError> {
+    given(value)
+        .map(|v| {
+            v.parse::<f64>().map_err(|_| {
+                CoreError::invalid(
+                    "threshold",
+                    format!("expected a number such as 0.8, got `{v}`"),
+                )
             })
         })
         .transpose()
@@ -73,10 +88,16 @@ impl ExportRequest {
             Format::Csv => flag("csv_safe", &self.csv_safe)?,
             _ => false,
         };
+        // Likewise the threshold, which only `weighted` reads.
+        let policy = given(&self.policy).unwrap_or("majority");
+        let threshold = match policy {
+            "weighted" => threshold(&self.threshold)?,
+            _ => None,
+        };
         let options = ExportOptions {
             variant: given(&self.variant).unwrap_or("standard").parse()?,
             format,
-            policy: Policy::parse(given(&self.policy).unwrap_or("majority"), min_votes)?,
+            policy: Policy::parse(policy, min_votes, threshold)?,
             max_pairs_per_prompt,
             csv_safe,
             ..ExportOptions::new(kind)
@@ -100,6 +121,7 @@ mod tests {
                 "variant" => r.variant = v,
                 "policy" => r.policy = v,
                 "min_votes" => r.min_votes = v,
+                "threshold" => r.threshold = v,
                 "max_pairs_per_prompt" => r.max_pairs_per_prompt = v,
                 "archive" => r.archive = v,
                 "csv_safe" => r.csv_safe = v,
@@ -135,6 +157,29 @@ mod tests {
         assert_eq!(options.policy, Policy::Unanimous { min_votes: 3 });
         assert_eq!(options.max_pairs_per_prompt, Some(4));
         assert!(archive);
+    }
+
+    #[test]
+    fn weighted_takes_a_threshold() {
+        let (options, _) = request(&[("policy", "weighted"), ("threshold", "0.9")])
+            .parse()
+            .unwrap();
+        assert_eq!(
+            options.policy,
+            Policy::Weighted {
+                min_votes: 2,
+                threshold: 0.9
+            }
+        );
+        let err = request(&[("policy", "weighted"), ("threshold", "high")])
+            .parse()
+            .unwrap_err();
+        assert!(err.to_string().starts_with("invalid threshold"), "{err}");
+        // The form keeps the field while another policy is chosen: ignored there.
+        let (options, _) = request(&[("policy", "majority"), ("threshold", "0.9")])
+            .parse()
+            .unwrap();
+        assert_eq!(options.policy, Policy::default());
     }
 
     #[test]

@@ -13,8 +13,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::policy::DropReason;
+use super::policy::{DropReason, Policy};
 use super::table::{Cell, Row, completion_cell, prompt_cell};
+use super::weighted::Posteriors;
 use super::{ExportOptions, Kind};
 use crate::CoreResult;
 use crate::accounts::pseudonyms::annotator_id;
@@ -50,8 +51,39 @@ pub struct Plan {
     pub params_by_model: BTreeMap<i32, String>,
 }
 
+/// How a response's label is decided: from its vote counts, or under `weighted` from the
+/// campaign's fit.
+#[derive(Debug, Clone)]
+pub struct Labeller {
+    policy: Policy,
+    posteriors: Option<std::sync::Arc<Posteriors>>,
+}
+
+impl Labeller {
+    pub fn new(policy: Policy, posteriors: Option<std::sync::Arc<Posteriors>>) -> Self {
+        Self { policy, posteriors }
+    }
+
+    /// The label of response `id` with `up` 👍 and `down` 👎, and under `weighted` its
+    /// P(👍); or why it has no label.
+    pub fn decide(&self, id: i32, up: u32, down: u32) -> Result<(bool, Option<f64>), DropReason> {
+        match &self.posteriors {
+            Some(posteriors) if self.policy.is_weighted() => {
+                let Some((p_up, side)) = posteriors.of(id) else {
+                    return Err(DropReason::TooFewVotes);
+                };
+                self.policy
+                    .decide_weighted(up.saturating_add(down), p_up, side)
+                    .map(|label| (label, Some(p_up)))
+            }
+            _ => self.policy.decide(up, down).map(|label| (label, None)),
+        }
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct Votes {
+    id: i32,
     prompt_id: i32,
     model_id: i32,
     up_count: i32,
@@ -70,6 +102,7 @@ pub async fn plan(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
     options: &ExportOptions,
+    labeller: &Labeller,
 ) -> CoreResult<Plan> {
     let mut plan = Plan {
         prompts: prompt::Entity::find()
@@ -81,6 +114,7 @@ pub async fn plan(
     let votes = generation::Entity::find()
         .select_only()
         .columns([
+            generation::Column::Id,
             generation::Column::PromptId,
             generation::Column::ModelId,
             generation::Column::UpCount,
@@ -100,11 +134,8 @@ pub async fn plan(
                 .entry(v.model_id)
                 .or_insert_with(|| params.to_string());
         }
-        match options
-            .policy
-            .decide(count(v.up_count), count(v.down_count))
-        {
-            Ok(label) => {
+        match labeller.decide(v.id, count(v.up_count), count(v.down_count)) {
+            Ok((label, _)) => {
                 plan.labelled += 1;
                 let by_model = plan.labels_by_model.entry(v.model_id).or_default();
                 let by_prompt = sides.entry(v.prompt_id).or_default();
@@ -185,6 +216,8 @@ struct Labelled<'a> {
     label: bool,
     up: u32,
     down: u32,
+    /// Under `weighted`, P(👍).
+    p_up: Option<f64>,
 }
 
 impl Labelled<'_> {
@@ -207,6 +240,7 @@ impl Labelled<'_> {
 /// ratings by id).
 pub struct Scan {
     options: ExportOptions,
+    labeller: Labeller,
     secret: String,
     campaign: campaign::Model,
     models: HashMap<i32, String>,
@@ -217,12 +251,14 @@ pub struct Scan {
 impl Scan {
     pub fn new(
         options: ExportOptions,
+        labeller: Labeller,
         secret: String,
         campaign: campaign::Model,
         models: HashMap<i32, String>,
     ) -> Self {
         Self {
             options,
+            labeller,
             secret,
             campaign,
             models,
@@ -297,7 +333,7 @@ impl Scan {
         let mut by_prompt: HashMap<i32, Vec<Labelled>> = HashMap::new();
         for generation in &generations {
             let (up, down) = (count(generation.up_count), count(generation.down_count));
-            if let Ok(label) = self.options.policy.decide(up, down) {
+            if let Ok((label, p_up)) = self.labeller.decide(generation.id, up, down) {
                 by_prompt
                     .entry(generation.prompt_id)
                     .or_default()
@@ -306,6 +342,7 @@ impl Scan {
                         label,
                         up,
                         down,
+                        p_up,
                     });
             }
         }
@@ -335,7 +372,7 @@ impl Scan {
 
     fn kto_rows(&self, prompt: &PromptRow, labelled: &[Labelled], rows: &mut Vec<Row>) {
         for l in labelled {
-            rows.push(vec![
+            let mut row = vec![
                 self.prompt_cell(prompt),
                 completion_cell(self.options.variant, &l.generation.text),
                 Cell::Bool(l.label),
@@ -346,7 +383,11 @@ impl Scan {
                 Cell::Text(self.campaign.slug.clone()),
                 Cell::Int(l.generation.id.into()),
                 Cell::Int(l.generation.id.into()),
-            ]);
+            ];
+            if let Some(p_up) = l.p_up {
+                row.push(Cell::Float(p_up));
+            }
+            rows.push(row);
         }
     }
 

@@ -53,25 +53,32 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
 
 /// The columns of `kind` in `variant`: TRL's own names first, then swipeset's. The
 /// `generation_id` columns repeat `response_id` under its old name until the next release.
-pub fn columns(kind: Kind, variant: Variant, annotator_names: bool) -> Vec<Column> {
+/// Under the `weighted` policy (`p_up`), KTO rows end with the posterior P(👍).
+pub fn columns(kind: Kind, variant: Variant, annotator_names: bool, p_up: bool) -> Vec<Column> {
     use ColumnType::*;
     let text = match variant {
         Variant::Standard => Text,
         Variant::Conversational => Messages,
     };
     match kind {
-        Kind::Kto => vec![
-            col("prompt", text),
-            col("completion", text),
-            col("label", Bool),
-            col("model", Text),
-            col("n_up", Int),
-            col("n_down", Int),
-            col("agreement", Float),
-            col("campaign", Text),
-            col("response_id", Int),
-            col("generation_id", Int),
-        ],
+        Kind::Kto => {
+            let mut columns = vec![
+                col("prompt", text),
+                col("completion", text),
+                col("label", Bool),
+                col("model", Text),
+                col("n_up", Int),
+                col("n_down", Int),
+                col("agreement", Float),
+                col("campaign", Text),
+                col("response_id", Int),
+                col("generation_id", Int),
+            ];
+            if p_up {
+                columns.push(col("p_up", Float));
+            }
+            columns
+        }
         Kind::Dpo => vec![
             col("prompt", text),
             col("chosen", text),

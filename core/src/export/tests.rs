@@ -483,7 +483,7 @@ async fn unanimous_drops_every_disagreement() {
     let f = fixture().await;
     let dir = tempfile::tempdir().unwrap();
     let opts = ExportOptions {
-        policy: Policy::parse("unanimous", 2).unwrap(),
+        policy: Policy::parse("unanimous", 2, None).unwrap(),
         ..options(Kind::Kto, Format::Jsonl)
     };
     let summary = export_dir(f.db(), opts, &dir.path().join("u"))
@@ -504,6 +504,60 @@ async fn unanimous_drops_every_disagreement() {
     assert_eq!(summary.plan.dropped[&DropReason::Disagreement], 3);
     let card = std::fs::read_to_string(dir.path().join("u/README.md")).unwrap();
     assert!(card.contains("unanimous: at least 2 votes"), "{card}");
+}
+
+#[tokio::test]
+async fn weighted_labels_carry_their_posterior_and_the_card_describes_the_model() {
+    let f = fixture().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ExportOptions {
+        policy: Policy::parse("weighted", 2, Some(0.6)).unwrap(),
+        ..options(Kind::Kto, Format::Parquet)
+    };
+    let summary = export_dir(f.db(), opts, &dir.path().join("w"))
+        .await
+        .unwrap();
+    let (rows, schema) = read_parquet(&dir.path().join("w/data/train-00000-of-00001.parquet"));
+    assert_eq!(
+        schema.field_with_name("p_up").unwrap().data_type(),
+        &DataType::Float64
+    );
+    assert_eq!(rows.len() as u64, summary.plan.rows);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let p_up = row["p_up"].as_f64().unwrap();
+        let label = row["label"].as_bool().unwrap();
+        assert!(if label { p_up >= 0.6 } else { p_up <= 0.4 }, "{row}");
+        // The clear cases keep their label: 2–0 and 3–0 are 👍, 0–2 is 👎.
+        let votes = (
+            row["n_up"].as_i64().unwrap(),
+            row["n_down"].as_i64().unwrap(),
+        );
+        match votes {
+            (2 | 3, 0) => assert!(label, "{row}"),
+            (0, 2) => assert!(!label, "{row}"),
+            _ => {}
+        }
+    }
+    let dropped: u64 = summary.plan.dropped.values().sum();
+    assert_eq!(summary.plan.labelled + dropped, summary.plan.responses);
+    let card = std::fs::read_to_string(dir.path().join("w/README.md")).unwrap();
+    assert!(card.contains("weighted: at least 2 votes"), "{card}");
+    assert!(
+        card.contains("**Rater model**: fitted to 23 votes from 3 raters"),
+        "{card}"
+    );
+    assert!(card.contains("| `p_up` | float64 |"), "{card}");
+    // Majority and unanimous exports have no such column.
+    export_dir(
+        f.db(),
+        options(Kind::Kto, Format::Parquet),
+        &dir.path().join("m"),
+    )
+    .await
+    .unwrap();
+    let (_, schema) = read_parquet(&dir.path().join("m/data/train-00000-of-00001.parquet"));
+    assert!(schema.field_with_name("p_up").is_err());
 }
 
 #[tokio::test]
@@ -654,7 +708,7 @@ async fn bad_requests_fail_before_writing_anything() {
 
     // A policy under which nothing is labelled.
     let strict = ExportOptions {
-        policy: Policy::parse("majority", 4).unwrap(),
+        policy: Policy::parse("majority", 4, None).unwrap(),
         ..ExportOptions::new(Kind::Kto)
     };
     let err = export_dir(f.db(), strict, &dir.path().join("strict"))

@@ -43,9 +43,13 @@ pub struct ExportChoice {
     /// Prompts and responses as chat messages (TRL's conversational format).
     #[arg(long)]
     pub conversational: bool,
-    /// How votes become a label: majority (ties dropped) or unanimous.
+    /// How votes become a label: majority (ties dropped), unanimous, or weighted (each
+    /// rater's reliability estimated from the votes; adds a `p_up` column to KTO).
     #[arg(long, default_value = "majority")]
     pub policy: String,
+    /// Weighted: the posterior P(👍) a label needs (default 0.8; 👎 at 1 minus it).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Votes a response needs before it gets a label.
     #[arg(long, default_value_t = DEFAULT_MIN_VOTES)]
     pub min_votes: u32,
@@ -75,7 +79,7 @@ impl ExportChoice {
                 Variant::Standard
             },
             format: self.format,
-            policy: Policy::parse(&self.policy, self.min_votes)?,
+            policy: Policy::parse(&self.policy, self.min_votes, self.threshold)?,
             max_pairs_per_prompt: self.max_pairs_per_prompt,
             annotator_names: self.annotator_names,
             license: self.license.clone(),

@@ -73,6 +73,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::users::UsersPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("campaigns")) view=pages::campaigns::CampaignsPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("campaign")) view=pages::campaigns::CampaignPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("raters")) view=pages::raters::RatersPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::raters::AuditPage />
             </Routes>
         </Router>
     }

@@ -6,7 +6,7 @@
 //! `db` (connection, tables, migrations, the write path), `accounts` (users, guests,
 //! tokens, who may do what), `campaign` (campaigns, prompts, responses, models, the demo),
 //! `rating` (dealing cards, leases, rating, skipping), `board` (counters, leaderboard,
-//! statistics), then `import`, `export`, `generate` and `hub`, which move data in and out.
+//! statistics), `moderation` (raters' figures, exclusion, the audit log), then `import`, `export`, `generate` and `hub`, which move data in and out.
 
 pub mod db;
 
@@ -15,6 +15,7 @@ pub mod campaign;
 pub mod rating;
 
 pub mod board;
+pub mod moderation;
 
 pub mod export;
 pub mod generate;

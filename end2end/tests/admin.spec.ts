@@ -84,3 +84,59 @@ test('annotators cannot reach the campaign pages', async ({ page }) => {
   const reply = await page.request.get('/api/admin_campaigns');
   expect(reply.status()).toBe(401);
 });
+
+test('an admin excludes a careless rater on the raters page, and the audit log says so', async ({ page, browser }, testInfo) => {
+  const errors = collectErrors(page);
+  await signIn(page, ADMIN.name, ADMIN.password);
+  // A campaign of its own with four responses, so other tests' ratings do not matter.
+  const slug = `raters-${Date.now().toString(36)}`;
+  const saved = await page.request.post('/api/save_campaign', {
+    data: { settings: {
+      slug, title: 'Raters check', guidelines: '', overlap: 3, reveal_models: false, open: true,
+      public_board: true, license: 'cc-by-4.0', system_prompt: '',
+    }, create: true },
+  });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const rows = [1, 2, 3, 4].map((i) => JSON.stringify({ prompt: `Prompt ${i}`, completion: `Answer ${i}`, model: 'Model A' }));
+  const imported = await page.request.post(`/api/campaigns/${slug}/import?what=responses&file_name=r.jsonl`, {
+    data: rows.join('\n') + '\n', headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect(imported.status(), await imported.text()).toBe(200);
+  // A guest swipes 👎 on all four in a blink.
+  const guest = await browser.newContext();
+  const dealt = await (await guest.request.post('/api/next_cards', { data: { campaign: slug, count: 4 } })).json();
+  expect(dealt.cards).toHaveLength(4);
+  for (const c of dealt.cards) {
+    const r = await guest.request.post('/api/rate', { data: { response_id: c.response_id, label: 'down', decision_ms: 300 } });
+    expect(r.status()).toBe(200);
+  }
+
+  await hydrated(page, `/admin/raters?campaign=${slug}`);
+  const line = page.locator('li.user-line').first();
+  await expect(line).toContainText('4 ratings · 👍 0%');
+  await expect(line).toContainText('median under 0.5 s');
+  await line.getByPlaceholder('Reason (for the audit log)').fill('swiped everything down in 0.3 s');
+  await line.getByRole('button', { name: 'Exclude' }).click();
+  await expect(page.getByRole('status')).toContainText('Excluded: 4 ratings set aside');
+  await expect(line.locator('.badge-off')).toHaveText('excluded');
+  await page.screenshot({ path: testInfo.outputPath('raters.png'), fullPage: true });
+  // Sorting keeps the campaign and changes the order's name in the address.
+  await page.getByLabel('Sort').selectOption('speed');
+  await expect(page).toHaveURL(new RegExp(`campaign=${slug}&sort=speed$`));
+  await expect(page.getByLabel('Sort')).toHaveValue('speed');
+  // The guest can no longer rate there, and is told why.
+  const refused = await guest.request.post('/api/next_cards', { data: { campaign: slug, count: 1 } });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).message).toContain('excluded your ratings');
+
+  await hydrated(page, '/admin/audit');
+  const newest = page.locator('li.user-line').first();
+  await expect(newest).toContainText('exclude rater');
+  await expect(newest).toContainText(`in ${slug}: 4 ratings`);
+  await expect(newest).toContainText('Why: swiped everything down in 0.3 s');
+  await page.screenshot({ path: testInfo.outputPath('audit.png'), fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+  expect(errors).toEqual([]);
+  await guest.close();
+});

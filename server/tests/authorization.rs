@@ -383,6 +383,35 @@ fn cases() -> Vec<Case> {
             body: empty,
             expect: ADMIN,
         },
+        Case {
+            method: "GET",
+            path: "/api/raters",
+            query: of_campaign,
+            body: empty,
+            expect: ADMIN,
+        },
+        // The admin's exclusion is undone by the admin's inclusion on the next line.
+        Case {
+            method: "POST",
+            path: "/api/exclude_rater",
+            query: none,
+            body: |c| json!({"campaign": c.campaign, "user_id": c.victim_id, "reason": "matrix"}),
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/include_rater",
+            query: none,
+            body: |c| json!({"campaign": c.campaign, "user_id": c.victim_id, "reason": "matrix"}),
+            expect: ADMIN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/audit_log",
+            query: none,
+            body: empty,
+            expect: ADMIN,
+        },
     ]
 }
 

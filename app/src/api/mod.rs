@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod moderation;
 pub mod publish;
 pub mod rating;
 #[cfg(feature = "ssr")]
@@ -27,6 +28,9 @@ pub use export::{ExportPreview, export_preview};
 pub use generate::{
     GenerateStatus, PauseGeneration, SaveGenerateModels, StartGeneration, UploadModelsToml,
     generate_status, pause_generation, save_generate_models, start_generation, upload_models_toml,
+};
+pub use moderation::{
+    AuditLog, ExcludeRater, IncludeRater, Raters, audit_log, exclude_rater, include_rater, raters,
 };
 pub use publish::{
     ForgetHubToken, HubStatus, PublishToHub, SaveHubToken, forget_hub_token, hub_status,

@@ -59,6 +59,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
     let edit = format!("/admin/campaign?campaign={}", c.slug);
     let board = format!("/leaderboard?campaign={}", c.slug);
     let export = format!("/export?campaign={}", c.slug);
+    let raters = format!("/admin/raters?campaign={}", c.slug);
     view! {
         <li class="user-line" data-campaign=c.slug.clone()>
             <div class="user-head">
@@ -74,6 +75,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
                 <a href=edit aria-label=format!("Edit {}", c.title)>"Edit"</a>
                 <a href=board>"Leaderboard"</a>
                 <a href=export>"Export"</a>
+                <a href=raters>"Raters"</a>
             </p>
         </li>
     }

@@ -8,4 +8,5 @@ pub mod leaderboard;
 pub mod not_found;
 mod publish;
 pub mod rate;
+pub mod raters;
 pub mod users;

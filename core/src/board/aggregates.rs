@@ -593,9 +593,9 @@ mod tests {
     async fn the_migration_counts_in_existing_ratings() {
         let (store, _) = rated_campaign().await;
         let db = store.db();
-        // Back before the counter triggers (migrations 10 to 17), and up again over the
+        // Back before the counter triggers (migrations 10 to 18), and up again over the
         // existing ratings.
-        crate::db::migration::Migrator::down(db, Some(8))
+        crate::db::migration::Migrator::down(db, Some(9))
             .await
             .unwrap();
         crate::db::migration::Migrator::up(db, None).await.unwrap();

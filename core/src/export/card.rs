@@ -15,7 +15,7 @@ use crate::CoreResult;
 use swipeset_wire::LeaderboardReply;
 
 use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES};
-use crate::db::entities::{annotator_stat, campaign, model};
+use crate::db::entities::{annotator_stat, campaign, excluded_rating, model, rater_exclusion};
 
 /// Everything the card says, gathered before it is written.
 pub struct CardInput<'a> {
@@ -104,10 +104,21 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
         .filter(annotator_stat::Column::Ratings.gt(0))
         .count(db)
         .await?;
+    let excluded = (
+        rater_exclusion::Entity::find()
+            .filter(rater_exclusion::Column::CampaignId.eq(input.campaign.id))
+            .count(db)
+            .await?,
+        excluded_rating::Entity::find()
+            .filter(excluded_rating::Column::CampaignId.eq(input.campaign.id))
+            .count(db)
+            .await?,
+    );
     let card = Card {
         input,
         board,
         annotators,
+        excluded,
     };
     // The card is paragraphs, tables and headings with one blank line between each: every
     // section ends its last line and leaves the blank line to the join, so a section that
@@ -140,6 +151,8 @@ struct Card<'a> {
     board: LeaderboardReply,
     /// Annotators with at least one rating that still stands.
     annotators: u64,
+    /// Raters an admin excluded from the campaign, and their ratings set aside.
+    excluded: (u64, u64),
 }
 
 /// `lines` as one block, each line ended. Sections gather lines rather than `writeln!`
@@ -317,6 +330,16 @@ impl Card<'_> {
                 self.annotators, self.board.progress.totals.ratings
             ),
         ];
+        let (raters, ratings) = self.excluded;
+        if raters > 0 {
+            lines.push(format!(
+                "- **Excluded raters**: {raters} rater{} excluded by an admin; their {ratings} \
+                 rating{} are not in this data, its counts or its labels (the reasons are in \
+                 the instance's audit log).",
+                if raters == 1 { " was" } else { "s were" },
+                if ratings == 1 { " is" } else { "s are" },
+            ));
+        }
         lines.extend(self.labelling());
         lines.extend(self.pairing());
         format!("## How it was made\n\n{}", block(lines))

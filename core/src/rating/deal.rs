@@ -216,6 +216,7 @@ impl WriteJob for Dealing {
     type Output = Vec<Card>;
 
     async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<Vec<Card>>> {
+        crate::moderation::exclusion::require_included(txn, self.campaign.id, self.user_id).await?;
         Ok(Write::Commit(self.run(txn).await?))
     }
 }

@@ -10,7 +10,9 @@ use sea_orm::{
     FromQueryResult, QueryFilter, QuerySelect,
 };
 
-use crate::db::entities::{campaign, generation, lease, model, rating, undone_rating};
+use crate::db::entities::{
+    campaign, generation, lease, model, rater_exclusion, rating, undone_rating,
+};
 use crate::db::store::{Store, Write, WriteJob};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};
 
@@ -180,7 +182,13 @@ async fn store_rating(
     }
     Ok(match stored_label(txn, user_id, generation.id).await? {
         Some(label) => outcome(RateStatus::AlreadyRated, label),
-        None => outcome(RateStatus::NotNeeded, new.label),
+        None => {
+            // The insert also refuses a rater excluded from the campaign; only here, off
+            // the path of every stored rating, is it worth a statement to say which. The
+            // job then fails, and the cards it dealt are rolled back with it.
+            crate::moderation::exclusion::require_included(txn, campaign.id, user_id).await?;
+            outcome(RateStatus::NotNeeded, new.label)
+        }
     })
 }
 
@@ -336,6 +344,15 @@ async fn insert_rating(
         .and_where(lease::Column::UserId.eq(user_id))
         .and_where(lease::Column::GenerationId.eq(new.response_id))
         .to_owned();
+    let excluded = Query::select()
+        .expr(Expr::val(1))
+        .from(rater_exclusion::Entity)
+        .and_where(rater_exclusion::Column::UserId.eq(user_id))
+        .and_where(
+            Expr::col((rater_exclusion::Entity, rater_exclusion::Column::CampaignId))
+                .equals((generation::Entity, generation::Column::CampaignId)),
+        )
+        .to_owned();
     let slot = Query::select()
         .expr(Expr::val(user_id))
         .expr(Expr::col(generation::Column::Id))
@@ -350,6 +367,10 @@ async fn insert_rating(
                 .add(generation::Column::ClaimedCount.lt(overlap))
                 .add(Expr::exists(holds_lease)),
         )
+        // Not from a rater excluded from the campaign (`crate::moderation::exclusion`): in
+        // this statement rather than one of its own, which cost the SQLite writer a
+        // visible share of its capacity.
+        .and_where(Expr::exists(excluded).not())
         // PostgreSQL: concurrent raters of one response queue on its row, so each sees
         // the slots the others took.
         .lock(LockType::NoKeyUpdate)

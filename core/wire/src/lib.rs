@@ -13,6 +13,7 @@ mod export;
 mod generate;
 mod hub;
 mod label;
+mod moderation;
 mod next;
 mod progress;
 mod rating;
@@ -28,6 +29,7 @@ pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use generate::{GenerateProgress, GenerateReply, ModelProgress, ModelRow};
 pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
+pub use moderation::{AuditLine, RaterChangeReply, RaterLine, RatersReply};
 pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};
 pub use rating::{

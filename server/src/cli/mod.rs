@@ -19,6 +19,7 @@ pub mod import;
 pub mod migrate;
 mod open;
 pub mod publish;
+pub mod rater;
 pub mod restore;
 pub mod serve;
 pub mod stats;
@@ -61,6 +62,11 @@ pub enum Command {
     /// Accounts: add, list, roles, disable, passwords.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Raters of a campaign: their figures, and excluding or including one.
+    #[command(subcommand)]
+    Rater(rater::RaterCommand),
+    /// The log of admins' actions on raters, newest first.
+    Audit(rater::AuditArgs),
     /// Personal API tokens for `Authorization: Bearer …`.
     #[command(subcommand)]
     Token(token::TokenCommand),

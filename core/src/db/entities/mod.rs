@@ -3,7 +3,9 @@
 
 pub mod annotator_stat;
 pub mod api_token;
+pub mod audit_log;
 pub mod campaign;
+pub mod excluded_rating;
 pub mod generation;
 pub mod generation_job;
 pub mod generation_plan;
@@ -13,6 +15,7 @@ pub mod lease;
 pub mod model;
 pub mod model_stat;
 pub mod prompt;
+pub mod rater_exclusion;
 pub mod rating;
 pub mod rating_hour;
 pub mod sign_in_attempt;

@@ -21,6 +21,7 @@ mod m20261128_000014_hub_setting;
 mod m20261128_000015_generation_plan;
 mod m20261128_000016_counter_shards;
 mod m20261128_000017_guest_origin;
+mod m20261128_000018_moderation;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000015_generation_plan::Migration),
             Box::new(m20261128_000016_counter_shards::Migration),
             Box::new(m20261128_000017_guest_origin::Migration),
+            Box::new(m20261128_000018_moderation::Migration),
         ]
     }
 }

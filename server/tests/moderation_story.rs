@@ -1,0 +1,336 @@
+//! An admin finds a careless rater on the raters page, excludes them, and takes them back:
+//! on SQLite and PostgreSQL, over HTTP as the page does it. The board, the exports and the
+//! recount follow; the rater cannot rate meanwhile; the audit log has both actions.
+
+mod common;
+
+use reqwest::StatusCode;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use common::TestServer;
+
+/// Deals and rates `n` cards as `client`, each 👍 when `up(response id)`, taking `ms` to
+/// decide.
+async fn rate_cards(
+    server: &TestServer,
+    client: &reqwest::Client,
+    n: usize,
+    up: impl Fn(i64) -> bool,
+    ms: i64,
+) {
+    let mut rated = 0;
+    while rated < n {
+        let (status, dealt) = server
+            .post_json(
+                client,
+                "/api/next_cards",
+                json!({"campaign": "haiku-demo", "count": 10}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{dealt}");
+        let cards = dealt["cards"].as_array().cloned().unwrap_or_default();
+        assert!(!cards.is_empty(), "the demo ran out of cards");
+        for card in cards.iter().take(n - rated) {
+            let id = card["response_id"].as_i64().unwrap();
+            let label = if up(id) { "up" } else { "down" };
+            let (status, reply) = server
+                .post_json(
+                    client,
+                    "/api/rate",
+                    json!({"response_id": id, "label": label, "decision_ms": ms}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{reply}");
+            rated += 1;
+        }
+    }
+}
+
+/// `POST /api/{action}` (`exclude_rater` or `include_rater`) on the demo as `admin`.
+async fn change(
+    server: &TestServer,
+    admin: &reqwest::Client,
+    action: &str,
+    user_id: i64,
+    reason: &str,
+) -> (StatusCode, Value) {
+    let body = json!({"campaign": "haiku-demo", "user_id": user_id, "reason": reason});
+    server
+        .post_json(admin, &format!("/api/{action}"), body)
+        .await
+}
+
+/// (👍, 👎) over every model of the demo's board.
+async fn board(server: &TestServer, admin: &reqwest::Client) -> (i64, i64) {
+    let board = server
+        .get_json(admin, "/api/leaderboard?campaign=haiku-demo")
+        .await;
+    board["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .fold((0, 0), |(u, d), m| {
+            (
+                u + m["up"].as_i64().unwrap(),
+                d + m["down"].as_i64().unwrap(),
+            )
+        })
+}
+
+async fn ratings_exported(server: &TestServer, admin: &reqwest::Client) -> usize {
+    let text = server
+        .get_text(
+            admin,
+            "/api/campaigns/haiku-demo/export?kind=ratings&format=jsonl",
+        )
+        .await;
+    text.lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+async fn rater<'a>(raters: &'a Value, name: &str) -> &'a Value {
+    raters["raters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not listed: {raters}"))
+}
+
+#[tokio::test]
+async fn an_admin_excludes_a_careless_rater_and_takes_them_back() {
+    for backend in common::backends() {
+        let test_db = backend.fresh().await;
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
+        let server = TestServer::start(test_db.db.clone()).await;
+        let admin = server.signed_in("admin").await;
+        // Two careful raters agree on a hidden truth; a clicker swipes 👎 on everything in
+        // a third of a second.
+        let truth = |id: i64| id % 3 != 0;
+        let (ada, bo, clicker) = (
+            server.other_browser(),
+            server.other_browser(),
+            server.other_browser(),
+        );
+        rate_cards(&server, &ada, 20, truth, 2_500).await;
+        rate_cards(&server, &bo, 20, truth, 3_100).await;
+        rate_cards(&server, &clicker, 24, |_| false, 300).await;
+
+        let raters = server
+            .get_json(&admin, "/api/raters?campaign=haiku-demo")
+            .await;
+        assert_eq!(raters["raters"].as_array().unwrap().len(), 3, "{raters}");
+        let by_ratings: Vec<i64> = raters["raters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["ratings"].as_i64().unwrap())
+            .collect();
+        assert_eq!(by_ratings, vec![24, 20, 20], "most ratings first");
+        let flagged = &raters["raters"][0];
+        assert_eq!(flagged["up_share"], 0.0);
+        assert_eq!(flagged["median_under_ms"], 500);
+        let flags: Vec<&str> = flagged["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert!(
+            flags.contains(&"too_fast") && flags.contains(&"one_sided"),
+            "{flagged}"
+        );
+        let clicker_name = flagged["name"].as_str().unwrap().to_string();
+        let clicker_id = flagged["user_id"].as_i64().unwrap();
+        for careful in &raters["raters"].as_array().unwrap()[1..] {
+            assert!(careful["flags"].as_array().unwrap().is_empty(), "{careful}");
+        }
+
+        let before = board(&server, &admin).await;
+        let exported = ratings_exported(&server, &admin).await;
+        assert_eq!(exported, 64);
+        let (status, moved) = change(
+            &server,
+            &admin,
+            "exclude_rater",
+            clicker_id,
+            "all 👎 in 0.3 s",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {moved}");
+        assert_eq!(moved, json!({"excluded": true, "ratings": 24}));
+        assert_eq!(board(&server, &admin).await, (before.0, before.1 - 24));
+        assert_eq!(ratings_exported(&server, &admin).await, 40);
+        // The dataset card says so (the zip stores its files as they are).
+        let zip = server
+            .get_text(
+                &admin,
+                "/api/campaigns/haiku-demo/export?kind=ratings&format=jsonl&archive=zip",
+            )
+            .await;
+        assert!(
+            zip.contains("**Excluded raters**: 1 rater was excluded by an admin; their 24 ratings"),
+            "{backend:?}: {}",
+            zip.chars().take(300).collect::<String>()
+        );
+        let drift = swipeset_core::board::aggregates::rebuild(&test_db.db, false)
+            .await
+            .unwrap();
+        assert!(drift.is_clean(), "{backend:?}: {drift:?}");
+        let listed = server
+            .get_json(&admin, "/api/raters?campaign=haiku-demo")
+            .await;
+        assert_eq!(
+            rater(&listed, &clicker_name).await["excluded"],
+            "all 👎 in 0.3 s"
+        );
+
+        // The clicker can neither rate nor be dealt cards there now, and is told why.
+        let (status, refused) = server
+            .post_json(
+                &clicker,
+                "/api/next_cards",
+                json!({"campaign": "haiku-demo", "count": 1}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains("excluded"),
+            "{refused}"
+        );
+
+        let (status, back) = change(&server, &admin, "include_rater", clicker_id, "appeal").await;
+        assert_eq!(status, StatusCode::OK, "{back}");
+        assert_eq!(back, json!({"excluded": false, "ratings": 24}));
+        assert_eq!(board(&server, &admin).await, before);
+        assert_eq!(ratings_exported(&server, &admin).await, 64);
+        let drift = swipeset_core::board::aggregates::rebuild(&test_db.db, false)
+            .await
+            .unwrap();
+        assert!(drift.is_clean(), "{backend:?}: {drift:?}");
+
+        let log = server.get_json(&admin, "/api/audit_log").await;
+        let actions: Vec<(&str, &str)> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["action"].as_str().unwrap(), l["reason"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("include_rater", "appeal"),
+                ("exclude_rater", "all 👎 in 0.3 s")
+            ]
+        );
+        assert_eq!(log[0]["campaign"], "haiku-demo");
+        assert!(
+            log[0]["actor"].as_str().unwrap().starts_with("admin-"),
+            "{log}"
+        );
+
+        // A reason is required, and an unknown rater is named as such.
+        let (status, body) = change(&server, &admin, "exclude_rater", clicker_id, " ").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, body) = change(&server, &admin, "exclude_rater", 987_654, "who?").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+}
+
+/// The same from the command line: `rater list`, `rater exclude`, `rater include`, `audit`.
+#[tokio::test]
+async fn the_command_line_lists_excludes_and_includes_raters() {
+    const BIN: &str = env!("CARGO_BIN_EXE_swipeset");
+    let test_db = common::Backend::Sqlite.fresh().await;
+    swipeset_core::campaign::demo::load(&test_db.db)
+        .await
+        .expect("demo");
+    let server = TestServer::start(test_db.db.clone()).await;
+    let clicker = server.other_browser();
+    rate_cards(&server, &clicker, 12, |_| true, 200).await;
+    let name = swipeset_core::db::entities::user::Entity::find()
+        .one(&test_db.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(args)
+            .args(["--database-url", &test_db.url])
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .expect("run swipeset");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, listed) = run(&["rater", "list", "--campaign", "haiku-demo"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains(&name) && listed.contains("12 ratings"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("more than half the decisions took under a second"),
+        "{listed}"
+    );
+    let (ok, out) = run(&[
+        "rater",
+        "exclude",
+        &name,
+        "--campaign",
+        "haiku-demo",
+        "--reason",
+        "too fast",
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("12 ratings set aside"), "{out}");
+    let (ok, out) = run(&[
+        "rater",
+        "exclude",
+        &name,
+        "--campaign",
+        "haiku-demo",
+        "--reason",
+        "again",
+    ]);
+    assert!(!ok && out.contains("already excluded"), "{out}");
+    let (ok, out) = run(&[
+        "rater",
+        "exclude",
+        "nobody",
+        "--campaign",
+        "haiku-demo",
+        "--reason",
+        "x",
+    ]);
+    assert!(!ok && out.contains("no user is named `nobody`"), "{out}");
+    let (ok, out) = run(&[
+        "rater",
+        "include",
+        &name,
+        "--campaign",
+        "haiku-demo",
+        "--reason",
+        "ok",
+    ]);
+    assert!(ok && out.contains("12 ratings counted"), "{out}");
+    let (ok, log) = run(&["audit"]);
+    assert!(ok, "{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].contains("command line") && lines[0].contains("include_rater"),
+        "{log}"
+    );
+    assert!(
+        lines[1].contains("exclude_rater") && lines[1].contains("(too fast)"),
+        "{log}"
+    );
+}

@@ -7,6 +7,7 @@
 //!   which fits the raters' reliability to the million votes first) and `--kind ratings
 //!   --format jsonl`, each run three times as a separate process: median wall time and peak
 //!   RSS;
+//! - the admin's raters page figures (`moderation::raters::list`), in process;
 //! - a streamed dashboard download (`GET /api/campaigns/{slug}/export`): time to the first
 //!   byte of the body, and to the end.
 
@@ -78,6 +79,7 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
         drift.ratings,
         started.elapsed()
     );
+    raters_page(&db, slug).await?;
     db.close().await?;
 
     for (kind, format, policy) in [
@@ -126,6 +128,29 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     }
 
     download(&args.server, &url, slug).await
+}
+
+/// The admin's raters page reads the whole campaign's ratings in grouped queries: how long
+/// that takes on this campaign (median of 3).
+async fn raters_page(db: &DatabaseConnection, slug: &str) -> anyhow::Result<()> {
+    let campaign = swipeset_core::campaign::resolve(db, Some(slug))
+        .await?
+        .context("the seeded campaign")?;
+    let mut times = Vec::new();
+    let mut raters = 0;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        raters = swipeset_core::moderation::raters::list(db, &campaign)
+            .await?
+            .len();
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "raters page figures ({raters} raters): median {:.2} s of {RUNS} runs",
+        times[RUNS / 2]
+    );
+    Ok(())
 }
 
 /// 10 ratings per response from 200 annotators, inserted directly (the rating path has

@@ -71,3 +71,17 @@ pub async fn recount(
 ) -> crate::CoreResult<crate::board::aggregates::Drift> {
     crate::board::aggregates::rebuild(db, false).await
 }
+
+/// The ids of a campaign's responses.
+pub async fn response_ids(db: &DatabaseConnection, campaign_id: i32) -> Vec<i32> {
+    use crate::db::entities::generation;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    generation::Entity::find()
+        .filter(generation::Column::CampaignId.eq(campaign_id))
+        .all(db)
+        .await
+        .expect("responses")
+        .into_iter()
+        .map(|g| g.id)
+        .collect()
+}

@@ -277,7 +277,7 @@ async fn the_command_line_lists_excludes_and_includes_raters() {
         "{listed}"
     );
     assert!(
-        listed.contains("more than half the decisions took under a second"),
+        listed.contains("more than half the decisions took under 1.0 s"),
         "{listed}"
     );
     let (ok, out) = run(&[

@@ -17,7 +17,8 @@ pub async fn raters(campaign: String) -> Result<RatersReply, ApiError> {
     let store = ssr::store()?;
     ssr::caller().await.require_admin()?;
     let campaign = found(store.db(), &campaign).await?;
-    let lines = raters::list(store.db(), campaign.id)
+    let thresholds = swipeset_core::campaign::RaterFlags::of(&campaign);
+    let lines = raters::list(store.db(), &campaign)
         .await?
         .into_iter()
         .map(|r| swipeset_wire::RaterLine {
@@ -38,7 +39,7 @@ pub async fn raters(campaign: String) -> Result<RatersReply, ApiError> {
                 .filter_map(|f| serde_json::to_value(f).ok())
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect(),
-            flag_notes: r.flags.iter().map(|f| f.describe().to_string()).collect(),
+            flag_notes: r.flags.iter().map(|f| f.describe(thresholds)).collect(),
         })
         .collect();
     Ok(RatersReply {

@@ -144,6 +144,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let public = RwSignal::new(settings.public_board);
     let license = RwSignal::new(settings.license.clone());
     let system = RwSignal::new(settings.system_prompt.clone());
+    let flag_agreement = RwSignal::new(settings.flag_agreement_pct.to_string());
+    let flag_fast = RwSignal::new(format!("{:.1}", f64::from(settings.flag_fast_ms) / 1000.0));
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -166,6 +168,16 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
         ev.prevent_default();
         // Not a number reads as 0, which the server refuses with a message.
         let overlap = overlap.get_untracked().trim().parse::<i32>().unwrap_or(0);
+        let flag_agreement_pct = flag_agreement
+            .get_untracked()
+            .trim()
+            .parse::<i32>()
+            .unwrap_or(0);
+        let flag_fast_ms = flag_fast
+            .get_untracked()
+            .trim()
+            .parse::<f64>()
+            .map_or(0, |s| (s * 1000.0).round() as i32);
         save.dispatch(CampaignSettings {
             slug: slug.get_untracked(),
             title: title.get_untracked(),
@@ -176,6 +188,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             public_board: public.get_untracked(),
             license: license.get_untracked(),
             system_prompt: system.get_untracked(),
+            flag_agreement_pct,
+            flag_fast_ms,
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -205,6 +219,13 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
                 <input type="text" required bind:value=license /></label>
             <label class="field"><span>"System prompt for prompts without their own (optional)"</span>
                 <textarea rows="3" bind:value=system></textarea></label>
+            <fieldset class="export-policy">
+                <legend>"Raters page: flag a rater who…"</legend>
+                <label class="field"><span>"agrees with the others less than (%, upper end of the 95% interval)"</span>
+                    <input type="number" min="1" max="100" required inputmode="numeric" bind:value=flag_agreement /></label>
+                <label class="field"><span>"decides most cards in under (seconds)"</span>
+                    <input type="number" min="0.1" max="600" step="0.1" required inputmode="decimal" bind:value=flag_fast /></label>
+            </fieldset>
             <p class=move || outcome().map(|o| o.0).unwrap_or("form-error") role="status">{move || outcome().map(|o| o.1)}</p>
             <button class="button button-primary" type="submit" disabled=move || save.pending().get()>
                 {if create { "Make the campaign" } else { "Save" }}

@@ -139,6 +139,8 @@ mod tests {
             public_board: public,
             open: true,
             system_prompt: None,
+            flag_agreement_pct: 60,
+            flag_fast_ms: 1000,
         }
     }
 

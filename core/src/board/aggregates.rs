@@ -453,14 +453,7 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         let campaign = small_campaign(&db, 1, 2).await;
-        let generations: Vec<i32> = generation::Entity::find()
-            .filter(generation::Column::CampaignId.eq(campaign.id))
-            .all(&db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|g| g.id)
-            .collect();
+        let generations = crate::testing::response_ids(&db, campaign.id).await;
         for (who, label) in [("a", Label::Up), ("b", Label::Down)] {
             let user = guests::browser_annotator(&db, who).await.unwrap().id;
             for &g in &generations {
@@ -593,9 +586,9 @@ mod tests {
     async fn the_migration_counts_in_existing_ratings() {
         let (store, _) = rated_campaign().await;
         let db = store.db();
-        // Back before the counter triggers (migrations 10 to 18), and up again over the
+        // Back before the counter triggers (migrations 10 to 19), and up again over the
         // existing ratings.
-        crate::db::migration::Migrator::down(db, Some(9))
+        crate::db::migration::Migrator::down(db, Some(10))
             .await
             .unwrap();
         crate::db::migration::Migrator::up(db, None).await.unwrap();

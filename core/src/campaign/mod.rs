@@ -51,6 +51,40 @@ pub struct NewCampaign {
     pub open: bool,
     /// The system prompt of prompts that have none of their own.
     pub system_prompt: Option<String>,
+    /// When the raters page flags a rater.
+    pub flags: RaterFlags,
+}
+
+/// A campaign's thresholds for flagging raters on the raters page
+/// (`crate::moderation::raters`). An organiser whose task is quick to judge lowers the time;
+/// one whose raters disagree by nature (taste, humour) lowers the agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RaterFlags {
+    /// Flag a rater whose agreement with the others' majority has a 95% upper bound below
+    /// this, in percent.
+    pub agreement_pct: i32,
+    /// Flag a rater who takes under this many milliseconds on more than half of their
+    /// decisions.
+    pub fast_ms: i32,
+}
+
+impl Default for RaterFlags {
+    fn default() -> Self {
+        Self {
+            agreement_pct: 60,
+            fast_ms: 1_000,
+        }
+    }
+}
+
+impl RaterFlags {
+    /// The campaign's thresholds.
+    pub fn of(campaign: &campaign::Model) -> Self {
+        Self {
+            agreement_pct: campaign.flag_agreement_pct,
+            fast_ms: campaign.flag_fast_ms,
+        }
+    }
 }
 
 impl NewCampaign {
@@ -66,6 +100,7 @@ impl NewCampaign {
             public_board: false,
             open: true,
             system_prompt: None,
+            flags: RaterFlags::default(),
         }
     }
 }
@@ -142,6 +177,24 @@ fn check(new: &NewCampaign) -> CoreResult<()> {
             format!("must be at least 1, got {}", new.overlap),
         ));
     }
+    if !(1..=100).contains(&new.flags.agreement_pct) {
+        return Err(CoreError::invalid(
+            "flag_agreement_pct",
+            format!(
+                "must be a percentage from 1 to 100, got {}",
+                new.flags.agreement_pct
+            ),
+        ));
+    }
+    if !(1..=600_000).contains(&new.flags.fast_ms) {
+        return Err(CoreError::invalid(
+            "flag_fast_ms",
+            format!(
+                "must be from 1 to 600000 milliseconds, got {}",
+                new.flags.fast_ms
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -154,6 +207,8 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.public_board = Set(new.public_board);
     row.open = Set(new.open);
     row.system_prompt = Set(new.system_prompt.filter(|s| !s.trim().is_empty()));
+    row.flag_agreement_pct = Set(new.flags.agreement_pct);
+    row.flag_fast_ms = Set(new.flags.fast_ms);
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -219,6 +274,8 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         public_board: c.public_board,
         license: c.license.clone(),
         system_prompt: c.system_prompt.clone().unwrap_or_default(),
+        flag_agreement_pct: c.flag_agreement_pct,
+        flag_fast_ms: c.flag_fast_ms,
     }
 }
 
@@ -235,6 +292,10 @@ impl From<CampaignSettings> for NewCampaign {
             public_board: s.public_board,
             open: s.open,
             system_prompt: Some(s.system_prompt),
+            flags: RaterFlags {
+                agreement_pct: s.flag_agreement_pct,
+                fast_ms: s.flag_fast_ms,
+            },
         }
     }
 }

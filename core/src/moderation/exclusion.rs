@@ -323,14 +323,7 @@ mod tests {
         let store = fresh_store().await;
         let db = store.db().clone();
         let campaign = small_campaign(&db, 3, 2).await;
-        let responses: Vec<i32> = generation::Entity::find()
-            .filter(generation::Column::CampaignId.eq(campaign.id))
-            .all(&db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|g| g.id)
-            .collect();
+        let responses = crate::testing::response_ids(&db, campaign.id).await;
         let careful = guests::browser_annotator(&db, "careful").await.unwrap().id;
         let clicker = guests::browser_annotator(&db, "clicker").await.unwrap().id;
         for &r in &responses {

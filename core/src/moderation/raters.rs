@@ -16,15 +16,17 @@ use serde::Serialize;
 
 use crate::CoreResult;
 use crate::board::stats::{Z95, wilson};
-use crate::db::entities::{annotator_stat, excluded_rating, generation, rating, skip, user};
+use crate::campaign::RaterFlags;
+use crate::db::entities::{
+    annotator_stat, campaign, excluded_rating, generation, rating, skip, user,
+};
 
-/// Below this many compared ratings, agreement says too little to flag anyone.
+/// Below this many compared ratings, agreement says too little to flag anyone. The
+/// agreement threshold itself is the campaign's (`RaterFlags`).
 pub const MIN_COMPARED: u64 = 10;
-/// Flag when even the upper end of agreement's 95% interval is below this.
-pub const LOW_AGREEMENT: f64 = 0.6;
-/// Flag when more than half of at least this many timed decisions took under a second.
+/// Flag fast raters only with at least this many timed decisions; the time is the
+/// campaign's.
 pub const MIN_TIMED: u64 = 10;
-pub const FAST_MS: i64 = 1_000;
 /// Flag one-sided raters: at least this many ratings, and 👍 (or 👎) at least this share.
 pub const MIN_ONE_SIDED: u64 = 20;
 pub const ONE_SIDED_SHARE: f64 = 0.98;
@@ -38,20 +40,25 @@ const BUCKETS_MS: [i64; 6] = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
 pub enum Flag {
     /// Agrees with the others' majority less than chance allows for a careful rater.
     LowAgreement,
-    /// Most decisions under a second: not reading the card.
+    /// Most decisions faster than the campaign allows for reading the card.
     TooFast,
     /// (Nearly) always the same vote.
     OneSided,
 }
 
 impl Flag {
-    pub fn describe(self) -> &'static str {
+    /// The flag in words, with the campaign's thresholds.
+    pub fn describe(self, flags: RaterFlags) -> String {
         match self {
-            Flag::LowAgreement => {
-                "agreement with the others' majority is low (95% upper bound under 0.6)"
-            }
-            Flag::TooFast => "more than half the decisions took under a second",
-            Flag::OneSided => "votes the same way at least 98% of the time",
+            Flag::LowAgreement => format!(
+                "agreement with the others' majority is low (95% upper bound under {}%)",
+                flags.agreement_pct
+            ),
+            Flag::TooFast => format!(
+                "more than half the decisions took under {:.1} s",
+                f64::from(flags.fast_ms) / 1000.0
+            ),
+            Flag::OneSided => "votes the same way at least 98% of the time".to_string(),
         }
     }
 }
@@ -67,9 +74,9 @@ pub struct RaterFigures {
     /// Ratings compared with the others' majority (leave-one-out), and of those agreeing.
     pub compared: u64,
     pub agreed: u64,
-    /// Decisions the client timed, and how many took under a second.
+    /// Decisions the client timed, and how many took under the campaign's fast time.
     pub timed: u64,
-    pub under_a_second: u64,
+    pub fast: u64,
     /// The bucket the median decision time falls in: its upper bound in ms, `None` past
     /// the last (or without timed decisions).
     pub median_under_ms: Option<i64>,
@@ -89,13 +96,13 @@ impl RaterFigures {
         wilson(self.agreed, self.compared, Z95)
     }
 
-    fn flag(&mut self) {
+    fn flag(&mut self, thresholds: RaterFlags) {
         let mut flags = Vec::new();
-        if self.compared >= MIN_COMPARED && self.agreement().is_some_and(|a| a.high < LOW_AGREEMENT)
-        {
+        let low = f64::from(thresholds.agreement_pct) / 100.0;
+        if self.compared >= MIN_COMPARED && self.agreement().is_some_and(|a| a.high < low) {
             flags.push(Flag::LowAgreement);
         }
-        if self.timed >= MIN_TIMED && self.under_a_second * 2 > self.timed {
+        if self.timed >= MIN_TIMED && self.fast * 2 > self.timed {
             flags.push(Flag::TooFast);
         }
         if self.ratings >= MIN_ONE_SIDED
@@ -115,6 +122,7 @@ struct Votes {
     ratings: i64,
     up: i64,
     timed: i64,
+    fast: i64,
     b0: i64,
     b1: i64,
     b2: i64,
@@ -124,7 +132,11 @@ struct Votes {
 }
 
 /// The grouped vote figures of `table` (`rating` or `excluded_rating`) for the campaign.
-fn votes_query(table: &str, campaign: sea_orm::sea_query::SimpleExpr) -> SelectStatement {
+fn votes_query(
+    table: &str,
+    campaign: sea_orm::sea_query::SimpleExpr,
+    fast_ms: i32,
+) -> SelectStatement {
     let col = |c: &str| format!("\"{table}\".\"{c}\"");
     let mut query = Query::select();
     query
@@ -140,6 +152,13 @@ fn votes_query(table: &str, campaign: sea_orm::sea_query::SimpleExpr) -> SelectS
                 col("decision_ms")
             )),
             Alias::new("timed"),
+        )
+        .expr_as(
+            Expr::cust(format!(
+                "SUM(CASE WHEN {} < {fast_ms} THEN 1 ELSE 0 END)",
+                col("decision_ms")
+            )),
+            Alias::new("fast"),
         );
     for (i, bound) in BUCKETS_MS.iter().enumerate() {
         query.expr_as(
@@ -159,7 +178,12 @@ fn votes_query(table: &str, campaign: sea_orm::sea_query::SimpleExpr) -> SelectS
 
 /// Every rater of `campaign_id` (anyone with a rating, a set-aside rating or a skip there),
 /// most ratings first.
-pub async fn list(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec<RaterFigures>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+) -> CoreResult<Vec<RaterFigures>> {
+    let thresholds = RaterFlags::of(campaign);
+    let campaign_id = campaign.id;
     let backend = db.get_database_backend();
     let counted = votes_query(
         "rating",
@@ -170,10 +194,12 @@ pub async fn list(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec
                 .and_where(generation::Column::CampaignId.eq(campaign_id))
                 .to_owned(),
         ),
+        thresholds.fast_ms,
     );
     let set_aside = votes_query(
         "excluded_rating",
         Expr::col((excluded_rating::Entity, excluded_rating::Column::CampaignId)).eq(campaign_id),
+        thresholds.fast_ms,
     );
     let mut votes: Vec<Votes> = Vec::new();
     for query in [counted, set_aside] {
@@ -245,7 +271,7 @@ pub async fn list(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec
                 compared: 0,
                 agreed: 0,
                 timed: 0,
-                under_a_second: 0,
+                fast: 0,
                 median_under_ms: None,
                 skips: skips.get(&id).copied().unwrap_or(0),
                 excluded: exclusions.get(&id).cloned(),
@@ -256,11 +282,11 @@ pub async fn list(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec
                 figures.ratings += count(v.ratings);
                 figures.up += count(v.up);
                 figures.timed += count(v.timed);
+                figures.fast += count(v.fast);
                 for (bucket, n) in buckets.iter_mut().zip([v.b0, v.b1, v.b2, v.b3, v.b4, v.b5]) {
                     *bucket += count(n);
                 }
             }
-            figures.under_a_second = buckets[1];
             figures.median_under_ms = BUCKETS_MS
                 .iter()
                 .zip(buckets)
@@ -270,10 +296,86 @@ pub async fn list(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Vec
                 figures.compared = count(i64::from(stat.compared));
                 figures.agreed = count(i64::from(stat.agreed));
             }
-            figures.flag();
+            figures.flag(thresholds);
             Some(figures)
         })
         .collect();
     raters.sort_by(|a, b| b.ratings.cmp(&a.ratings).then(a.user_id.cmp(&b.user_id)));
     Ok(raters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Label;
+    use crate::accounts::guests;
+    use crate::campaign::NewCampaign;
+    use crate::rating::rate::{self, NewRating};
+    use crate::testing::{fresh_store, small_campaign};
+
+    #[tokio::test]
+    async fn flags_follow_the_campaigns_thresholds() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 12, 1).await;
+        let ids = crate::testing::response_ids(&db, campaign.id).await;
+        let rater = guests::browser_annotator(&db, "steady").await.unwrap().id;
+        for (i, &id) in ids.iter().enumerate() {
+            let label = if i % 2 == 0 { Label::Up } else { Label::Down };
+            let new = NewRating {
+                decision_ms: Some(1_500),
+                ..NewRating::new(id, label)
+            };
+            rate::rate(&store, rater, new).await.unwrap();
+        }
+        let listed = list(&db, &campaign).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        let figures = &listed[0];
+        assert_eq!((figures.ratings, figures.up, figures.timed), (12, 6, 12));
+        assert_eq!(figures.median_under_ms, Some(2_000));
+        assert!(
+            figures.flags.is_empty(),
+            "1.5 s is not fast at 1 s: {figures:?}"
+        );
+
+        // An organiser whose cards take longer to read sets 2 s.
+        let strict = crate::campaign::update(
+            &db,
+            &campaign.slug,
+            NewCampaign {
+                flags: RaterFlags {
+                    agreement_pct: 60,
+                    fast_ms: 2_000,
+                },
+                ..NewCampaign::new(campaign.slug.clone(), "Test")
+            },
+        )
+        .await
+        .unwrap();
+        let listed = list(&db, &strict).await.unwrap();
+        assert_eq!(listed[0].flags, vec![Flag::TooFast]);
+        assert_eq!(
+            Flag::TooFast.describe(RaterFlags::of(&strict)),
+            "more than half the decisions took under 2.0 s"
+        );
+        let refused = crate::campaign::update(
+            &db,
+            &campaign.slug,
+            NewCampaign {
+                flags: RaterFlags {
+                    agreement_pct: 0,
+                    fast_ms: 2_000,
+                },
+                ..NewCampaign::new(campaign.slug.clone(), "Test")
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with("invalid flag_agreement_pct"),
+            "{refused}"
+        );
+    }
 }

@@ -45,6 +45,21 @@ pub struct CampaignSettings {
     pub license: String,
     /// Empty for none.
     pub system_prompt: String,
+    /// The raters page flags a rater whose agreement's 95% upper bound is below this
+    /// percentage (default 60), …
+    #[serde(default = "default_flag_agreement_pct")]
+    pub flag_agreement_pct: i32,
+    /// … or who decides most cards in under this many milliseconds (default 1000).
+    #[serde(default = "default_flag_fast_ms")]
+    pub flag_fast_ms: i32,
+}
+
+fn default_flag_agreement_pct() -> i32 {
+    60
+}
+
+fn default_flag_fast_ms() -> i32 {
+    1_000
 }
 
 impl Default for CampaignSettings {
@@ -59,6 +74,8 @@ impl Default for CampaignSettings {
             public_board: false,
             license: "other".to_string(),
             system_prompt: String::new(),
+            flag_agreement_pct: default_flag_agreement_pct(),
+            flag_fast_ms: default_flag_fast_ms(),
         }
     }
 }

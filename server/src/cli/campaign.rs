@@ -110,6 +110,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     public_board,
                     open: true,
                     system_prompt,
+                    flags: Default::default(),
                 },
             )
             .await
@@ -137,6 +138,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             let c = swipeset_core::campaign::resolve(&db, Some(&slug))
                 .await?
                 .with_context(|| format!("no campaign `{slug}`"))?;
+            let flags = swipeset_core::campaign::RaterFlags::of(&c);
             let settings = NewCampaign {
                 slug: c.slug.clone(),
                 title: title.unwrap_or(c.title),
@@ -147,6 +149,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 public_board: public_board.unwrap_or(c.public_board),
                 open: open.unwrap_or(c.open),
                 system_prompt: system_prompt.or(c.system_prompt),
+                flags,
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await

@@ -69,7 +69,7 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
         } => {
             let db = open::database(&database).await?;
             let campaign = campaign(&db, &slug).await?;
-            let list = raters::list(&db, campaign.id).await?;
+            let list = raters::list(&db, &campaign).await?;
             if list.is_empty() {
                 println!("nobody has rated in `{slug}` yet");
             }
@@ -87,7 +87,8 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
                     (_, Some(ms)) => format!("<{:.1} s", ms as f64 / 1000.0),
                     (_, None) => ">16 s".to_string(),
                 };
-                let flags: Vec<&str> = r.flags.iter().map(|f| f.describe()).collect();
+                let thresholds = swipeset_core::campaign::RaterFlags::of(&campaign);
+                let flags: Vec<String> = r.flags.iter().map(|f| f.describe(thresholds)).collect();
                 println!(
                     "{:<24} {:>6} ratings  {:>4} 👍  agreement {agreement:<16} median {median:<7} {} skips{}{}",
                     r.name,

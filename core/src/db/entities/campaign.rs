@@ -25,6 +25,11 @@ pub struct Model {
     pub open: bool,
     /// The system prompt of its prompts that have none of their own.
     pub system_prompt: Option<String>,
+    /// The raters page flags a rater whose agreement's 95% upper bound is below this, in
+    /// percent.
+    pub flag_agreement_pct: i32,
+    /// … and one who takes under this many milliseconds on most decisions.
+    pub flag_fast_ms: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

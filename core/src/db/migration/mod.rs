@@ -22,6 +22,7 @@ mod m20261128_000015_generation_plan;
 mod m20261128_000016_counter_shards;
 mod m20261128_000017_guest_origin;
 mod m20261128_000018_moderation;
+mod m20261128_000019_rater_flags;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000016_counter_shards::Migration),
             Box::new(m20261128_000017_guest_origin::Migration),
             Box::new(m20261128_000018_moderation::Migration),
+            Box::new(m20261128_000019_rater_flags::Migration),
         ]
     }
 }

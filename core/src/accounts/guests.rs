@@ -29,11 +29,11 @@ pub fn browser_key(cookie_value: &str) -> String {
 /// again when it ends. A returning browser is never counted, whatever its address.
 ///
 /// People who share an address (a classroom, an office, a phone network's carrier NAT) share
-/// the limit too, so the defaults leave room for a room full of people arriving at once;
-/// an event behind one address raises them (`serve --new-guests-per-hour`, `--per-day`),
-/// and accounts are never limited this way. Behind a proxy the server must be told to trust
-/// its `X-Forwarded-For` (`--trust-proxy`, on by default on a Space), or every guest shares
-/// the proxy's address.
+/// the limit too, so the defaults leave room for a room full of people arriving at once; an
+/// event behind one address raises them (`serve --new-guests-per-hour`,
+/// `--new-guests-per-day`), and accounts are never limited this way. Behind a proxy the
+/// server must be told to trust its `X-Forwarded-For` (`--trust-proxy`, on by default on a
+/// Space), or every guest shares the proxy's address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuestLimits {
     pub per_hour: u32,

@@ -111,7 +111,7 @@ pub async fn run(servers: &crate::replicas::Balancer, args: LiveArgs) -> anyhow:
     let acknowledged = Arc::new(AtomicU64::new(0));
     let (jobs, receiver) = async_channel(args.rate as usize * 2);
     let mut raters = tokio::task::JoinSet::new();
-    for _ in 0..crate::soak::raters_for(args.rate, 64) {
+    for _ in 0..crate::raters_for(args.rate, 64) {
         let (receiver, acks, acknowledged, base) = (
             receiver.clone(),
             acks.clone(),

@@ -317,6 +317,12 @@ pub(crate) fn rater_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// Raters for `rate` ratings a second, at least `at_least`: about one rating a second each,
+/// a person's pace, within the per-rater request limits.
+pub(crate) fn raters_for(rate: u64, at_least: usize) -> usize {
+    usize::try_from(rate).unwrap_or(usize::MAX).max(at_least)
+}
+
 /// The release server: `--server`, or `release/swipeset` in `$CARGO_TARGET_DIR` (by
 /// default `~/.cache/swipeset/target`, as the Makefile builds it).
 fn server_binary(args: &Args) -> PathBuf {

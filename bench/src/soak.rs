@@ -2,13 +2,13 @@
 //! memory and open files stay flat.
 //!
 //! For the whole run: `--rate` ratings per second from as many raters (at least 32, each
-//! at about a rating a second, a person's pace, within the per-rater request limits),
-//! each of whom becomes a new guest every 200 ratings (so identities keep arriving), and `--clients` live
-//! leaderboard watchers, a tenth of whom drop their stream and reconnect every ten
-//! seconds (so streams and their slots keep coming and going). Every `--sample` seconds it
-//! prints the server's resident memory (`VmRSS`), its open file descriptors, the ratings
-//! acknowledged and the errors; at the end, the growth of memory and descriptors from the
-//! end of the first fifth of the run (warm caches) to the end.
+//! at about a rating a second, a person's pace, within the per-rater request limits), each
+//! of whom becomes a new guest every 200 ratings (so identities keep arriving), and
+//! `--clients` live leaderboard watchers, a tenth of whom drop their stream and reconnect
+//! every ten seconds (so streams and their slots keep coming and going). Every `--sample`
+//! seconds it prints the server's resident memory (`VmRSS`), its open file descriptors,
+//! the ratings acknowledged and the errors; at the end, the growth of memory and
+//! descriptors from the end of the first fifth of the run (warm caches) to the end.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,11 +27,6 @@ pub struct SoakArgs {
 /// Ratings per identity before a rater becomes a new guest.
 const RATINGS_PER_GUEST: u64 = 200;
 const RATERS: usize = 32;
-
-/// Raters for `rate` ratings a second: about one a second each.
-pub(crate) fn raters_for(rate: u64, at_least: usize) -> usize {
-    usize::try_from(rate).unwrap_or(usize::MAX).max(at_least)
-}
 
 #[derive(Default)]
 struct Counters {
@@ -52,7 +47,7 @@ pub async fn run(base: &str, args: SoakArgs) -> anyhow::Result<()> {
         tasks.spawn(watch(base, counters, i, deadline + Duration::from_secs(60)));
     }
     let (jobs, receiver) = crate::live::async_channel(args.rate as usize * 2);
-    let raters = raters_for(args.rate, RATERS);
+    let raters = crate::raters_for(args.rate, RATERS);
     for _ in 0..raters {
         let (base, counters, receiver) = (base.to_string(), counters.clone(), receiver.clone());
         tasks.spawn(async move {

@@ -29,7 +29,7 @@ pub async fn save_generate_models(
     let caller = ssr::caller().await;
     caller.require_admin()?;
     let store = ssr::store()?;
-    let found = find(store.db(), &campaign).await?;
+    let found = swipeset_core::campaign::get(store.db(), &campaign).await?;
     let saved = runs::plan(store.db(), found.id)
         .await?
         .and_then(|p| runs::models_of(&p).ok());
@@ -46,7 +46,7 @@ pub async fn upload_models_toml(campaign: String, toml: String) -> Result<Genera
     let caller = ssr::caller().await;
     caller.require_admin()?;
     let store = ssr::store()?;
-    let found = find(store.db(), &campaign).await?;
+    let found = swipeset_core::campaign::get(store.db(), &campaign).await?;
     let file = ModelsFile::parse(&toml)?;
     runs::save_models(store.db(), found.id, &file, caller.account().map(|a| a.id)).await?;
     reply(&campaign).await
@@ -61,7 +61,7 @@ pub async fn start_generation(
 ) -> Result<GenerateReply, ApiError> {
     ssr::caller().await.require_admin()?;
     let store = ssr::store()?;
-    let found = find(store.db(), &campaign).await?;
+    let found = swipeset_core::campaign::get(store.db(), &campaign).await?;
     ssr::runner()?.start(&found, retry_failed).await?;
     reply(&campaign).await
 }
@@ -71,19 +71,9 @@ pub async fn start_generation(
 pub async fn pause_generation(campaign: String) -> Result<GenerateReply, ApiError> {
     ssr::caller().await.require_admin()?;
     let store = ssr::store()?;
-    let found = find(store.db(), &campaign).await?;
+    let found = swipeset_core::campaign::get(store.db(), &campaign).await?;
     ssr::runner()?.pause(found.id).await?;
     reply(&campaign).await
-}
-
-#[cfg(feature = "ssr")]
-async fn find(
-    db: &swipeset_core::DatabaseConnection,
-    slug: &str,
-) -> Result<swipeset_core::db::entities::campaign::Model, ApiError> {
-    Ok(swipeset_core::campaign::resolve(db, Some(slug))
-        .await?
-        .ok_or_else(|| swipeset_core::CoreError::not_found("campaign", slug))?)
 }
 
 #[cfg(feature = "ssr")]
@@ -91,7 +81,7 @@ async fn reply(slug: &str) -> Result<GenerateReply, ApiError> {
     use swipeset_core::generate::{runs, status};
     let store = ssr::store()?;
     let db = store.db();
-    let found = find(db, slug).await?;
+    let found = swipeset_core::campaign::get(db, slug).await?;
     let plan = runs::plan(db, found.id).await?;
     let file = plan.as_ref().map(runs::models_of).transpose()?;
     let prompts = swipeset_core::campaign::prompts::count(db, found.id).await?;

@@ -16,7 +16,7 @@ pub async fn raters(campaign: String) -> Result<RatersReply, ApiError> {
     use swipeset_core::moderation::raters;
     let store = ssr::store()?;
     ssr::caller().await.require_admin()?;
-    let campaign = found(store.db(), &campaign).await?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
     let thresholds = swipeset_core::campaign::RaterFlags::of(&campaign);
     let lines = raters::list(store.db(), &campaign)
         .await?
@@ -82,7 +82,7 @@ async fn change(
     use swipeset_core::moderation::{Actor, exclusion};
     let store = ssr::store()?;
     let admin = ssr::caller().await.require_admin()?.clone();
-    let campaign = found(store.db(), &campaign).await?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
     let actor = Actor::Admin {
         id: admin.id,
         name: admin.name,
@@ -126,14 +126,4 @@ pub async fn audit_log(#[server(default)] limit: Option<u64>) -> Result<Vec<Audi
             reason: l.reason,
         })
         .collect())
-}
-
-#[cfg(feature = "ssr")]
-async fn found(
-    db: &swipeset_core::DatabaseConnection,
-    slug: &str,
-) -> Result<swipeset_core::db::entities::campaign::Model, ApiError> {
-    Ok(swipeset_core::campaign::resolve(db, Some(slug))
-        .await?
-        .ok_or_else(|| swipeset_core::CoreError::not_found("campaign", slug))?)
 }

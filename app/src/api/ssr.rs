@@ -126,7 +126,8 @@ pub async fn rater_key() -> Option<String> {
 }
 
 /// Who is rating: the signed-in user, or where the instance allows guests, the guest of
-/// this browser (created on first use, within its address's limit on new guests). Anonymous callers elsewhere are told to sign in.
+/// this browser (created on first use, within its address's limit on new guests).
+/// Anonymous callers elsewhere are told to sign in.
 pub async fn annotator_id(store: &Store) -> Result<i32, ApiError> {
     match caller().await {
         Caller::Anonymous if auth_settings().guests => {

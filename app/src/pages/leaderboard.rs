@@ -132,7 +132,7 @@ fn Contributors(people: Vec<ContributorLine>) -> impl IntoView {
     })
 }
 
-fn percent(x: f64) -> String {
+pub(crate) fn percent(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 

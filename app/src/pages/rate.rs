@@ -432,19 +432,16 @@ mod client {
                             reveal(toast, &outgoing, model);
                         }
                     }
-                    Err(error) if error.code == ErrorCode::TooManyRequests => {
-                        // Kept and sent again later; the message says how long the server
-                        // asks to wait (a network's share of new guests, say).
+                    Err(error) if retryable(&error) || error.code == ErrorCode::TooManyRequests => {
                         failures += 1;
-                        replace_toast(toast, None, format!("Not sent yet: {error}"), false);
-                        deck.update(|d| d.retry_later(id));
-                        browser::sleep(browser::backoff_ms(failures - 1, js_sys::Math::random()))
-                            .await;
-                    }
-                    Err(error) if retryable(&error) => {
-                        failures += 1;
-                        offline.set(true);
-                        deal_saved(deck, &mut saved_cards);
+                        if error.code == ErrorCode::TooManyRequests {
+                            // The server is there and asks to wait (a network's share of
+                            // new guests, say): the message says how long.
+                            replace_toast(toast, None, format!("Not sent yet: {error}"), false);
+                        } else {
+                            offline.set(true);
+                            deal_saved(deck, &mut saved_cards);
+                        }
                         deck.update(|d| d.retry_later(id));
                         browser::sleep(browser::backoff_ms(failures - 1, js_sys::Math::random()))
                             .await;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
 
+use super::leaderboard::percent;
 use crate::api::{
     ApiError, AuditLine, RaterChangeReply, RaterLine, audit_log, exclude_rater, include_rater,
     raters,
@@ -137,10 +138,6 @@ fn sort_lines(lines: &mut [RaterLine], by: &str) {
         }),
         _ => lines.sort_by_key(|l| std::cmp::Reverse(l.ratings)),
     }
-}
-
-fn percent(share: f64) -> String {
-    format!("{:.0}%", share * 100.0)
 }
 
 #[component]

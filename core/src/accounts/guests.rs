@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{LockType, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::{guest_origin, user};
+use crate::db::keyed::locked_or_inserted;
 use crate::db::store::{Store, Write, WriteJob};
 use crate::sync::Every;
 use crate::{CoreError, CoreResult};
@@ -179,7 +179,12 @@ impl WriteJob for NewGuest {
         let mut counts = Vec::new();
         for (window, length, limit) in windows(limits) {
             let key = format!("{window}|{address}");
-            let row = locked_origin(txn, &key, now).await?;
+            let fresh = guest_origin::ActiveModel {
+                key: Set(key.clone()),
+                minted: Set(0),
+                window_start: Set(now),
+            };
+            let row = locked_or_inserted(txn, fresh, guest_origin::Column::Key, &key).await?;
             let (minted, window_start) = if row.window_start + length <= now {
                 (0, now)
             } else {
@@ -200,32 +205,6 @@ impl WriteJob for NewGuest {
         }
         Ok(Write::Commit(Ok(browser_annotator(txn, &cookie).await?)))
     }
-}
-
-/// The address's count for one window, locked until the job ends (PostgreSQL; SQLite's
-/// writer runs one job at a time), made first if it is not there.
-async fn locked_origin(
-    txn: &DatabaseTransaction,
-    key: &str,
-    now: DateTime<Utc>,
-) -> CoreResult<guest_origin::Model> {
-    guest_origin::Entity::insert(guest_origin::ActiveModel {
-        key: Set(key.to_owned()),
-        minted: Set(0),
-        window_start: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(guest_origin::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    guest_origin::Entity::find_by_id(key.to_owned())
-        .lock(LockType::Update)
-        .one(txn)
-        .await?
-        .ok_or_else(|| CoreError::not_found("guest count", key))
 }
 
 /// The annotator behind a browser identity, if it has rated anything yet. Looking does not

@@ -26,13 +26,13 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{LockType, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
 };
 
 use crate::db::entities::{sign_in_attempt, sign_in_known};
+use crate::db::keyed::locked_or_inserted;
 use crate::db::store::{Store, Write, WriteJob};
 use crate::sync::Every;
 use crate::{CoreError, CoreResult};
@@ -180,7 +180,13 @@ impl WriteJob for Count {
         }
         rules.push((attempt.account_key(), Rule::Slow { known }));
         for (key, rule) in rules {
-            let row = locked_row(txn, &key, now).await?;
+            let fresh = sign_in_attempt::ActiveModel {
+                key: Set(key.clone()),
+                attempts: Set(0),
+                window_start: Set(now),
+                next_at: Set(None),
+            };
+            let row = locked_or_inserted(txn, fresh, sign_in_attempt::Column::Key, &key).await?;
             let fresh = row.window_start + limits.window <= now;
             let (attempts, window_start) = if fresh {
                 (0, now)
@@ -247,33 +253,6 @@ impl Rule {
 fn delay(n: i32, max: Duration) -> Duration {
     let exponent = (n - 1).clamp(0, 20) as u32;
     Duration::seconds(1i64 << exponent).min(max)
-}
-
-/// The key's row, locked until the job ends (PostgreSQL; SQLite's writer runs one job at
-/// a time), made first if it is not there.
-async fn locked_row(
-    txn: &DatabaseTransaction,
-    key: &str,
-    now: DateTime<Utc>,
-) -> CoreResult<sign_in_attempt::Model> {
-    sign_in_attempt::Entity::insert(sign_in_attempt::ActiveModel {
-        key: Set(key.to_owned()),
-        attempts: Set(0),
-        window_start: Set(now),
-        next_at: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(sign_in_attempt::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    sign_in_attempt::Entity::find_by_id(key.to_owned())
-        .lock(LockType::Update)
-        .one(txn)
-        .await?
-        .ok_or_else(|| CoreError::Db(sea_orm::DbErr::RecordNotFound(key.to_owned())))
 }
 
 async fn is_known(

@@ -15,6 +15,15 @@ use swipeset_wire::{CampaignInfo, CampaignSettings};
 use crate::db::entities::campaign;
 use crate::{CoreError, CoreResult};
 
+/// The campaign named by `slug`, or `NotFound` naming it.
+pub async fn get(db: &impl ConnectionTrait, slug: &str) -> CoreResult<campaign::Model> {
+    campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| CoreError::not_found("campaign", slug))
+}
+
 /// The campaign named by `slug`, or the oldest campaign when no slug is given (what `/`
 /// shows). `Ok(None)` means there is no campaign at all yet.
 pub async fn resolve(
@@ -22,12 +31,7 @@ pub async fn resolve(
     slug: Option<&str>,
 ) -> CoreResult<Option<campaign::Model>> {
     match slug {
-        Some(slug) => campaign::Entity::find()
-            .filter(campaign::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .map(Some)
-            .ok_or_else(|| CoreError::not_found("campaign", slug)),
+        Some(slug) => get(db, slug).await.map(Some),
         None => Ok(campaign::Entity::find()
             .order_by_asc(campaign::Column::Id)
             .one(db)
@@ -158,9 +162,7 @@ pub async fn update(
     settings: NewCampaign,
 ) -> CoreResult<campaign::Model> {
     check(&settings)?;
-    let existing = resolve(db, Some(slug))
-        .await?
-        .ok_or_else(|| CoreError::not_found("campaign", slug))?;
+    let existing = get(db, slug).await?;
     let mut row: campaign::ActiveModel = existing.into();
     apply(&mut row, settings);
     Ok(row.update(db).await?)

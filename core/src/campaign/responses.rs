@@ -1,11 +1,22 @@
-//! Responses: adding them to a campaign's prompts.
+//! Responses: adding them to a campaign's prompts, and naming a campaign's responses in a
+//! query.
 
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::{Expr, OnConflict, Query, SelectStatement};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
 use crate::CoreResult;
 use crate::db::entities::{generation, model_stat, prompt};
+
+/// The ids of `campaign_id`'s responses, as a subquery (`… IN (SELECT id …)`), for the
+/// tables that name a response but not its campaign (ratings, leases, skips).
+pub(crate) fn ids_in(campaign_id: i32) -> SelectStatement {
+    Query::select()
+        .column(generation::Column::Id)
+        .from(generation::Entity)
+        .and_where(generation::Column::CampaignId.eq(campaign_id))
+        .to_owned()
+}
 
 /// A response waiting to be stored.
 #[derive(Debug, Clone)]

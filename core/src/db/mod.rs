@@ -8,6 +8,7 @@ pub mod backup;
 mod connect;
 pub mod entities;
 pub mod events;
+pub(crate) mod keyed;
 pub mod migration;
 pub mod store;
 

@@ -207,8 +207,6 @@ pub struct Export {
     plan: Plan,
     /// How labels are decided; under `weighted`, with the campaign's fit.
     labeller: source::Labeller,
-    /// Under `weighted`, the fit the labels come from, for the card.
-    fit: Option<weighted::FitSummary>,
     models: Vec<model::Model>,
     license: String,
 }
@@ -236,9 +234,7 @@ impl Export {
             _ => db.begin().await,
         }
         .map_err(CoreError::from)?;
-        let campaign = crate::campaign::resolve(&txn, Some(campaign_slug))
-            .await?
-            .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
+        let campaign = crate::campaign::get(&txn, campaign_slug).await?;
         // Under `weighted`, the raters' reliability is fitted first, on the same snapshot.
         let posteriors = match options.policy {
             policy if policy.is_weighted() && options.kind != Kind::Ratings => {
@@ -246,7 +242,6 @@ impl Export {
             }
             _ => None,
         };
-        let fit = posteriors.as_ref().map(|p| p.summary.clone());
         let labeller = source::Labeller::new(options.policy, posteriors);
         let plan = source::plan(&txn, &campaign, &options, &labeller).await?;
         if plan.rows == 0 {
@@ -273,7 +268,6 @@ impl Export {
             options,
             plan,
             labeller,
-            fit,
             models,
             license,
         })
@@ -322,7 +316,7 @@ impl Export {
             self.options.kind,
             self.options.variant,
             self.options.annotator_names,
-            self.fit.is_some() && self.options.kind == Kind::Kto,
+            self.labeller.fit().is_some() && self.options.kind == Kind::Kto,
         )
     }
 
@@ -387,7 +381,7 @@ impl Export {
                 campaign: &self.campaign,
                 options: &self.options,
                 plan: &self.plan,
-                fit: self.fit.as_ref(),
+                fit: self.labeller.fit(),
                 models: &self.models,
                 columns: &columns,
                 data_path: &data_path,

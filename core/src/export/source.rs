@@ -64,6 +64,11 @@ impl Labeller {
         Self { policy, posteriors }
     }
 
+    /// Under `weighted`, what the dataset card says about the fit.
+    pub fn fit(&self) -> Option<&super::weighted::FitSummary> {
+        self.posteriors.as_deref().map(|p| &p.summary)
+    }
+
     /// The label of response `id` with `up` 👍 and `down` 👎, and under `weighted` its
     /// P(👍); or why it has no label.
     pub fn decide(&self, id: i32, up: u32, down: u32) -> Result<(bool, Option<f64>), DropReason> {

@@ -184,15 +184,10 @@ pub fn fit_votes(votes: &[Vote], responses: usize, raters: usize) -> Fitted {
 /// one, 2; docs/BENCHMARKS.md.)
 pub const MIN_EVIDENCE: f64 = 0.405_465_108_108_164_4; // ln 1.5
 
-/// The side a response's votes alone favour, if they favour one clearly enough.
-pub fn side(evidence: f64) -> Option<bool> {
-    if evidence >= MIN_EVIDENCE {
-        Some(true)
-    } else if evidence <= -MIN_EVIDENCE {
-        Some(false)
-    } else {
-        None
-    }
+/// The side a response's votes alone favour (`Some(true)` for 👍), if they favour one by at
+/// least `floor` (`MIN_EVIDENCE` in exports; `crowd` measures others).
+pub fn side(evidence: f64, floor: f64) -> Option<bool> {
+    (evidence != 0.0 && evidence.abs() >= floor).then_some(evidence > 0.0)
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -203,10 +198,9 @@ fn sigmoid(x: f64) -> f64 {
 /// what the dataset card says about the model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Posteriors {
-    /// Sorted by response id: (id, P(👍), whether the votes alone favour 👍, against 👎, or
-    /// neither (`0`)).
+    /// Sorted by response id: (id, P(👍), the side the votes alone favour).
     #[serde(skip)]
-    by_response: Vec<(i32, f32, i8)>,
+    by_response: Vec<(i32, f32, Option<bool>)>,
     pub summary: FitSummary,
 }
 
@@ -232,7 +226,7 @@ impl Posteriors {
             .binary_search_by_key(&response_id, |(id, _, _)| *id)
             .ok()?;
         let (_, p, side) = self.by_response[at];
-        Some((f64::from(p), (side != 0).then_some(side > 0)))
+        Some((f64::from(p), side))
     }
 }
 
@@ -287,15 +281,12 @@ pub async fn fit(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Post
         }
     }
     let fitted = fit_votes(&votes, responses.len(), raters.len());
-    let mut by_response: Vec<(i32, f32, i8)> = responses
+    let mut by_response: Vec<(i32, f32, Option<bool>)> = responses
         .into_iter()
         .map(|(id, index)| {
-            let side = match side(fitted.evidence[index as usize]) {
-                Some(true) => 1,
-                Some(false) => -1,
-                None => 0,
-            };
-            (id, fitted.p_up[index as usize] as f32, side)
+            let i = index as usize;
+            let side = side(fitted.evidence[i], MIN_EVIDENCE);
+            (id, fitted.p_up[i] as f32, side)
         })
         .collect();
     by_response.sort_unstable_by_key(|(id, _, _)| *id);

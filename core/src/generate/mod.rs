@@ -98,9 +98,7 @@ pub async fn generate(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> CoreResult<Vec<ModelReport>> {
     let db = store.db();
-    let campaign = campaign::resolve(db, Some(campaign_slug))
-        .await?
-        .ok_or_else(|| CoreError::not_found("campaign", campaign_slug))?;
+    let campaign = campaign::get(db, campaign_slug).await?;
     let keys = models_file
         .models
         .iter()

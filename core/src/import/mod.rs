@@ -33,7 +33,7 @@ use crate::CoreError;
 use crate::campaign::models;
 use crate::campaign::prompts;
 use crate::campaign::responses::{self, NewResponse};
-use crate::db::entities::{campaign, generation, prompt};
+use crate::db::entities::{generation, prompt};
 
 /// Files larger than this are refused unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -276,15 +276,6 @@ fn from_messages(
     }
 }
 
-async fn find_campaign(
-    db: &impl sea_orm::ConnectionTrait,
-    slug: &str,
-) -> Result<campaign::Model, ImportError> {
-    Ok(crate::campaign::resolve(db, Some(slug))
-        .await?
-        .ok_or_else(|| CoreError::not_found("campaign", slug))?)
-}
-
 /// Inserts `rows`, skipping those the campaign already has; returns how many were added.
 async fn insert_prompts(
     db: &impl sea_orm::ConnectionTrait,
@@ -340,7 +331,7 @@ pub async fn import_prompts(
     };
     let mut records = Records::open(path, format, &names, &required)?;
     let txn = db.begin().await?;
-    let campaign = find_campaign(&txn, slug).await?;
+    let campaign = crate::campaign::get(&txn, slug).await?;
     let mut summary = ImportSummary::default();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(record) = records.next(path)? {
@@ -400,7 +391,7 @@ pub async fn import_responses(
     }
     let mut records = Records::open(path, format, &names, &[])?;
     let txn = db.begin().await?;
-    let campaign = find_campaign(&txn, slug).await?;
+    let campaign = crate::campaign::get(&txn, slug).await?;
     let mut summary = ImportSummary::default();
     let mut prompt_ids: HashMap<String, i32> = HashMap::new();
     let mut model_ids: HashMap<String, i32> = HashMap::new();

@@ -10,7 +10,7 @@
 //! its audit-log line.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
@@ -18,9 +18,8 @@ use sea_orm::{
 
 use super::Actor;
 use super::audit::{self, Action, Entry};
-use crate::db::entities::{
-    campaign, excluded_rating, generation, lease, rater_exclusion, rating, user,
-};
+use crate::campaign::responses;
+use crate::db::entities::{campaign, excluded_rating, lease, rater_exclusion, rating, user};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::{CoreError, CoreResult};
 
@@ -82,17 +81,25 @@ pub(crate) async fn require_included(
     campaign_id: i32,
     user_id: i32,
 ) -> CoreResult<()> {
-    let excluded = rater_exclusion::Entity::find()
-        .filter(rater_exclusion::Column::CampaignId.eq(campaign_id))
-        .filter(rater_exclusion::Column::UserId.eq(user_id))
-        .one(db)
-        .await?;
-    match excluded {
+    match exclusion(db, campaign_id, user_id).await? {
         Some(_) => Err(CoreError::forbidden(
             "an admin excluded your ratings from this campaign, so you cannot rate in it",
         )),
         None => Ok(()),
     }
+}
+
+/// `user_id`'s exclusion from `campaign_id`, if they are excluded.
+async fn exclusion(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    user_id: i32,
+) -> CoreResult<Option<rater_exclusion::Model>> {
+    Ok(rater_exclusion::Entity::find()
+        .filter(rater_exclusion::Column::CampaignId.eq(campaign_id))
+        .filter(rater_exclusion::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
 }
 
 /// The raters excluded from `campaign_id`, oldest first.
@@ -133,11 +140,7 @@ impl WriteJob for Change {
             .one(txn)
             .await?
             .ok_or_else(|| CoreError::not_found("user", user_id))?;
-        let existing = rater_exclusion::Entity::find()
-            .filter(rater_exclusion::Column::CampaignId.eq(campaign.id))
-            .filter(rater_exclusion::Column::UserId.eq(user_id))
-            .one(txn)
-            .await?;
+        let existing = exclusion(txn, campaign.id, user_id).await?;
         let who = format!("rater {} (user {user_id}) in {}", rater.name, campaign.slug);
         let ratings = match (exclude, existing) {
             (true, Some(_)) => {
@@ -187,57 +190,65 @@ impl WriteJob for Change {
     }
 }
 
-/// The campaign's responses, as a subquery.
-fn campaign_responses(campaign_id: i32) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(generation::Column::Id)
-        .from(generation::Entity)
-        .and_where(generation::Column::CampaignId.eq(campaign_id))
-        .to_owned()
+/// A rating's columns, in the same order in `rating` and in `excluded_rating` (which adds
+/// the campaign).
+const RATED: [rating::Column; 7] = [
+    rating::Column::Id,
+    rating::Column::UserId,
+    rating::Column::GenerationId,
+    rating::Column::Label,
+    rating::Column::CreatedAt,
+    rating::Column::ClientId,
+    rating::Column::DecisionMs,
+];
+const SET_ASIDE: [excluded_rating::Column; 7] = [
+    excluded_rating::Column::Id,
+    excluded_rating::Column::UserId,
+    excluded_rating::Column::GenerationId,
+    excluded_rating::Column::Label,
+    excluded_rating::Column::CreatedAt,
+    excluded_rating::Column::ClientId,
+    excluded_rating::Column::DecisionMs,
+];
+
+/// `INSERT INTO table (columns) SELECT …`: how many rows it copied.
+async fn copy_rows<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    table: E,
+    columns: impl IntoIterator<Item = E::Column>,
+    select: SelectStatement,
+) -> CoreResult<u64> {
+    let copy = Query::insert()
+        .into_table(table)
+        .columns(columns)
+        .select_from(select)
+        .map_err(|e| CoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+        .to_owned();
+    let backend = txn.get_database_backend();
+    Ok(txn.execute(backend.build(&copy)).await?.rows_affected())
 }
 
 /// Moves the rater's ratings in the campaign to `excluded_rating` and ends their leases
 /// there; the triggers count both out.
 async fn set_aside(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) -> CoreResult<u64> {
-    let copy = Query::insert()
-        .into_table(excluded_rating::Entity)
-        .columns([
-            excluded_rating::Column::Id,
-            excluded_rating::Column::CampaignId,
-            excluded_rating::Column::UserId,
-            excluded_rating::Column::GenerationId,
-            excluded_rating::Column::Label,
-            excluded_rating::Column::CreatedAt,
-            excluded_rating::Column::ClientId,
-            excluded_rating::Column::DecisionMs,
-        ])
-        .select_from(
-            Query::select()
-                .column((rating::Entity, rating::Column::Id))
-                .expr(Expr::val(campaign_id))
-                .columns([
-                    (rating::Entity, rating::Column::UserId),
-                    (rating::Entity, rating::Column::GenerationId),
-                    (rating::Entity, rating::Column::Label),
-                    (rating::Entity, rating::Column::CreatedAt),
-                    (rating::Entity, rating::Column::ClientId),
-                    (rating::Entity, rating::Column::DecisionMs),
-                ])
-                .from(rating::Entity)
-                .and_where(Expr::col((rating::Entity, rating::Column::UserId)).eq(user_id))
-                .and_where(
-                    Expr::col((rating::Entity, rating::Column::GenerationId))
-                        .in_subquery(campaign_responses(campaign_id)),
-                )
-                .to_owned(),
-        )
-        .map_err(|e| CoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
-        .to_owned();
-    let backend = txn.get_database_backend();
-    let copied = txn.execute(backend.build(&copy)).await?.rows_affected();
+    let copied = copy_rows(
+        txn,
+        excluded_rating::Entity,
+        SET_ASIDE
+            .into_iter()
+            .chain([excluded_rating::Column::CampaignId]),
+        Query::select()
+            .columns(RATED)
+            .expr(Expr::val(campaign_id))
+            .from(rating::Entity)
+            .and_where(rating::Column::UserId.eq(user_id))
+            .and_where(rating::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
+            .to_owned(),
+    )
+    .await?;
     let deleted = rating::Entity::delete_many()
         .filter(rating::Column::UserId.eq(user_id))
-        .filter(rating::Column::GenerationId.in_subquery(campaign_responses(campaign_id)))
+        .filter(rating::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
         .exec(txn)
         .await?
         .rows_affected;
@@ -249,7 +260,7 @@ async fn set_aside(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) ->
     }
     lease::Entity::delete_many()
         .filter(lease::Column::UserId.eq(user_id))
-        .filter(lease::Column::GenerationId.in_subquery(campaign_responses(campaign_id)))
+        .filter(lease::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
         .exec(txn)
         .await?;
     Ok(deleted)
@@ -258,37 +269,18 @@ async fn set_aside(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) ->
 /// Moves the rater's set-aside ratings in the campaign back to `rating`; the triggers count
 /// them in again.
 async fn restore(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) -> CoreResult<u64> {
-    let copy = Query::insert()
-        .into_table(rating::Entity)
-        .columns([
-            rating::Column::Id,
-            rating::Column::UserId,
-            rating::Column::GenerationId,
-            rating::Column::Label,
-            rating::Column::CreatedAt,
-            rating::Column::ClientId,
-            rating::Column::DecisionMs,
-        ])
-        .select_from(
-            Query::select()
-                .columns([
-                    excluded_rating::Column::Id,
-                    excluded_rating::Column::UserId,
-                    excluded_rating::Column::GenerationId,
-                    excluded_rating::Column::Label,
-                    excluded_rating::Column::CreatedAt,
-                    excluded_rating::Column::ClientId,
-                    excluded_rating::Column::DecisionMs,
-                ])
-                .from(excluded_rating::Entity)
-                .and_where(excluded_rating::Column::CampaignId.eq(campaign_id))
-                .and_where(excluded_rating::Column::UserId.eq(user_id))
-                .to_owned(),
-        )
-        .map_err(|e| CoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
-        .to_owned();
-    let backend = txn.get_database_backend();
-    let restored = txn.execute(backend.build(&copy)).await?.rows_affected();
+    let restored = copy_rows(
+        txn,
+        rating::Entity,
+        RATED,
+        Query::select()
+            .columns(SET_ASIDE)
+            .from(excluded_rating::Entity)
+            .and_where(excluded_rating::Column::CampaignId.eq(campaign_id))
+            .and_where(excluded_rating::Column::UserId.eq(user_id))
+            .to_owned(),
+    )
+    .await?;
     excluded_rating::Entity::delete_many()
         .filter(excluded_rating::Column::CampaignId.eq(campaign_id))
         .filter(excluded_rating::Column::UserId.eq(user_id))

@@ -16,10 +16,8 @@ use serde::Serialize;
 
 use crate::CoreResult;
 use crate::board::stats::{Z95, wilson};
-use crate::campaign::RaterFlags;
-use crate::db::entities::{
-    annotator_stat, campaign, excluded_rating, generation, rating, skip, user,
-};
+use crate::campaign::{RaterFlags, responses};
+use crate::db::entities::{annotator_stat, campaign, excluded_rating, rating, skip, user};
 
 /// Below this many compared ratings, agreement says too little to flag anyone. The
 /// agreement threshold itself is the campaign's (`RaterFlags`).
@@ -187,13 +185,8 @@ pub async fn list(
     let backend = db.get_database_backend();
     let counted = votes_query(
         "rating",
-        Expr::col((rating::Entity, rating::Column::GenerationId)).in_subquery(
-            Query::select()
-                .column(generation::Column::Id)
-                .from(generation::Entity)
-                .and_where(generation::Column::CampaignId.eq(campaign_id))
-                .to_owned(),
-        ),
+        Expr::col((rating::Entity, rating::Column::GenerationId))
+            .in_subquery(responses::ids_in(campaign_id)),
         thresholds.fast_ms,
     );
     let set_aside = votes_query(
@@ -212,13 +205,8 @@ pub async fn list(
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("skips"))
         .from(skip::Entity)
         .and_where(
-            Expr::col((skip::Entity, skip::Column::GenerationId)).in_subquery(
-                Query::select()
-                    .column(generation::Column::Id)
-                    .from(generation::Entity)
-                    .and_where(generation::Column::CampaignId.eq(campaign_id))
-                    .to_owned(),
-            ),
+            Expr::col((skip::Entity, skip::Column::GenerationId))
+                .in_subquery(responses::ids_in(campaign_id)),
         )
         .group_by_col((skip::Entity, skip::Column::UserId))
         .to_owned();

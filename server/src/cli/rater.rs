@@ -52,15 +52,6 @@ pub struct AuditArgs {
     pub database: DatabaseArgs,
 }
 
-async fn campaign(
-    db: &swipeset_core::DatabaseConnection,
-    slug: &str,
-) -> anyhow::Result<swipeset_core::db::entities::campaign::Model> {
-    swipeset_core::campaign::resolve(db, Some(slug))
-        .await?
-        .with_context(|| format!("campaign `{slug}` does not exist (see `swipeset campaign list`)"))
-}
-
 pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
     match command {
         RaterCommand::List {
@@ -68,7 +59,7 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
             database,
         } => {
             let db = open::database(&database).await?;
-            let campaign = campaign(&db, &slug).await?;
+            let campaign = swipeset_core::campaign::get(&db, &slug).await?;
             let list = raters::list(&db, &campaign).await?;
             if list.is_empty() {
                 println!("nobody has rated in `{slug}` yet");
@@ -131,7 +122,7 @@ async fn change(
     exclude: bool,
 ) -> anyhow::Result<()> {
     let db = open::database(database).await?;
-    let campaign = campaign(&db, slug).await?;
+    let campaign = swipeset_core::campaign::get(&db, slug).await?;
     let user = swipeset_core::accounts::users::find_by_name(&db, name)
         .await?
         .with_context(|| {

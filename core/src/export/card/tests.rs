@@ -179,7 +179,7 @@ async fn card_of(db: &DatabaseConnection, slug: &str, options: ExportOptions) ->
             campaign: &campaign,
             options: &export.options,
             plan: &export.plan,
-            fit: export.fit.as_ref(),
+            fit: export.labeller.fit(),
             models: &export.models,
             columns: &columns,
             data_path: &data_path,

@@ -5,7 +5,7 @@
 //! `cargo test -p swipeset-core --lib crowd -- --nocapture` prints the comparison that
 //! docs/BENCHMARKS.md quotes.
 
-use super::{MIN_EVIDENCE, Vote, fit_votes};
+use super::{MIN_EVIDENCE, Vote, fit_votes, side};
 use crate::export::policy::Policy;
 
 /// Who votes, and how much.
@@ -172,8 +172,7 @@ pub fn compare_with_floor(crowd: Crowd, threshold: f64, floor: f64) -> Compariso
     let mut outcome = (Outcome::default(), Outcome::default());
     for r in 0..crowd.responses {
         let (up, down) = counts[r];
-        let e = fitted.evidence[r];
-        let side = (e.abs() >= floor && e != 0.0).then_some(e > 0.0);
+        let side = side(fitted.evidence[r], floor);
         let labels = [
             (&mut outcome.0, majority.decide(up, down)),
             (

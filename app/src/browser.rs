@@ -150,3 +150,12 @@ mod encode_tests {
         );
     }
 }
+
+/// A full page load of `href`: the next page renders afresh on the server (with its own
+/// bundle, for the rating page). Nothing on the server.
+pub fn go_to(_href: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(_href);
+    }
+}

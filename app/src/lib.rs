@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("admin"), StaticSegment("campaign")) view=pages::campaigns::CampaignPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("raters")) view=pages::raters::RatersPage />
                 <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::raters::AuditPage />
+                <Route path=(StaticSegment("admin"), StaticSegment("flags")) view=pages::flags::FlagsPage />
+                <Route path=StaticSegment("flag") view=pages::flag::FlagPage />
             </Routes>
         </Router>
     }

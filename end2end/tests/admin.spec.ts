@@ -1,7 +1,7 @@
 // The admin's campaign pages: make a campaign, change its settings, close it for rating.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { ADMIN, collectErrors, signIn } from './helpers';
+import { ADMIN, card, collectErrors, currentCardId, openHydrated, signIn } from './helpers';
 
 async function hydrated(page: Page, path: string): Promise<void> {
   await page.goto(path);
@@ -139,4 +139,69 @@ test('an admin excludes a careless rater on the raters page, and the audit log s
   expect(results.violations.map((v) => v.id)).toEqual([]);
   expect(errors).toEqual([]);
   await guest.close();
+});
+
+test('a rater reports a broken card from its corner and an admin hides it from the flag queue', async ({ page, browser }, testInfo) => {
+  const errors = collectErrors(page);
+  await signIn(page, ADMIN.name, ADMIN.password);
+  const slug = `flags-${Date.now().toString(36)}`;
+  const saved = await page.request.post('/api/save_campaign', {
+    data: { settings: {
+      slug, title: 'Flags check', guidelines: '', overlap: 3, reveal_models: false, open: true,
+      public_board: true, license: 'cc-by-4.0', system_prompt: '',
+    }, create: true },
+  });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const rows = [1, 2, 3, 4].map((i) => JSON.stringify({ prompt: `Prompt ${i}`, completion: `Answer ${i}`, model: 'Model A' }));
+  const imported = await page.request.post(`/api/campaigns/${slug}/import?what=responses&file_name=r.jsonl`, {
+    data: rows.join('\n') + '\n', headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect(imported.status(), await imported.text()).toBe(200);
+
+  // A guest on the rating page taps the flag in the card's corner.
+  const guest = await (await browser.newContext()).newPage();
+  const guestErrors = collectErrors(guest);
+  await guest.addInitScript((s) => localStorage.setItem(`swipeset.guidelines-seen.${s}`, '1'), slug);
+  await openHydrated(guest, `/?campaign=${slug}`);
+  const reported = await currentCardId(guest);
+  await guest.getByRole('link', { name: /Report this card/ }).click();
+  await expect(guest).toHaveURL(new RegExp(`/flag\\?response=${reported}$`));
+  await expect(guest.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await expect(guest.getByRole('button', { name: 'Report and skip' })).toBeDisabled();
+  await guest.getByLabel('Broken').check();
+  await guest.getByLabel('Anything to add (optional)').fill('Cut off after one word.');
+  await guest.screenshot({ path: testInfo.outputPath('flag.png'), fullPage: true });
+  const flagPage = await new AxeBuilder({ page: guest }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(flagPage.violations.map((v) => v.id)).toEqual([]);
+  await guest.getByRole('button', { name: 'Report and skip' }).click();
+  // Back to rating, on another card: the reported one left this rater's deck.
+  await expect(guest).toHaveURL(new RegExp(`/\\?campaign=${slug}$`));
+  await expect(guest.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  await expect(card(guest)).toBeVisible();
+  expect(await currentCardId(guest)).not.toBe(reported);
+
+  await hydrated(page, `/admin/flags?campaign=${slug}`);
+  const item = page.locator('li.flag-item').first();
+  await expect(item).toContainText(`Response ${reported}`);
+  await expect(item).toContainText('Broken by guest-');
+  await expect(item).toContainText('Cut off after one word.');
+  await item.getByPlaceholder('Reason (for the audit log)').fill('truncated output');
+  await item.getByRole('button', { name: 'Hide' }).click();
+  await expect(page.getByRole('status')).toContainText(`Response ${reported} hidden`);
+  await expect(page.locator('li.flag-item .badge-off')).toHaveText('hidden');
+  await page.screenshot({ path: testInfo.outputPath('flags.png'), fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+  // Nobody is dealt it now.
+  const other = await browser.newContext();
+  const dealt = await (await other.request.post('/api/next_cards', { data: { campaign: slug, count: 4 } })).json();
+  expect(dealt.cards.map((c: { response_id: number }) => c.response_id)).not.toContain(reported);
+  expect(dealt.cards).toHaveLength(3);
+
+  await hydrated(page, '/admin/audit');
+  await expect(page.locator('li.user-line').first()).toContainText('hide response');
+  expect(errors).toEqual([]);
+  expect(guestErrors).toEqual([]);
+  await other.close();
+  await guest.context().close();
 });

@@ -37,13 +37,15 @@ pub const DEFAULT_PER_MINUTE: u32 = 300;
 pub const DEFAULT_BURST: u32 = 60;
 
 /// The endpoints the limits apply to: what a rater calls while rating.
-const RATING_PATHS: [&str; 6] = [
+const RATING_PATHS: [&str; 8] = [
     "/api/next_card",
     "/api/next_cards",
     "/api/rate",
     "/api/undo",
     "/api/skip",
     "/api/progress",
+    "/api/card",
+    "/api/flag_card",
 ];
 
 /// The buckets of every rater this process has seen lately.

@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Restore(args) => cli::restore::run(args).await,
         Command::User(command) => cli::user::run(command).await,
         Command::Rater(command) => cli::rater::run(command).await,
+        Command::Response(command) => cli::response::run(command).await,
         Command::Audit(args) => cli::rater::audit(args).await,
         Command::Token(command) => cli::token::run(command).await,
         Command::Stats(command) => cli::stats::run(command).await,

@@ -56,6 +56,7 @@ struct Ctx {
     /// A generation nobody has rated, and one the victim rated.
     fresh_generation: i32,
     victims_generation: i32,
+    victims_rating: i32,
     victim_id: i32,
     victim_token: i32,
     /// The caller's own token, where they have one.
@@ -412,6 +413,67 @@ fn cases() -> Vec<Case> {
             body: empty,
             expect: ADMIN,
         },
+        Case {
+            method: "GET",
+            path: "/api/card",
+            query: |c| format!("?response_id={}", c.fresh_generation),
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        // Flags for the dismissal two lines below to resolve.
+        Case {
+            method: "POST",
+            path: "/api/flag_card",
+            query: none,
+            body: |c| json!({"response_id": c.victims_generation, "kind": "broken"}),
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/flag_queue",
+            query: of_campaign,
+            body: empty,
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/moderate_response",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "response_id": c.victims_generation,
+                       "action": "dismiss", "reason": "matrix"})
+            },
+            expect: ADMIN,
+        },
+        // Hidden, then shown again on the next line.
+        Case {
+            method: "POST",
+            path: "/api/moderate_response",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "response_id": c.victims_generation,
+                       "action": "hide", "reason": "matrix"})
+            },
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/moderate_response",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "response_id": c.victims_generation,
+                       "action": "show", "reason": "matrix"})
+            },
+            expect: ADMIN,
+        },
+        // Last: the victim's rating is gone after it.
+        Case {
+            method: "POST",
+            path: "/api/delete_rating",
+            query: none,
+            body: |c| json!({"campaign": c.campaign, "rating_id": c.victims_rating, "reason": "matrix"}),
+            expect: ADMIN,
+        },
     ]
 }
 
@@ -535,6 +597,7 @@ async fn world() -> (common::TestDb, World) {
     )
     .await
     .unwrap();
+    let victims_rating = rating::Entity::find().one(&db).await.unwrap().unwrap().id;
     let auth = AuthConfig {
         open_registration: true,
         ..AuthConfig::default()
@@ -545,6 +608,7 @@ async fn world() -> (common::TestDb, World) {
         campaign: slug,
         fresh_generation: generations[1].id,
         victims_generation: generations[0].id,
+        victims_rating,
         victim_id: victim.id,
         victim_token: victim_token.id,
         own_token: None,

@@ -1,6 +1,7 @@
-//! An admin finds a careless rater on the raters page, excludes them, and takes them back:
-//! on SQLite and PostgreSQL, over HTTP as the page does it. The board, the exports and the
-//! recount follow; the rater cannot rate meanwhile; the audit log has both actions.
+//! An admin finds a careless rater on the raters page, excludes them, and takes them back;
+//! raters flag a broken card and an admin hides it: on SQLite and PostgreSQL, over HTTP as
+//! the pages do it. The board, the exports and the recount follow; the rater cannot rate
+//! meanwhile; the audit log has every action.
 
 mod common;
 
@@ -11,15 +12,16 @@ use serde_json::{Value, json};
 use common::TestServer;
 
 /// Deals and rates `n` cards as `client`, each 👍 when `up(response id)`, taking `ms` to
-/// decide.
+/// decide; the responses rated.
 async fn rate_cards(
     server: &TestServer,
     client: &reqwest::Client,
     n: usize,
     up: impl Fn(i64) -> bool,
     ms: i64,
-) {
+) -> Vec<i64> {
     let mut rated = 0;
+    let mut ids = Vec::new();
     while rated < n {
         let (status, dealt) = server
             .post_json(
@@ -42,9 +44,11 @@ async fn rate_cards(
                 )
                 .await;
             assert_eq!(status, StatusCode::OK, "{reply}");
+            ids.push(id);
             rated += 1;
         }
     }
+    ids
 }
 
 /// `POST /api/{action}` (`exclude_rater` or `include_rater`) on the demo as `admin`.
@@ -239,6 +243,187 @@ async fn an_admin_excludes_a_careless_rater_and_takes_them_back() {
     }
 }
 
+/// `POST /api/moderate_response` on the demo as `admin`.
+async fn moderate(
+    server: &TestServer,
+    admin: &reqwest::Client,
+    response_id: i64,
+    action: &str,
+    reason: &str,
+) -> (StatusCode, Value) {
+    let body = json!({"campaign": "haiku-demo", "response_id": response_id,
+                      "action": action, "reason": reason});
+    server
+        .post_json(admin, "/api/moderate_response", body)
+        .await
+}
+
+#[tokio::test]
+async fn raters_flag_a_broken_card_and_an_admin_hides_it_from_the_board_and_the_exports() {
+    for backend in common::backends() {
+        let test_db = backend.fresh().await;
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
+        let server = TestServer::start(test_db.db.clone()).await;
+        let admin = server.signed_in("admin").await;
+        let (ada, bo, carol, dave) = (
+            server.other_browser(),
+            server.other_browser(),
+            server.other_browser(),
+            server.other_browser(),
+        );
+        let rated = rate_cards(&server, &ada, 10, |_| true, 2_000).await;
+        let broken = rated[0];
+        let flag = |client, kind: &str, note: Value| {
+            let body = json!({"response_id": broken, "kind": kind, "note": note});
+            let server = &server;
+            async move { server.post_json(client, "/api/flag_card", body).await }
+        };
+        // The page that flags shows the card first.
+        let shown = server
+            .get_json(&bo, &format!("/api/card?response_id={broken}"))
+            .await;
+        assert_eq!(shown["card"]["response_id"], broken, "{shown}");
+        let (status, reply) = flag(&bo, "broken", json!("cut off after two lines")).await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {reply}");
+        assert_eq!(reply, json!({"response_id": broken, "new": true}));
+        let (status, reply) = flag(&carol, "other", Value::Null).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "a note is needed: {reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains("note"),
+            "{reply}"
+        );
+        let (status, reply) = flag(&carol, "reveals_model", Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        let (status, reply) = flag(&carol, "sideways", Value::Null).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown kind: {reply}");
+
+        let queue = server
+            .get_json(&admin, "/api/flag_queue?campaign=haiku-demo")
+            .await;
+        assert_eq!(queue["flagged"].as_array().unwrap().len(), 1, "{queue}");
+        let item = &queue["flagged"][0];
+        assert_eq!(item["response_id"], broken);
+        let kinds: Vec<&str> = item["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, vec!["reveals_model", "broken"], "newest first");
+        assert_eq!(item["flags"][1]["note"], "cut off after two lines");
+        assert_eq!(item["ratings"].as_array().unwrap().len(), 1, "ada's 👍");
+
+        let before = board(&server, &admin).await;
+        let exported = ratings_exported(&server, &admin).await;
+        assert_eq!(exported, 10);
+        let labelled = format!("\"response_id\":{broken},");
+        let kto = server
+            .get_text(
+                &admin,
+                "/api/campaigns/haiku-demo/export?kind=kto&format=jsonl&min_votes=1",
+            )
+            .await;
+        assert!(kto.contains(&labelled), "ada's 👍 labels it: {kto}");
+        let (status, hidden) = moderate(&server, &admin, broken, "hide", "garbled output").await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {hidden}");
+        assert_eq!(
+            hidden,
+            json!({"response_id": broken, "hidden": true, "ratings": 1, "flags": 2})
+        );
+        assert_eq!(board(&server, &admin).await, (before.0 - 1, before.1));
+        assert_eq!(ratings_exported(&server, &admin).await, 9);
+        let kto = server
+            .get_text(
+                &admin,
+                "/api/campaigns/haiku-demo/export?kind=kto&format=jsonl&min_votes=1",
+            )
+            .await;
+        assert!(
+            !kto.contains(&labelled),
+            "hidden responses are not exported"
+        );
+        let zip = server
+            .get_text(
+                &admin,
+                "/api/campaigns/haiku-demo/export?kind=ratings&format=jsonl&archive=zip",
+            )
+            .await;
+        assert!(
+            zip.contains("**Hidden responses**: 1 response was hidden by an admin"),
+            "{backend:?}: {}",
+            zip.chars().take(300).collect::<String>()
+        );
+        let drift = swipeset_core::board::aggregates::rebuild(&test_db.db, false)
+            .await
+            .unwrap();
+        assert!(drift.is_clean(), "{backend:?}: {drift:?}");
+
+        // Out of every deck: not shown, not dealt, a rating sent anyway is not needed.
+        let res = dave
+            .get(server.url(&format!("/api/card?response_id={broken}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let (status, late) = server
+            .post_json(
+                &dave,
+                "/api/rate",
+                json!({"response_id": broken, "label": "down"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{late}");
+        assert_eq!(late["status"], "not_needed", "{late}");
+        let queue = server
+            .get_json(&admin, "/api/flag_queue?campaign=haiku-demo")
+            .await;
+        assert!(queue["flagged"].as_array().unwrap().is_empty(), "{queue}");
+        assert_eq!(queue["hidden"][0]["response_id"], broken, "{queue}");
+        let (status, body) = moderate(&server, &admin, broken, "dismiss", "none open").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+        let (status, shown) = moderate(&server, &admin, broken, "show", "fixed upstream").await;
+        assert_eq!(status, StatusCode::OK, "{shown}");
+        assert_eq!(shown["ratings"], 1);
+        assert_eq!(board(&server, &admin).await, before);
+
+        // One bad rating goes on its own.
+        let rating_id = queue["hidden"][0]["ratings"][0]["rating_id"]
+            .as_i64()
+            .unwrap();
+        let (status, deleted) = server
+            .post_json(
+                &admin,
+                "/api/delete_rating",
+                json!({"campaign": "haiku-demo", "rating_id": rating_id, "reason": "test vote"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{deleted}");
+        assert_eq!(deleted["response_id"], broken);
+        assert_eq!(board(&server, &admin).await, (before.0 - 1, before.1));
+        assert_eq!(ratings_exported(&server, &admin).await, 9);
+        let drift = swipeset_core::board::aggregates::rebuild(&test_db.db, false)
+            .await
+            .unwrap();
+        assert!(drift.is_clean(), "{backend:?}: {drift:?}");
+
+        let log = server.get_json(&admin, "/api/audit_log").await;
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["delete_rating", "show_response", "hide_response"]
+        );
+        assert_eq!(log[2]["reason"], "garbled output");
+    }
+}
+
 /// The same from the command line: `rater list`, `rater exclude`, `rater include`, `audit`.
 #[tokio::test]
 async fn the_command_line_lists_excludes_and_includes_raters() {
@@ -331,6 +516,76 @@ async fn the_command_line_lists_excludes_and_includes_raters() {
     );
     assert!(
         lines[1].contains("exclude_rater") && lines[1].contains("(too fast)"),
+        "{log}"
+    );
+
+    // `response …`: a flagged response, hidden and shown, a rating deleted.
+    let response_id = swipeset_core::db::entities::rating::Entity::find()
+        .one(&test_db.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .generation_id;
+    let (status, reply) = server
+        .post_json(
+            &clicker,
+            "/api/flag_card",
+            json!({"response_id": response_id, "kind": "harmful", "note": "slur"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let (ok, out) = run(&["response", "flagged", "--campaign", "haiku-demo"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("response {response_id} (")) && out.contains("flag: Harmful by"),
+        "{out}"
+    );
+    let id = response_id.to_string();
+    let act = |verb: &'static str, id: String, reason: &'static str| {
+        let run = &run;
+        move || {
+            run(&[
+                "response",
+                verb,
+                &id,
+                "--campaign",
+                "haiku-demo",
+                "--reason",
+                reason,
+            ])
+        }
+    };
+    let (ok, out) = act("hide", id.clone(), "slur")();
+    assert!(
+        ok && out.contains("1 ratings set aside") && out.contains("1 flags resolved"),
+        "{out}"
+    );
+    let (ok, out) = act("hide", id.clone(), "again")();
+    assert!(!ok && out.contains("already hidden"), "{out}");
+    let (ok, out) = act("show", id.clone(), "false alarm")();
+    assert!(ok && out.contains("1 ratings counted"), "{out}");
+    let rating_id = swipeset_core::db::entities::rating::Entity::find()
+        .one(&test_db.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (ok, out) = act("delete-rating", rating_id.to_string(), "test")();
+    assert!(
+        ok && out.contains(&format!("deleted rating {rating_id}")),
+        "{out}"
+    );
+    let (ok, out) = act("delete-rating", rating_id.to_string(), "test")();
+    assert!(!ok && out.contains("does not exist"), "{out}");
+    let (ok, log) = run(&["audit", "--limit", "3"]);
+    assert!(ok, "{log}");
+    let actions: Vec<&str> = log
+        .lines()
+        .map(|l| l.split_whitespace().nth(4).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["delete_rating", "show_response", "hide_response"],
         "{log}"
     );
 }

@@ -30,7 +30,9 @@ pub use generate::{
     generate_status, pause_generation, save_generate_models, start_generation, upload_models_toml,
 };
 pub use moderation::{
-    AuditLog, ExcludeRater, IncludeRater, Raters, audit_log, exclude_rater, include_rater, raters,
+    AuditLog, CardPreview, DeleteRating, ExcludeRater, FlagCard, FlagQueue, IncludeRater,
+    ModerateResponse, Raters, ResponseAction, audit_log, card_preview, delete_rating,
+    exclude_rater, flag_card, flag_queue, include_rater, moderate_response, raters,
 };
 pub use publish::{
     ForgetHubToken, HubStatus, PublishToHub, SaveHubToken, forget_hub_token, hub_status,

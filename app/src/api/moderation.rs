@@ -1,5 +1,7 @@
-//! Server functions of the admin's raters page and audit log: each rater's figures in a
-//! campaign, excluding and including a rater, and the log of such actions. Admins only.
+//! Server functions of moderation: raters flag a card (`flag_card`, with `card` for the
+//! page that does it); admins see each rater's figures, exclude and include raters, work
+//! through the flag queue (hide, show, dismiss a response; delete a rating) and read the
+//! audit log of all of it.
 
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
@@ -7,7 +9,10 @@ use server_fn::codec::{GetUrl, Json};
 use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use swipeset_wire::{AuditLine, RaterChangeReply, RatersReply};
+use swipeset_wire::{
+    AuditLine, DeleteRatingReply, FlagKind, FlagQueueReply, FlagReply, NextCardReply,
+    RaterChangeReply, RatersReply, ResponseChangeReply,
+};
 
 /// `GET /api/raters?campaign=SLUG` (admins): every rater of the campaign with their
 /// figures and flags, most ratings first.
@@ -79,14 +84,10 @@ async fn change(
     reason: String,
     exclude: bool,
 ) -> Result<RaterChangeReply, ApiError> {
-    use swipeset_core::moderation::{Actor, exclusion};
+    use swipeset_core::moderation::exclusion;
     let store = ssr::store()?;
-    let admin = ssr::caller().await.require_admin()?.clone();
+    let actor = admin_actor().await?;
     let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
-    let actor = Actor::Admin {
-        id: admin.id,
-        name: admin.name,
-    };
     let moved = if exclude {
         exclusion::exclude(&store, &campaign, user_id, actor, &reason).await?
     } else {
@@ -126,4 +127,127 @@ pub async fn audit_log(#[server(default)] limit: Option<u64>) -> Result<Vec<Audi
             reason: l.reason,
         })
         .collect())
+}
+
+/// `GET /api/card?response_id=7`: one card, as the rating page shows it, with its campaign:
+/// what the page for flagging it shows. For anyone who may rate; 404 once hidden.
+#[server(prefix = "/api", endpoint = "card", input = GetUrl, output = Json)]
+pub async fn card_preview(response_id: i32) -> Result<NextCardReply, ApiError> {
+    let store = ssr::store()?;
+    // Who may rate may see a card (as `next_card` shows a first-time visitor one).
+    ssr::current_annotator_id(store.db()).await?;
+    let (campaign, card) = swipeset_core::rating::deal::card(store.db(), response_id).await?;
+    Ok(NextCardReply {
+        campaign: Some(swipeset_core::campaign::info(&campaign)),
+        card: Some(card),
+        rater: ssr::rater_key().await,
+    })
+}
+
+/// `POST /api/flag_card` with `{"response_id": 7, "kind": "broken", "note": "cut off"}`
+/// (`kind`: `broken`, `harmful`, `reveals_model` or `other`, which needs a note; the note
+/// is optional otherwise): reports the card to the campaign's admins and skips it for this
+/// browser. Flagging again replaces this browser's earlier flag of the card.
+#[server(prefix = "/api", endpoint = "flag_card", input = Json, output = Json)]
+pub async fn flag_card(
+    response_id: i32,
+    kind: FlagKind,
+    #[server(default)] note: Option<String>,
+) -> Result<FlagReply, ApiError> {
+    let store = ssr::store()?;
+    let user_id = ssr::annotator_id(&store).await?;
+    Ok(
+        swipeset_core::moderation::flags::flag(&store, user_id, response_id, kind, note.as_deref())
+            .await?,
+    )
+}
+
+/// `GET /api/flag_queue?campaign=SLUG` (admins): responses with open flags, most flagged
+/// first, then the hidden ones, each with its flags and its ratings.
+#[server(prefix = "/api", endpoint = "flag_queue", input = GetUrl, output = Json)]
+pub async fn flag_queue(campaign: String) -> Result<FlagQueueReply, ApiError> {
+    let store = ssr::store()?;
+    ssr::caller().await.require_admin()?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
+    Ok(swipeset_core::moderation::flags::queue(store.db(), &campaign).await?)
+}
+
+/// What an admin does about a response on the flag queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseAction {
+    Hide,
+    Show,
+    Dismiss,
+}
+
+/// `POST /api/moderate_response` with `{"campaign": "haiku-demo", "response_id": 7,
+/// "action": "hide", "reason": "…"}` (admins). `hide` takes the response out of the deck,
+/// the leaderboard and the exports (its ratings stay stored) and resolves its flags;
+/// `show` undoes that; `dismiss` resolves its flags and changes nothing else.
+#[server(prefix = "/api", endpoint = "moderate_response", input = Json, output = Json)]
+pub async fn moderate_response(
+    campaign: String,
+    response_id: i32,
+    action: ResponseAction,
+    reason: String,
+) -> Result<ResponseChangeReply, ApiError> {
+    use swipeset_core::moderation::{flags, hiding};
+    let store = ssr::store()?;
+    let actor = admin_actor().await?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
+    Ok(match action {
+        ResponseAction::Hide | ResponseAction::Show => {
+            let changed = if action == ResponseAction::Hide {
+                hiding::hide(&store, &campaign, response_id, actor, &reason).await?
+            } else {
+                hiding::show(&store, &campaign, response_id, actor, &reason).await?
+            };
+            ResponseChangeReply {
+                response_id,
+                hidden: changed.hidden,
+                ratings: changed.ratings,
+                flags: changed.flags,
+            }
+        }
+        ResponseAction::Dismiss => ResponseChangeReply {
+            response_id,
+            hidden: false,
+            ratings: 0,
+            flags: flags::dismiss(&store, &campaign, response_id, actor, &reason).await?,
+        },
+    })
+}
+
+/// `POST /api/delete_rating` with `{"campaign": "haiku-demo", "rating_id": 41, "reason":
+/// "…"}` (admins): deletes one rating for good; it stops counting at once.
+#[server(prefix = "/api", endpoint = "delete_rating", input = Json, output = Json)]
+pub async fn delete_rating(
+    campaign: String,
+    rating_id: i32,
+    reason: String,
+) -> Result<DeleteRatingReply, ApiError> {
+    let store = ssr::store()?;
+    let actor = admin_actor().await?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
+    let deleted = swipeset_core::moderation::hiding::delete_rating(
+        &store, &campaign, rating_id, actor, &reason,
+    )
+    .await?;
+    Ok(DeleteRatingReply {
+        rating_id: deleted.rating_id,
+        response_id: deleted.response_id,
+        user_id: deleted.user_id,
+        label: deleted.label,
+    })
+}
+
+/// The signed-in admin, as the audit log names them; 403 for anyone else.
+#[cfg(feature = "ssr")]
+async fn admin_actor() -> Result<swipeset_core::moderation::Actor, ApiError> {
+    let admin = ssr::caller().await.require_admin()?.clone();
+    Ok(swipeset_core::moderation::Actor::Admin {
+        id: admin.id,
+        name: admin.name,
+    })
 }

@@ -90,6 +90,10 @@ pub fn SwipeCard(card: Card, on_decide: Callback<Verdict>) -> impl IntoView {
                 <span class="card-tint-down">"👎"</span>
             </div>
             <section class="card-prompt">
+                // Flagging is a page of its own (`pages::flag`): a link here costs the
+                // rater bundle next to nothing, where a menu would not.
+                <a class="card-flag" href=format!("/flag?response={}", card.response_id)
+                    aria-label="Report this card (broken, harmful, reveals the model)">"⚑"</a>
                 <h2 class="card-label">"Prompt"</h2>
                 {card.system_prompt.map(|system| view! { <p class="card-system">{system}</p> })}
                 <p class="card-prompt-text">{card.prompt}</p>

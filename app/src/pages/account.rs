@@ -13,11 +13,8 @@ use crate::browser;
 use crate::components::notices::ErrorNotice;
 
 /// After signing in or out, a full page load: every page renders again for the new user.
-fn go_to(_href: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(_href);
-    }
+fn go_to(href: &str) {
+    browser::go_to(href);
 }
 
 fn topbar(title: &'static str) -> impl IntoView {

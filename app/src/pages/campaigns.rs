@@ -60,6 +60,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
     let board = format!("/leaderboard?campaign={}", c.slug);
     let export = format!("/export?campaign={}", c.slug);
     let raters = format!("/admin/raters?campaign={}", c.slug);
+    let flags = format!("/admin/flags?campaign={}", c.slug);
     view! {
         <li class="user-line" data-campaign=c.slug.clone()>
             <div class="user-head">
@@ -76,6 +77,7 @@ fn CampaignItem(c: CampaignLine) -> impl IntoView {
                 <a href=board>"Leaderboard"</a>
                 <a href=export>"Export"</a>
                 <a href=raters>"Raters"</a>
+                <a href=flags>"Flags"</a>
             </p>
         </li>
     }

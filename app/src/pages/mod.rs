@@ -3,6 +3,8 @@
 pub mod account;
 pub mod campaigns;
 pub mod export;
+pub mod flag;
+pub mod flags;
 mod generate;
 pub mod leaderboard;
 pub mod not_found;

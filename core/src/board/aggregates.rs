@@ -153,6 +153,8 @@ struct ResponseRow {
     rating_count: i32,
     up_count: i32,
     down_count: i32,
+    /// A hidden response is not one of its model's responses (`moderation::hiding`).
+    hidden_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Every aggregate as the ratings say it should be, keyed as its table is; counted in full
@@ -190,7 +192,9 @@ impl Recount {
             let tally = recount.models.entry(key).or_default();
             tally.votes.up += votes.up;
             tally.votes.down += votes.down;
-            tally.responses += 1;
+            if generation.hidden_at.is_none() {
+                tally.responses += 1;
+            }
             if votes.total() > 0 {
                 tally.rated_responses += 1;
                 let key = PatternKey {
@@ -256,6 +260,7 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .column(generation::Column::RatingCount)
         .column(generation::Column::UpCount)
         .column(generation::Column::DownCount)
+        .column(generation::Column::HiddenAt)
         .into_model::<ResponseRow>()
         .all(&txn)
         .await?;

@@ -69,31 +69,7 @@ pub async fn add_many(
         *per_model.entry(row.model_id).or_default() += 1;
     }
     for (model_id, added) in per_model {
-        model_stat::Entity::insert(model_stat::ActiveModel {
-            campaign_id: Set(campaign_id),
-            model_id: Set(model_id),
-            shard: Set(0),
-            up_count: Set(0),
-            down_count: Set(0),
-            responses: Set(added),
-            rated_responses: Set(0),
-            ..Default::default()
-        })
-        .on_conflict(
-            // Responses are counted in shard 0 (ratings spread over the shards).
-            OnConflict::columns([
-                model_stat::Column::CampaignId,
-                model_stat::Column::ModelId,
-                model_stat::Column::Shard,
-            ])
-            .value(
-                model_stat::Column::Responses,
-                Expr::col((model_stat::Entity, model_stat::Column::Responses)).add(added),
-            )
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        count_responses(db, campaign_id, model_id, added).await?;
     }
     generation::Entity::insert_many(rows.into_iter().map(|row| generation::ActiveModel {
         order_key: Set(order_key(campaign_id, row.prompt_id, row.model_id)),
@@ -112,6 +88,42 @@ pub async fn add_many(
     .exec_without_returning(db)
     .await?;
     Ok(count)
+}
+
+/// Moves the count of `model_id`'s responses in the campaign (the leaderboard's row, and
+/// the rating target) by `delta`: responses added, or hidden (negative) and shown again.
+pub(crate) async fn count_responses(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    model_id: i32,
+    delta: i32,
+) -> CoreResult<()> {
+    model_stat::Entity::insert(model_stat::ActiveModel {
+        campaign_id: Set(campaign_id),
+        model_id: Set(model_id),
+        shard: Set(0),
+        up_count: Set(0),
+        down_count: Set(0),
+        responses: Set(delta),
+        rated_responses: Set(0),
+        ..Default::default()
+    })
+    .on_conflict(
+        // Responses are counted in shard 0 (ratings spread over the shards).
+        OnConflict::columns([
+            model_stat::Column::CampaignId,
+            model_stat::Column::ModelId,
+            model_stat::Column::Shard,
+        ])
+        .value(
+            model_stat::Column::Responses,
+            Expr::col((model_stat::Entity, model_stat::Column::Responses)).add(delta),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! intervals, and the agreement.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+};
 
 use super::policy::DropReason;
 use super::source::Plan;
@@ -111,14 +113,25 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
             .await?,
         excluded_rating::Entity::find()
             .filter(excluded_rating::Column::CampaignId.eq(input.campaign.id))
+            .filter(
+                excluded_rating::Column::UserId.in_subquery(
+                    rater_exclusion::Entity::find()
+                        .select_only()
+                        .column(rater_exclusion::Column::UserId)
+                        .filter(rater_exclusion::Column::CampaignId.eq(input.campaign.id))
+                        .into_query(),
+                ),
+            )
             .count(db)
             .await?,
     );
+    let hidden = crate::moderation::flags::hidden_counts(db, input.campaign.id).await?;
     let card = Card {
         input,
         board,
         annotators,
         excluded,
+        hidden,
     };
     // The card is paragraphs, tables and headings with one blank line between each: every
     // section ends its last line and leaves the blank line to the join, so a section that
@@ -153,6 +166,8 @@ struct Card<'a> {
     annotators: u64,
     /// Raters an admin excluded from the campaign, and their ratings set aside.
     excluded: (u64, u64),
+    /// Responses an admin hid, and their ratings set aside.
+    hidden: (u64, u64),
 }
 
 /// `lines` as one block, each line ended. Sections gather lines rather than `writeln!`
@@ -338,6 +353,17 @@ impl Card<'_> {
                  the instance's audit log).",
                 if raters == 1 { " was" } else { "s were" },
                 if ratings == 1 { " is" } else { "s are" },
+            ));
+        }
+        let (responses, ratings) = self.hidden;
+        if responses > 0 {
+            lines.push(format!(
+                "- **Hidden responses**: {responses} response{} hidden by an admin (raters \
+                 flagged them, or an admin found them unfit to rate); {} and their {ratings} \
+                 rating{} are not in this data, its counts or its labels.",
+                if responses == 1 { " was" } else { "s were" },
+                if responses == 1 { "it is" } else { "they are" },
+                if ratings == 1 { "" } else { "s" },
             ));
         }
         lines.extend(self.labelling());

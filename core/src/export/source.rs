@@ -127,6 +127,8 @@ pub async fn plan(
             generation::Column::Params,
         ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
+        // Hidden by an admin: not in the data (the card counts them apart).
+        .filter(generation::Column::HiddenAt.is_null())
         .into_model::<Votes>()
         .all(db)
         .await?;
@@ -331,6 +333,7 @@ impl Scan {
                 generation::Column::DownCount,
             ])
             .filter(generation::Column::PromptId.is_in(prompts.iter().map(|p| p.id)))
+            .filter(generation::Column::HiddenAt.is_null())
             .into_model::<ResponseRow>()
             .all(db)
             .await?;

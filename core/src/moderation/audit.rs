@@ -1,4 +1,4 @@
-//! The audit log: every admin action on raters, written in the same transaction as the
+//! The audit log: every admin action on raters, responses and ratings, written in the same transaction as the
 //! action itself, so that nothing happens without its line and no line without its action.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
@@ -12,6 +12,10 @@ use crate::db::entities::audit_log;
 pub enum Action {
     ExcludeRater,
     IncludeRater,
+    HideResponse,
+    ShowResponse,
+    DismissFlags,
+    DeleteRating,
 }
 
 impl Action {
@@ -19,6 +23,10 @@ impl Action {
         match self {
             Action::ExcludeRater => "exclude_rater",
             Action::IncludeRater => "include_rater",
+            Action::HideResponse => "hide_response",
+            Action::ShowResponse => "show_response",
+            Action::DismissFlags => "dismiss_flags",
+            Action::DeleteRating => "delete_rating",
         }
     }
 }

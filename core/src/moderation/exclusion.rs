@@ -1,16 +1,13 @@
 //! Excluding a rater from a campaign, and including them again.
 //!
-//! Their ratings are not deleted: they move from `rating` to `excluded_rating` with every
-//! column (their ids too), so the counter triggers take them out of the leaderboard, the
-//! agreement figures, the labels and the exports exactly as undoing each would, and the
-//! recount (`board::aggregates::rebuild`, which reads `rating`) agrees without knowing about
-//! exclusions. Including the rater moves them back through the same triggers. Their leases
-//! in the campaign end, so the slots they held go to others. While excluded they may not be
+//! Their ratings are not deleted: they are set aside (`super::set_aside`), so they stop
+//! counting everywhere, and including the rater moves them back (except those on a
+//! response that is hidden meanwhile). Their leases in the campaign end, so the slots they
+//! held go to others. While excluded they may not be
 //! dealt cards or rate in the campaign (403, saying so). Each change is one write job with
 //! its audit-log line.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
@@ -18,8 +15,8 @@ use sea_orm::{
 
 use super::Actor;
 use super::audit::{self, Action, Entry};
-use crate::campaign::responses;
-use crate::db::entities::{campaign, excluded_rating, lease, rater_exclusion, rating, user};
+use super::set_aside::{self, Scope};
+use crate::db::entities::{campaign, rater_exclusion, user};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::{CoreError, CoreResult};
 
@@ -160,14 +157,13 @@ impl WriteJob for Change {
                 })
                 .exec_without_returning(txn)
                 .await?;
-                set_aside(txn, campaign.id, user_id).await?
+                set_aside::set_aside(txn, campaign.id, Scope::Rater(user_id)).await?
             }
             (false, Some(exclusion)) => {
-                let ratings = restore(txn, campaign.id, user_id).await?;
                 rater_exclusion::Entity::delete_by_id(exclusion.id)
                     .exec(txn)
                     .await?;
-                ratings
+                set_aside::restore(txn, campaign.id, Scope::Rater(user_id)).await?
             }
         };
         audit::record(
@@ -190,112 +186,13 @@ impl WriteJob for Change {
     }
 }
 
-/// A rating's columns, in the same order in `rating` and in `excluded_rating` (which adds
-/// the campaign).
-const RATED: [rating::Column; 7] = [
-    rating::Column::Id,
-    rating::Column::UserId,
-    rating::Column::GenerationId,
-    rating::Column::Label,
-    rating::Column::CreatedAt,
-    rating::Column::ClientId,
-    rating::Column::DecisionMs,
-];
-const SET_ASIDE: [excluded_rating::Column; 7] = [
-    excluded_rating::Column::Id,
-    excluded_rating::Column::UserId,
-    excluded_rating::Column::GenerationId,
-    excluded_rating::Column::Label,
-    excluded_rating::Column::CreatedAt,
-    excluded_rating::Column::ClientId,
-    excluded_rating::Column::DecisionMs,
-];
-
-/// `INSERT INTO table (columns) SELECT …`: how many rows it copied.
-async fn copy_rows<E: EntityTrait>(
-    txn: &DatabaseTransaction,
-    table: E,
-    columns: impl IntoIterator<Item = E::Column>,
-    select: SelectStatement,
-) -> CoreResult<u64> {
-    let copy = Query::insert()
-        .into_table(table)
-        .columns(columns)
-        .select_from(select)
-        .map_err(|e| CoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
-        .to_owned();
-    let backend = txn.get_database_backend();
-    Ok(txn.execute(backend.build(&copy)).await?.rows_affected())
-}
-
-/// Moves the rater's ratings in the campaign to `excluded_rating` and ends their leases
-/// there; the triggers count both out.
-async fn set_aside(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) -> CoreResult<u64> {
-    let copied = copy_rows(
-        txn,
-        excluded_rating::Entity,
-        SET_ASIDE
-            .into_iter()
-            .chain([excluded_rating::Column::CampaignId]),
-        Query::select()
-            .columns(RATED)
-            .expr(Expr::val(campaign_id))
-            .from(rating::Entity)
-            .and_where(rating::Column::UserId.eq(user_id))
-            .and_where(rating::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
-            .to_owned(),
-    )
-    .await?;
-    let deleted = rating::Entity::delete_many()
-        .filter(rating::Column::UserId.eq(user_id))
-        .filter(rating::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if copied != deleted {
-        // Inside one transaction on the writer this cannot happen; if it does, nothing moves.
-        return Err(CoreError::Conflict(format!(
-            "copied {copied} ratings but removed {deleted}; nothing was changed"
-        )));
-    }
-    lease::Entity::delete_many()
-        .filter(lease::Column::UserId.eq(user_id))
-        .filter(lease::Column::GenerationId.in_subquery(responses::ids_in(campaign_id)))
-        .exec(txn)
-        .await?;
-    Ok(deleted)
-}
-
-/// Moves the rater's set-aside ratings in the campaign back to `rating`; the triggers count
-/// them in again.
-async fn restore(txn: &DatabaseTransaction, campaign_id: i32, user_id: i32) -> CoreResult<u64> {
-    let restored = copy_rows(
-        txn,
-        rating::Entity,
-        RATED,
-        Query::select()
-            .columns(SET_ASIDE)
-            .from(excluded_rating::Entity)
-            .and_where(excluded_rating::Column::CampaignId.eq(campaign_id))
-            .and_where(excluded_rating::Column::UserId.eq(user_id))
-            .to_owned(),
-    )
-    .await?;
-    excluded_rating::Entity::delete_many()
-        .filter(excluded_rating::Column::CampaignId.eq(campaign_id))
-        .filter(excluded_rating::Column::UserId.eq(user_id))
-        .exec(txn)
-        .await?;
-    Ok(restored)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Label;
     use crate::accounts::guests;
     use crate::board::aggregates::rebuild;
-    use crate::db::entities::{annotator_stat, model_stat};
+    use crate::db::entities::{annotator_stat, excluded_rating, model_stat};
     use crate::rating::rate::{self, NewRating};
     use crate::testing::{fresh_store, small_campaign};
 

@@ -1,10 +1,14 @@
-//! What admins do about raters: take a careless or hostile rater's votes out of a campaign
-//! (`exclusion`) and see each rater's figures (`raters`), with every action recorded in
-//! the audit log (`audit`).
+//! What admins do about raters and responses: take a careless or hostile rater's votes out
+//! of a campaign (`exclusion`), see each rater's figures (`raters`), read raters' flags on
+//! cards (`flags`), hide a response or delete a rating (`hiding`), with every action
+//! recorded in the audit log (`audit`).
 
 pub mod audit;
 pub mod exclusion;
+pub mod flags;
+pub mod hiding;
 pub mod raters;
+mod set_aside;
 
 /// Who did something, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
 use swipeset_wire::Card;
@@ -99,7 +99,10 @@ async fn candidates(
             generation::Column::ClaimedCount,
         ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
-        .filter(generation::Column::ClaimedCount.lt(campaign.overlap));
+        .filter(generation::Column::ClaimedCount.lt(campaign.overlap))
+        // Hidden by an admin (`crate::moderation::hiding`): a check on the row the walk
+        // reads anyway, for its prompt.
+        .filter(generation::Column::HiddenAt.is_null());
     if let Some(user_id) = annotator {
         query = query
             .filter(untouched_by(
@@ -176,6 +179,27 @@ pub async fn peek(
         .map(|c| c.id)
         .collect();
     Ok(load_cards(db, campaign, &first).await?.pop())
+}
+
+/// Response `response_id` as a card, with its campaign: what the page for flagging it
+/// shows. `NotFound` when it does not exist or an admin hid it.
+pub async fn card(
+    db: &impl ConnectionTrait,
+    response_id: i32,
+) -> CoreResult<(campaign::Model, Card)> {
+    let (response, campaign) = crate::rating::rate::response_with_campaign(db, response_id).await?;
+    let hidden = generation::Entity::find_by_id(response.id)
+        .filter(generation::Column::HiddenAt.is_not_null())
+        .count(db)
+        .await?;
+    let card = match hidden {
+        0 => load_cards(db, &campaign, &[response.id]).await?.pop(),
+        _ => None,
+    };
+    match card {
+        Some(card) => Ok((campaign, card)),
+        None => Err(crate::CoreError::not_found("response", response_id)),
+    }
 }
 
 /// How many times dealing looks again when others took the slots it was after (only

@@ -302,22 +302,7 @@ impl WriteJob for Undo {
         let now = chrono::Utc::now();
         leases::grant(txn, user_id, response_id, now).await?;
         if let Some(client_id) = existing.client_id {
-            undone_rating::Entity::insert(undone_rating::ActiveModel {
-                user_id: Set(user_id),
-                client_id: Set(client_id),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    undone_rating::Column::UserId,
-                    undone_rating::Column::ClientId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
+            tombstone(txn, user_id, client_id, now).await?;
         }
         Ok(Write::Commit((
             UndoReply {
@@ -327,6 +312,33 @@ impl WriteJob for Undo {
             generation.campaign_id,
         )))
     }
+}
+
+/// Remembers that `user_id`'s rating with `client_id` is gone (undone, or deleted by an
+/// admin), so a phone retrying it later is answered `undone` and it is not stored again.
+pub(crate) async fn tombstone(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    client_id: String,
+    at: chrono::DateTime<Utc>,
+) -> CoreResult<()> {
+    undone_rating::Entity::insert(undone_rating::ActiveModel {
+        user_id: Set(user_id),
+        client_id: Set(client_id),
+        created_at: Set(at),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            undone_rating::Column::UserId,
+            undone_rating::Column::ClientId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }
 
 /// Inserts `user_id`'s rating if the generation has a slot for it: their own lease, or a
@@ -362,6 +374,8 @@ async fn insert_rating(
         .expr(Expr::val(new.decision_ms))
         .from(generation::Entity)
         .and_where(generation::Column::Id.eq(new.response_id))
+        // Not on a response an admin hid (`crate::moderation::hiding`).
+        .and_where(generation::Column::HiddenAt.is_null())
         .cond_where(
             Condition::any()
                 .add(generation::Column::ClaimedCount.lt(overlap))

@@ -40,25 +40,36 @@ impl WriteJob for Skip {
         // A skip frees a slot for someone else to fill: only while the campaign takes
         // ratings.
         crate::campaign::require_open(&campaign)?;
-        let inserted = skip::Entity::insert(skip::ActiveModel {
-            user_id: Set(user_id),
-            generation_id: Set(response_id),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-        if inserted == 1 {
-            leases::release(txn, user_id, response_id).await?;
-        }
+        let skipped = record(txn, user_id, response_id).await?;
         Ok(Write::Commit(SkipReply {
             response_id,
-            skipped: inserted == 1,
+            skipped,
         }))
     }
+}
+
+/// Records that `user_id` passed on `response_id` and releases their lease on it; `false`
+/// when they had passed on it before.
+pub(crate) async fn record(
+    txn: &DatabaseTransaction,
+    user_id: i32,
+    response_id: i32,
+) -> CoreResult<bool> {
+    let inserted = skip::Entity::insert(skip::ActiveModel {
+        user_id: Set(user_id),
+        generation_id: Set(response_id),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([skip::Column::UserId, skip::Column::GenerationId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    if inserted == 1 {
+        leases::release(txn, user_id, response_id).await?;
+    }
+    Ok(inserted == 1)
 }

@@ -29,7 +29,10 @@ pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use generate::{GenerateProgress, GenerateReply, ModelProgress, ModelRow};
 pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
-pub use moderation::{AuditLine, RaterChangeReply, RaterLine, RatersReply};
+pub use moderation::{
+    AuditLine, DeleteRatingReply, FlagKind, FlagNote, FlagQueueReply, FlagReply, FlaggedResponse,
+    RaterChangeReply, RaterLine, RatersReply, RatingNote, ResponseChangeReply,
+};
 pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};
 pub use rating::{

@@ -20,6 +20,7 @@ pub mod migrate;
 mod open;
 pub mod publish;
 pub mod rater;
+pub mod response;
 pub mod restore;
 pub mod serve;
 pub mod stats;
@@ -65,7 +66,10 @@ pub enum Command {
     /// Raters of a campaign: their figures, and excluding or including one.
     #[command(subcommand)]
     Rater(rater::RaterCommand),
-    /// The log of admins' actions on raters, newest first.
+    /// Flagged and hidden responses: hide, show, dismiss flags, delete a rating.
+    #[command(subcommand)]
+    Response(response::ResponseCommand),
+    /// The log of admins' actions on raters, responses and ratings, newest first.
     Audit(rater::AuditArgs),
     /// Personal API tokens for `Authorization: Bearer …`.
     #[command(subcommand)]

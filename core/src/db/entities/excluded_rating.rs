@@ -1,5 +1,6 @@
-//! A rating of an excluded rater, kept as it was (its id too) while it does not count.
-//! Including the rater again moves it back to `rating`.
+//! A rating that does not count for now, kept as it was (its id too): its rater is
+//! excluded from the campaign, or its response is hidden. It moves back to `rating` once
+//! neither holds.
 
 use sea_orm::entity::prelude::*;
 

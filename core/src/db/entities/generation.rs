@@ -26,6 +26,9 @@ pub struct Model {
     /// prompts are interleaved; see `crate::campaign::responses::order_key`.
     pub order_key: i32,
     pub created_at: DateTimeUtc,
+    /// When an admin hid the response (`crate::moderation::hiding`): it is not dealt, and
+    /// its ratings sit in `excluded_rating` meanwhile.
+    pub hidden_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

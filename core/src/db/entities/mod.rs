@@ -5,6 +5,7 @@ pub mod annotator_stat;
 pub mod api_token;
 pub mod audit_log;
 pub mod campaign;
+pub mod card_flag;
 pub mod excluded_rating;
 pub mod generation;
 pub mod generation_job;

@@ -23,6 +23,7 @@ mod m20261128_000016_counter_shards;
 mod m20261128_000017_guest_origin;
 mod m20261128_000018_moderation;
 mod m20261128_000019_rater_flags;
+mod m20261129_000020_card_flags;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000017_guest_origin::Migration),
             Box::new(m20261128_000018_moderation::Migration),
             Box::new(m20261128_000019_rater_flags::Migration),
+            Box::new(m20261129_000020_card_flags::Migration),
         ]
     }
 }

@@ -474,6 +474,34 @@ fn cases() -> Vec<Case> {
             body: |c| json!({"campaign": c.campaign, "rating_id": c.victims_rating, "reason": "matrix"}),
             expect: ADMIN,
         },
+        Case {
+            method: "GET",
+            path: "/api/gold_cards",
+            query: of_campaign,
+            body: empty,
+            expect: ADMIN,
+        },
+        // Marked gold, then unmarked on the next line.
+        Case {
+            method: "POST",
+            path: "/api/set_gold",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "response_id": c.fresh_generation,
+                       "expected": "up", "reason": "matrix"})
+            },
+            expect: ADMIN,
+        },
+        Case {
+            method: "POST",
+            path: "/api/set_gold",
+            query: none,
+            body: |c| {
+                json!({"campaign": c.campaign, "response_id": c.fresh_generation,
+                       "expected": null, "reason": "matrix"})
+            },
+            expect: ADMIN,
+        },
     ]
 }
 

@@ -589,3 +589,112 @@ async fn the_command_line_lists_excludes_and_includes_raters() {
         "{log}"
     );
 }
+
+/// Gold cards come with the responses file, are dealt to a rater among the others, count
+/// nowhere but in the rater's gold accuracy, and an admin unmarks one from the API.
+#[tokio::test]
+async fn gold_cards_imported_with_the_responses_measure_a_rater_and_count_nowhere_else() {
+    for backend in common::backends() {
+        let test_db = backend.fresh().await;
+        swipeset_core::campaign::demo::load(&test_db.db)
+            .await
+            .expect("demo");
+        let server = TestServer::start(test_db.db.clone()).await;
+        let admin = server.signed_in("admin").await;
+        let rows = [
+            r#"{"prompt": "Is 7 prime?", "completion": "Yes.", "model": "Gold", "gold_label": "up"}"#,
+            r#"{"prompt": "Is 9 prime?", "completion": "Yes.", "model": "Gold", "gold_label": "down"}"#,
+            r#"{"prompt": "Is 4 prime?", "completion": "Yes.", "model": "Gold", "gold_label": false}"#,
+        ];
+        let res = admin
+            .post(
+                server.url("/api/campaigns/haiku-demo/import?what=responses&file_name=gold.jsonl"),
+            )
+            .body(rows.join("\n"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+        let gold = server
+            .get_json(&admin, "/api/gold_cards?campaign=haiku-demo")
+            .await;
+        let gold_ids: Vec<i64> = gold
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["response_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(gold_ids.len(), 3, "{gold}");
+        assert_eq!(gold[1]["expected"], "down");
+
+        // A rater who says 👍 to everything meets the gold cards among the others.
+        let rater = server.other_browser();
+        let rated = rate_cards(&server, &rater, 30, |_| true, 2_000).await;
+        let met: Vec<i64> = rated
+            .iter()
+            .copied()
+            .filter(|id| gold_ids.contains(id))
+            .collect();
+        // Dealt ten at a time: the first deal comes before any rating, the second (after
+        // ten) and the third (after twenty) each bring a gold card, second in the deal.
+        assert_eq!(met.len(), 2, "{backend:?}: {rated:?}");
+        assert_eq!(
+            rated.iter().position(|id| gold_ids.contains(id)),
+            Some(11),
+            "{rated:?}"
+        );
+        assert_eq!(
+            board(&server, &admin).await,
+            (28, 0),
+            "gold votes count nowhere"
+        );
+        assert_eq!(ratings_exported(&server, &admin).await, 28);
+        let raters = server
+            .get_json(&admin, "/api/raters?campaign=haiku-demo")
+            .await;
+        let line = &raters["raters"][0];
+        assert_eq!(line["gold"], 2, "{line}");
+        let right = met.iter().filter(|id| **id == gold_ids[0]).count() as f64;
+        assert!(
+            (line["gold_accuracy"]["estimate"].as_f64().unwrap() - right / 2.0).abs() < 1e-9,
+            "{line}"
+        );
+        let progress = server
+            .get_json(&rater, "/api/progress?campaign=haiku-demo")
+            .await;
+        assert_eq!(progress["rated_by_you"], 30, "{progress}");
+
+        // Unmarked, a gold card's votes count as ratings.
+        let (status, change) = server
+            .post_json(
+                &admin,
+                "/api/set_gold",
+                json!({"campaign": "haiku-demo", "response_id": met[0],
+                       "expected": null, "reason": "not clear-cut"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{change}");
+        assert_eq!(change["votes"], 1);
+        assert_eq!(board(&server, &admin).await, (29, 0));
+        let drift = swipeset_core::board::aggregates::rebuild(&test_db.db, false)
+            .await
+            .unwrap();
+        assert!(drift.is_clean(), "{backend:?}: {drift:?}");
+        let (status, again) = server
+            .post_json(
+                &admin,
+                "/api/set_gold",
+                json!({"campaign": "haiku-demo", "response_id": met[0],
+                       "expected": null, "reason": "again"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{again}");
+        let log = server.get_json(&admin, "/api/audit_log?limit=1").await;
+        assert_eq!(log[0]["action"], "unmark_gold", "{log}");
+    }
+}

@@ -30,9 +30,10 @@ pub use generate::{
     generate_status, pause_generation, save_generate_models, start_generation, upload_models_toml,
 };
 pub use moderation::{
-    AuditLog, CardPreview, DeleteRating, ExcludeRater, FlagCard, FlagQueue, IncludeRater,
-    ModerateResponse, Raters, ResponseAction, audit_log, card_preview, delete_rating,
-    exclude_rater, flag_card, flag_queue, include_rater, moderate_response, raters,
+    AuditLog, CardPreview, DeleteRating, ExcludeRater, FlagCard, FlagQueue, GoldCards,
+    IncludeRater, ModerateResponse, Raters, ResponseAction, SetGold, audit_log, card_preview,
+    delete_rating, exclude_rater, flag_card, flag_queue, gold_cards, include_rater,
+    moderate_response, raters, set_gold,
 };
 pub use publish::{
     ForgetHubToken, HubStatus, PublishToHub, SaveHubToken, forget_hub_token, hub_status,

@@ -10,8 +10,8 @@ use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::ssr;
 use swipeset_wire::{
-    AuditLine, DeleteRatingReply, FlagKind, FlagQueueReply, FlagReply, NextCardReply,
-    RaterChangeReply, RatersReply, ResponseChangeReply,
+    AuditLine, DeleteRatingReply, FlagKind, FlagQueueReply, FlagReply, GoldChangeReply, GoldLine,
+    Label, NextCardReply, RaterChangeReply, RatersReply, ResponseChangeReply,
 };
 
 /// `GET /api/raters?campaign=SLUG` (admins): every rater of the campaign with their
@@ -37,6 +37,8 @@ pub async fn raters(campaign: String) -> Result<RatersReply, ApiError> {
             median_under_ms: r.median_under_ms,
             timed: r.timed,
             skips: r.skips,
+            gold: r.gold,
+            gold_accuracy: r.gold_accuracy(),
             excluded: r.excluded.clone(),
             flags: r
                 .flags
@@ -249,5 +251,56 @@ async fn admin_actor() -> Result<swipeset_core::moderation::Actor, ApiError> {
     Ok(swipeset_core::moderation::Actor::Admin {
         id: admin.id,
         name: admin.name,
+    })
+}
+
+/// `GET /api/gold_cards?campaign=SLUG` (admins): the campaign's gold cards, with how raters
+/// did on each.
+#[server(prefix = "/api", endpoint = "gold_cards", input = GetUrl, output = Json)]
+pub async fn gold_cards(campaign: String) -> Result<Vec<GoldLine>, ApiError> {
+    let store = ssr::store()?;
+    ssr::caller().await.require_admin()?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
+    Ok(swipeset_core::rating::gold::items(store.db(), &campaign)
+        .await?
+        .into_iter()
+        .map(|g| GoldLine {
+            response_id: g.response_id,
+            model: g.model,
+            prompt: g.prompt,
+            response: g.response,
+            expected: Label::from_is_up(g.expected),
+            votes: g.votes,
+            correct: g.correct,
+        })
+        .collect())
+}
+
+/// `POST /api/set_gold` with `{"campaign": "haiku-demo", "response_id": 7, "expected":
+/// "up", "reason": "…"}` (admins): makes the response a gold card expecting that label (or
+/// changes the label); `"expected": null` makes it an ordinary response again.
+#[server(prefix = "/api", endpoint = "set_gold", input = Json, output = Json)]
+pub async fn set_gold(
+    campaign: String,
+    response_id: i32,
+    expected: Option<Label>,
+    reason: String,
+) -> Result<GoldChangeReply, ApiError> {
+    let store = ssr::store()?;
+    let actor = admin_actor().await?;
+    let campaign = swipeset_core::campaign::get(store.db(), &campaign).await?;
+    let change = swipeset_core::rating::gold::mark(
+        &store,
+        &campaign,
+        response_id,
+        expected.map(Label::is_up),
+        actor,
+        &reason,
+    )
+    .await?;
+    Ok(GoldChangeReply {
+        response_id,
+        expected: change.gold.map(Label::from_is_up),
+        votes: change.votes,
     })
 }

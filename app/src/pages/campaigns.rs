@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::generate::GeneratePanel;
 use crate::api::{
-    CampaignAdminReply, CampaignLine, CampaignSettings, admin_campaign, admin_campaigns,
-    generate_status, save_campaign,
+    CampaignAdminReply, CampaignLine, CampaignSettings, GoldChangeReply, GoldLine, Label,
+    admin_campaign, admin_campaigns, generate_status, gold_cards, save_campaign, set_gold,
 };
 use crate::browser;
 use crate::components::account_link::AccountLink;
@@ -120,6 +120,7 @@ pub fn CampaignPage() -> impl IntoView {
                                 <h1 class="account-title">{settings.title.clone()}</h1>
                                 <CampaignForm settings create=false />
                                 <ImportPanel slug=slug.clone() imported />
+                                <GoldPanel slug=slug.clone() imported />
                                 <GeneratePanel reply=generate imported />
                             }.into_any()
                         }
@@ -148,6 +149,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let system = RwSignal::new(settings.system_prompt.clone());
     let flag_agreement = RwSignal::new(settings.flag_agreement_pct.to_string());
     let flag_fast = RwSignal::new(format!("{:.1}", f64::from(settings.flag_fast_ms) / 1000.0));
+    let flag_gold = RwSignal::new(settings.flag_gold_pct.to_string());
+    let gold_every = RwSignal::new(settings.gold_every.to_string());
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -180,6 +183,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             .trim()
             .parse::<f64>()
             .map_or(0, |s| (s * 1000.0).round() as i32);
+        let number =
+            |signal: RwSignal<String>| signal.get_untracked().trim().parse::<i32>().unwrap_or(-1);
         save.dispatch(CampaignSettings {
             slug: slug.get_untracked(),
             title: title.get_untracked(),
@@ -192,6 +197,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             system_prompt: system.get_untracked(),
             flag_agreement_pct,
             flag_fast_ms,
+            flag_gold_pct: number(flag_gold),
+            gold_every: number(gold_every),
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -227,7 +234,11 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
                     <input type="number" min="1" max="100" required inputmode="numeric" bind:value=flag_agreement /></label>
                 <label class="field"><span>"decides most cards in under (seconds)"</span>
                     <input type="number" min="0.1" max="600" step="0.1" required inputmode="decimal" bind:value=flag_fast /></label>
+                <label class="field"><span>"gets gold cards right less than (%, upper end of the 95% interval)"</span>
+                    <input type="number" min="1" max="100" required inputmode="numeric" bind:value=flag_gold /></label>
             </fieldset>
+            <label class="field"><span>"Gold cards: about one card in (0 for none; the first is a rater's third card)"</span>
+                <input type="number" min="0" max="1000" required inputmode="numeric" bind:value=gold_every /></label>
             <p class=move || outcome().map(|o| o.0).unwrap_or("form-error") role="status">{move || outcome().map(|o| o.1)}</p>
             <button class="button button-primary" type="submit" disabled=move || save.pending().get()>
                 {if create { "Make the campaign" } else { "Save" }}
@@ -337,5 +348,134 @@ mod upload {
             n("duplicates"),
             n("took_ms") as f64 / 1000.0
         ))
+    }
+}
+
+/// One change of a gold card: which response, the label expected (`None` to unmark), why.
+#[derive(Clone)]
+struct GoldEdit {
+    response_id: i32,
+    expected: Option<Label>,
+    reason: String,
+}
+
+/// The campaign's gold cards: responses whose label is known, dealt about once in N cards
+/// to measure raters. Marked here by response id, or imported with a `gold_label` field.
+#[component]
+fn GoldPanel(slug: String, imported: RwSignal<u32>) -> impl IntoView {
+    let campaign = slug.clone();
+    let edit = Action::new(move |e: &GoldEdit| {
+        let (e, campaign) = (e.clone(), campaign.clone());
+        async move { set_gold(campaign, e.response_id, e.expected, e.reason).await }
+    });
+    let list = Resource::new(
+        move || (slug.clone(), edit.version().get(), imported.get()),
+        |(slug, _, _)| gold_cards(slug),
+    );
+    let response = RwSignal::new(String::new());
+    let expected = RwSignal::new("up".to_string());
+    let reason = RwSignal::new(String::new());
+    let outcome = move || {
+        edit.value().get().map(|result: Result<GoldChangeReply, _>| match result {
+            Ok(reply) => view! {
+                <p class="form-ok" role="status">{match reply.expected {
+                    Some(label) => format!(
+                        "Response {} is a gold card expecting {}{}.",
+                        reply.response_id,
+                        if label.is_up() { "👍" } else { "👎" },
+                        if reply.votes > 0 { format!("; its {} ratings became gold votes", reply.votes) } else { String::new() }
+                    ),
+                    None => format!("Response {} is an ordinary response again.", reply.response_id),
+                }}</p>
+            }.into_any(),
+            Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(response_id) = response.get_untracked().trim().parse::<i32>() else {
+            return;
+        };
+        edit.dispatch(GoldEdit {
+            response_id,
+            expected: Some(if expected.get_untracked() == "down" {
+                Label::Down
+            } else {
+                Label::Up
+            }),
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <section class="panel gold-panel" aria-labelledby="gold-title">
+            <h2 id="gold-title" class="section-title">"Gold cards"</h2>
+            <p class="field-hint">"Responses whose right label you know. Each rater gets one as their third card, then about one card in the number above; they look like any other card, their votes count nowhere but in each rater's gold accuracy (raters page) and the weighted label policy. Mark one by its response id (the flag queue and the ratings export show ids), or import responses with a "<code>"gold_label"</code>" field ("<code>"up"</code>", "<code>"down"</code>", "<code>"true"</code>", "<code>"false"</code>")."</p>
+            {outcome}
+            // Outside the form (`form=` ties it to it), above the list: marking and
+            // unmarking both need it.
+            <label class="field"><span>"Reason for a change here (for the audit log)"</span>
+                <input type="text" form="gold-mark" required maxlength="500" bind:value=reason /></label>
+            <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(lines) if lines.is_empty() => view! { <p class="field-hint">"No gold cards yet."</p> }.into_any(),
+                        Ok(lines) => view! {
+                            <ul class="user-list">
+                                {lines.into_iter().map(|line| view! { <GoldItem line edit reason /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <form id="gold-mark" class="account-form gold-mark" on:submit=submit>
+                <label class="field"><span>"Response id"</span>
+                    <input type="number" min="1" required inputmode="numeric" bind:value=response /></label>
+                <label class="field"><span>"Right label"</span>
+                    <select on:change=move |ev| expected.set(event_target_value(&ev)) prop:value=move || expected.get()>
+                        <option value="up">"👍 acceptable"</option>
+                        <option value="down">"👎 not acceptable"</option>
+                    </select>
+                </label>
+                <button class="button" type="submit" disabled=move || edit.pending().get()>"Mark as gold"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn GoldItem(
+    line: GoldLine,
+    edit: Action<GoldEdit, Result<GoldChangeReply, crate::api::ApiError>>,
+    reason: RwSignal<String>,
+) -> impl IntoView {
+    let response_id = line.response_id;
+    let accuracy = match line.votes {
+        0 => "no votes yet".to_string(),
+        n => format!("{} of {n} raters right", line.correct),
+    };
+    let text: String = line
+        .response
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <li class="user-line" data-gold=response_id>
+            <div class="user-head">
+                <strong class="user-name">{format!("Response {response_id}")}</strong>
+                <span class=if line.expected.is_up() { "badge badge-on" } else { "badge badge-off" }>
+                    {if line.expected.is_up() { "expects 👍" } else { "expects 👎" }}
+                </span>
+            </div>
+            <p class="user-meta">{format!("{} · {accuracy} · {}", line.model, line.prompt)}</p>
+            <p class="user-meta gold-text">{text}</p>
+            <p class="user-actions">
+                <button class="button button-small" type="button"
+                    disabled=move || reason.with(|r| r.trim().is_empty())
+                    on:click=move |_| { edit.dispatch(GoldEdit { response_id, expected: None, reason: reason.get_untracked() }); }>
+                    "Unmark"
+                </button>
+            </p>
+        </li>
     }
 }

@@ -21,6 +21,7 @@ const SORTS: &[(&str, &str)] = &[
     ("agreement", "Lowest agreement"),
     ("speed", "Fastest"),
     ("up", "Most 👍"),
+    ("gold", "Lowest gold accuracy"),
 ];
 
 /// What one press of Exclude or Include sends.
@@ -131,6 +132,10 @@ fn sort_lines(lines: &mut [RaterLine], by: &str) {
         "flags" => lines.sort_by_key(|l| std::cmp::Reverse(l.flags.len())),
         "agreement" => lines.sort_by(|a, b| agreement(a).total_cmp(&agreement(b))),
         "speed" => lines.sort_by_key(speed),
+        "gold" => lines.sort_by(|a, b| {
+            let gold = |l: &RaterLine| l.gold_accuracy.map_or(f64::INFINITY, |a| a.estimate);
+            gold(a).total_cmp(&gold(b))
+        }),
         "up" => lines.sort_by(|a, b| {
             b.up_share
                 .unwrap_or(0.0)
@@ -166,8 +171,17 @@ fn RaterItem(
         (_, Some(ms)) => format!("median under {:.1} s", ms as f64 / 1000.0),
         (_, None) => "median over 16 s".to_string(),
     };
+    let gold = match (line.gold, line.gold_accuracy) {
+        (0, _) | (_, None) => String::new(),
+        (n, Some(a)) => format!(
+            " · gold {} [{}–{}] of {n}",
+            percent(a.estimate),
+            percent(a.low),
+            percent(a.high)
+        ),
+    };
     let meta = format!(
-        "{} ratings · 👍 {} · {agreement} · {speed} · {} skips",
+        "{} ratings · 👍 {} · {agreement}{gold} · {speed} · {} skips",
         line.ratings,
         line.up_share.map_or("-".to_string(), percent),
         line.skips

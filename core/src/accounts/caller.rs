@@ -141,6 +141,9 @@ mod tests {
             system_prompt: None,
             flag_agreement_pct: 60,
             flag_fast_ms: 1000,
+            gold_every: 10,
+            gold_cards: 0,
+            flag_gold_pct: 60,
         }
     }
 

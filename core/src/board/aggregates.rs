@@ -153,8 +153,10 @@ struct ResponseRow {
     rating_count: i32,
     up_count: i32,
     down_count: i32,
-    /// A hidden response is not one of its model's responses (`moderation::hiding`).
+    /// A hidden response is not one of its model's responses (`moderation::hiding`), nor
+    /// is a gold card (`rating::gold`).
     hidden_at: Option<chrono::DateTime<chrono::Utc>>,
+    gold_label: Option<bool>,
 }
 
 /// Every aggregate as the ratings say it should be, keyed as its table is; counted in full
@@ -192,7 +194,7 @@ impl Recount {
             let tally = recount.models.entry(key).or_default();
             tally.votes.up += votes.up;
             tally.votes.down += votes.down;
-            if generation.hidden_at.is_none() {
+            if generation.hidden_at.is_none() && generation.gold_label.is_none() {
                 tally.responses += 1;
             }
             if votes.total() > 0 {
@@ -261,6 +263,7 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .column(generation::Column::UpCount)
         .column(generation::Column::DownCount)
         .column(generation::Column::HiddenAt)
+        .column(generation::Column::GoldLabel)
         .into_model::<ResponseRow>()
         .all(&txn)
         .await?;

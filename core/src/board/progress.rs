@@ -9,7 +9,9 @@ use swipeset_wire::{CampaignLine, Progress, ProgressReply};
 
 use crate::CoreResult;
 use crate::board::shards;
-use crate::db::entities::{campaign, generation, model_stat, prompt, rating, vote_pattern};
+use crate::db::entities::{
+    campaign, generation, gold_rating, model_stat, prompt, rating, vote_pattern,
+};
 
 /// The campaign's progress: two small reads (a row per model, a row per 👍/👎 pattern),
 /// whatever the campaign's size.
@@ -41,12 +43,24 @@ pub async fn for_rater(
 ) -> CoreResult<ProgressReply> {
     let rated_by_you = match annotator {
         Some(user_id) => {
+            // Gold cards count as the others do: the count must not tell them apart.
+            let gold = match campaign.gold_cards {
+                0 => 0,
+                _ => {
+                    gold_rating::Entity::find()
+                        .filter(gold_rating::Column::CampaignId.eq(campaign.id))
+                        .filter(gold_rating::Column::UserId.eq(user_id))
+                        .count(db)
+                        .await?
+                }
+            };
             rating::Entity::find()
                 .join(JoinType::InnerJoin, rating::Relation::Generation.def())
                 .filter(rating::Column::UserId.eq(user_id))
                 .filter(generation::Column::CampaignId.eq(campaign.id))
                 .count(db)
                 .await?
+                + gold
         }
         None => 0,
     };

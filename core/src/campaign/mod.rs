@@ -39,6 +39,9 @@ pub async fn resolve(
     }
 }
 
+/// About one card in this many is a gold card, unless the campaign says otherwise.
+pub const DEFAULT_GOLD_EVERY: i32 = 10;
+
 /// What a new campaign is made of.
 #[derive(Debug, Clone)]
 pub struct NewCampaign {
@@ -57,6 +60,8 @@ pub struct NewCampaign {
     pub system_prompt: Option<String>,
     /// When the raters page flags a rater.
     pub flags: RaterFlags,
+    /// About one card in this many is a gold card (`crate::rating::gold`); 0 deals none.
+    pub gold_every: i32,
 }
 
 /// A campaign's thresholds for flagging raters on the raters page
@@ -70,6 +75,9 @@ pub struct RaterFlags {
     /// Flag a rater who takes under this many milliseconds on more than half of their
     /// decisions.
     pub fast_ms: i32,
+    /// Flag a rater whose accuracy on gold cards has a 95% upper bound below this, in
+    /// percent.
+    pub gold_pct: i32,
 }
 
 impl Default for RaterFlags {
@@ -77,6 +85,7 @@ impl Default for RaterFlags {
         Self {
             agreement_pct: 60,
             fast_ms: 1_000,
+            gold_pct: 60,
         }
     }
 }
@@ -87,6 +96,7 @@ impl RaterFlags {
         Self {
             agreement_pct: campaign.flag_agreement_pct,
             fast_ms: campaign.flag_fast_ms,
+            gold_pct: campaign.flag_gold_pct,
         }
     }
 }
@@ -105,6 +115,7 @@ impl NewCampaign {
             open: true,
             system_prompt: None,
             flags: RaterFlags::default(),
+            gold_every: DEFAULT_GOLD_EVERY,
         }
     }
 }
@@ -188,6 +199,24 @@ fn check(new: &NewCampaign) -> CoreResult<()> {
             ),
         ));
     }
+    if !(1..=100).contains(&new.flags.gold_pct) {
+        return Err(CoreError::invalid(
+            "flag_gold_pct",
+            format!(
+                "must be a percentage from 1 to 100, got {}",
+                new.flags.gold_pct
+            ),
+        ));
+    }
+    if !(0..=1_000).contains(&new.gold_every) {
+        return Err(CoreError::invalid(
+            "gold_every",
+            format!(
+                "must be from 0 (no gold cards) to 1000, got {}",
+                new.gold_every
+            ),
+        ));
+    }
     if !(1..=600_000).contains(&new.flags.fast_ms) {
         return Err(CoreError::invalid(
             "flag_fast_ms",
@@ -211,6 +240,8 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.system_prompt = Set(new.system_prompt.filter(|s| !s.trim().is_empty()));
     row.flag_agreement_pct = Set(new.flags.agreement_pct);
     row.flag_fast_ms = Set(new.flags.fast_ms);
+    row.flag_gold_pct = Set(new.flags.gold_pct);
+    row.gold_every = Set(new.gold_every);
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -278,6 +309,8 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         system_prompt: c.system_prompt.clone().unwrap_or_default(),
         flag_agreement_pct: c.flag_agreement_pct,
         flag_fast_ms: c.flag_fast_ms,
+        flag_gold_pct: c.flag_gold_pct,
+        gold_every: c.gold_every,
     }
 }
 
@@ -297,7 +330,9 @@ impl From<CampaignSettings> for NewCampaign {
             flags: RaterFlags {
                 agreement_pct: s.flag_agreement_pct,
                 fast_ms: s.flag_fast_ms,
+                gold_pct: s.flag_gold_pct,
             },
+            gold_every: s.gold_every,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct NewResponse {
     pub model_id: i32,
     pub text: String,
     pub params: Option<serde_json::Value>,
+    /// The label an admin expects: a gold card (`crate::rating::gold`).
+    pub gold_label: Option<bool>,
 }
 
 impl NewResponse {
@@ -34,6 +36,7 @@ impl NewResponse {
             model_id,
             text: text.into(),
             params: None,
+            gold_label: None,
         }
     }
 }
@@ -64,12 +67,20 @@ pub async fn add_many(
     let now = chrono::Utc::now();
     // Each model's leaderboard row counts its responses (the rating target), and exists
     // from the start so the board lists the model before its first rating.
+    // Gold cards are not their model's responses: they measure raters.
     let mut per_model: std::collections::BTreeMap<i32, i32> = std::collections::BTreeMap::new();
+    let mut gold = 0;
     for row in &rows {
-        *per_model.entry(row.model_id).or_default() += 1;
+        match row.gold_label {
+            Some(_) => gold += 1,
+            None => *per_model.entry(row.model_id).or_default() += 1,
+        }
     }
     for (model_id, added) in per_model {
         count_responses(db, campaign_id, model_id, added).await?;
+    }
+    if gold > 0 {
+        crate::rating::gold::count_gold_cards(db, campaign_id, gold).await?;
     }
     generation::Entity::insert_many(rows.into_iter().map(|row| generation::ActiveModel {
         order_key: Set(order_key(campaign_id, row.prompt_id, row.model_id)),
@@ -79,6 +90,7 @@ pub async fn add_many(
         model_id: Set(row.model_id),
         text: Set(row.text),
         params: Set(row.params),
+        gold_label: Set(row.gold_label),
         rating_count: Set(0),
         up_count: Set(0),
         down_count: Set(0),

@@ -386,8 +386,7 @@ impl Card<'_> {
         let model = fit.map(|fit| {
             format!(
                 "- **Rater model**: fitted to {} votes from {} raters in {} rounds of EM, \
-                 starting from each response's share of 👍 votes (this campaign has no gold \
-                 items to seed it). Prior P(👍) {:.3}; median sensitivity (P(👍 vote | truly \
+                 starting from each response's share of 👍 votes ({}). Prior P(👍) {:.3}; median sensitivity (P(👍 vote | truly \
                  👍)) {:.3}, median specificity (P(👎 vote | truly 👎)) {:.3}. The votes of \
                  {} of the {} raters carry information (sensitivity + specificity above \
                  1.2); the others' (random or one-sided clicking) weigh almost nothing. Each \
@@ -395,6 +394,13 @@ impl Card<'_> {
                 fit.votes,
                 fit.raters,
                 fit.rounds,
+                match fit.gold_votes {
+                    0 => "this campaign has no gold items to seed it".to_string(),
+                    n => format!(
+                        "each rater's rates are anchored by their {n} votes on gold cards, \
+                         whose true labels are known"
+                    ),
+                },
                 fit.prior_up,
                 fit.median_sensitivity,
                 fit.median_specificity,

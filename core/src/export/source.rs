@@ -127,8 +127,10 @@ pub async fn plan(
             generation::Column::Params,
         ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
-        // Hidden by an admin: not in the data (the card counts them apart).
+        // Hidden by an admin: not in the data (the card counts them apart); nor are gold
+        // cards, which measure raters.
         .filter(generation::Column::HiddenAt.is_null())
+        .filter(generation::Column::GoldLabel.is_null())
         .into_model::<Votes>()
         .all(db)
         .await?;
@@ -334,6 +336,7 @@ impl Scan {
             ])
             .filter(generation::Column::PromptId.is_in(prompts.iter().map(|p| p.id)))
             .filter(generation::Column::HiddenAt.is_null())
+            .filter(generation::Column::GoldLabel.is_null())
             .into_model::<ResponseRow>()
             .all(db)
             .await?;

@@ -30,7 +30,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::CoreResult;
-use crate::db::entities::{generation, rating};
+use crate::db::entities::{generation, gold_rating, rating};
 
 pub mod crowd;
 
@@ -91,8 +91,23 @@ pub struct Fitted {
     pub rounds: u32,
 }
 
+/// A vote on a gold card: the rater's vote and the label an admin expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoldVote {
+    pub rater: u32,
+    pub up: bool,
+    pub truth: bool,
+}
+
 /// Fits the model to `votes` over `responses` responses and `raters` raters.
 pub fn fit_votes(votes: &[Vote], responses: usize, raters: usize) -> Fitted {
+    fit_with_gold(votes, &[], responses, raters)
+}
+
+/// As [`fit_votes`], with votes on gold cards: each counts in its rater's rates with its
+/// known truth in every round, so raters are measured against what is known, not only
+/// against each other.
+pub fn fit_with_gold(votes: &[Vote], gold: &[GoldVote], responses: usize, raters: usize) -> Fitted {
     // Start from each response's share of 👍 votes (a soft majority).
     let mut ups = vec![0.0f64; responses];
     let mut counts = vec![0.0f64; responses];
@@ -132,11 +147,17 @@ pub fn fit_votes(votes: &[Vote], responses: usize, raters: usize) -> Fitted {
         let mut up_total = vec![0.0f64; raters];
         let mut down_agree = vec![0.0f64; raters];
         let mut down_total = vec![0.0f64; raters];
-        for v in votes {
-            let (j, t) = (v.rater as usize, p_up[v.response as usize]);
+        let known = gold
+            .iter()
+            .map(|g| (g.rater, g.up, if g.truth { 1.0 } else { 0.0 }));
+        let estimated = votes
+            .iter()
+            .map(|v| (v.rater, v.up, p_up[v.response as usize]));
+        for (rater, up, t) in known.chain(estimated) {
+            let j = rater as usize;
             up_total[j] += t;
             down_total[j] += 1.0 - t;
-            if v.up {
+            if up {
                 up_agree[j] += t;
             } else {
                 down_agree[j] += 1.0 - t;
@@ -215,6 +236,8 @@ pub struct FitSummary {
     pub informative_raters: u64,
     pub median_sensitivity: f64,
     pub median_specificity: f64,
+    /// Votes on gold cards the rates were anchored by.
+    pub gold_votes: u64,
 }
 
 impl Posteriors {
@@ -280,7 +303,26 @@ pub async fn fit(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Post
             });
         }
     }
-    let fitted = fit_votes(&votes, responses.len(), raters.len());
+    // Gold votes anchor the raters who made them (a rater seen only on gold still gets
+    // rates, though no response needs them).
+    let mut gold = Vec::new();
+    let gold_rows: Vec<(i32, bool, Option<bool>)> = gold_rating::Entity::find()
+        .select_only()
+        .column(gold_rating::Column::UserId)
+        .column(gold_rating::Column::Label)
+        .column(generation::Column::GoldLabel)
+        .join(JoinType::InnerJoin, gold_rating::Relation::Generation.def())
+        .filter(gold_rating::Column::CampaignId.eq(campaign_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (user_id, up, truth) in gold_rows {
+        let Some(truth) = truth else { continue };
+        let next = raters.len() as u32;
+        let rater = *raters.entry(user_id).or_insert(next);
+        gold.push(GoldVote { rater, up, truth });
+    }
+    let fitted = fit_with_gold(&votes, &gold, responses.len(), raters.len());
     let mut by_response: Vec<(i32, f32, Option<bool>)> = responses
         .into_iter()
         .map(|(id, index)| {
@@ -292,7 +334,10 @@ pub async fn fit(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<Post
     by_response.sort_unstable_by_key(|(id, _, _)| *id);
     Ok(Posteriors {
         by_response,
-        summary: summarise(&fitted, votes.len() as u64),
+        summary: FitSummary {
+            gold_votes: gold.len() as u64,
+            ..summarise(&fitted, votes.len() as u64)
+        },
     })
 }
 
@@ -309,6 +354,7 @@ fn summarise(fitted: &Fitted, votes: u64) -> FitSummary {
         informative_raters: fitted.raters.iter().filter(|r| r.informative()).count() as u64,
         median_sensitivity: median(fitted.raters.iter().map(|r| r.sensitivity).collect()),
         median_specificity: median(fitted.raters.iter().map(|r| r.specificity).collect()),
+        gold_votes: 0,
     }
 }
 
@@ -372,5 +418,65 @@ mod tests {
         let fitted = fit_votes(&[vote(0, 0, true), vote(0, 1, true)], 2, 2);
         assert_eq!(fitted.evidence[1], 0.0);
         assert!((fitted.p_up[1] - fitted.prior_up).abs() < 1e-12);
+    }
+
+    #[test]
+    fn gold_votes_measure_raters_against_known_labels() {
+        // Two always-👍 raters and one careful rater on 20 responses, half truly 👎.
+        let truth = |r: u32| r.is_multiple_of(2);
+        let mut votes = Vec::new();
+        for r in 0..20 {
+            votes.push(vote(r, 0, truth(r)));
+            votes.push(vote(r, 1, true));
+            votes.push(vote(r, 2, true));
+        }
+        let without = fit_votes(&votes, 20, 3);
+        // Ten gold cards expecting 👎: the careful rater gets them right, the others wrong.
+        let gold: Vec<GoldVote> = (0..10)
+            .flat_map(|_| {
+                [
+                    GoldVote {
+                        rater: 0,
+                        up: false,
+                        truth: false,
+                    },
+                    GoldVote {
+                        rater: 1,
+                        up: true,
+                        truth: false,
+                    },
+                    GoldVote {
+                        rater: 2,
+                        up: true,
+                        truth: false,
+                    },
+                ]
+            })
+            .collect();
+        let with = fit_with_gold(&votes, &gold, 20, 3);
+        // Mean P(👍) of the truly 👎 responses.
+        let down = |f: &Fitted| {
+            (0..20u32)
+                .filter(|&r| !truth(r))
+                .map(|r| f.p_up[r as usize])
+                .sum::<f64>()
+                / 10.0
+        };
+        println!(
+            "P(👍) of truly 👎 responses {:.2} -> {:.2}; specificity of an always-👍 rater {:.2} -> {:.2}",
+            down(&without),
+            down(&with),
+            without.raters[1].specificity,
+            with.raters[1].specificity
+        );
+        // Measured against what is known, the always-👍 raters lose their weight and the
+        // truly 👎 responses move towards 👎.
+        assert!(with.raters[1].specificity < 0.2, "{:?}", with.raters[1]);
+        assert!(
+            without.raters[1].specificity > 0.5,
+            "{:?}",
+            without.raters[1]
+        );
+        assert!(down(&with) < down(&without) - 0.1);
     }
 }

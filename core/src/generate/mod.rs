@@ -291,6 +291,7 @@ impl WriteJob for Record {
                         model_id,
                         text: text.clone(),
                         params: params.clone(),
+                        gold_label: None,
                     }],
                 )
                 .await?;

@@ -178,6 +178,8 @@ pub struct ResponseFields {
     pub completion: Vec<String>,
     pub model: Vec<String>,
     pub system: String,
+    /// A gold card's expected label (`crate::rating::gold`).
+    pub gold: String,
 }
 
 impl Default for ResponseFields {
@@ -188,6 +190,7 @@ impl Default for ResponseFields {
             completion: names(&["completion", "generation", "response"]),
             model: names(&["model", "model_name"]),
             system: "system_prompt".into(),
+            gold: "gold_label".into(),
         }
     }
 }
@@ -230,6 +233,41 @@ fn required_text(
             path,
             at,
             format!("field `{field}` is {kind}; expected a non-empty string"),
+        )),
+        Value::Bool(_) => Err(ImportError::at(
+            path,
+            at,
+            format!("field `{field}` is a boolean; expected a non-empty string"),
+        )),
+    }
+}
+
+/// A gold card's expected label: `true`/`up` for 👍, `false`/`down` for 👎 (any case; a
+/// boolean in JSON and Parquet, text in CSV); absent, `null` or empty for an ordinary
+/// response.
+fn gold_label(
+    path: &Path,
+    at: Location,
+    field: &str,
+    value: &Value,
+) -> Result<Option<bool>, ImportError> {
+    let text = match value {
+        Value::Missing | Value::Null => return Ok(None),
+        Value::Bool(b) => return Ok(Some(*b)),
+        Value::Text(text) => text.trim().to_ascii_lowercase(),
+        Value::Messages(_) => "a message list".to_string(),
+        Value::Other(kind) => kind.clone(),
+    };
+    match text.as_str() {
+        "" => Ok(None),
+        "true" | "up" => Ok(Some(true)),
+        "false" | "down" => Ok(Some(false)),
+        _ => Err(ImportError::at(
+            path,
+            at,
+            format!(
+                "field `{field}` is `{text}`; expected true, false, up or down (or nothing for a response that is not gold)"
+            ),
         )),
     }
 }
@@ -383,6 +421,7 @@ pub async fn import_responses(
         names.extend(group.iter().cloned());
     }
     names.push(fields.system.clone());
+    names.push(fields.gold.clone());
     if format == FileFormat::Text {
         return Err(ImportError::file(
             path,
@@ -429,6 +468,7 @@ pub async fn import_responses(
         let completion = pick(&fields.completion)?;
         let model_name = pick(&fields.model)?;
         let system = optional_text(path, at, &fields.system, &record.values[offset])?;
+        let gold = gold_label(path, at, &fields.gold, &record.values[offset + 1])?;
 
         let hash = prompts::content_hash(&prompt_text, system.as_deref());
         let prompt_id = match prompt_ids.get(&hash) {
@@ -481,6 +521,7 @@ pub async fn import_responses(
             model_id,
             text: completion,
             params: None,
+            gold_label: gold,
         });
         if batch.len() >= BATCH {
             summary.added +=

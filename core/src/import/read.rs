@@ -8,7 +8,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use arrow_array::{Array, LargeStringArray, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_array::{
+    Array, BooleanArray, LargeStringArray, ListArray, RecordBatch, StringArray, StructArray,
+};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -53,6 +55,8 @@ pub enum Value {
     Text(String),
     /// A list of `{role, content}` messages.
     Messages(Vec<(String, String)>),
+    /// A JSON or Parquet boolean (`gold_label`).
+    Bool(bool),
     /// Something else; the name of its type, for the error message.
     Other(String),
 }
@@ -63,7 +67,7 @@ impl Value {
         match self {
             Value::Text(text) => text.len(),
             Value::Messages(messages) => messages.iter().map(|(r, c)| r.len() + c.len()).sum(),
-            Value::Missing | Value::Null | Value::Other(_) => 0,
+            Value::Missing | Value::Null | Value::Other(_) | Value::Bool(_) => 0,
         }
     }
 }
@@ -467,6 +471,7 @@ fn json_value(value: &serde_json::Value) -> Value {
     match value {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::String(s) => Value::Text(s.clone()),
+        serde_json::Value::Bool(b) => Value::Bool(*b),
         serde_json::Value::Array(items) => {
             let messages: Option<Vec<(String, String)>> = items
                 .iter()
@@ -499,6 +504,10 @@ fn arrow_value(array: &dyn Array, i: usize) -> Value {
             .as_any()
             .downcast_ref::<LargeStringArray>()
             .map_or(Value::Missing, |a| Value::Text(a.value(i).to_string())),
+        DataType::Boolean => array
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .map_or(Value::Missing, |a| Value::Bool(a.value(i))),
         DataType::List(_) => {
             let Some(list) = array.as_any().downcast_ref::<ListArray>() else {
                 return Value::Other("a list".into());

@@ -479,3 +479,88 @@ fn metadata_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
         .metadata()
         .clone()
 }
+
+#[tokio::test]
+async fn gold_labels_import_from_json_and_csv_and_a_bad_one_says_where() {
+    let (db, dir) = setup().await;
+    let jsonl = write(
+        dir.path(),
+        "gold.jsonl",
+        br#"{"prompt": "A", "completion": "a", "model": "m", "gold_label": true}
+{"prompt": "B", "completion": "b", "model": "m", "gold_label": "Down"}
+{"prompt": "C", "completion": "c", "model": "m", "gold_label": null}
+{"prompt": "D", "completion": "d", "model": "m"}
+"#,
+    );
+    let fields = ResponseFields::default();
+    let s = import_responses(&db, SLUG, &Source::new(&jsonl), &fields)
+        .await
+        .unwrap();
+    assert_eq!(s.added, 4);
+    let csv = write(
+        dir.path(),
+        "gold.csv",
+        b"prompt,completion,model,gold_label\nE,e,m,up\nF,f,m,\n",
+    );
+    import_responses(&db, SLUG, &Source::new(&csv), &fields)
+        .await
+        .unwrap();
+    let mut gold: Vec<(String, Option<bool>)> = generation::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.text, g.gold_label))
+        .collect();
+    gold.sort();
+    assert_eq!(
+        gold,
+        vec![
+            ("a".into(), Some(true)),
+            ("b".into(), Some(false)),
+            ("c".into(), None),
+            ("d".into(), None),
+            ("e".into(), Some(true)),
+            ("f".into(), None),
+        ]
+    );
+    let campaign = crate::campaign::get(&db, SLUG).await.unwrap();
+    assert_eq!(campaign.gold_cards, 3);
+    // Gold cards are not their model's responses.
+    let responses: i32 = model_stat::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.responses)
+        .sum();
+    assert_eq!(responses, 3);
+
+    let bad = write(
+        dir.path(),
+        "bad.jsonl",
+        br#"{"prompt": "G", "completion": "g", "model": "m", "gold_label": "maybe"}
+"#,
+    );
+    let err = import_responses(&db, SLUG, &Source::new(&bad), &fields)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "bad.jsonl: line 1: field `gold_label` is `maybe`; expected true, false, up or down"
+        ),
+        "{err}"
+    );
+    let number = write(
+        dir.path(),
+        "number.jsonl",
+        br#"{"prompt": "G", "completion": "g", "model": "m", "gold_label": 1}
+"#,
+    );
+    let err = import_responses(&db, SLUG, &Source::new(&number), &fields)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("field `gold_label` is `a number`"), "{err}");
+}

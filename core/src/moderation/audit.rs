@@ -16,6 +16,8 @@ pub enum Action {
     ShowResponse,
     DismissFlags,
     DeleteRating,
+    MarkGold,
+    UnmarkGold,
 }
 
 impl Action {
@@ -27,6 +29,8 @@ impl Action {
             Action::ShowResponse => "show_response",
             Action::DismissFlags => "dismiss_flags",
             Action::DeleteRating => "delete_rating",
+            Action::MarkGold => "mark_gold",
+            Action::UnmarkGold => "unmark_gold",
         }
     }
 }

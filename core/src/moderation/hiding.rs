@@ -121,6 +121,11 @@ impl WriteJob for Change {
             "response {response_id} ({model_name}, prompt {}) in {}",
             response.prompt_id, campaign.slug
         );
+        if response.gold_label.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "{who} is a gold card: it measures raters and is never counted; unmark it first"
+            )));
+        }
         match (hide, response.hidden_at.is_some()) {
             (true, true) => return Err(CoreError::Conflict(format!("{who} is already hidden"))),
             (false, false) => return Err(CoreError::Conflict(format!("{who} is not hidden"))),

@@ -8,7 +8,7 @@ pub mod exclusion;
 pub mod flags;
 pub mod hiding;
 pub mod raters;
-mod set_aside;
+pub(crate) mod set_aside;
 
 /// Who did something, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Each rater's figures in a campaign, for the admin's raters page and `swipeset rater
 //! list`: ratings, share of 👍, agreement with the others (the leave-one-out counters kept
-//! with every rating), how fast they decide, skips, whether they are excluded, and flags
-//! for the patterns careless raters leave.
+//! with every rating), how fast they decide, skips, accuracy on gold cards, whether they are
+//! excluded, and flags for the patterns careless raters leave.
 //!
 //! Agreement comes from `annotator_stat`; the rest from three grouped queries over the
 //! campaign's ratings and skips (one row per rater comes back, but the database reads every
@@ -17,7 +17,9 @@ use serde::Serialize;
 use crate::CoreResult;
 use crate::board::stats::{Z95, wilson};
 use crate::campaign::{RaterFlags, responses};
-use crate::db::entities::{annotator_stat, campaign, excluded_rating, rating, skip, user};
+use crate::db::entities::{
+    annotator_stat, campaign, excluded_rating, generation, gold_rating, rating, skip, user,
+};
 
 /// Below this many compared ratings, agreement says too little to flag anyone. The
 /// agreement threshold itself is the campaign's (`RaterFlags`).
@@ -25,6 +27,9 @@ pub const MIN_COMPARED: u64 = 10;
 /// Flag fast raters only with at least this many timed decisions; the time is the
 /// campaign's.
 pub const MIN_TIMED: u64 = 10;
+/// Flag on gold accuracy only with at least this many gold votes (0 of 3 right already puts
+/// the interval's upper end near 56%); the accuracy threshold is the campaign's.
+pub const MIN_GOLD: u64 = 3;
 /// Flag one-sided raters: at least this many ratings, and 👍 (or 👎) at least this share.
 pub const MIN_ONE_SIDED: u64 = 20;
 pub const ONE_SIDED_SHARE: f64 = 0.98;
@@ -42,6 +47,8 @@ pub enum Flag {
     TooFast,
     /// (Nearly) always the same vote.
     OneSided,
+    /// Gets gold cards wrong more often than the campaign allows.
+    LowGoldAccuracy,
 }
 
 impl Flag {
@@ -57,6 +64,10 @@ impl Flag {
                 f64::from(flags.fast_ms) / 1000.0
             ),
             Flag::OneSided => "votes the same way at least 98% of the time".to_string(),
+            Flag::LowGoldAccuracy => format!(
+                "gets gold cards wrong: accuracy's 95% upper bound under {}%",
+                flags.gold_pct
+            ),
         }
     }
 }
@@ -79,6 +90,9 @@ pub struct RaterFigures {
     /// the last (or without timed decisions).
     pub median_under_ms: Option<i64>,
     pub skips: u64,
+    /// Votes on gold cards, and of those the expected label.
+    pub gold: u64,
+    pub gold_correct: u64,
     /// Why they were excluded, if they are.
     pub excluded: Option<String>,
     pub flags: Vec<Flag>,
@@ -94,8 +108,17 @@ impl RaterFigures {
         wilson(self.agreed, self.compared, Z95)
     }
 
+    /// Accuracy on gold cards with its 95% interval, where they voted on any.
+    pub fn gold_accuracy(&self) -> Option<swipeset_wire::Interval> {
+        wilson(self.gold_correct, self.gold, Z95)
+    }
+
     fn flag(&mut self, thresholds: RaterFlags) {
         let mut flags = Vec::new();
+        let gold_low = f64::from(thresholds.gold_pct) / 100.0;
+        if self.gold >= MIN_GOLD && self.gold_accuracy().is_some_and(|a| a.high < gold_low) {
+            flags.push(Flag::LowGoldAccuracy);
+        }
         let low = f64::from(thresholds.agreement_pct) / 100.0;
         if self.compared >= MIN_COMPARED && self.agreement().is_some_and(|a| a.high < low) {
             flags.push(Flag::LowAgreement);
@@ -216,6 +239,7 @@ pub async fn list(
         let count: i64 = row.try_get("", "skips")?;
         skips.insert(user_id, u64::try_from(count).unwrap_or(0));
     }
+    let gold = gold_votes(db, campaign_id).await?;
     let stats: HashMap<i32, annotator_stat::Model> = annotator_stat::Entity::find()
         .filter(annotator_stat::Column::CampaignId.eq(campaign_id))
         .all(db)
@@ -231,6 +255,7 @@ pub async fn list(
     let mut ids: Vec<i32> = votes.iter().map(|v| v.user_id).collect();
     ids.extend(skips.keys());
     ids.extend(exclusions.keys());
+    ids.extend(gold.keys());
     ids.sort_unstable();
     ids.dedup();
     let users: HashMap<i32, user::Model> = user::Entity::find()
@@ -262,6 +287,8 @@ pub async fn list(
                 fast: 0,
                 median_under_ms: None,
                 skips: skips.get(&id).copied().unwrap_or(0),
+                gold: gold.get(&id).map_or(0, |g| g.0),
+                gold_correct: gold.get(&id).map_or(0, |g| g.1),
                 excluded: exclusions.get(&id).cloned(),
                 flags: Vec::new(),
             };
@@ -290,6 +317,48 @@ pub async fn list(
         .collect();
     raters.sort_by(|a, b| b.ratings.cmp(&a.ratings).then(a.user_id.cmp(&b.user_id)));
     Ok(raters)
+}
+
+/// Per rater of the campaign: votes on gold cards, and how many had the expected label.
+async fn gold_votes(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> CoreResult<HashMap<i32, (u64, u64)>> {
+    let query = Query::select()
+        .column((gold_rating::Entity, gold_rating::Column::UserId))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("votes"))
+        .expr_as(
+            Expr::cust(
+                "SUM(CASE WHEN gold_rating.label = generation.gold_label THEN 1 ELSE 0 END)",
+            ),
+            Alias::new("correct"),
+        )
+        .from(gold_rating::Entity)
+        .inner_join(
+            generation::Entity,
+            Expr::col((generation::Entity, generation::Column::Id))
+                .equals((gold_rating::Entity, gold_rating::Column::GenerationId)),
+        )
+        .and_where(
+            Expr::col((gold_rating::Entity, gold_rating::Column::CampaignId)).eq(campaign_id),
+        )
+        .group_by_col((gold_rating::Entity, gold_rating::Column::UserId))
+        .to_owned();
+    let backend = db.get_database_backend();
+    let mut out = HashMap::new();
+    for row in db.query_all(backend.build(&query)).await? {
+        let user_id: i32 = row.try_get("", "user_id")?;
+        let votes: i64 = row.try_get("", "votes")?;
+        let correct: i64 = row.try_get("", "correct")?;
+        out.insert(
+            user_id,
+            (
+                u64::try_from(votes).unwrap_or(0),
+                u64::try_from(correct).unwrap_or(0),
+            ),
+        );
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -334,6 +403,7 @@ mod tests {
                 flags: RaterFlags {
                     agreement_pct: 60,
                     fast_ms: 2_000,
+                    gold_pct: 60,
                 },
                 ..NewCampaign::new(campaign.slug.clone(), "Test")
             },
@@ -353,6 +423,7 @@ mod tests {
                 flags: RaterFlags {
                     agreement_pct: 0,
                     fast_ms: 2_000,
+                    gold_pct: 60,
                 },
                 ..NewCampaign::new(campaign.slug.clone(), "Test")
             },

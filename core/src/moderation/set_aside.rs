@@ -45,7 +45,7 @@ const SET_ASIDE: [excluded_rating::Column; 7] = [
 ];
 
 /// `INSERT INTO table (columns) SELECT …`: how many rows it copied.
-async fn copy_rows<E: EntityTrait>(
+pub(crate) async fn copy_rows<E: EntityTrait>(
     txn: &DatabaseTransaction,
     table: E,
     columns: impl IntoIterator<Item = E::Column>,
@@ -72,7 +72,8 @@ fn counted(campaign_id: i32, scope: Scope) -> SimpleExpr {
 }
 
 /// The set-aside ratings in `scope` that may count again: their rater is not excluded from
-/// the campaign and their response is not hidden.
+/// the campaign and their response is neither hidden nor a gold card since (whose votes
+/// never count).
 fn countable(campaign_id: i32, scope: Scope) -> SimpleExpr {
     let in_scope = match scope {
         Scope::Rater(user_id) => excluded_rating::Column::UserId.eq(user_id),
@@ -91,7 +92,11 @@ fn countable(campaign_id: i32, scope: Scope) -> SimpleExpr {
         .column(generation::Column::Id)
         .from(generation::Entity)
         .and_where(generation::Column::CampaignId.eq(campaign_id))
-        .and_where(generation::Column::HiddenAt.is_not_null())
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(generation::Column::HiddenAt.is_not_null())
+                .add(generation::Column::GoldLabel.is_not_null()),
+        )
         .to_owned();
     excluded_rating::Column::CampaignId
         .eq(campaign_id)

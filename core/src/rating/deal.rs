@@ -16,7 +16,7 @@ use swipeset_wire::Card;
 use crate::CoreResult;
 use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
 use crate::db::store::{Store, Write, WriteJob};
-use crate::rating::leases;
+use crate::rating::{gold, leases};
 
 /// What a card shows, read by column name: the response and its prompt, without the
 /// rest of either row (counters, parameters, metadata).
@@ -102,7 +102,9 @@ async fn candidates(
         .filter(generation::Column::ClaimedCount.lt(campaign.overlap))
         // Hidden by an admin (`crate::moderation::hiding`): a check on the row the walk
         // reads anyway, for its prompt.
-        .filter(generation::Column::HiddenAt.is_null());
+        .filter(generation::Column::HiddenAt.is_null())
+        // Gold cards come through `crate::rating::gold`, never as a slot.
+        .filter(generation::Column::GoldLabel.is_null());
     if let Some(user_id) = annotator {
         query = query
             .filter(untouched_by(
@@ -336,9 +338,19 @@ impl Dealing {
             previous = Some(last.prompt_id);
         }
 
+        // A gold card when one is due (`crate::rating::gold`): it takes one of the cards
+        // wanted, but no slot and no lease.
+        let mut gold_card = None;
+        if self.want > cards.len() && gold::due(txn, &self.campaign, user_id, &self.holding).await?
+        {
+            gold_card = gold::pick(txn, &self.campaign, user_id, &tried).await?;
+            tried.extend(gold_card);
+        }
+        let gold_taken = usize::from(gold_card.is_some());
+
         let mut taken = Vec::new();
         let wanted = |cards: &[Card], taken: &[i32]| {
-            (self.want - cards.len() - taken.len()).min(room - taken.len())
+            (self.want - cards.len() - taken.len() - gold_taken).min(room - taken.len())
         };
         for _ in 0..DEAL_ROUNDS {
             let still_wanted = wanted(&cards, &taken);
@@ -376,7 +388,14 @@ impl Dealing {
                 break;
             }
         }
-        cards.extend(load_cards(txn, &self.campaign, &taken).await?);
+        let mut new_cards = load_cards(txn, &self.campaign, &taken).await?;
+        if let Some(id) = gold_card {
+            // Second among the new cards where there are others, so it is not always the
+            // first card of a deal.
+            let at = new_cards.len().min(1);
+            new_cards.splice(at..at, load_cards(txn, &self.campaign, &[id]).await?);
+        }
+        cards.extend(new_cards);
         Ok(cards)
     }
 }

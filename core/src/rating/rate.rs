@@ -17,7 +17,7 @@ use crate::db::store::{Store, Write, WriteJob};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};
 
 use crate::rating::deal::Dealing;
-use crate::rating::leases;
+use crate::rating::{gold, leases};
 use crate::{CoreError, CoreResult, Label};
 
 /// The longest client id accepted: a UUID is 36 characters.
@@ -147,7 +147,19 @@ impl WriteJob for Rating {
         }
         .after(generation.id, generation.prompt_id);
         let cards = dealing.run(txn).await?;
-        let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
+        let stored = match generation.gold_label {
+            Some(_) => match replayed(txn, user_id, &new).await? {
+                Some(status) => RateReply {
+                    response_id: generation.id,
+                    status,
+                    label: new.label,
+                    model: None,
+                    cards: Vec::new(),
+                },
+                None => gold::store_vote(txn, user_id, &new, &campaign, &generation).await?,
+            },
+            None => store_rating(txn, user_id, &new, &campaign, &generation).await?,
+        };
         Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
     }
 }
@@ -284,6 +296,20 @@ impl WriteJob for Undo {
             },
             generation.campaign_id,
         );
+        if generation.gold_label.is_some() {
+            let now = chrono::Utc::now();
+            return Ok(if gold::undo_vote(txn, user_id, response_id, now).await? {
+                Write::Commit((
+                    UndoReply {
+                        response_id,
+                        undone: true,
+                    },
+                    generation.campaign_id,
+                ))
+            } else {
+                Write::Discard(nothing)
+            });
+        }
         let Some(existing) = rating::Entity::find()
             .filter(rating::Column::UserId.eq(user_id))
             .filter(rating::Column::GenerationId.eq(response_id))
@@ -413,6 +439,8 @@ pub(crate) struct Response {
     pub campaign_id: i32,
     pub prompt_id: i32,
     pub model_id: i32,
+    /// Set on a gold card (`crate::rating::gold`), whose votes are stored apart.
+    pub gold_label: Option<bool>,
 }
 
 /// The response and its campaign, or `NotFound` naming the id.
@@ -427,6 +455,7 @@ pub(crate) async fn response_with_campaign(
             generation::Column::CampaignId,
             generation::Column::PromptId,
             generation::Column::ModelId,
+            generation::Column::GoldLabel,
         ])
         .into_model::<Response>()
         .one(db)

@@ -52,6 +52,22 @@ pub struct CampaignSettings {
     /// … or who decides most cards in under this many milliseconds (default 1000).
     #[serde(default = "default_flag_fast_ms")]
     pub flag_fast_ms: i32,
+    /// … or whose accuracy on gold cards has a 95% upper bound below this percentage
+    /// (default 60).
+    #[serde(default = "default_flag_gold_pct")]
+    pub flag_gold_pct: i32,
+    /// About one card in this many is a gold card, where the campaign has any (default 10;
+    /// 0 deals none).
+    #[serde(default = "default_gold_every")]
+    pub gold_every: i32,
+}
+
+fn default_flag_gold_pct() -> i32 {
+    60
+}
+
+fn default_gold_every() -> i32 {
+    10
 }
 
 fn default_flag_agreement_pct() -> i32 {
@@ -76,6 +92,8 @@ impl Default for CampaignSettings {
             system_prompt: String::new(),
             flag_agreement_pct: default_flag_agreement_pct(),
             flag_fast_ms: default_flag_fast_ms(),
+            flag_gold_pct: default_flag_gold_pct(),
+            gold_every: default_gold_every(),
         }
     }
 }

@@ -31,7 +31,8 @@ pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
 pub use moderation::{
     AuditLine, DeleteRatingReply, FlagKind, FlagNote, FlagQueueReply, FlagReply, FlaggedResponse,
-    RaterChangeReply, RaterLine, RatersReply, RatingNote, ResponseChangeReply,
+    GoldChangeReply, GoldLine, RaterChangeReply, RaterLine, RatersReply, RatingNote,
+    ResponseChangeReply,
 };
 pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};

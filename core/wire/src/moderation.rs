@@ -21,9 +21,14 @@ pub struct RaterLine {
     pub median_under_ms: Option<i64>,
     pub timed: u64,
     pub skips: u64,
+    /// Votes on gold cards, and accuracy on them with its 95% interval.
+    #[serde(default)]
+    pub gold: u64,
+    #[serde(default)]
+    pub gold_accuracy: Option<Interval>,
     /// Why an admin excluded them, if they are excluded.
     pub excluded: Option<String>,
-    /// `low_agreement`, `too_fast`, `one_sided`.
+    /// `low_agreement`, `too_fast`, `one_sided`, `low_gold_accuracy`.
     pub flags: Vec<String>,
     /// The flags in words.
     pub flag_notes: Vec<String>,
@@ -184,4 +189,28 @@ pub struct DeleteRatingReply {
     pub response_id: i32,
     pub user_id: i32,
     pub label: crate::Label,
+}
+
+/// A gold card of a campaign (`GET /api/gold_cards`): a response whose label an admin
+/// knows, dealt to measure raters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoldLine {
+    pub response_id: i32,
+    pub model: String,
+    pub prompt: String,
+    pub response: String,
+    pub expected: crate::Label,
+    /// Raters' votes on it, and of those the expected label.
+    pub votes: u64,
+    pub correct: u64,
+}
+
+/// `POST /api/set_gold`: what marking or unmarking changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoldChangeReply {
+    pub response_id: i32,
+    /// The expected label now; `null` once it is an ordinary response again.
+    pub expected: Option<crate::Label>,
+    /// Ratings that became gold votes (marking), or gold votes counted again (unmarking).
+    pub votes: u64,
 }

@@ -40,6 +40,9 @@ pub enum CampaignCommand {
         /// shown on cards, exported in the conversational variant).
         #[arg(long)]
         system_prompt: Option<String>,
+        /// About one card in this many is a gold card, where it has any (0: none).
+        #[arg(long, default_value_t = swipeset_core::campaign::DEFAULT_GOLD_EVERY)]
+        gold_every: i32,
     },
     /// Change a campaign's settings; what is not given stays as it is.
     Edit {
@@ -66,6 +69,9 @@ pub enum CampaignCommand {
         /// A new system prompt; an empty string removes it.
         #[arg(long)]
         system_prompt: Option<String>,
+        /// About one card in this many is a gold card (0: none).
+        #[arg(long)]
+        gold_every: Option<i32>,
     },
     /// List campaigns with their counts.
     List {
@@ -95,6 +101,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             license,
             public_board,
             system_prompt,
+            gold_every,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
@@ -111,6 +118,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     open: true,
                     system_prompt,
                     flags: Default::default(),
+                    gold_every,
                 },
             )
             .await
@@ -132,6 +140,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             public_board,
             open,
             system_prompt,
+            gold_every,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
@@ -150,6 +159,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 open: open.unwrap_or(c.open),
                 system_prompt: system_prompt.or(c.system_prompt),
                 flags,
+                gold_every: gold_every.unwrap_or(c.gold_every),
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await

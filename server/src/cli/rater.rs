@@ -80,8 +80,17 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
                 };
                 let thresholds = swipeset_core::campaign::RaterFlags::of(&campaign);
                 let flags: Vec<String> = r.flags.iter().map(|f| f.describe(thresholds)).collect();
+                let gold = r.gold_accuracy().map_or("-".to_string(), |a| {
+                    format!(
+                        "{:.0}% [{:.0}–{:.0}] of {}",
+                        a.estimate * 100.0,
+                        a.low * 100.0,
+                        a.high * 100.0,
+                        r.gold
+                    )
+                });
                 println!(
-                    "{:<24} {:>6} ratings  {:>4} 👍  agreement {agreement:<16} median {median:<7} {} skips{}{}",
+                    "{:<24} {:>6} ratings  {:>4} 👍  agreement {agreement:<16} gold {gold:<20} median {median:<7} {} skips{}{}",
                     r.name,
                     r.ratings,
                     r.up_share()

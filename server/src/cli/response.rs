@@ -1,6 +1,6 @@
 //! `swipeset response …`: the flag queue from a shell, as the admin's flags page has it:
 //! what raters flagged, hiding a response or showing it again, dismissing its flags, and
-//! deleting a single rating. Actions from here are logged as the `command line`'s.
+//! deleting a single rating; and gold cards, as the campaign page has them. Actions from here are logged as the `command line`'s.
 
 use swipeset_core::Store;
 use swipeset_core::moderation::{Actor, flags, hiding};
@@ -26,6 +26,23 @@ pub enum ResponseCommand {
     Dismiss(Action),
     /// Delete one rating for good (its id is in `response flagged`).
     DeleteRating(Action),
+    /// Make a response a gold card expecting `--expect up|down` (or change its label).
+    Gold {
+        #[command(flatten)]
+        action: Action,
+        /// The right label: `up` (👍) or `down` (👎).
+        #[arg(long, value_parser = ["up", "down"])]
+        expect: String,
+    },
+    /// Make a gold card an ordinary response again.
+    Ungold(Action),
+    /// The campaign's gold cards with how raters did on each.
+    GoldList {
+        #[arg(long)]
+        campaign: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,6 +88,28 @@ pub async fn run(command: ResponseCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ResponseCommand::Gold { action: a, expect } => gold(&a, Some(expect == "up")).await,
+        ResponseCommand::Ungold(a) => gold(&a, None).await,
+        ResponseCommand::GoldList { campaign, database } => {
+            let db = open::database(&database).await?;
+            let campaign = swipeset_core::campaign::get(&db, &campaign).await?;
+            let items = swipeset_core::rating::gold::items(&db, &campaign).await?;
+            if items.is_empty() {
+                println!("no gold cards in `{}`", campaign.slug);
+            }
+            for g in items {
+                println!(
+                    "response {} ({}): expects {}, {} of {} raters right  {}",
+                    g.response_id,
+                    g.model,
+                    if g.expected { "up" } else { "down" },
+                    g.correct,
+                    g.votes,
+                    one_line(&g.response, 60)
+                );
+            }
+            Ok(())
+        }
         ResponseCommand::DeleteRating(a) => {
             let (store, campaign) = open_campaign(&a).await?;
             let done =
@@ -83,6 +122,33 @@ pub async fn run(command: ResponseCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn gold(action: &Action, expect: Option<bool>) -> anyhow::Result<()> {
+    let (store, campaign) = open_campaign(action).await?;
+    let change = swipeset_core::rating::gold::mark(
+        &store,
+        &campaign,
+        action.id,
+        expect,
+        Actor::CommandLine,
+        &action.reason,
+    )
+    .await?;
+    match expect {
+        Some(up) => println!(
+            "response {} of `{}` is a gold card expecting {}: {} ratings became gold votes",
+            action.id,
+            campaign.slug,
+            if up { "up" } else { "down" },
+            change.votes
+        ),
+        None => println!(
+            "response {} of `{}` is an ordinary response again: {} gold votes counted",
+            action.id, campaign.slug, change.votes
+        ),
+    }
+    Ok(())
 }
 
 async fn open_campaign(

@@ -30,6 +30,13 @@ pub struct Model {
     pub flag_agreement_pct: i32,
     /// … and one who takes under this many milliseconds on most decisions.
     pub flag_fast_ms: i32,
+    /// About one card in this many is a gold card, for raters' accuracy; 0 deals none.
+    pub gold_every: i32,
+    /// How many of its responses are gold: the rating path looks for one only when some are.
+    pub gold_cards: i32,
+    /// The raters page flags a rater whose gold accuracy's 95% upper bound is below this, in
+    /// percent.
+    pub flag_gold_pct: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

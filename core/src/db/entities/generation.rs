@@ -29,6 +29,9 @@ pub struct Model {
     /// When an admin hid the response (`crate::moderation::hiding`): it is not dealt, and
     /// its ratings sit in `excluded_rating` meanwhile.
     pub hidden_at: Option<DateTimeUtc>,
+    /// The label an admin expects (`crate::rating::gold`): a gold card, dealt to measure
+    /// raters; its votes go to `gold_rating` and it is not one of its model's responses.
+    pub gold_label: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod excluded_rating;
 pub mod generation;
 pub mod generation_job;
 pub mod generation_plan;
+pub mod gold_rating;
 pub mod guest_origin;
 pub mod hub_setting;
 pub mod lease;

@@ -24,6 +24,7 @@ mod m20261128_000017_guest_origin;
 mod m20261128_000018_moderation;
 mod m20261128_000019_rater_flags;
 mod m20261129_000020_card_flags;
+mod m20261129_000021_gold;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000018_moderation::Migration),
             Box::new(m20261128_000019_rater_flags::Migration),
             Box::new(m20261129_000020_card_flags::Migration),
+            Box::new(m20261129_000021_gold::Migration),
         ]
     }
 }

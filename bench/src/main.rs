@@ -59,6 +59,10 @@ struct Args {
     /// Skip the 10k vs 1M next-card comparison (it seeds a million rows).
     #[arg(long)]
     skip_scaling: bool,
+    /// Run only the 10k vs 1M next-card comparisons: a plain campaign, and one with
+    /// adaptive overlap where nine responses in ten are settled already.
+    #[arg(long)]
+    deal_scaling: bool,
     /// Benchmark the live leaderboard instead: event-stream clients, a steady rating
     /// rate, delay from acknowledgement to the clients, memory per client.
     #[arg(long)]
@@ -125,6 +129,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.import {
         return import::run(dir.path(), &server_binary(&args), args.prompts).await;
+    }
+    if args.deal_scaling {
+        for adaptive in [false, true] {
+            deal_scaling(dir.path(), adaptive).await?;
+        }
+        return Ok(());
     }
     if args.export {
         let server = server_binary(&args);
@@ -286,15 +296,30 @@ async fn main() -> anyhow::Result<()> {
     print_server_errors();
 
     if !args.skip_scaling {
-        let small = next_card_latency(dir.path(), "small", 10_000).await?;
-        let large = next_card_latency(dir.path(), "large", 1_000_000).await?;
-        println!(
-            "next card (domain, median of 200): 10k responses {:.3} ms, 1M responses {:.3} ms, ratio {:.2}",
-            small,
-            large,
-            large / small
-        );
+        deal_scaling(dir.path(), false).await?;
     }
+    Ok(())
+}
+
+/// Prints the median time to deal the next card on a campaign of 10k responses and one of
+/// 1M, and their ratio. With `adaptive`, the campaigns have adaptive overlap and nine
+/// responses in ten are settled already (as near the end of a campaign): dealing must skip
+/// them without reading them.
+async fn deal_scaling(dir: &std::path::Path, adaptive: bool) -> anyhow::Result<()> {
+    let kind = if adaptive { "adaptive-" } else { "" };
+    let small = next_card_latency(dir, &format!("{kind}small"), 10_000, adaptive).await?;
+    let large = next_card_latency(dir, &format!("{kind}large"), 1_000_000, adaptive).await?;
+    println!(
+        "next card (domain, median of 200{}): 10k responses {:.3} ms, 1M responses {:.3} ms, ratio {:.2}",
+        if adaptive {
+            ", adaptive overlap, 90% settled"
+        } else {
+            ""
+        },
+        small,
+        large,
+        large / small
+    );
     Ok(())
 }
 
@@ -584,10 +609,37 @@ async fn seed_with(
 
 /// Median time of `cards::deal` for an annotator who has rated 100 cards, on a campaign
 /// of `count` responses.
-async fn next_card_latency(dir: &std::path::Path, name: &str, count: usize) -> anyhow::Result<f64> {
+async fn next_card_latency(
+    dir: &std::path::Path,
+    name: &str,
+    count: usize,
+    adaptive: bool,
+) -> anyhow::Result<f64> {
     let url = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
     let db = swipeset_core::db::connect(&url).await?;
-    let campaign = seed(&db, name, count).await?;
+    let mut campaign = seed(&db, name, count).await?;
+    if adaptive {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use swipeset_core::db::entities::generation;
+        campaign = swipeset_core::campaign::update(
+            &db,
+            &campaign.slug,
+            NewCampaign {
+                adaptive_overlap: true,
+                public_board: true,
+                ..NewCampaign::new(campaign.slug.clone(), campaign.title.clone())
+            },
+        )
+        .await?;
+        // Settled as two agreeing votes would leave them (their counters are not needed
+        // for dealing to skip them).
+        generation::Entity::update_many()
+            .col_expr(generation::Column::Settled, Expr::value(true))
+            .filter(generation::Column::CampaignId.eq(campaign.id))
+            .filter(Expr::cust("\"id\" % 10 <> 0"))
+            .exec(&db)
+            .await?;
+    }
     let user = guests::browser_annotator(&db, &format!("bench-{name}")).await?;
     let store = swipeset_core::Store::new(db.clone());
     let mut times = Vec::new();

@@ -151,6 +151,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let flag_fast = RwSignal::new(format!("{:.1}", f64::from(settings.flag_fast_ms) / 1000.0));
     let flag_gold = RwSignal::new(settings.flag_gold_pct.to_string());
     let gold_every = RwSignal::new(settings.gold_every.to_string());
+    let adaptive = RwSignal::new(settings.adaptive_overlap);
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -199,6 +200,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             flag_fast_ms,
             flag_gold_pct: number(flag_gold),
             gold_every: number(gold_every),
+            adaptive_overlap: adaptive.get_untracked(),
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -221,6 +223,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
                 <textarea rows="6" bind:value=guidelines></textarea></label>
             <label class="field"><span>"Ratings per response (overlap)"</span>
                 <input type="number" min="1" max="100" required bind:value=overlap /></label>
+            {check("Adaptive overlap: stop once one side leads by two votes (the overlap is then the most a response gets)", adaptive)}
             {check("Open for rating", open)}
             {check("Show the model's name after each swipe", reveal)}
             {check("Leaderboard visible without signing in", public)}

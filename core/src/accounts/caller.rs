@@ -144,6 +144,7 @@ mod tests {
             gold_every: 10,
             gold_cards: 0,
             flag_gold_pct: 60,
+            adaptive_overlap: false,
         }
     }
 

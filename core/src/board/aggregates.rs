@@ -368,6 +368,10 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         return Ok(drift);
     }
     replace_aggregates(&txn, recount).await?;
+    // Repaired counters may settle (or unsettle) responses of adaptive campaigns.
+    for campaign in crate::campaign::list(&txn).await? {
+        crate::rating::adaptive::settle_all(&txn, &campaign).await?;
+    }
     txn.commit().await?;
     Ok(drift)
 }

@@ -63,7 +63,7 @@ pub async fn leaderboard(
         per_hour(db, campaign.id, now),
     )?;
     let (stats, patterns) = (shards::models_with(stats), shards::patterns(patterns));
-    let totals = progress_from(stats.iter().map(|(s, _)| s), &patterns, campaign.overlap);
+    let totals = progress_from(stats.iter().map(|(s, _)| s), &patterns, campaign);
     let mut models: Vec<ModelStanding> = stats
         .into_iter()
         .map(|(s, m)| {

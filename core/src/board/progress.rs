@@ -31,7 +31,7 @@ pub async fn progress(
             .all(db)
             .await?,
     );
-    Ok(progress_from(&models, &patterns, campaign.overlap))
+    Ok(progress_from(&models, &patterns, campaign))
 }
 
 /// The progress a rater sees: the campaign's, and how many of its responses `annotator`
@@ -98,14 +98,16 @@ pub async fn campaign_lines(db: &impl ConnectionTrait) -> CoreResult<Vec<Campaig
 }
 
 /// The progress the counters say: responses and ratings summed over the models, and a
-/// response is complete once its 👍 and 👎 reach the overlap. `models` and `patterns` are
-/// summed over their shards already (`shards`).
+/// response is complete once its 👍 and 👎 reach the overlap, or (adaptive overlap) once
+/// they settle it. The target is then the most the responses could take. `models` and
+/// `patterns` are summed over their shards already (`shards`).
 pub(crate) fn progress_from<'a>(
     models: impl IntoIterator<Item = &'a model_stat::Model>,
     patterns: &[vote_pattern::Model],
-    overlap: i32,
+    campaign: &campaign::Model,
 ) -> Progress {
-    let overlap = count(overlap);
+    let overlap = count(campaign.overlap);
+    let adaptive = campaign.adaptive_overlap;
     let (responses, ratings) = models.into_iter().fold((0, 0), |(responses, ratings), m| {
         (
             responses + count(m.responses),
@@ -114,7 +116,10 @@ pub(crate) fn progress_from<'a>(
     });
     let completed = patterns
         .iter()
-        .filter(|p| count(p.up_count + p.down_count) >= overlap)
+        .filter(|p| {
+            let (up, down) = (count(p.up_count), count(p.down_count));
+            up + down >= overlap || (adaptive && crate::rating::adaptive::settled(up, down))
+        })
         .map(|p| count(p.responses))
         .sum();
     Progress {

@@ -62,6 +62,9 @@ pub struct NewCampaign {
     pub flags: RaterFlags,
     /// About one card in this many is a gold card (`crate::rating::gold`); 0 deals none.
     pub gold_every: i32,
+    /// Stop collecting votes on a response once its label is settled, `overlap` being the
+    /// most it gets (`crate::rating::adaptive`).
+    pub adaptive_overlap: bool,
 }
 
 /// A campaign's thresholds for flagging raters on the raters page
@@ -116,6 +119,7 @@ impl NewCampaign {
             system_prompt: None,
             flags: RaterFlags::default(),
             gold_every: DEFAULT_GOLD_EVERY,
+            adaptive_overlap: false,
         }
     }
 }
@@ -174,9 +178,14 @@ pub async fn update(
 ) -> CoreResult<campaign::Model> {
     check(&settings)?;
     let existing = get(db, slug).await?;
+    let was_adaptive = existing.adaptive_overlap;
     let mut row: campaign::ActiveModel = existing.into();
     apply(&mut row, settings);
-    Ok(row.update(db).await?)
+    let saved = row.update(db).await?;
+    if saved.adaptive_overlap != was_adaptive {
+        crate::rating::adaptive::settle_all(db, &saved).await?;
+    }
+    Ok(saved)
 }
 
 fn check(new: &NewCampaign) -> CoreResult<()> {
@@ -242,6 +251,7 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.flag_fast_ms = Set(new.flags.fast_ms);
     row.flag_gold_pct = Set(new.flags.gold_pct);
     row.gold_every = Set(new.gold_every);
+    row.adaptive_overlap = Set(new.adaptive_overlap);
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -311,6 +321,7 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         flag_fast_ms: c.flag_fast_ms,
         flag_gold_pct: c.flag_gold_pct,
         gold_every: c.gold_every,
+        adaptive_overlap: c.adaptive_overlap,
     }
 }
 
@@ -333,6 +344,7 @@ impl From<CampaignSettings> for NewCampaign {
                 gold_pct: s.flag_gold_pct,
             },
             gold_every: s.gold_every,
+            adaptive_overlap: s.adaptive_overlap,
         }
     }
 }

@@ -333,13 +333,23 @@ impl Card<'_> {
                 plan.prompts,
                 campaign.created_at.format("%Y-%m-%d")
             ),
-            format!(
-                "- **Rating**: annotators swiped each response right (👍) or left (👎) on their \
-                 phones. Each response was offered until it had {} independent rating\
-                 {overlap_plural}; nobody rated a response twice. Model names were {names} while \
-                 rating.",
-                campaign.overlap
-            ),
+            if campaign.adaptive_overlap {
+                format!(
+                    "- **Rating**: annotators swiped each response right (👍) or left (👎) on \
+                     their phones. Each response was offered until one side led by two votes \
+                     (adaptive overlap), or until it had {} independent rating{overlap_plural}; \
+                     nobody rated a response twice. Model names were {names} while rating.",
+                    campaign.overlap
+                )
+            } else {
+                format!(
+                    "- **Rating**: annotators swiped each response right (👍) or left (👎) on \
+                     their phones. Each response was offered until it had {} independent \
+                     rating{overlap_plural}; nobody rated a response twice. Model names were \
+                     {names} while rating.",
+                    campaign.overlap
+                )
+            },
             format!(
                 "- **Annotators**: {}, {} ratings in all.",
                 self.annotators, self.board.progress.totals.ratings

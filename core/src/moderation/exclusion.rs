@@ -166,6 +166,8 @@ impl WriteJob for Change {
                 set_aside::restore(txn, campaign.id, Scope::Rater(user_id)).await?
             }
         };
+        // Their votes moved on many responses at once.
+        crate::rating::adaptive::settle_all(txn, &campaign).await?;
         audit::record(
             txn,
             Entry {

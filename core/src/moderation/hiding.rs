@@ -156,6 +156,7 @@ impl WriteJob for Change {
                 set_aside::restore(txn, campaign.id, Scope::Response(response_id)).await?;
             (ratings, 0)
         };
+        crate::rating::adaptive::settle(txn, &campaign, response_id).await?;
         audit::record(
             txn,
             Entry {
@@ -275,6 +276,7 @@ impl WriteJob for Delete {
             .map_err(|_| CoreError::not_found("rating", rating_id))?;
         if was_counted {
             rating::Entity::delete_by_id(rating_id).exec(txn).await?;
+            crate::rating::adaptive::settle(txn, &campaign, response.id).await?;
         } else {
             excluded_rating::Entity::delete_by_id(rating_id)
                 .exec(txn)

@@ -82,7 +82,8 @@ struct Candidate {
 
 /// The first `limit` open generations for `annotator`, in offering order.
 ///
-/// The query walks the `generation_next_card` index (campaign, claimed_count, order_key, id)
+/// The query walks the `generation_next_card` index (campaign, settled, claimed_count,
+/// order_key, id)
 /// and skips what the annotator touched through unique (user, generation) indexes, so its
 /// cost depends on how much this person has rated, not on the campaign's size.
 async fn candidates(
@@ -99,6 +100,9 @@ async fn candidates(
             generation::Column::ClaimedCount,
         ])
         .filter(generation::Column::CampaignId.eq(campaign.id))
+        // Settled by its votes (adaptive overlap, `crate::rating::adaptive`): the index's
+        // second column, so settled responses are skipped as a range.
+        .filter(generation::Column::Settled.eq(false))
         .filter(generation::Column::ClaimedCount.lt(campaign.overlap))
         // Hidden by an admin (`crate::moderation::hiding`): a check on the row the walk
         // reads anyway, for its prompt.

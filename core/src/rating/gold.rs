@@ -376,6 +376,7 @@ impl crate::db::store::WriteJob for Mark {
                 crate::campaign::responses::count_responses(txn, campaign.id, response.model_id, 1)
                     .await?;
                 count_gold_cards(txn, campaign.id, -1).await?;
+                crate::rating::adaptive::settle(txn, &campaign, response_id).await?;
                 moved
             }
             // Another expected label: the votes stay, judged against the new one.

@@ -1,8 +1,10 @@
-//! Rating: how a swipe is stored. Which card comes next (`deal`), the short lease a dealt
-//! card holds on its slot (`leases`), storing and undoing a rating (`rate`), gold cards
-//! that measure raters (`gold`), passing on a card (`skip`), and the properties every
-//! sequence of those keeps (`properties`, a property test over random interleavings).
+//! Rating: how a swipe is stored. Which card comes next (`deal`) and when a response has
+//! votes enough (`adaptive`), the short lease a dealt card holds on its slot (`leases`),
+//! storing and undoing a rating (`rate`), gold cards that measure raters (`gold`), passing
+//! on a card (`skip`), and the properties every sequence of those keeps (`properties`, a
+//! property test over random interleavings).
 
+pub mod adaptive;
 pub mod deal;
 pub mod gold;
 pub mod leases;

@@ -17,7 +17,7 @@ use crate::db::store::{Store, Write, WriteJob};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};
 
 use crate::rating::deal::Dealing;
-use crate::rating::{gold, leases};
+use crate::rating::{adaptive, gold, leases};
 use crate::{CoreError, CoreResult, Label};
 
 /// The longest client id accepted: a UUID is 36 characters.
@@ -158,7 +158,13 @@ impl WriteJob for Rating {
                 },
                 None => gold::store_vote(txn, user_id, &new, &campaign, &generation).await?,
             },
-            None => store_rating(txn, user_id, &new, &campaign, &generation).await?,
+            None => {
+                let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
+                if stored.status == RateStatus::Recorded {
+                    adaptive::settle(txn, &campaign, generation.id).await?;
+                }
+                stored
+            }
         };
         Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
     }
@@ -323,6 +329,7 @@ impl WriteJob for Undo {
             // A concurrent undo won.
             return Ok(Write::Discard(nothing));
         }
+        adaptive::settle(txn, &campaign, response_id).await?;
         // The slot stays claimed, now as a lease of this annotator (if they
         // already hold one, the rating's slot is simply freed).
         let now = chrono::Utc::now();
@@ -404,7 +411,11 @@ async fn insert_rating(
         .and_where(generation::Column::HiddenAt.is_null())
         .cond_where(
             Condition::any()
-                .add(generation::Column::ClaimedCount.lt(overlap))
+                .add(
+                    generation::Column::ClaimedCount
+                        .lt(overlap)
+                        .and(generation::Column::Settled.eq(false)),
+                )
                 .add(Expr::exists(holds_lease)),
         )
         // Not from a rater excluded from the campaign (`crate::moderation::exclusion`): in

@@ -43,6 +43,10 @@ pub enum CampaignCommand {
         /// About one card in this many is a gold card, where it has any (0: none).
         #[arg(long, default_value_t = swipeset_core::campaign::DEFAULT_GOLD_EVERY)]
         gold_every: i32,
+        /// Collect votes on a response until one side leads by two (the overlap is then
+        /// the most a response gets).
+        #[arg(long)]
+        adaptive_overlap: bool,
     },
     /// Change a campaign's settings; what is not given stays as it is.
     Edit {
@@ -72,6 +76,9 @@ pub enum CampaignCommand {
         /// About one card in this many is a gold card (0: none).
         #[arg(long)]
         gold_every: Option<i32>,
+        /// `true` to stop collecting votes on a response once one side leads by two.
+        #[arg(long)]
+        adaptive_overlap: Option<bool>,
     },
     /// List campaigns with their counts.
     List {
@@ -102,6 +109,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             public_board,
             system_prompt,
             gold_every,
+            adaptive_overlap,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
@@ -119,6 +127,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     system_prompt,
                     flags: Default::default(),
                     gold_every,
+                    adaptive_overlap,
                 },
             )
             .await
@@ -141,6 +150,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             open,
             system_prompt,
             gold_every,
+            adaptive_overlap,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
@@ -160,6 +170,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 system_prompt: system_prompt.or(c.system_prompt),
                 flags,
                 gold_every: gold_every.unwrap_or(c.gold_every),
+                adaptive_overlap: adaptive_overlap.unwrap_or(c.adaptive_overlap),
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await

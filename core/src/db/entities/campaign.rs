@@ -37,6 +37,9 @@ pub struct Model {
     /// The raters page flags a rater whose gold accuracy's 95% upper bound is below this, in
     /// percent.
     pub flag_gold_pct: i32,
+    /// Collect votes on a response until its label is settled (one side ahead by two),
+    /// with `overlap` as the most it gets (`crate::rating::adaptive`).
+    pub adaptive_overlap: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,6 +32,9 @@ pub struct Model {
     /// The label an admin expects (`crate::rating::gold`): a gold card, dealt to measure
     /// raters; its votes go to `gold_rating` and it is not one of its model's responses.
     pub gold_label: Option<bool>,
+    /// In a campaign with adaptive overlap, whether its votes have settled its label
+    /// (`crate::rating::adaptive`): it is dealt no more. Always `false` otherwise.
+    pub settled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

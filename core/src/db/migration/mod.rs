@@ -25,6 +25,7 @@ mod m20261128_000018_moderation;
 mod m20261128_000019_rater_flags;
 mod m20261129_000020_card_flags;
 mod m20261129_000021_gold;
+mod m20261129_000022_adaptive_overlap;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000019_rater_flags::Migration),
             Box::new(m20261129_000020_card_flags::Migration),
             Box::new(m20261129_000021_gold::Migration),
+            Box::new(m20261129_000022_adaptive_overlap::Migration),
         ]
     }
 }

@@ -62,9 +62,14 @@ pub struct Comparison {
 }
 
 /// SplitMix64: small, seeded, good enough to draw a crowd.
-struct Draw(u64);
+pub(crate) struct Draw(u64);
 
 impl Draw {
+    #[cfg(test)]
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -74,11 +79,11 @@ impl Draw {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 }

@@ -17,6 +17,8 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await page.getByLabel(/^Slug/).fill(slug);
   await page.getByLabel('Title').fill('Limericks');
   await page.getByLabel(/^Guidelines/).fill('Rate the **rhyme**.');
+  // Measured to give the same labels for fewer ratings, adaptive overlap is offered on.
+  await expect(page.getByLabel(/^Adaptive overlap/)).toBeChecked();
   await page.getByRole('button', { name: 'Make the campaign' }).click();
   await expect(page).toHaveURL(new RegExp(`campaign=${slug}$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Limericks');
@@ -53,12 +55,15 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await expect(page.getByRole('status').filter({ hasText: 'license' })).toContainText('invalid license');
   await license.fill('cc-by-4.0');
 
-  await page.getByLabel(/overlap/).fill('2');
+  await page.getByLabel(/^Ratings per response/).fill('2');
+  await page.getByLabel(/^Adaptive overlap/).uncheck();
   await page.getByLabel('Open for rating').uncheck();
   await page.getByLabel('Leaderboard visible without signing in').check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('campaign.png'), fullPage: true });
+  const settings = await (await page.request.get(`/api/admin_campaign?campaign=${slug}`)).json();
+  expect(settings.settings.adaptive_overlap).toBe(false);
 
   await hydrated(page, '/admin/campaigns');
   const line = page.locator(`li[data-campaign="${slug}"]`);

@@ -345,10 +345,20 @@ impl Dealing {
         // A gold card when one is due (`crate::rating::gold`): it takes one of the cards
         // wanted, but no slot and no lease.
         let mut gold_card = None;
-        if self.want > cards.len() && gold::due(txn, &self.campaign, user_id, &self.holding).await?
+        let turn = gold::turn(
+            txn,
+            &self.campaign,
+            user_id,
+            &self.holding,
+            self.holding.len() + cards.len(),
+            self.want - cards.len(),
+        )
+        .await?;
+        if let Some(at) = turn
+            && let Some(id) = gold::pick(txn, &self.campaign, user_id, &tried).await?
         {
-            gold_card = gold::pick(txn, &self.campaign, user_id, &tried).await?;
-            tried.extend(gold_card);
+            gold_card = Some((id, at));
+            tried.push(id);
         }
         let gold_taken = usize::from(gold_card.is_some());
 
@@ -393,10 +403,9 @@ impl Dealing {
             }
         }
         let mut new_cards = load_cards(txn, &self.campaign, &taken).await?;
-        if let Some(id) = gold_card {
-            // Second among the new cards where there are others, so it is not always the
-            // first card of a deal.
-            let at = new_cards.len().min(1);
+        if let Some((id, at)) = gold_card {
+            // At its turn among the new cards (or last, where fewer were dealt).
+            let at = at.min(new_cards.len());
             new_cards.splice(at..at, load_cards(txn, &self.campaign, &[id]).await?);
         }
         cards.extend(new_cards);

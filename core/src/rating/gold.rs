@@ -1,11 +1,11 @@
 //! Gold cards: responses whose expected label an admin knows, dealt among the others to
 //! measure each rater.
 //!
-//! **Where they come.** A rater's first gold card is dealt once they have decided
-//! [`FIRST_GOLD_AFTER`] cards in the campaign (their third card, give or take the few
-//! their phone holds), then one more each time they have decided the campaign's
-//! `gold_every` more (gold ones included): about one card in N, early enough that a new
-//! rater meets one in their first handful. A gold card looks like any other, is never dealt
+//! **Where they come.** A rater's first gold card is their third card in the campaign
+//! (after [`FIRST_GOLD_AFTER`] decisions), then one every `gold_every` cards after it (the
+//! 13th, the 23rd with the default 10): about one card in N, early enough that a new rater
+//! meets one in their first handful. Its place is counted in the rater's queue, what their
+//! phone holds included, so it comes at its turn however many cards a deal brings. A gold card looks like any other, is never dealt
 //! to a rater who voted on or skipped it, and takes no slot (no lease, no overlap): every
 //! rater may get it.
 //!
@@ -48,17 +48,22 @@ pub(crate) async fn count_gold_cards(
     Ok(())
 }
 
-/// Whether `user_id` is due a gold card in `campaign` now: the campaign has gold, their
-/// phone holds none, and their decisions have reached the next gold card's turn. Two point
-/// reads, only in a campaign with gold.
-pub(crate) async fn due(
+/// Where among the cards being dealt `user_id`'s next gold card goes, if its turn falls in
+/// this deal: the campaign has gold, their phone holds none, and the card that will be their
+/// `FIRST_GOLD_AFTER + gold × gold_every`-th decision (counting from 0) is one of the
+/// `dealing` new cards, which come after the `queued` ones their phone already holds (a turn
+/// already past comes first among the new cards). Two point reads, only in a campaign with
+/// gold.
+pub(crate) async fn turn(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
     user_id: i32,
     holding: &[i32],
-) -> CoreResult<bool> {
-    if campaign.gold_cards <= 0 || campaign.gold_every <= 0 {
-        return Ok(false);
+    queued: usize,
+    dealing: usize,
+) -> CoreResult<Option<usize>> {
+    if campaign.gold_cards <= 0 || campaign.gold_every <= 0 || dealing == 0 {
+        return Ok(None);
     }
     if !holding.is_empty() {
         let held_gold: Option<i32> = generation::Entity::find()
@@ -70,7 +75,7 @@ pub(crate) async fn due(
             .one(db)
             .await?;
         if held_gold.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
     }
     let rated: i64 = annotator_stat::Entity::find()
@@ -83,7 +88,15 @@ pub(crate) async fn due(
         .await?
         .map_or(0, i64::from);
     let gold = gold_votes(db, campaign.id, user_id).await? as i64;
-    Ok(rated + gold >= FIRST_GOLD_AFTER + gold * i64::from(campaign.gold_every))
+    let decided = rated + gold;
+    // The queue position (0 = the next card the rater sees) of the gold card's turn.
+    let at = FIRST_GOLD_AFTER + gold * i64::from(campaign.gold_every) - decided;
+    let first_new = queued as i64;
+    Ok(if at < first_new + dealing as i64 {
+        Some((at - first_new).max(0) as usize)
+    } else {
+        None
+    })
 }
 
 /// How many gold cards `user_id` has voted on in `campaign_id`. (A plain `COUNT(*)`:
@@ -637,7 +650,7 @@ mod tests {
         let campaign = small_campaign(&db, 3, 2).await;
         let ids = response_ids(&db, campaign.id).await;
         let rater = guests::browser_annotator(&db, "r").await.unwrap().id;
-        assert!(!due(&db, &campaign, rater, &[]).await.unwrap());
+        assert_eq!(turn(&db, &campaign, rater, &[], 0, 10).await.unwrap(), None);
         mark(
             &store,
             &campaign,
@@ -654,12 +667,43 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert!(due(&db, &off, rater, &[]).await.unwrap());
-        assert!(
-            !due(&db, &off, rater, &[ids[0]]).await.unwrap(),
+        // Two decided: the gold card's turn is the next card, or after what the phone holds.
+        assert_eq!(turn(&db, &off, rater, &[], 0, 3).await.unwrap(), Some(0));
+        assert_eq!(
+            turn(&db, &off, rater, &[ids[1]], 1, 3).await.unwrap(),
+            Some(0)
+        );
+        assert_eq!(
+            turn(&db, &off, rater, &[ids[0]], 1, 3).await.unwrap(),
+            None,
             "the phone holds it already"
         );
         off.gold_every = 0;
-        assert!(!due(&db, &off, rater, &[]).await.unwrap());
+        assert_eq!(turn(&db, &off, rater, &[], 0, 3).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_deal_of_ten_puts_the_gold_card_third() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 10, 2).await;
+        let ids = response_ids(&db, campaign.id).await;
+        mark(
+            &store,
+            &campaign,
+            ids[5],
+            Some(true),
+            Actor::CommandLine,
+            "x",
+        )
+        .await
+        .unwrap();
+        let campaign = reload(&store, &campaign.slug).await;
+        let rater = guests::browser_annotator(&db, "r").await.unwrap().id;
+        let dealt = crate::rating::deal::deal(&store, &campaign, rater, 10, &[], Utc::now())
+            .await
+            .unwrap();
+        let at = dealt.iter().position(|c| c.response_id == ids[5]);
+        assert_eq!((dealt.len(), at), (10, Some(2)));
     }
 }

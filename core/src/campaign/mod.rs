@@ -182,8 +182,10 @@ pub async fn update(
     let mut row: campaign::ActiveModel = existing.into();
     apply(&mut row, settings);
     let saved = row.update(db).await?;
-    if saved.adaptive_overlap != was_adaptive {
-        crate::rating::adaptive::settle_all(db, &saved).await?;
+    match (was_adaptive, saved.adaptive_overlap) {
+        (false, true) => crate::rating::adaptive::settle_all(db, &saved).await?,
+        (true, false) => crate::rating::adaptive::unsettle_all(db, &saved).await?,
+        _ => {}
     }
     Ok(saved)
 }

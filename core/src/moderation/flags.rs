@@ -190,10 +190,7 @@ impl WriteJob for Dismiss {
     type Output = u64;
 
     async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<u64>> {
-        let (response, _) = response_with_campaign(txn, self.response_id).await?;
-        if response.campaign_id != self.campaign.id {
-            return Err(CoreError::not_found("response", self.response_id));
-        }
+        super::response_of(txn, &self.campaign, self.response_id).await?;
         let flags = resolve(txn, self.response_id, self.at).await?;
         if flags == 0 {
             return Err(CoreError::Conflict(format!(
@@ -369,7 +366,7 @@ async fn describe(
     }
     Ok(Some(FlaggedResponse {
         response_id,
-        model: model.map_or_else(|| format!("model {}", response.model_id), |m| m.name),
+        model: super::model_name(model, response.model_id),
         prompt,
         response: response.text,
         hidden_at: response.hidden_at.map(rfc3339),

@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
-use super::Actor;
 use super::audit::{self, Action, Entry};
 use super::set_aside::{self, Scope};
-use crate::db::entities::{campaign, excluded_rating, generation, model, rating, user};
+use super::{Actor, response_of};
+use crate::db::entities::{campaign, excluded_rating, generation, rating, user};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::{CoreError, CoreResult, Label};
 
@@ -72,26 +72,6 @@ async fn change(
     let outcome = store.run(job).await?;
     store.events().publish(campaign.id);
     Ok(outcome)
-}
-
-/// The response `response_id` of `campaign`, or `NotFound` (also when it belongs to
-/// another campaign: an admin acting on one campaign's page names its responses).
-async fn response_of(
-    txn: &DatabaseTransaction,
-    campaign: &campaign::Model,
-    response_id: i32,
-) -> CoreResult<(generation::Model, String)> {
-    let found = generation::Entity::find_by_id(response_id)
-        .find_also_related(model::Entity)
-        .one(txn)
-        .await?;
-    match found {
-        Some((response, model)) if response.campaign_id == campaign.id => {
-            let name = model.map_or_else(|| format!("model {}", response.model_id), |m| m.name);
-            Ok((response, name))
-        }
-        _ => Err(CoreError::not_found("response", response_id)),
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -52,3 +52,34 @@ pub(crate) fn reason(text: &str) -> crate::CoreResult<String> {
     }
     Ok(text.to_string())
 }
+
+/// A response's model as admins read it: its name, or its id where the model is gone.
+pub(crate) fn model_name(
+    model: Option<crate::db::entities::model::Model>,
+    model_id: i32,
+) -> String {
+    model.map_or_else(|| format!("model {model_id}"), |m| m.name)
+}
+
+/// The response `response_id` of `campaign` with its model's name, or `NotFound` (also when
+/// it belongs to another campaign: an admin acting on one campaign's page names its
+/// responses).
+pub(crate) async fn response_of(
+    db: &impl sea_orm::ConnectionTrait,
+    campaign: &crate::db::entities::campaign::Model,
+    response_id: i32,
+) -> crate::CoreResult<(crate::db::entities::generation::Model, String)> {
+    use crate::db::entities::{generation, model};
+    use sea_orm::EntityTrait;
+    let found = generation::Entity::find_by_id(response_id)
+        .find_also_related(model::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((response, model)) if response.campaign_id == campaign.id => {
+            let name = model_name(model, response.model_id);
+            Ok((response, name))
+        }
+        _ => Err(crate::CoreError::not_found("response", response_id)),
+    }
+}

@@ -54,18 +54,35 @@ pub(crate) async fn settle(
     Ok(())
 }
 
-/// Recomputes `settled` for every response of `campaign`: after the setting changed, or
-/// after an admin moved many votes at once (an exclusion). Only rows that change are
-/// written.
+/// Recomputes `settled` for every response of `campaign` with adaptive overlap (a no-op
+/// otherwise: there it stays `false`), after votes moved on many responses at once (an
+/// exclusion, a repair of the counters) or the setting was switched on. Only rows that
+/// change are written.
 pub(crate) async fn settle_all(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
 ) -> CoreResult<()> {
-    let want = if campaign.adaptive_overlap {
-        settled_expr()
-    } else {
-        Expr::value(false)
-    };
+    if !campaign.adaptive_overlap {
+        return Ok(());
+    }
+    set_all(db, campaign, settled_expr()).await
+}
+
+/// Deals every response of `campaign` up to the overlap again: adaptive overlap was
+/// switched off.
+pub(crate) async fn unsettle_all(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+) -> CoreResult<()> {
+    set_all(db, campaign, Expr::value(false)).await
+}
+
+/// Sets `settled` to `want` on the campaign's responses where it differs.
+async fn set_all(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    want: sea_orm::sea_query::SimpleExpr,
+) -> CoreResult<()> {
     generation::Entity::update_many()
         .col_expr(generation::Column::Settled, want.clone())
         .filter(generation::Column::CampaignId.eq(campaign.id))

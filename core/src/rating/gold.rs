@@ -300,7 +300,7 @@ impl crate::db::store::WriteJob for Mark {
         self,
         txn: &sea_orm::DatabaseTransaction,
     ) -> CoreResult<crate::db::store::Write<GoldChange>> {
-        use crate::db::entities::{lease, model, rating};
+        use crate::db::entities::{lease, rating};
         use crate::moderation::audit::{self, Action, Entry};
         let Self {
             campaign,
@@ -310,14 +310,7 @@ impl crate::db::store::WriteJob for Mark {
             reason,
             at,
         } = self;
-        let found = generation::Entity::find_by_id(response_id)
-            .find_also_related(model::Entity)
-            .one(txn)
-            .await?;
-        let Some((response, model)) = found.filter(|(r, _)| r.campaign_id == campaign.id) else {
-            return Err(crate::CoreError::not_found("response", response_id));
-        };
-        let model = model.map_or_else(|| format!("model {}", response.model_id), |m| m.name);
+        let (response, model) = crate::moderation::response_of(txn, &campaign, response_id).await?;
         let who = format!("response {response_id} ({model}) in {}", campaign.slug);
         if response.hidden_at.is_some() {
             return Err(crate::CoreError::Conflict(format!(
@@ -466,7 +459,7 @@ pub async fn items(
             .unwrap_or_default();
         items.push(GoldItem {
             response_id: response.id,
-            model: model.map_or_else(|| format!("model {}", response.model_id), |m| m.name),
+            model: crate::moderation::model_name(model, response.model_id),
             prompt,
             response: response.text,
             expected,

@@ -147,25 +147,10 @@ impl WriteJob for Rating {
         }
         .after(generation.id, generation.prompt_id);
         let cards = dealing.run(txn).await?;
-        let stored = match generation.gold_label {
-            Some(_) => match replayed(txn, user_id, &new).await? {
-                Some(status) => RateReply {
-                    response_id: generation.id,
-                    status,
-                    label: new.label,
-                    model: None,
-                    cards: Vec::new(),
-                },
-                None => gold::store_vote(txn, user_id, &new, &campaign, &generation).await?,
-            },
-            None => {
-                let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
-                if stored.status == RateStatus::Recorded {
-                    adaptive::settle(txn, &campaign, generation.id).await?;
-                }
-                stored
-            }
-        };
+        let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
+        if stored.status == RateStatus::Recorded && generation.gold_label.is_none() {
+            adaptive::settle(txn, &campaign, generation.id).await?;
+        }
         Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
     }
 }
@@ -189,6 +174,10 @@ async fn store_rating(
     };
     if let Some(status) = replayed(txn, user_id, new).await? {
         return Ok(outcome(status, new.label));
+    }
+    if generation.gold_label.is_some() {
+        // A gold card's vote is stored apart (`crate::rating::gold`).
+        return gold::store_vote(txn, user_id, new, campaign, generation).await;
     }
     // Read before the insert, which takes the counters' row locks until the commit.
     let model = revealed_model(txn, campaign, generation).await?;

@@ -130,8 +130,8 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     download(&args.server, &url, slug).await
 }
 
-/// The admin's raters page reads the whole campaign's ratings in grouped queries: how long
-/// that takes on this campaign (median of 3).
+/// The admin's raters page reads each rater's counters (`rater_stat`, `rater_decision`,
+/// `annotator_stat`): how long that takes on this campaign (median of 3).
 async fn raters_page(db: &DatabaseConnection, slug: &str) -> anyhow::Result<()> {
     let campaign = swipeset_core::campaign::resolve(db, Some(slug))
         .await?

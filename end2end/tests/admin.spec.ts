@@ -19,6 +19,8 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await page.getByLabel(/^Guidelines/).fill('Rate the **rhyme**.');
   // Measured to give the same labels for fewer ratings, adaptive overlap is offered on.
   await expect(page.getByLabel(/^Adaptive overlap/)).toBeChecked();
+  // A new campaign holds a guest's votes back for their first five decisions.
+  await expect(page.getByLabel(/^Guests' votes count after/)).toHaveValue('5');
   await page.getByRole('button', { name: 'Make the campaign' }).click();
   await expect(page).toHaveURL(new RegExp(`campaign=${slug}$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Limericks');
@@ -57,6 +59,7 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
 
   await page.getByLabel(/^Ratings per response/).fill('2');
   await page.getByLabel(/^Adaptive overlap/).uncheck();
+  await page.getByLabel(/^Guests' votes count after/).fill('2');
   await page.getByLabel('Open for rating').uncheck();
   await page.getByLabel('Leaderboard visible without signing in').check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -64,6 +67,7 @@ test('an admin makes a campaign, edits it and closes it', async ({ page }, testI
   await page.screenshot({ path: testInfo.outputPath('campaign.png'), fullPage: true });
   const settings = await (await page.request.get(`/api/admin_campaign?campaign=${slug}`)).json();
   expect(settings.settings.adaptive_overlap).toBe(false);
+  expect(settings.settings.guest_hold_back).toBe(2);
 
   await hydrated(page, '/admin/campaigns');
   const line = page.locator(`li[data-campaign="${slug}"]`);
@@ -119,7 +123,7 @@ test('an admin excludes a careless rater on the raters page, and the audit log s
   await hydrated(page, `/admin/raters?campaign=${slug}`);
   const line = page.locator('li.user-line').first();
   await expect(line).toContainText('4 ratings · 👍 0%');
-  await expect(line).toContainText('median under 0.5 s');
+  await expect(line).toContainText('median under 0.4 s');
   await line.getByPlaceholder('Reason (for the audit log)').fill('swiped everything down in 0.3 s');
   await line.getByRole('button', { name: 'Exclude' }).click();
   await expect(page.getByRole('status')).toContainText('Excluded: 4 ratings set aside');

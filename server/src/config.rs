@@ -96,7 +96,12 @@ pub struct Settings {
 /// Who may sign up and rate, and how the server sits on the web.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AccessArgs {
-    /// Let people rate without an account: each browser rates as its own guest.
+    /// Let people rate without an account: each browser rates as its own guest. What a
+    /// guest may do is limited: new guests per client address (--new-guests-per-hour,
+    /// --new-guests-per-day), cards held at once (--max-held-cards), rating requests per
+    /// rater (--rating-requests-per-minute, --rating-burst), and, per campaign,
+    /// `guest_hold_back`: a guest's votes count only after that many decisions, a right
+    /// gold vote among them.
     #[arg(long, env = "SWIPESET_GUESTS")]
     pub guests: bool,
 

@@ -50,7 +50,10 @@ pub async fn save_campaign(
     let saved = if create {
         swipeset_core::campaign::create(db, new).await?
     } else {
-        swipeset_core::campaign::update(db, &slug, new).await?
+        let saved = swipeset_core::campaign::update(db, &slug, new).await?;
+        // A lower hold-back may release guests held until now.
+        swipeset_core::rating::hold_back::release_due(&store, &saved).await?;
+        saved
     };
     Ok(swipeset_core::campaign::settings(&saved))
 }

@@ -31,6 +31,7 @@ pub async fn raters(campaign: String) -> Result<RatersReply, ApiError> {
             name: r.name.clone(),
             guest: r.guest,
             ratings: r.ratings,
+            held: r.held,
             up_share: r.up_share(),
             agreement: r.agreement(),
             compared: r.compared,

@@ -152,6 +152,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let flag_gold = RwSignal::new(settings.flag_gold_pct.to_string());
     let gold_every = RwSignal::new(settings.gold_every.to_string());
     let adaptive = RwSignal::new(settings.adaptive_overlap);
+    let hold_back = RwSignal::new(settings.guest_hold_back.to_string());
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -201,6 +202,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             flag_gold_pct: number(flag_gold),
             gold_every: number(gold_every),
             adaptive_overlap: adaptive.get_untracked(),
+            guest_hold_back: number(hold_back),
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -242,6 +244,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             </fieldset>
             <label class="field"><span>"Gold cards: about one card in (0 for none; the first is a rater's third card)"</span>
                 <input type="number" min="0" max="1000" required inputmode="numeric" bind:value=gold_every /></label>
+            <label class="field"><span>"Guests' votes count after (decisions, a right gold card among them; 0 at once)"</span>
+                <input type="number" min="0" max="50" required inputmode="numeric" bind:value=hold_back /></label>
             <p class=move || outcome().map(|o| o.0).unwrap_or("form-error") role="status">{move || outcome().map(|o| o.1)}</p>
             <button class="button button-primary" type="submit" disabled=move || save.pending().get()>
                 {if create { "Make the campaign" } else { "Save" }}

@@ -169,7 +169,7 @@ fn RaterItem(
     let speed = match (line.timed, line.median_under_ms) {
         (0, _) => "not timed".to_string(),
         (_, Some(ms)) => format!("median under {:.1} s", ms as f64 / 1000.0),
-        (_, None) => "median over 16 s".to_string(),
+        (_, None) => "median over a minute".to_string(),
     };
     let gold = match (line.gold, line.gold_accuracy) {
         (0, _) | (_, None) => String::new(),
@@ -202,6 +202,7 @@ fn RaterItem(
                 <strong class="user-name">{line.name.clone()}</strong>
                 {line.guest.then(|| view! { <span class="badge">"guest"</span> })}
                 {(!exclude).then(|| view! { <span class="badge badge-off">"excluded"</span> })}
+                {(line.held > 0).then(|| view! { <span class="badge">{format!("{} held back", line.held)}</span> })}
                 {(!line.flags.is_empty()).then(|| view! { <span class="badge badge-warn">{format!("{} flag{}", line.flags.len(), if line.flags.len() == 1 { "" } else { "s" })}</span> })}
             </div>
             <p class="user-meta">{meta}</p>

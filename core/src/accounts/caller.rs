@@ -145,6 +145,7 @@ mod tests {
             gold_cards: 0,
             flag_gold_pct: 60,
             adaptive_overlap: false,
+            guest_hold_back: 0,
         }
     }
 

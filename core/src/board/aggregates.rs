@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -53,6 +53,10 @@ pub struct Drift {
     pub rating_hours: usize,
     /// (campaign, annotator) rows that were off or missing.
     pub annotator_stats: usize,
+    /// (campaign, rater) rows of each rater's figures (`rater_stat`) that were off or
+    /// missing, and (campaign, rater, decision time) rows (`rater_decision`).
+    pub rater_stats: usize,
+    pub rater_decisions: usize,
     /// Ratings counted.
     pub ratings: usize,
 }
@@ -64,6 +68,8 @@ impl Drift {
             + self.vote_patterns
             + self.rating_hours
             + self.annotator_stats
+            + self.rater_stats
+            + self.rater_decisions
             == 0
     }
 }
@@ -362,12 +368,44 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .collect();
     drift.annotator_stats =
         differences(&recount.annotators, &stored_annotators, Standing::default());
+    let [rater_stats, rater_decisions] = crate::board::triggers::rater_recount();
+    let stored_raters = grouped(&txn, "SELECT * FROM \"rater_stat\"", RATER_STAT).await?;
+    drift.rater_stats = differences(
+        &grouped(&txn, &rater_stats, RATER_STAT).await?,
+        &stored_raters,
+        Vec::new(),
+    );
+    let stored_decisions =
+        grouped(&txn, "SELECT * FROM \"rater_decision\"", RATER_DECISION).await?;
+    drift.rater_decisions = differences(
+        &grouped(&txn, &rater_decisions, RATER_DECISION).await?,
+        &stored_decisions,
+        Vec::new(),
+    );
 
     if !fix || drift.is_clean() {
         txn.rollback().await?;
         return Ok(drift);
     }
     replace_aggregates(&txn, recount).await?;
+    for (table, (recount, columns)) in ["rater_stat", "rater_decision"]
+        .into_iter()
+        .zip([(rater_stats, RATER_STAT), (rater_decisions, RATER_DECISION)])
+    {
+        txn.execute_unprepared(&format!("DELETE FROM \"{table}\""))
+            .await?;
+        let columns = columns
+            .0
+            .iter()
+            .chain(columns.1)
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        txn.execute_unprepared(&format!(
+            "INSERT INTO \"{table}\" ({columns}) SELECT {columns} FROM ({recount}) t"
+        ))
+        .await?;
+    }
     // Repaired counters may settle (or unsettle) responses of adaptive campaigns.
     for campaign in crate::campaign::list(&txn).await? {
         crate::rating::adaptive::settle_all(&txn, &campaign).await?;
@@ -432,16 +470,67 @@ async fn replace_aggregates(txn: &DatabaseTransaction, recount: Recount) -> Core
     Ok(())
 }
 
+/// A counter table's key columns and counter columns.
+type CounterColumns = (&'static [&'static str], &'static [&'static str]);
+const RATER_STAT: CounterColumns = (
+    &["campaign_id", "user_id"],
+    &[
+        "votes",
+        "up",
+        "held",
+        "timed",
+        "gold",
+        "gold_correct",
+        "skips",
+    ],
+);
+const RATER_DECISION: CounterColumns = (&["campaign_id", "user_id", "bucket"], &["decisions"]);
+
+/// The rows of `sql` keyed by `columns.0`, each with its `columns.1` (counters as `i64`;
+/// a row of zeros is left out: it is the same as no row).
+async fn grouped(
+    txn: &DatabaseTransaction,
+    sql: &str,
+    (key, counters): CounterColumns,
+) -> CoreResult<BTreeMap<Vec<i64>, Vec<i64>>> {
+    let backend = txn.get_database_backend();
+    let mut out = BTreeMap::new();
+    for row in txn
+        .query_all(sea_orm::Statement::from_string(backend, sql))
+        .await?
+    {
+        let read = |column: &str| -> CoreResult<i64> {
+            // Sums come back as 64-bit on PostgreSQL, stored counters as 32-bit.
+            Ok(match row.try_get::<i64>("", column) {
+                Ok(n) => n,
+                Err(_) => i64::from(row.try_get::<i32>("", column)?),
+            })
+        };
+        let k = key
+            .iter()
+            .map(|c| read(c))
+            .collect::<CoreResult<Vec<_>>>()?;
+        let v = counters
+            .iter()
+            .map(|c| read(c))
+            .collect::<CoreResult<Vec<_>>>()?;
+        if v.iter().any(|n| *n != 0) {
+            out.insert(k, v);
+        }
+    }
+    Ok(out)
+}
+
 /// Keys whose values differ between the recount and the stored rows; a stored row equal to
 /// `zero` and a missing one are the same thing.
-fn differences<K: Ord, V: PartialEq + Copy>(
+fn differences<K: Ord, V: PartialEq>(
     want: &BTreeMap<K, V>,
     stored: &BTreeMap<K, V>,
     zero: V,
 ) -> usize {
     let missing_or_off = want
         .iter()
-        .filter(|(k, v)| stored.get(k).copied().unwrap_or(zero) != **v)
+        .filter(|(k, v)| stored.get(k).unwrap_or(&zero) != *v)
         .count();
     let extra = stored
         .iter()

@@ -1,17 +1,12 @@
 //! How far a campaign's rating has come, from the counters alone: the rater's progress
 //! bar and the leaderboard read the same figures, computed here once.
 
-use sea_orm::QuerySelect;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, RelationTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use swipeset_wire::{CampaignLine, Progress, ProgressReply};
 
 use crate::CoreResult;
 use crate::board::shards;
-use crate::db::entities::{
-    campaign, generation, gold_rating, model_stat, prompt, rating, vote_pattern,
-};
+use crate::db::entities::{campaign, model_stat, prompt, vote_pattern};
 
 /// The campaign's progress: two small reads (a row per model, a row per 👍/👎 pattern),
 /// whatever the campaign's size.
@@ -41,26 +36,12 @@ pub async fn for_rater(
     campaign: &campaign::Model,
     annotator: Option<i32>,
 ) -> CoreResult<ProgressReply> {
+    // Every vote of theirs, held back, set aside and gold ones too: the count must not tell
+    // a gold card apart, nor tell a guest that their votes wait.
     let rated_by_you = match annotator {
         Some(user_id) => {
-            // Gold cards count as the others do: the count must not tell them apart.
-            let gold = match campaign.gold_cards {
-                0 => 0,
-                _ => {
-                    gold_rating::Entity::find()
-                        .filter(gold_rating::Column::CampaignId.eq(campaign.id))
-                        .filter(gold_rating::Column::UserId.eq(user_id))
-                        .count(db)
-                        .await?
-                }
-            };
-            rating::Entity::find()
-                .join(JoinType::InnerJoin, rating::Relation::Generation.def())
-                .filter(rating::Column::UserId.eq(user_id))
-                .filter(generation::Column::CampaignId.eq(campaign.id))
-                .count(db)
-                .await?
-                + gold
+            let (votes, gold) = crate::rating::gold::decisions(db, campaign.id, user_id).await?;
+            u64::try_from(votes + gold).unwrap_or(0)
         }
         None => 0,
     };

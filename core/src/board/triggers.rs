@@ -83,6 +83,212 @@ pub fn triggers(backend: DatabaseBackend) -> Vec<Trigger> {
             body: rating_counters(backend, removed),
         },
     ]
+    .into_iter()
+    .chain(rater_triggers())
+    .collect()
+}
+
+/// The counters behind each rater's figures (`rater_stat`, `rater_decision`, migration 23),
+/// in this order.
+const RATER_COUNTERS: [&str; 7] = [
+    "votes",
+    "up",
+    "held",
+    "timed",
+    "gold",
+    "gold_correct",
+    "skips",
+];
+
+/// A table a rater's figures come from: every vote they made, whether it counts
+/// (`rating`), is set aside (`excluded_rating`) or held back (`held_rating`, a new guest's),
+/// their gold votes and their skips. A vote moving between the vote tables leaves the
+/// figures as they were, so the raters page still shows why a rater was excluded.
+#[derive(Clone, Copy)]
+enum RaterSource {
+    /// A vote; `held` for a held-back one.
+    Vote {
+        held: bool,
+    },
+    Gold,
+    Skip,
+}
+
+/// (added trigger, removed trigger, table, what its rows are).
+const RATER_SOURCES: [(&str, &str, &str, RaterSource); 5] = [
+    (
+        "rating_rater_added",
+        "rating_rater_removed",
+        "rating",
+        RaterSource::Vote { held: false },
+    ),
+    (
+        "excluded_rating_rater_added",
+        "excluded_rating_rater_removed",
+        "excluded_rating",
+        RaterSource::Vote { held: false },
+    ),
+    (
+        "held_rating_rater_added",
+        "held_rating_rater_removed",
+        "held_rating",
+        RaterSource::Vote { held: true },
+    ),
+    (
+        "gold_rating_rater_added",
+        "gold_rating_rater_removed",
+        "gold_rating",
+        RaterSource::Gold,
+    ),
+    (
+        "skip_rater_added",
+        "skip_rater_removed",
+        "skip",
+        RaterSource::Skip,
+    ),
+];
+
+/// The rater-figure triggers: one per source table and event.
+fn rater_triggers() -> Vec<Trigger> {
+    let mut triggers = Vec::new();
+    for (added, removed, table, source) in RATER_SOURCES {
+        for (name, event, row, delta) in
+            [(added, "INSERT", "NEW", 1), (removed, "DELETE", "OLD", -1)]
+        {
+            triggers.push(Trigger {
+                name,
+                table,
+                event,
+                body: rater_counters(source, row, delta),
+            });
+        }
+    }
+    triggers
+}
+
+/// The decision-time bucket of `ms` (an expression in milliseconds): tenths of a second
+/// under 10 s (buckets 0 to 99), whole seconds under a minute (100 to 149), then 150. Fine
+/// enough that the median, and the share under the campaign's fast time (set in tenths of a
+/// second), come out exact below 10 s. `crate::moderation::raters` reads them back.
+pub(crate) fn decision_bucket(ms: &str) -> String {
+    format!(
+        "(CASE WHEN {ms} < 10000 THEN {ms} / 100 \
+               WHEN {ms} < 60000 THEN 90 + {ms} / 1000 ELSE 150 END)"
+    )
+}
+
+/// What one row of `source` (`r`: `NEW` or `OLD`) moves, times `d`, as (votes, up, held,
+/// timed, gold, gold_correct, skips) over the row and its response `g`.
+fn rater_counted(source: RaterSource, r: &str, d: i32) -> [String; 7] {
+    let one = |condition: &str| format!("({d}) * (CASE WHEN {condition} THEN 1 ELSE 0 END)");
+    let zero = || "0".to_string();
+    match source {
+        RaterSource::Vote { held } => [
+            d.to_string(),
+            one(&format!("{r}.\"label\"")),
+            if held { d.to_string() } else { zero() },
+            one(&format!("{r}.\"decision_ms\" IS NOT NULL")),
+            zero(),
+            zero(),
+            zero(),
+        ],
+        // Judged against the response's expected label as it is when the vote comes or
+        // goes: `crate::rating::gold::mark` rejudges the votes when it changes.
+        RaterSource::Gold => [
+            zero(),
+            zero(),
+            zero(),
+            zero(),
+            d.to_string(),
+            one(&format!("{r}.\"label\" = g.\"gold_label\"")),
+            zero(),
+        ],
+        RaterSource::Skip => [
+            zero(),
+            zero(),
+            zero(),
+            zero(),
+            zero(),
+            zero(),
+            d.to_string(),
+        ],
+    }
+}
+
+/// One row of `source` added (`d` = 1, row `NEW`) or removed (-1, `OLD`): its rater's
+/// counters in the response's campaign move.
+fn rater_counters(source: RaterSource, r: &str, d: i32) -> String {
+    let counters = RATER_COUNTERS.map(|c| format!("\"{c}\"")).join(", ");
+    let values = rater_counted(source, r, d).join(", ");
+    let sums = RATER_COUNTERS
+        .map(|c| format!("\"{c}\" = \"rater_stat\".\"{c}\" + excluded.\"{c}\""))
+        .join(", ");
+    let generation = format!("FROM \"generation\" g WHERE g.\"id\" = {r}.\"generation_id\"");
+    let mut body = format!(
+        "INSERT INTO \"rater_stat\" (\"campaign_id\", \"user_id\", {counters}) \
+         SELECT g.\"campaign_id\", {r}.\"user_id\", {values} {generation} \
+         ON CONFLICT (\"campaign_id\", \"user_id\") DO UPDATE SET {sums};"
+    );
+    if let RaterSource::Vote { .. } = source {
+        let bucket = decision_bucket(&format!("{r}.\"decision_ms\""));
+        body.push_str(&format!(
+            " INSERT INTO \"rater_decision\" (\"campaign_id\", \"user_id\", \"bucket\", \"decisions\") \
+             SELECT g.\"campaign_id\", {r}.\"user_id\", {bucket}, {d} {generation} \
+               AND {r}.\"decision_ms\" IS NOT NULL \
+             ON CONFLICT (\"campaign_id\", \"user_id\", \"bucket\") DO UPDATE SET \
+                \"decisions\" = \"rater_decision\".\"decisions\" + excluded.\"decisions\";"
+        ));
+    }
+    body
+}
+
+/// The rater counters recounted from their source tables, as two grouped queries: rows of
+/// (`campaign_id`, `user_id`, then the counters in `RATER_COUNTERS`' order) and of
+/// (`campaign_id`, `user_id`, `bucket`, `decisions`). What `aggregates::rebuild` compares
+/// the stored counters with, and writes in their place.
+pub(crate) fn rater_recount() -> [String; 2] {
+    let sums = RATER_COUNTERS
+        .map(|c| format!("SUM(\"{c}\") AS \"{c}\""))
+        .join(", ");
+    let rows: Vec<String> = RATER_SOURCES
+        .iter()
+        .map(|(_, _, table, source)| {
+            let values = rater_counted(*source, "r", 1)
+                .iter()
+                .zip(RATER_COUNTERS)
+                .map(|(value, column)| format!("{value} AS \"{column}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT g.\"campaign_id\" AS \"campaign_id\", r.\"user_id\" AS \"user_id\", \
+                 {values} FROM \"{table}\" r JOIN \"generation\" g ON g.\"id\" = r.\"generation_id\""
+            )
+        })
+        .collect();
+    let stat = format!(
+        "SELECT \"campaign_id\", \"user_id\", {sums} FROM ({}) t \
+         GROUP BY \"campaign_id\", \"user_id\"",
+        rows.join(" UNION ALL ")
+    );
+    let votes: Vec<String> = RATER_SOURCES
+        .iter()
+        .filter(|(_, _, _, source)| matches!(source, RaterSource::Vote { .. }))
+        .map(|(_, _, table, _)| {
+            format!(
+                "SELECT g.\"campaign_id\" AS \"campaign_id\", r.\"user_id\" AS \"user_id\", \
+                        {} AS \"bucket\" \
+                 FROM \"{table}\" r JOIN \"generation\" g ON g.\"id\" = r.\"generation_id\" \
+                 WHERE r.\"decision_ms\" IS NOT NULL",
+                decision_bucket("r.\"decision_ms\"")
+            )
+        })
+        .collect();
+    let decision = format!(
+        "SELECT \"campaign_id\", \"user_id\", \"bucket\", COUNT(*) AS \"decisions\" FROM ({}) t \
+         GROUP BY \"campaign_id\", \"user_id\", \"bucket\"",
+        votes.join(" UNION ALL ")
+    );
+    [stat, decision]
 }
 
 /// A lease holds a slot of its generation for as long as it exists.

@@ -65,7 +65,13 @@ pub struct NewCampaign {
     /// Stop collecting votes on a response once its label is settled, `overlap` being the
     /// most it gets (`crate::rating::adaptive`).
     pub adaptive_overlap: bool,
+    /// A guest's votes count only once they have made this many decisions, a right gold
+    /// vote among them where there is gold (`crate::rating::hold_back`); 0: at once.
+    pub guest_hold_back: i32,
 }
+
+/// The most decisions a guest can be held back for: more would hold slots for long.
+pub const MAX_GUEST_HOLD_BACK: i32 = 50;
 
 /// A campaign's thresholds for flagging raters on the raters page
 /// (`crate::moderation::raters`). An organiser whose task is quick to judge lowers the time;
@@ -120,6 +126,7 @@ impl NewCampaign {
             flags: RaterFlags::default(),
             gold_every: DEFAULT_GOLD_EVERY,
             adaptive_overlap: false,
+            guest_hold_back: 0,
         }
     }
 }
@@ -228,6 +235,15 @@ fn check(new: &NewCampaign) -> CoreResult<()> {
             ),
         ));
     }
+    if !(0..=MAX_GUEST_HOLD_BACK).contains(&new.guest_hold_back) {
+        return Err(CoreError::invalid(
+            "guest_hold_back",
+            format!(
+                "must be from 0 (count guests' votes at once) to {MAX_GUEST_HOLD_BACK} decisions, got {}",
+                new.guest_hold_back
+            ),
+        ));
+    }
     if !(1..=600_000).contains(&new.flags.fast_ms) {
         return Err(CoreError::invalid(
             "flag_fast_ms",
@@ -254,6 +270,7 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.flag_gold_pct = Set(new.flags.gold_pct);
     row.gold_every = Set(new.gold_every);
     row.adaptive_overlap = Set(new.adaptive_overlap);
+    row.guest_hold_back = Set(new.guest_hold_back);
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -324,6 +341,7 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         flag_gold_pct: c.flag_gold_pct,
         gold_every: c.gold_every,
         adaptive_overlap: c.adaptive_overlap,
+        guest_hold_back: c.guest_hold_back,
     }
 }
 
@@ -347,6 +365,7 @@ impl From<CampaignSettings> for NewCampaign {
             },
             gold_every: s.gold_every,
             adaptive_overlap: s.adaptive_overlap,
+            guest_hold_back: s.guest_hold_back,
         }
     }
 }

@@ -126,12 +126,14 @@ pub async fn render(db: &impl ConnectionTrait, input: CardInput<'_>) -> CoreResu
             .await?,
     );
     let hidden = crate::moderation::flags::hidden_counts(db, input.campaign.id).await?;
+    let held = crate::rating::hold_back::held_votes(db, input.campaign.id).await?;
     let card = Card {
         input,
         board,
         annotators,
         excluded,
         hidden,
+        held,
     };
     // The card is paragraphs, tables and headings with one blank line between each: every
     // section ends its last line and leaves the blank line to the join, so a section that
@@ -168,6 +170,8 @@ struct Card<'a> {
     excluded: (u64, u64),
     /// Responses an admin hid, and their ratings set aside.
     hidden: (u64, u64),
+    /// Votes held back (`crate::rating::hold_back`), and the guests they are from.
+    held: (u64, u64),
 }
 
 /// `lines` as one block, each line ended. Sections gather lines rather than `writeln!`
@@ -375,6 +379,27 @@ impl Card<'_> {
                 if responses == 1 { "it is" } else { "they are" },
                 if ratings == 1 { "" } else { "s" },
             ));
+        }
+        let (votes, guests) = self.held;
+        let hold_back = self.input.campaign.guest_hold_back;
+        if hold_back > 0 || votes > 0 {
+            let mut line = "- **Guests held back**:".to_string();
+            if hold_back > 0 {
+                line.push_str(&format!(
+                    " a guest's votes count only once they have made {hold_back} decision{}, a \
+                     right vote on a gold card among them where there are gold cards.",
+                    if hold_back == 1 { "" } else { "s" }
+                ));
+            }
+            if votes > 0 {
+                line.push_str(&format!(
+                    " {votes} vote{} of {guests} guest{} not released yet {} not in this data.",
+                    if votes == 1 { "" } else { "s" },
+                    if guests == 1 { "" } else { "s" },
+                    if votes == 1 { "is" } else { "are" },
+                ));
+            }
+            lines.push(line);
         }
         lines.extend(self.labelling());
         lines.extend(self.pairing());

@@ -3,23 +3,21 @@
 //! with every rating), how fast they decide, skips, accuracy on gold cards, whether they are
 //! excluded, and flags for the patterns careless raters leave.
 //!
-//! Agreement comes from `annotator_stat`; the rest from three grouped queries over the
-//! campaign's ratings and skips (one row per rater comes back, but the database reads every
-//! rating of the campaign: about 0.3 s per million on SQLite). An excluded rater's figures
-//! come from their set-aside ratings, so the page still shows why they were excluded.
+//! Everything comes from counters kept with each rating by triggers
+//! (`crate::board::triggers`): agreement from `annotator_stat` (counted ratings only), the
+//! rest from `rater_stat` and `rater_decision`, which count every vote a rater made, set
+//! aside or held back too, so the page still shows why a rater was excluded and what a
+//! held guest did. A few rows per rater, whatever the number of ratings.
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use crate::CoreResult;
 use crate::board::stats::{Z95, wilson};
-use crate::campaign::{RaterFlags, responses};
-use crate::db::entities::{
-    annotator_stat, campaign, excluded_rating, generation, gold_rating, rating, skip, user,
-};
+use crate::campaign::RaterFlags;
+use crate::db::entities::{annotator_stat, campaign, rater_decision, rater_stat, user};
 
 /// Below this many compared ratings, agreement says too little to flag anyone. The
 /// agreement threshold itself is the campaign's (`RaterFlags`).
@@ -33,9 +31,6 @@ pub const MIN_GOLD: u64 = 3;
 /// Flag one-sided raters: at least this many ratings, and 👍 (or 👎) at least this share.
 pub const MIN_ONE_SIDED: u64 = 20;
 pub const ONE_SIDED_SHARE: f64 = 0.98;
-
-/// Upper bounds of the decision-time buckets, in milliseconds (the last is open).
-const BUCKETS_MS: [i64; 6] = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
 
 /// A pattern worth an admin's look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,14 +75,18 @@ pub struct RaterFigures {
     pub guest: bool,
     pub ratings: u64,
     pub up: u64,
+    /// Of `ratings`, how many are held back (a guest not released yet,
+    /// `crate::rating::hold_back`).
+    pub held: u64,
     /// Ratings compared with the others' majority (leave-one-out), and of those agreeing.
     pub compared: u64,
     pub agreed: u64,
     /// Decisions the client timed, and how many took under the campaign's fast time.
     pub timed: u64,
     pub fast: u64,
-    /// The bucket the median decision time falls in: its upper bound in ms, `None` past
-    /// the last (or without timed decisions).
+    /// The bucket the median decision time falls in: its upper bound in ms (tenths of a
+    /// second under 10 s, seconds under a minute), `None` past a minute (or without timed
+    /// decisions).
     pub median_under_ms: Option<i64>,
     pub skips: u64,
     /// Votes on gold cards, and of those the expected label.
@@ -137,110 +136,47 @@ impl RaterFigures {
     }
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Votes {
-    user_id: i32,
-    ratings: i64,
-    up: i64,
-    timed: i64,
-    fast: i64,
-    b0: i64,
-    b1: i64,
-    b2: i64,
-    b3: i64,
-    b4: i64,
-    b5: i64,
-}
-
-/// The grouped vote figures of `table` (`rating` or `excluded_rating`) for the campaign.
-fn votes_query(
-    table: &str,
-    campaign: sea_orm::sea_query::SimpleExpr,
-    fast_ms: i32,
-) -> SelectStatement {
-    let col = |c: &str| format!("\"{table}\".\"{c}\"");
-    let mut query = Query::select();
-    query
-        .expr_as(Expr::cust(col("user_id")), Alias::new("user_id"))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("ratings"))
-        .expr_as(
-            Expr::cust(format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", col("label"))),
-            Alias::new("up"),
-        )
-        .expr_as(
-            Expr::cust(format!(
-                "SUM(CASE WHEN {} IS NOT NULL THEN 1 ELSE 0 END)",
-                col("decision_ms")
-            )),
-            Alias::new("timed"),
-        )
-        .expr_as(
-            Expr::cust(format!(
-                "SUM(CASE WHEN {} < {fast_ms} THEN 1 ELSE 0 END)",
-                col("decision_ms")
-            )),
-            Alias::new("fast"),
-        );
-    for (i, bound) in BUCKETS_MS.iter().enumerate() {
-        query.expr_as(
-            Expr::cust(format!(
-                "SUM(CASE WHEN {} < {bound} THEN 1 ELSE 0 END)",
-                col("decision_ms")
-            )),
-            Alias::new(format!("b{i}")),
-        );
+/// The upper bound, in milliseconds, of decision-time bucket `bucket` (as
+/// `crate::board::triggers::decision_bucket` files a decision); `None` for the last, open one.
+fn bucket_under_ms(bucket: i32) -> Option<i64> {
+    let bucket = i64::from(bucket);
+    match bucket {
+        ..100 => Some(100 * (bucket + 1)),
+        100..150 => Some((bucket - 89) * 1_000),
+        _ => None,
     }
-    query
-        .from(Alias::new(table))
-        .and_where(campaign)
-        .group_by_col((Alias::new(table), Alias::new("user_id")));
-    query.to_owned()
 }
 
-/// Every rater of `campaign_id` (anyone with a rating, a set-aside rating or a skip there),
-/// most ratings first.
+/// Every rater of `campaign` (anyone with a vote, held back or set aside too, a gold vote
+/// or a skip there, or excluded), most votes first. Reads the counters kept with each
+/// rating: a few rows per rater, whatever the number of ratings.
 pub async fn list(
     db: &impl ConnectionTrait,
     campaign: &campaign::Model,
 ) -> CoreResult<Vec<RaterFigures>> {
     let thresholds = RaterFlags::of(campaign);
     let campaign_id = campaign.id;
-    let backend = db.get_database_backend();
-    let counted = votes_query(
-        "rating",
-        Expr::col((rating::Entity, rating::Column::GenerationId))
-            .in_subquery(responses::ids_in(campaign_id)),
-        thresholds.fast_ms,
-    );
-    let set_aside = votes_query(
-        "excluded_rating",
-        Expr::col((excluded_rating::Entity, excluded_rating::Column::CampaignId)).eq(campaign_id),
-        thresholds.fast_ms,
-    );
-    let mut votes: Vec<Votes> = Vec::new();
-    for query in [counted, set_aside] {
-        for row in db.query_all(backend.build(&query)).await? {
-            votes.push(Votes::from_query_result(&row, "")?);
-        }
+    let stats: HashMap<i32, rater_stat::Model> = rater_stat::Entity::find()
+        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.votes != 0 || s.gold != 0 || s.skips != 0)
+        .map(|s| (s.user_id, s))
+        .collect();
+    let mut decisions: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
+    for row in rater_decision::Entity::find()
+        .filter(rater_decision::Column::CampaignId.eq(campaign_id))
+        .filter(rater_decision::Column::Decisions.gt(0))
+        .all(db)
+        .await?
+    {
+        decisions
+            .entry(row.user_id)
+            .or_default()
+            .push((row.bucket, row.decisions));
     }
-    let skips_query = Query::select()
-        .column((skip::Entity, skip::Column::UserId))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("skips"))
-        .from(skip::Entity)
-        .and_where(
-            Expr::col((skip::Entity, skip::Column::GenerationId))
-                .in_subquery(responses::ids_in(campaign_id)),
-        )
-        .group_by_col((skip::Entity, skip::Column::UserId))
-        .to_owned();
-    let mut skips: HashMap<i32, u64> = HashMap::new();
-    for row in db.query_all(backend.build(&skips_query)).await? {
-        let user_id: i32 = row.try_get("", "user_id")?;
-        let count: i64 = row.try_get("", "skips")?;
-        skips.insert(user_id, u64::try_from(count).unwrap_or(0));
-    }
-    let gold = gold_votes(db, campaign_id).await?;
-    let stats: HashMap<i32, annotator_stat::Model> = annotator_stat::Entity::find()
+    let standing: HashMap<i32, annotator_stat::Model> = annotator_stat::Entity::find()
         .filter(annotator_stat::Column::CampaignId.eq(campaign_id))
         .all(db)
         .await?
@@ -252,10 +188,7 @@ pub async fn list(
         .into_iter()
         .map(|e| (e.user_id, e.reason))
         .collect();
-    let mut ids: Vec<i32> = votes.iter().map(|v| v.user_id).collect();
-    ids.extend(skips.keys());
-    ids.extend(exclusions.keys());
-    ids.extend(gold.keys());
+    let mut ids: Vec<i32> = stats.keys().chain(exclusions.keys()).copied().collect();
     ids.sort_unstable();
     ids.dedup();
     let users: HashMap<i32, user::Model> = user::Entity::find()
@@ -265,51 +198,49 @@ pub async fn list(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    // A rater has a row of counted ratings, a row of set-aside ones, or (mid-change) both.
-    let mut by_rater: HashMap<i32, Vec<&Votes>> = HashMap::new();
-    for v in &votes {
-        by_rater.entry(v.user_id).or_default().push(v);
-    }
-    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    let count = |v: i32| u64::try_from(v).unwrap_or(0);
     let mut raters: Vec<RaterFigures> = ids
         .into_iter()
         .filter_map(|id| {
             let user = users.get(&id)?;
+            let stat = stats.get(&id);
+            let of = |field: fn(&rater_stat::Model) -> i32| stat.map_or(0, |s| count(field(s)));
             let mut figures = RaterFigures {
                 user_id: id,
                 name: user.name.clone(),
                 guest: user.browser_key.is_some(),
-                ratings: 0,
-                up: 0,
-                compared: 0,
-                agreed: 0,
-                timed: 0,
+                ratings: of(|s| s.votes),
+                up: of(|s| s.up),
+                held: of(|s| s.held),
+                compared: standing.get(&id).map_or(0, |s| count(s.compared)),
+                agreed: standing.get(&id).map_or(0, |s| count(s.agreed)),
+                timed: of(|s| s.timed),
                 fast: 0,
                 median_under_ms: None,
-                skips: skips.get(&id).copied().unwrap_or(0),
-                gold: gold.get(&id).map_or(0, |g| g.0),
-                gold_correct: gold.get(&id).map_or(0, |g| g.1),
+                skips: of(|s| s.skips),
+                gold: of(|s| s.gold),
+                gold_correct: of(|s| s.gold_correct),
                 excluded: exclusions.get(&id).cloned(),
                 flags: Vec::new(),
             };
-            let mut buckets = [0u64; BUCKETS_MS.len()];
-            for v in by_rater.get(&id).into_iter().flatten() {
-                figures.ratings += count(v.ratings);
-                figures.up += count(v.up);
-                figures.timed += count(v.timed);
-                figures.fast += count(v.fast);
-                for (bucket, n) in buckets.iter_mut().zip([v.b0, v.b1, v.b2, v.b3, v.b4, v.b5]) {
-                    *bucket += count(n);
+            let mut buckets = decisions.remove(&id).unwrap_or_default();
+            buckets.sort_unstable();
+            let timed: u64 = buckets.iter().map(|(_, n)| count(*n)).sum();
+            let mut under = 0;
+            for (bucket, n) in buckets {
+                under += count(n);
+                let bound = bucket_under_ms(bucket);
+                // Decisions in buckets wholly under the fast time: exact for a fast time in
+                // tenths of a second under 10 s, rounded down to a bucket beyond.
+                if bound.is_some_and(|b| b <= i64::from(thresholds.fast_ms)) {
+                    figures.fast = under;
+                }
+                if figures.median_under_ms.is_none() && under * 2 >= timed {
+                    figures.median_under_ms = Some(bound.unwrap_or(i64::MAX));
                 }
             }
-            figures.median_under_ms = BUCKETS_MS
-                .iter()
-                .zip(buckets)
-                .find(|(_, under)| figures.timed > 0 && under * 2 >= figures.timed)
-                .map(|(bound, _)| *bound);
-            if let Some(stat) = stats.get(&id) {
-                figures.compared = count(i64::from(stat.compared));
-                figures.agreed = count(i64::from(stat.agreed));
+            if figures.median_under_ms == Some(i64::MAX) {
+                figures.median_under_ms = None;
             }
             figures.flag(thresholds);
             Some(figures)
@@ -317,48 +248,6 @@ pub async fn list(
         .collect();
     raters.sort_by(|a, b| b.ratings.cmp(&a.ratings).then(a.user_id.cmp(&b.user_id)));
     Ok(raters)
-}
-
-/// Per rater of the campaign: votes on gold cards, and how many had the expected label.
-async fn gold_votes(
-    db: &impl ConnectionTrait,
-    campaign_id: i32,
-) -> CoreResult<HashMap<i32, (u64, u64)>> {
-    let query = Query::select()
-        .column((gold_rating::Entity, gold_rating::Column::UserId))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("votes"))
-        .expr_as(
-            Expr::cust(
-                "SUM(CASE WHEN gold_rating.label = generation.gold_label THEN 1 ELSE 0 END)",
-            ),
-            Alias::new("correct"),
-        )
-        .from(gold_rating::Entity)
-        .inner_join(
-            generation::Entity,
-            Expr::col((generation::Entity, generation::Column::Id))
-                .equals((gold_rating::Entity, gold_rating::Column::GenerationId)),
-        )
-        .and_where(
-            Expr::col((gold_rating::Entity, gold_rating::Column::CampaignId)).eq(campaign_id),
-        )
-        .group_by_col((gold_rating::Entity, gold_rating::Column::UserId))
-        .to_owned();
-    let backend = db.get_database_backend();
-    let mut out = HashMap::new();
-    for row in db.query_all(backend.build(&query)).await? {
-        let user_id: i32 = row.try_get("", "user_id")?;
-        let votes: i64 = row.try_get("", "votes")?;
-        let correct: i64 = row.try_get("", "correct")?;
-        out.insert(
-            user_id,
-            (
-                u64::try_from(votes).unwrap_or(0),
-                u64::try_from(correct).unwrap_or(0),
-            ),
-        );
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -389,7 +278,7 @@ mod tests {
         assert_eq!(listed.len(), 1);
         let figures = &listed[0];
         assert_eq!((figures.ratings, figures.up, figures.timed), (12, 6, 12));
-        assert_eq!(figures.median_under_ms, Some(2_000));
+        assert_eq!(figures.median_under_ms, Some(1_600));
         assert!(
             figures.flags.is_empty(),
             "1.5 s is not fast at 1 s: {figures:?}"
@@ -436,5 +325,119 @@ mod tests {
                 .starts_with("invalid flag_agreement_pct"),
             "{refused}"
         );
+    }
+}
+
+#[cfg(test)]
+mod counter_tests {
+    use super::*;
+    use crate::Label;
+    use crate::accounts::guests;
+    use crate::moderation::{Actor, exclusion, hiding};
+    use crate::rating::gold;
+    use crate::rating::rate::{self, NewRating};
+    use crate::rating::skip;
+    use crate::testing::{fresh_store, recount, response_ids, small_campaign};
+
+    /// Every change a rater's votes can go through moves their figures as a recount from
+    /// the tables finds them: the triggers and the recount agree at each step.
+    #[tokio::test]
+    async fn the_figures_follow_every_move_of_a_vote() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 4, 2).await; // 8 responses, overlap 2
+        let ids = response_ids(&db, campaign.id).await;
+        let (ann, bob) = (
+            guests::browser_annotator(&db, "ann").await.unwrap().id,
+            guests::browser_annotator(&db, "bob").await.unwrap().id,
+        );
+        let clean = |step: &'static str| {
+            let db = db.clone();
+            async move {
+                let drift = recount(&db).await.unwrap();
+                assert!(drift.is_clean(), "after {step}: {drift:?}");
+            }
+        };
+        for (i, &id) in ids[..6].iter().enumerate() {
+            for (user, ms) in [(ann, 400 + 100 * i as i32), (bob, 3_000)] {
+                let new = NewRating {
+                    decision_ms: Some(ms),
+                    ..NewRating::new(id, if i % 3 == 0 { Label::Down } else { Label::Up })
+                };
+                rate::rate(&store, user, new).await.unwrap();
+            }
+        }
+        skip::skip(&store, ann, ids[6]).await.unwrap();
+        clean("rating and skipping").await;
+        let figures = |user: i32| {
+            let db = db.clone();
+            let campaign = campaign.clone();
+            async move {
+                list(&db, &campaign)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|r| r.user_id == user)
+                    .unwrap()
+            }
+        };
+        let a = figures(ann).await;
+        assert_eq!((a.ratings, a.up, a.timed, a.skips), (6, 4, 6, 1));
+        // 400, 500, …, 900 ms: half are under 700 ms, all under the 1 s fast time.
+        assert_eq!((a.median_under_ms, a.fast), (Some(700), 6));
+
+        let why = "test";
+        exclusion::exclude(&store, &campaign, bob, Actor::CommandLine, why)
+            .await
+            .unwrap();
+        clean("excluding").await;
+        assert_eq!(figures(bob).await.ratings, 6, "set aside, still theirs");
+        hiding::hide(&store, &campaign, ids[0], Actor::CommandLine, why)
+            .await
+            .unwrap();
+        clean("hiding").await;
+        exclusion::include(&store, &campaign, bob, Actor::CommandLine, why)
+            .await
+            .unwrap();
+        hiding::show(&store, &campaign, ids[0], Actor::CommandLine, why)
+            .await
+            .unwrap();
+        clean("including and showing").await;
+
+        // Ann voted 👎 on ids[0] and 👍 on ids[1].
+        gold::mark(
+            &store,
+            &campaign,
+            ids[1],
+            Some(true),
+            Actor::CommandLine,
+            why,
+        )
+        .await
+        .unwrap();
+        clean("marking gold").await;
+        let a = figures(ann).await;
+        assert_eq!((a.ratings, a.gold, a.gold_correct), (5, 1, 1));
+        gold::mark(
+            &store,
+            &campaign,
+            ids[1],
+            Some(false),
+            Actor::CommandLine,
+            why,
+        )
+        .await
+        .unwrap();
+        clean("changing the expected label").await;
+        assert_eq!(figures(ann).await.gold_correct, 0);
+        gold::mark(&store, &campaign, ids[1], None, Actor::CommandLine, why)
+            .await
+            .unwrap();
+        clean("unmarking gold").await;
+        let a = figures(ann).await;
+        assert_eq!((a.ratings, a.gold, a.gold_correct), (6, 0, 0));
+        rate::undo(&store, ann, ids[2]).await.unwrap();
+        clean("undoing").await;
+        assert_eq!(figures(ann).await.ratings, 5);
     }
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 use swipeset_wire::Card;
 
 use crate::CoreResult;
-use crate::db::entities::{campaign, generation, lease, prompt, rating, skip};
+use crate::db::entities::{campaign, generation, held_rating, lease, prompt, rating, skip};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::{gold, leases};
 
@@ -127,6 +127,13 @@ async fn candidates(
                 lease::Entity,
                 lease::Column::UserId,
                 lease::Column::GenerationId,
+                user_id,
+            ))
+            // A held vote whose slot lapsed (`crate::rating::hold_back`).
+            .filter(untouched_by(
+                held_rating::Entity,
+                held_rating::Column::UserId,
+                held_rating::Column::GenerationId,
                 user_id,
             ));
     }

@@ -23,9 +23,9 @@ use sea_orm::{
 
 use swipeset_wire::{RateReply, RateStatus};
 
-use crate::db::entities::{annotator_stat, campaign, generation, gold_rating, skip};
+use crate::db::entities::{campaign, generation, gold_rating, held_rating, rater_stat, skip};
 use crate::moderation::set_aside::copy_rows;
-use crate::rating::rate::{NewRating, Response};
+use crate::rating::rate::{HELD_COLUMNS, NewRating, RATING_COLUMNS, Response};
 use crate::{CoreResult, Label};
 
 /// Decisions a rater makes in a campaign before their first gold card.
@@ -78,17 +78,9 @@ pub(crate) async fn turn(
             return Ok(None);
         }
     }
-    let rated: i64 = annotator_stat::Entity::find()
-        .select_only()
-        .column(annotator_stat::Column::Ratings)
-        .filter(annotator_stat::Column::CampaignId.eq(campaign.id))
-        .filter(annotator_stat::Column::UserId.eq(user_id))
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .map_or(0, i64::from);
-    let gold = gold_votes(db, campaign.id, user_id).await? as i64;
-    let decided = rated + gold;
+    // Every vote counts as a decision, held back or set aside too.
+    let (votes, gold) = decisions(db, campaign.id, user_id).await?;
+    let decided = votes + gold;
     // The queue position (0 = the next card the rater sees) of the gold card's turn.
     let at = FIRST_GOLD_AFTER + gold * i64::from(campaign.gold_every) - decided;
     let first_new = queued as i64;
@@ -99,19 +91,20 @@ pub(crate) async fn turn(
     })
 }
 
-/// How many gold cards `user_id` has voted on in `campaign_id`. (A plain `COUNT(*)`:
-/// SeaORM's `count` wraps the query in one that SQLite's writer connection hands back
-/// without its column.)
-async fn gold_votes(db: &impl ConnectionTrait, campaign_id: i32, user_id: i32) -> CoreResult<u64> {
-    let n: Option<i64> = gold_rating::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(gold_rating::Column::CampaignId.eq(campaign_id))
-        .filter(gold_rating::Column::UserId.eq(user_id))
-        .into_tuple()
+/// `user_id`'s votes in `campaign_id` (counted, set aside or held back) and gold votes, as
+/// their counters keep them (`rater_stat`): one point read. (The whole row: SQLite's writer
+/// hands rows over keyed by name, which a tuple of several columns does not read.)
+pub(crate) async fn decisions(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    user_id: i32,
+) -> CoreResult<(i64, i64)> {
+    let stat = rater_stat::Entity::find()
+        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
+        .filter(rater_stat::Column::UserId.eq(user_id))
         .one(db)
         .await?;
-    Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    Ok(stat.map_or((0, 0), |s| (i64::from(s.votes), i64::from(s.gold))))
 }
 
 /// A gold card `user_id` has neither voted on nor skipped, none of `exclude`, in the
@@ -227,19 +220,8 @@ pub(crate) async fn undo_vote(
     Ok(true)
 }
 
-/// A vote's columns, in the same order in `rating` and `gold_rating` (which adds the
+/// A gold vote's columns, in the order of `rate::RATING_COLUMNS` (the table adds the
 /// campaign): what moves when a response becomes a gold card or stops being one.
-const RATED: [crate::db::entities::rating::Column; 6] = {
-    use crate::db::entities::rating::Column;
-    [
-        Column::UserId,
-        Column::GenerationId,
-        Column::Label,
-        Column::CreatedAt,
-        Column::ClientId,
-        Column::DecisionMs,
-    ]
-};
 const GOLD_VOTED: [gold_rating::Column; 6] = [
     gold_rating::Column::UserId,
     gold_rating::Column::GenerationId,
@@ -248,6 +230,48 @@ const GOLD_VOTED: [gold_rating::Column; 6] = [
     gold_rating::Column::ClientId,
     gold_rating::Column::DecisionMs,
 ];
+
+/// The votes on gold card `response_id` now expect `up` (they expected the other label):
+/// each voter's count of right gold votes moves by one per vote, up where they voted `up`.
+async fn rejudge(
+    txn: &impl ConnectionTrait,
+    campaign_id: i32,
+    response_id: i32,
+    up: bool,
+) -> CoreResult<()> {
+    let (now_right, now_wrong) = if up { (1, -1) } else { (-1, 1) };
+    let shift = Query::select()
+        .expr(Expr::cust(format!(
+            "SUM(CASE WHEN \"gold_rating\".\"label\" THEN {now_right} ELSE {now_wrong} END)"
+        )))
+        .from(gold_rating::Entity)
+        .and_where(gold_rating::Column::GenerationId.eq(response_id))
+        .and_where(
+            Expr::col((gold_rating::Entity, gold_rating::Column::UserId))
+                .equals((rater_stat::Entity, rater_stat::Column::UserId)),
+        )
+        .to_owned();
+    let voters = Query::select()
+        .column(gold_rating::Column::UserId)
+        .from(gold_rating::Entity)
+        .and_where(gold_rating::Column::GenerationId.eq(response_id))
+        .to_owned();
+    rater_stat::Entity::update_many()
+        .col_expr(
+            rater_stat::Column::GoldCorrect,
+            Expr::col(rater_stat::Column::GoldCorrect).add(
+                sea_orm::sea_query::SimpleExpr::SubQuery(
+                    None,
+                    Box::new(shift.into_sub_query_statement()),
+                ),
+            ),
+        )
+        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
+        .filter(rater_stat::Column::UserId.in_subquery(voters))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
 
 /// What marking or unmarking a gold card changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,15 +347,21 @@ impl crate::db::store::WriteJob for Mark {
                 None => format!("{who} is not a gold card"),
             }));
         }
-        generation::Entity::update_many()
-            .col_expr(generation::Column::GoldLabel, Expr::value(label))
-            .filter(generation::Column::Id.eq(response_id))
-            .exec(txn)
-            .await?;
+        // The expected label changes before votes become gold ones and after gold votes
+        // become ratings: the triggers judge each gold vote against it as it comes or goes.
+        let set_label = || async {
+            generation::Entity::update_many()
+                .col_expr(generation::Column::GoldLabel, Expr::value(label))
+                .filter(generation::Column::Id.eq(response_id))
+                .exec(txn)
+                .await
+        };
         let votes = match (response.gold_label, label) {
             (None, Some(_)) => {
+                set_label().await?;
                 // Its ratings become gold votes; the triggers take them out of every count.
-                let moved = copy_rows(
+                // So do held-back votes on it (`crate::rating::hold_back`).
+                let held = copy_rows(
                     txn,
                     gold_rating::Entity,
                     [gold_rating::Column::CampaignId]
@@ -339,12 +369,31 @@ impl crate::db::store::WriteJob for Mark {
                         .chain(GOLD_VOTED),
                     Query::select()
                         .expr(Expr::val(campaign.id))
-                        .columns(RATED)
-                        .from(rating::Entity)
-                        .and_where(rating::Column::GenerationId.eq(response_id))
+                        .columns(HELD_COLUMNS)
+                        .from(held_rating::Entity)
+                        .and_where(held_rating::Column::GenerationId.eq(response_id))
                         .to_owned(),
                 )
                 .await?;
+                held_rating::Entity::delete_many()
+                    .filter(held_rating::Column::GenerationId.eq(response_id))
+                    .exec(txn)
+                    .await?;
+                let moved = held
+                    + copy_rows(
+                        txn,
+                        gold_rating::Entity,
+                        [gold_rating::Column::CampaignId]
+                            .into_iter()
+                            .chain(GOLD_VOTED),
+                        Query::select()
+                            .expr(Expr::val(campaign.id))
+                            .columns(RATING_COLUMNS)
+                            .from(rating::Entity)
+                            .and_where(rating::Column::GenerationId.eq(response_id))
+                            .to_owned(),
+                    )
+                    .await?;
                 rating::Entity::delete_many()
                     .filter(rating::Column::GenerationId.eq(response_id))
                     .exec(txn)
@@ -367,7 +416,7 @@ impl crate::db::store::WriteJob for Mark {
                 let moved = copy_rows(
                     txn,
                     rating::Entity,
-                    RATED,
+                    RATING_COLUMNS,
                     Query::select()
                         .columns(GOLD_VOTED)
                         .from(gold_rating::Entity)
@@ -379,6 +428,7 @@ impl crate::db::store::WriteJob for Mark {
                     .filter(gold_rating::Column::GenerationId.eq(response_id))
                     .exec(txn)
                     .await?;
+                set_label().await?;
                 crate::campaign::responses::count_responses(txn, campaign.id, response.model_id, 1)
                     .await?;
                 count_gold_cards(txn, campaign.id, -1).await?;
@@ -386,7 +436,12 @@ impl crate::db::store::WriteJob for Mark {
                 moved
             }
             // Another expected label: the votes stay, judged against the new one.
-            _ => 0,
+            (Some(_), Some(up)) => {
+                set_label().await?;
+                rejudge(txn, campaign.id, response_id, up).await?;
+                0
+            }
+            (None, None) => 0,
         };
         let target = match label {
             Some(up) => format!(

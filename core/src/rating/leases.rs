@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::CoreResult;
-use crate::db::entities::{generation, lease};
+use crate::db::entities::{generation, held_rating, lease};
 
 /// How long a handed-out card keeps its slot: long enough to read a long response, short
 /// enough that an abandoned phone does not starve a campaign.
@@ -71,10 +71,10 @@ pub async fn take(
 /// Inserts into `entity`'s `columns` the row `select` yields, if it yields one and the
 /// (user, generation) pair `unique` is not taken yet. One statement, whatever the
 /// condition; whether a row was inserted.
-pub(crate) async fn insert_selected<E: EntityTrait, const N: usize>(
+pub(crate) async fn insert_selected<E: EntityTrait>(
     txn: &impl ConnectionTrait,
     entity: E,
-    columns: [E::Column; N],
+    columns: impl IntoIterator<Item = E::Column>,
     select: SelectStatement,
     unique: (E::Column, E::Column),
 ) -> CoreResult<bool> {
@@ -102,10 +102,21 @@ pub async fn grant(
     generation_id: i32,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
+    grant_until(txn, user_id, generation_id, now, now + LEASE_DURATION).await
+}
+
+/// [`grant`], until `until` (a held vote's slot, `crate::rating::hold_back`).
+pub(crate) async fn grant_until(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    generation_id: i32,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CoreResult<bool> {
     let inserted = lease::Entity::insert(lease::ActiveModel {
         user_id: Set(user_id),
         generation_id: Set(generation_id),
-        expires_at: Set(now + LEASE_DURATION),
+        expires_at: Set(until),
         created_at: Set(now),
         ..Default::default()
     })
@@ -151,7 +162,8 @@ pub async fn expire(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> CoreResul
 }
 
 /// The live leases of `user_id` in `campaign_id`, oldest first, renewed until
-/// `now + LEASE_DURATION` (they are being shown again).
+/// `now + LEASE_DURATION` (they are being shown again): the cards in their hand. The slot of
+/// a held vote (`crate::rating::hold_back`) is a lease too, but not a card in hand.
 pub async fn renew_held(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -164,6 +176,23 @@ pub async fn renew_held(
         .filter(lease::Column::UserId.eq(user_id))
         .filter(generation::Column::CampaignId.eq(campaign_id))
         .filter(lease::Column::ExpiresAt.gte(now))
+        .filter(
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(held_rating::Entity)
+                    .and_where(
+                        Expr::col((held_rating::Entity, held_rating::Column::UserId))
+                            .equals((lease::Entity, lease::Column::UserId)),
+                    )
+                    .and_where(
+                        Expr::col((held_rating::Entity, held_rating::Column::GenerationId))
+                            .equals((lease::Entity, lease::Column::GenerationId)),
+                    )
+                    .to_owned(),
+            )
+            .not(),
+        )
         .order_by_asc(lease::Column::Id)
         .all(txn)
         .await?

@@ -11,13 +11,13 @@ use sea_orm::{
 };
 
 use crate::db::entities::{
-    campaign, generation, lease, model, rater_exclusion, rating, undone_rating,
+    campaign, generation, held_rating, lease, model, rater_exclusion, rating, undone_rating,
 };
 use crate::db::store::{Store, Write, WriteJob};
 use swipeset_wire::{RateReply, RateStatus, UndoReply};
 
 use crate::rating::deal::Dealing;
-use crate::rating::{adaptive, gold, leases};
+use crate::rating::{adaptive, gold, hold_back, leases};
 use crate::{CoreError, CoreResult, Label};
 
 /// The longest client id accepted: a UUID is 36 characters.
@@ -147,9 +147,15 @@ impl WriteJob for Rating {
         }
         .after(generation.id, generation.prompt_id);
         let cards = dealing.run(txn).await?;
-        let stored = store_rating(txn, user_id, &new, &campaign, &generation).await?;
-        if stored.status == RateStatus::Recorded && generation.gold_label.is_none() {
-            adaptive::settle(txn, &campaign, generation.id).await?;
+        // A new guest's vote is held back (`crate::rating::hold_back`): not counted yet.
+        let held = hold_back::holds(txn, &campaign, user_id).await?;
+        let stored = store_rating(txn, user_id, &new, &campaign, &generation, held, now).await?;
+        if stored.status == RateStatus::Recorded {
+            if held {
+                hold_back::release_if_due(txn, &campaign, user_id, now).await?;
+            } else if generation.gold_label.is_none() {
+                adaptive::settle(txn, &campaign, generation.id).await?;
+            }
         }
         Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
     }
@@ -157,13 +163,15 @@ impl WriteJob for Rating {
 
 /// Stores the rating unless its client id was seen before; what became of it. A rating
 /// that finds no slot (or a repeat) writes nothing, and one that is stored takes over its
-/// rater's lease (a trigger).
+/// rater's lease (a trigger). A `held` rater's vote is stored held back instead.
 async fn store_rating(
     txn: &impl ConnectionTrait,
     user_id: i32,
     new: &NewRating,
     campaign: &campaign::Model,
     generation: &Response,
+    held: bool,
+    now: chrono::DateTime<Utc>,
 ) -> CoreResult<RateReply> {
     let outcome = |status, label| RateReply {
         response_id: generation.id,
@@ -181,7 +189,11 @@ async fn store_rating(
     }
     // Read before the insert, which takes the counters' row locks until the commit.
     let model = revealed_model(txn, campaign, generation).await?;
-    if insert_rating(txn, user_id, new, campaign.overlap).await? {
+    if held {
+        if let Some(reply) = hold_back::store(txn, user_id, new, campaign, generation, now).await? {
+            return Ok(RateReply { model, ..reply });
+        }
+    } else if insert_vote(txn, user_id, new, campaign.overlap, VoteTable::Counted).await? {
         return Ok(RateReply {
             model,
             ..outcome(RateStatus::Recorded, new.label)
@@ -213,21 +225,35 @@ async fn replayed(
     // One statement for both questions (the writer's, or a round trip on PostgreSQL, per
     // rating): a tombstone of an undo with this id (generation `NULL`), and the response
     // an earlier rating with it is on.
+    // The ratings first: SQLite's writer reads a compound select's column by the type the
+    // first select declares, which a bare `NULL` does not.
     let query = Query::select()
-        .expr_as(Expr::val(Option::<i32>::None), Alias::new("generation_id"))
-        .from(undone_rating::Entity)
-        .and_where(undone_rating::Column::UserId.eq(user_id))
-        .and_where(undone_rating::Column::ClientId.eq(client_id))
+        .expr_as(
+            Expr::col(rating::Column::GenerationId),
+            Alias::new("generation_id"),
+        )
+        .from(rating::Entity)
+        .and_where(rating::Column::UserId.eq(user_id))
+        .and_where(rating::Column::ClientId.eq(client_id))
         .union(
             UnionType::All,
             Query::select()
                 .expr_as(
-                    Expr::col(rating::Column::GenerationId),
+                    Expr::col(held_rating::Column::GenerationId),
                     Alias::new("generation_id"),
                 )
-                .from(rating::Entity)
-                .and_where(rating::Column::UserId.eq(user_id))
-                .and_where(rating::Column::ClientId.eq(client_id))
+                .from(held_rating::Entity)
+                .and_where(held_rating::Column::UserId.eq(user_id))
+                .and_where(held_rating::Column::ClientId.eq(client_id))
+                .to_owned(),
+        )
+        .union(
+            UnionType::All,
+            Query::select()
+                .expr_as(Expr::val(Option::<i32>::None), Alias::new("generation_id"))
+                .from(undone_rating::Entity)
+                .and_where(undone_rating::Column::UserId.eq(user_id))
+                .and_where(undone_rating::Column::ClientId.eq(client_id))
                 .to_owned(),
         )
         .to_owned();
@@ -305,6 +331,16 @@ impl WriteJob for Undo {
                 Write::Discard(nothing)
             });
         }
+        let now = chrono::Utc::now();
+        if hold_back::undo(txn, user_id, response_id, now).await? {
+            return Ok(Write::Commit((
+                UndoReply {
+                    response_id,
+                    undone: true,
+                },
+                generation.campaign_id,
+            )));
+        }
         let Some(existing) = rating::Entity::find()
             .filter(rating::Column::UserId.eq(user_id))
             .filter(rating::Column::GenerationId.eq(response_id))
@@ -321,7 +357,6 @@ impl WriteJob for Undo {
         adaptive::settle(txn, &campaign, response_id).await?;
         // The slot stays claimed, now as a lease of this annotator (if they
         // already hold one, the rating's slot is simply freed).
-        let now = chrono::Utc::now();
         leases::grant(txn, user_id, response_id, now).await?;
         if let Some(client_id) = existing.client_id {
             tombstone(txn, user_id, client_id, now).await?;
@@ -363,14 +398,43 @@ pub(crate) async fn tombstone(
     Ok(())
 }
 
-/// Inserts `user_id`'s rating if the generation has a slot for it: their own lease, or a
-/// free one. One statement, the check being its condition; the triggers move the counters.
-/// `false` when nothing was inserted (no slot, or they rated it already).
-async fn insert_rating(
+/// A vote's columns in `rating`, and in the same order in `held_rating` (which adds the
+/// campaign): what moves when votes change tables.
+pub(crate) const RATING_COLUMNS: [rating::Column; 6] = [
+    rating::Column::UserId,
+    rating::Column::GenerationId,
+    rating::Column::Label,
+    rating::Column::CreatedAt,
+    rating::Column::ClientId,
+    rating::Column::DecisionMs,
+];
+pub(crate) const HELD_COLUMNS: [held_rating::Column; 6] = [
+    held_rating::Column::UserId,
+    held_rating::Column::GenerationId,
+    held_rating::Column::Label,
+    held_rating::Column::CreatedAt,
+    held_rating::Column::ClientId,
+    held_rating::Column::DecisionMs,
+];
+
+/// Where a vote goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VoteTable {
+    /// `rating`: it counts.
+    Counted,
+    /// `held_rating`: a new guest's, held back (`crate::rating::hold_back`).
+    Held,
+}
+
+/// Inserts `user_id`'s vote into `table` if the generation has a slot for it: their own
+/// lease, or a free one. One statement, the check being its condition; the triggers move
+/// the counters. `false` when nothing was inserted (no slot, or they rated it already).
+pub(crate) async fn insert_vote(
     txn: &impl ConnectionTrait,
     user_id: i32,
     new: &NewRating,
     overlap: i32,
+    table: VoteTable,
 ) -> CoreResult<bool> {
     let holds_lease = Query::select()
         .expr(Expr::val(1))
@@ -415,21 +479,35 @@ async fn insert_rating(
         // the slots the others took.
         .lock(LockType::NoKeyUpdate)
         .to_owned();
-    leases::insert_selected(
-        txn,
-        rating::Entity,
-        [
-            rating::Column::UserId,
-            rating::Column::GenerationId,
-            rating::Column::Label,
-            rating::Column::CreatedAt,
-            rating::Column::ClientId,
-            rating::Column::DecisionMs,
-        ],
-        slot,
-        (rating::Column::UserId, rating::Column::GenerationId),
-    )
-    .await
+    match table {
+        VoteTable::Counted => {
+            leases::insert_selected(
+                txn,
+                rating::Entity,
+                RATING_COLUMNS,
+                slot,
+                (rating::Column::UserId, rating::Column::GenerationId),
+            )
+            .await
+        }
+        VoteTable::Held => {
+            let mut slot = slot;
+            slot.expr(Expr::col(generation::Column::CampaignId));
+            leases::insert_selected(
+                txn,
+                held_rating::Entity,
+                HELD_COLUMNS
+                    .into_iter()
+                    .chain([held_rating::Column::CampaignId]),
+                slot,
+                (
+                    held_rating::Column::UserId,
+                    held_rating::Column::GenerationId,
+                ),
+            )
+            .await
+        }
+    }
 }
 
 /// What the rating path needs of a response: where it belongs, not its text.
@@ -617,6 +695,34 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(retry.status, RateStatus::AlreadyRated);
+        // A retry that carries its client id, as the phone's always does.
+        let with_id = NewRating {
+            client_id: Some("phone-1".into()),
+            ..NewRating::new(response_id, Label::Up)
+        };
+        let (_, other, other_response) = one_card(&store, "b").await;
+        let first = rate(
+            &store,
+            other,
+            NewRating {
+                response_id: other_response,
+                ..with_id.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.status, RateStatus::Recorded);
+        let retry = rate(
+            &store,
+            other,
+            NewRating {
+                response_id: other_response,
+                ..with_id
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(retry.status, RateStatus::AlreadyRated, "not `undone`");
         let changed_mind = rate(&store, user_id, NewRating::new(response_id, Label::Down))
             .await
             .unwrap();

@@ -64,6 +64,10 @@ pub struct CampaignSettings {
     /// it gets (default `false`: always `overlap`).
     #[serde(default)]
     pub adaptive_overlap: bool,
+    /// A guest's votes count only once they have made this many decisions, a right vote on a
+    /// gold card among them where the campaign has gold (default 0: at once; at most 50).
+    #[serde(default)]
+    pub guest_hold_back: i32,
 }
 
 fn default_flag_gold_pct() -> i32 {
@@ -102,6 +106,9 @@ impl Default for CampaignSettings {
             // fixed overlap for a fifth fewer ratings (docs/BENCHMARKS.md). A client that
             // leaves the field out keeps the old behaviour (`serde(default)`: off).
             adaptive_overlap: true,
+            // Also what the form offers a new campaign; a client that leaves it out counts
+            // guests' votes at once, as before.
+            guest_hold_back: 5,
         }
     }
 }

@@ -11,13 +11,18 @@ pub struct RaterLine {
     pub name: String,
     pub guest: bool,
     pub ratings: u64,
+    /// Of `ratings`, how many are held back: a guest the campaign has not released yet
+    /// (`guest_hold_back`).
+    #[serde(default)]
+    pub held: u64,
     /// Share of 👍 among their ratings.
     pub up_share: Option<f64>,
     /// Agreement with the others' majority (leave-one-out), with its 95% interval, and how
     /// many ratings it compares.
     pub agreement: Option<Interval>,
     pub compared: u64,
-    /// The median decision time's bucket: under this many ms; `None` past 16 s or untimed.
+    /// The median decision time's bucket: under this many ms (to a tenth of a second under
+    /// 10 s, to a second under a minute); `None` past a minute or untimed.
     pub median_under_ms: Option<i64>,
     pub timed: u64,
     pub skips: u64,

@@ -47,6 +47,11 @@ pub enum CampaignCommand {
         /// the most a response gets).
         #[arg(long)]
         adaptive_overlap: bool,
+        /// Hold a guest's votes back from every count until they have made this many
+        /// decisions, a right vote on a gold card among them where there are gold cards
+        /// (0: count them at once; at most 50).
+        #[arg(long, default_value_t = 0)]
+        guest_hold_back: i32,
     },
     /// Change a campaign's settings; what is not given stays as it is.
     Edit {
@@ -79,6 +84,9 @@ pub enum CampaignCommand {
         /// `true` to stop collecting votes on a response once one side leads by two.
         #[arg(long)]
         adaptive_overlap: Option<bool>,
+        /// Decisions a guest makes before their votes count (0: at once).
+        #[arg(long)]
+        guest_hold_back: Option<i32>,
     },
     /// List campaigns with their counts.
     List {
@@ -110,6 +118,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             system_prompt,
             gold_every,
             adaptive_overlap,
+            guest_hold_back,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
@@ -128,6 +137,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     flags: Default::default(),
                     gold_every,
                     adaptive_overlap,
+                    guest_hold_back,
                 },
             )
             .await
@@ -151,6 +161,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             system_prompt,
             gold_every,
             adaptive_overlap,
+            guest_hold_back,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
@@ -171,10 +182,21 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 flags,
                 gold_every: gold_every.unwrap_or(c.gold_every),
                 adaptive_overlap: adaptive_overlap.unwrap_or(c.adaptive_overlap),
+                guest_hold_back: guest_hold_back.unwrap_or(c.guest_hold_back),
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await
                 .context("nothing was changed")?;
+            // A lower hold-back may release guests held until now.
+            let released = swipeset_core::rating::hold_back::release_due(
+                &swipeset_core::Store::new(db),
+                &saved,
+            )
+            .await
+            .context("releasing held guests")?;
+            if released > 0 {
+                println!("{released} guests held back until now count from now on");
+            }
             println!(
                 "campaign `{}` ({}): overlap {}, {}, board {}",
                 saved.slug,

@@ -76,7 +76,7 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
                 let median = match (r.timed, r.median_under_ms) {
                     (0, _) => "-".to_string(),
                     (_, Some(ms)) => format!("<{:.1} s", ms as f64 / 1000.0),
-                    (_, None) => ">16 s".to_string(),
+                    (_, None) => ">60 s".to_string(),
                 };
                 let thresholds = swipeset_core::campaign::RaterFlags::of(&campaign);
                 let flags: Vec<String> = r.flags.iter().map(|f| f.describe(thresholds)).collect();
@@ -90,12 +90,16 @@ pub async fn run(command: RaterCommand) -> anyhow::Result<()> {
                     )
                 });
                 println!(
-                    "{:<24} {:>6} ratings  {:>4} 👍  agreement {agreement:<16} gold {gold:<20} median {median:<7} {} skips{}{}",
+                    "{:<24} {:>6} ratings  {:>4} 👍  agreement {agreement:<16} gold {gold:<20} median {median:<7} {} skips{}{}{}",
                     r.name,
                     r.ratings,
                     r.up_share()
                         .map_or("-".to_string(), |s| format!("{:.0}%", s * 100.0)),
                     r.skips,
+                    match r.held {
+                        0 => String::new(),
+                        n => format!("  HELD BACK: {n} (a guest not released yet)"),
+                    },
                     r.excluded
                         .as_ref()
                         .map_or(String::new(), |why| format!("  EXCLUDED: {why}")),

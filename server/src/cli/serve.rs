@@ -84,7 +84,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         println!("{line}");
     }
     if guests {
-        println!("  guests may rate: each browser rates as its own guest annotator");
+        println!(
+            "  guests may rate: each browser rates as its own guest annotator (a campaign's \
+             guest_hold_back holds a new guest's votes until they have shown they read)"
+        );
     }
     if open_registration {
         println!("  anyone may sign up at /signup");

@@ -40,6 +40,10 @@ pub struct Model {
     /// Collect votes on a response until its label is settled (one side ahead by two),
     /// with `overlap` as the most it gets (`crate::rating::adaptive`).
     pub adaptive_overlap: bool,
+    /// A guest's votes are held back from every count until they have made this many
+    /// decisions, a right gold vote among them where the campaign has gold; 0: never
+    /// (`crate::rating::hold_back`).
+    pub guest_hold_back: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,7 @@ mod m20261128_000019_rater_flags;
 mod m20261129_000020_card_flags;
 mod m20261129_000021_gold;
 mod m20261129_000022_adaptive_overlap;
+mod m20261129_000023_rater_counters;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000020_card_flags::Migration),
             Box::new(m20261129_000021_gold::Migration),
             Box::new(m20261129_000022_adaptive_overlap::Migration),
+            Box::new(m20261129_000023_rater_counters::Migration),
         ]
     }
 }

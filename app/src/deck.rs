@@ -353,6 +353,8 @@ mod tests {
             prompt: format!("prompt {id}"),
             system_prompt: None,
             response: format!("response {id}"),
+            prompt_html: None,
+            response_html: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! and commits on distance or on a quick flick; below that it snaps back. Model output is
 //! untrusted, so it is only ever inserted as text (Leptos escapes it), never as HTML.
 
+use leptos::either::Either;
 use leptos::html::Article;
 use leptos::prelude::*;
 #[cfg(feature = "hydrate")]
@@ -96,13 +97,20 @@ pub fn SwipeCard(card: Card, on_decide: Callback<Verdict>) -> impl IntoView {
                     aria-label="Report this card (broken, harmful, reveals the model)">"⚑"</a>
                 <h2 class="card-label">"Prompt"</h2>
                 {card.system_prompt.map(|system| view! { <p class="card-system">{system}</p> })}
-                <p class="card-prompt-text">{card.prompt}</p>
+                {match card.prompt_html {
+                    // Made safe on the server (`swipeset_core::campaign::markdown`).
+                    Some(html) => Either::Left(view! { <div class="card-prompt-text md" inner_html=html></div> }),
+                    None => Either::Right(view! { <p class="card-prompt-text">{card.prompt}</p> }),
+                }}
             </section>
             // Focusable, so a long response that scrolls inside the card can be scrolled
             // from the keyboard (↑ ↓ once focused) as well as by touch.
             <section class="card-response" tabindex="0" aria-label="Response">
                 <h2 class="card-label">"Response"</h2>
-                <div class="card-response-text">{card.response}</div>
+                {match card.response_html {
+                    Some(html) => Either::Left(view! { <div class="card-response-text md" inner_html=html></div> }),
+                    None => Either::Right(view! { <div class="card-response-text">{card.response}</div> }),
+                }}
             </section>
         </article>
     }

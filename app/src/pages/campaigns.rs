@@ -153,6 +153,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let gold_every = RwSignal::new(settings.gold_every.to_string());
     let adaptive = RwSignal::new(settings.adaptive_overlap);
     let hold_back = RwSignal::new(settings.guest_hold_back.to_string());
+    let markdown = RwSignal::new(settings.render_markdown);
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -203,6 +204,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             gold_every: number(gold_every),
             adaptive_overlap: adaptive.get_untracked(),
             guest_hold_back: number(hold_back),
+            render_markdown: markdown.get_untracked(),
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -226,6 +228,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             <label class="field"><span>"Ratings per response (overlap)"</span>
                 <input type="number" min="1" max="100" required bind:value=overlap /></label>
             {check("Adaptive overlap: stop once one side leads by two votes (the overlap is then the most a response gets)", adaptive)}
+            {check("Show prompts and responses as markdown: code, lists, tables (off: exactly as written, for poetry)", markdown)}
             {check("Open for rating", open)}
             {check("Show the model's name after each swipe", reveal)}
             {check("Leaderboard visible without signing in", public)}

@@ -146,6 +146,7 @@ mod tests {
             flag_gold_pct: 60,
             adaptive_overlap: false,
             guest_hold_back: 0,
+            render_markdown: true,
         }
     }
 

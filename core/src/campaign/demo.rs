@@ -98,6 +98,8 @@ pub async fn load(db: &DatabaseConnection) -> CoreResult<DemoOutcome> {
             license: "apache-2.0".to_string(),
             // A newcomer should see the demo's leaderboard before making an account.
             public_board: true,
+            // Haiku: the line breaks and the spacing are the poem, shown as written.
+            render_markdown: false,
             ..NewCampaign::new(DEMO_SLUG, "Haiku (demo)")
         },
     )

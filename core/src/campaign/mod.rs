@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod guidelines;
+pub mod markdown;
 pub mod models;
 pub mod prompts;
 pub mod responses;
@@ -68,6 +69,9 @@ pub struct NewCampaign {
     /// A guest's votes count only once they have made this many decisions, a right gold
     /// vote among them where there is gold (`crate::rating::hold_back`); 0: at once.
     pub guest_hold_back: i32,
+    /// Show prompts and responses on cards as markdown (code, lists, tables), made safe on
+    /// the server; off, as written.
+    pub render_markdown: bool,
 }
 
 /// The most decisions a guest can be held back for: more would hold slots for long.
@@ -127,6 +131,7 @@ impl NewCampaign {
             gold_every: DEFAULT_GOLD_EVERY,
             adaptive_overlap: false,
             guest_hold_back: 0,
+            render_markdown: true,
         }
     }
 }
@@ -271,6 +276,7 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.gold_every = Set(new.gold_every);
     row.adaptive_overlap = Set(new.adaptive_overlap);
     row.guest_hold_back = Set(new.guest_hold_back);
+    row.render_markdown = Set(new.render_markdown);
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -342,6 +348,7 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         gold_every: c.gold_every,
         adaptive_overlap: c.adaptive_overlap,
         guest_hold_back: c.guest_hold_back,
+        render_markdown: c.render_markdown,
     }
 }
 
@@ -366,6 +373,7 @@ impl From<CampaignSettings> for NewCampaign {
             gold_every: s.gold_every,
             adaptive_overlap: s.adaptive_overlap,
             guest_hold_back: s.guest_hold_back,
+            render_markdown: s.render_markdown,
         }
     }
 }

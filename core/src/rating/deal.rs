@@ -43,7 +43,24 @@ impl CardRow {
                 .prompt_system_prompt
                 .or_else(|| campaign.system_prompt.clone()),
             response: self.text,
+            prompt_html: None,
+            response_html: None,
         }
+    }
+}
+
+/// Adds to `cards` the HTML of their prompts and responses, where `campaign` renders
+/// markdown (`crate::campaign::markdown`, made safe on the server so the browser only
+/// inserts it). Run on the way out of a write job, never inside one: SQLite's single writer
+/// should not spend its time on text.
+pub fn dress(campaign: &campaign::Model, cards: &mut [Card]) {
+    use crate::campaign::markdown::{Flavor, to_safe_html};
+    if !campaign.render_markdown {
+        return;
+    }
+    for card in cards {
+        card.prompt_html = Some(to_safe_html(&card.prompt, Flavor::Card));
+        card.response_html = Some(to_safe_html(&card.response, Flavor::Card));
     }
 }
 
@@ -191,7 +208,9 @@ pub async fn peek(
         .iter()
         .map(|c| c.id)
         .collect();
-    Ok(load_cards(db, campaign, &first).await?.pop())
+    let mut cards = load_cards(db, campaign, &first).await?;
+    dress(campaign, &mut cards);
+    Ok(cards.pop())
 }
 
 /// Response `response_id` as a card, with its campaign: what the page for flagging it
@@ -206,7 +225,11 @@ pub async fn card(
         .count(db)
         .await?;
     let card = match hidden {
-        0 => load_cards(db, &campaign, &[response.id]).await?.pop(),
+        0 => {
+            let mut cards = load_cards(db, &campaign, &[response.id]).await?;
+            dress(&campaign, &mut cards);
+            cards.pop()
+        }
         _ => None,
     };
     match card {
@@ -246,7 +269,9 @@ pub async fn deal(
         expire_leases: store.lease_sweep().due(now),
         ..Dealing::for_user(campaign, user_id, store.hold_cap(), now)
     };
-    store.run(dealing).await
+    let mut cards = store.run(dealing).await?;
+    dress(campaign, &mut cards);
+    Ok(cards)
 }
 
 impl WriteJob for Dealing {
@@ -790,5 +815,48 @@ mod tests {
         assert_eq!(prompts_seen.len(), 36 * 3);
         let repeats = prompts_seen.windows(2).filter(|w| w[0] == w[1]).count();
         assert_eq!(repeats, 0, "{prompts_seen:?}");
+    }
+}
+
+#[cfg(test)]
+mod dress_tests {
+    use super::*;
+    use crate::accounts::guests;
+    use crate::campaign::NewCampaign;
+    use crate::testing::{fresh_store, small_campaign};
+
+    /// Cards carry their markdown as safe HTML, or, where the campaign shows text as
+    /// written, none; the raw text always.
+    #[tokio::test]
+    async fn cards_carry_html_unless_the_campaign_shows_text_as_written() {
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = small_campaign(&db, 2, 1).await;
+        let user = guests::browser_annotator(&db, "reader").await.unwrap().id;
+        let peeked = peek(&db, &campaign, Some(user)).await.unwrap().unwrap();
+        assert_eq!(peeked.prompt_html.as_deref(), Some("<p>Prompt 0</p>\n"));
+        let dealt = deal(&store, &campaign, user, 1, &[], Utc::now())
+            .await
+            .unwrap();
+        let html = dealt[0].response_html.as_deref().unwrap();
+        assert!(html.starts_with("<p>Response to"), "{html}");
+        assert!(dealt[0].response.starts_with("Response to"));
+
+        let plain = crate::campaign::update(
+            &db,
+            &campaign.slug,
+            NewCampaign {
+                overlap: 2,
+                render_markdown: false,
+                ..NewCampaign::new(campaign.slug.clone(), "Poetry")
+            },
+        )
+        .await
+        .unwrap();
+        let dealt = deal(&store, &plain, user, 1, &[], Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(dealt[0].response_html, None);
+        assert_eq!(dealt[0].prompt_html, None);
     }
 }

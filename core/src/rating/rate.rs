@@ -97,10 +97,11 @@ pub async fn rate_and_deal(
         hold_cap: store.hold_cap(),
         now,
     };
-    let (reply, campaign_id) = store.run(job).await?;
+    let (mut reply, campaign) = store.run(job).await?;
     if reply.status == RateStatus::Recorded {
-        store.events().publish(campaign_id);
+        store.events().publish(campaign.id);
     }
+    crate::rating::deal::dress(&campaign, &mut reply.cards);
     Ok(reply)
 }
 
@@ -117,10 +118,13 @@ struct Rating {
 }
 
 impl WriteJob for Rating {
-    /// The reply, and the campaign to publish a change of.
-    type Output = (RateReply, i32);
+    /// The reply, and the campaign (to publish a change of, and to dress its cards).
+    type Output = (RateReply, campaign::Model);
 
-    async fn write(self, txn: &DatabaseTransaction) -> CoreResult<Write<(RateReply, i32)>> {
+    async fn write(
+        self,
+        txn: &DatabaseTransaction,
+    ) -> CoreResult<Write<(RateReply, campaign::Model)>> {
         let Self {
             user_id,
             new,
@@ -157,7 +161,7 @@ impl WriteJob for Rating {
                 adaptive::settle(txn, &campaign, generation.id).await?;
             }
         }
-        Ok(Write::Commit((RateReply { cards, ..stored }, campaign.id)))
+        Ok(Write::Commit((RateReply { cards, ..stored }, campaign)))
     }
 }
 

@@ -68,6 +68,14 @@ pub struct CampaignSettings {
     /// gold card among them where the campaign has gold (default 0: at once; at most 50).
     #[serde(default)]
     pub guest_hold_back: i32,
+    /// Show prompts and responses on cards as markdown (code blocks, lists, tables), made
+    /// safe on the server (default `true`); `false` shows them exactly as written.
+    #[serde(default = "default_render_markdown")]
+    pub render_markdown: bool,
+}
+
+fn default_render_markdown() -> bool {
+    true
 }
 
 fn default_flag_gold_pct() -> i32 {
@@ -109,6 +117,7 @@ impl Default for CampaignSettings {
             // Also what the form offers a new campaign; a client that leaves it out counts
             // guests' votes at once, as before.
             guest_hold_back: 5,
+            render_markdown: true,
         }
     }
 }

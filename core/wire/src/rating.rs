@@ -27,6 +27,13 @@ pub struct Card {
     pub prompt: String,
     pub system_prompt: Option<String>,
     pub response: String,
+    /// The prompt and the response as HTML the server made from their markdown, safe to
+    /// insert as it is (nothing in it runs or loads); `None` where the campaign shows text
+    /// as written (`render_markdown` off), and then the page shows `prompt` and `response`.
+    #[serde(default)]
+    pub prompt_html: Option<String>,
+    #[serde(default)]
+    pub response_html: Option<String>,
 }
 
 /// The answer to "what should I rate next?". `campaign: None` means there is no campaign
@@ -118,6 +125,8 @@ serialize_with_old_response_id!(Card {
     prompt,
     system_prompt,
     response,
+    prompt_html,
+    response_html,
 });
 serialize_with_old_response_id!(RateReply {
     status,
@@ -139,6 +148,8 @@ mod tests {
             prompt: "p".into(),
             system_prompt: None,
             response: "r".into(),
+            prompt_html: None,
+            response_html: Some("<p>r</p>\n".into()),
         }
     }
 

@@ -52,6 +52,10 @@ pub enum CampaignCommand {
         /// (0: count them at once; at most 50).
         #[arg(long, default_value_t = 0)]
         guest_hold_back: i32,
+        /// Show prompts and responses on cards exactly as written (poetry) instead of as
+        /// markdown (code blocks, lists, tables).
+        #[arg(long)]
+        plain_text: bool,
     },
     /// Change a campaign's settings; what is not given stays as it is.
     Edit {
@@ -87,6 +91,9 @@ pub enum CampaignCommand {
         /// Decisions a guest makes before their votes count (0: at once).
         #[arg(long)]
         guest_hold_back: Option<i32>,
+        /// `false` to show prompts and responses exactly as written, `true` as markdown.
+        #[arg(long)]
+        render_markdown: Option<bool>,
     },
     /// List campaigns with their counts.
     List {
@@ -119,6 +126,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             gold_every,
             adaptive_overlap,
             guest_hold_back,
+            plain_text,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
@@ -138,6 +146,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     gold_every,
                     adaptive_overlap,
                     guest_hold_back,
+                    render_markdown: !plain_text,
                 },
             )
             .await
@@ -162,6 +171,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             gold_every,
             adaptive_overlap,
             guest_hold_back,
+            render_markdown,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
@@ -183,6 +193,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 gold_every: gold_every.unwrap_or(c.gold_every),
                 adaptive_overlap: adaptive_overlap.unwrap_or(c.adaptive_overlap),
                 guest_hold_back: guest_hold_back.unwrap_or(c.guest_hold_back),
+                render_markdown: render_markdown.unwrap_or(c.render_markdown),
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await

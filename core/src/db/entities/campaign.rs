@@ -44,6 +44,9 @@ pub struct Model {
     /// decisions, a right gold vote among them where the campaign has gold; 0: never
     /// (`crate::rating::hold_back`).
     pub guest_hold_back: i32,
+    /// Cards show prompts and responses as markdown made into safe HTML on the server
+    /// (`crate::campaign::markdown`); off, as written (poetry, where the lines are the text).
+    pub render_markdown: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ mod m20261129_000020_card_flags;
 mod m20261129_000021_gold;
 mod m20261129_000022_adaptive_overlap;
 mod m20261129_000023_rater_counters;
+mod m20261129_000024_render_markdown;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000021_gold::Migration),
             Box::new(m20261129_000022_adaptive_overlap::Migration),
             Box::new(m20261129_000023_rater_counters::Migration),
+            Box::new(m20261129_000024_render_markdown::Migration),
         ]
     }
 }

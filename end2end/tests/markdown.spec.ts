@@ -1,0 +1,118 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { ADMIN, card, collectErrors, currentCardId, openHydrated, signIn } from './helpers';
+
+/** Makes a campaign of `rows` (responses as imported), markdown on unless `plain`. */
+async function campaignOf(page: Page, slug: string, rows: object[], plain = false) {
+  await signIn(page, ADMIN.name, ADMIN.password);
+  const saved = await page.request.post('/api/save_campaign', {
+    data: { settings: {
+      slug, title: 'Markdown check', guidelines: '', overlap: 3, reveal_models: false, open: true,
+      public_board: true, license: 'cc-by-4.0', system_prompt: '', render_markdown: !plain,
+    }, create: true },
+  });
+  expect(saved.status(), await saved.text()).toBe(200);
+  const imported = await page.request.post(`/api/campaigns/${slug}/import?what=responses&file_name=r.jsonl`, {
+    data: rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect(imported.status(), await imported.text()).toBe(200);
+  await page.addInitScript((s) => localStorage.setItem(`swipeset.guidelines-seen.${s}`, '1'), slug);
+}
+
+const MARKDOWN = [
+  '## Reversing a string',
+  '',
+  'Use **iterators**, not *indices*:',
+  '',
+  '```rust',
+  'fn reverse(s: &str) -> String { s.chars().rev().collect::<String>() } // a line far longer than a phone is wide',
+  '```',
+  '',
+  '- works on `char`s',
+  '- not on grapheme clusters',
+  '',
+  '> Unicode is hard.',
+  '',
+  '| input | output |',
+  '|---|---|',
+  '| abc | cba |',
+].join('\n');
+
+// What a model can be made to write: each would run script if inserted as HTML.
+const HOSTILE = [
+  '<img src=x onerror="window.__xss=1"> <svg onload="window.__xss=2"><circle r=9 /></svg>',
+  '<script>window.__xss=3</script> <iframe src="javascript:window.__xss=4"></iframe>',
+  '[click me](javascript:window.__xss=5) [tab](java\tscript:window.__xss=6) [entity](jav&#x61;script:window.__xss=7)',
+  '<a href="javascript:window.__xss=8">raw link</a> <details open ontoggle="window.__xss=9">d</details>',
+  '\u202egnp.exe\u202c and <scr\u200bipt>window.__xss=10</scr\u200bipt>',
+].join('\n\n');
+
+test('markdown and code render on the card, and hostile output runs nothing', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const slug = `md-${Date.now().toString(36)}`;
+  await campaignOf(page, slug, [
+    { prompt: 'How do I reverse a string in **Rust**?', completion: MARKDOWN, model: 'Model A' },
+    { prompt: 'Say something <b>bold</b>', completion: HOSTILE, model: 'Model B' },
+  ]);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  await openHydrated(page, `/?campaign=${slug}`);
+
+  const seen = new Set<number>();
+  for (let i = 0; i < 2; i++) {
+    await expect(card(page)).toBeVisible();
+    const id = await currentCardId(page);
+    seen.add(id);
+    // Nothing from the output became an element that can run or load.
+    expect(await page.locator('article.card :is(script, img, svg, iframe, details, style)').count()).toBe(0);
+    expect(await page.locator('article.card a[href^="javascript" i], article.card a[href^="java" i]').count()).toBe(0);
+    const text = await card(page).innerText();
+    if (text.includes('Reversing a string')) {
+      const response = page.locator('.card-response-text.md');
+      await expect(response.locator('h4')).toHaveText('Reversing a string');
+      await expect(response.locator('strong')).toHaveText('iterators');
+      await expect(response.locator('pre code')).toContainText('fn reverse');
+      await expect(response.locator('table td').first()).toHaveText('abc');
+      await expect(page.locator('.card-prompt-text.md strong')).toHaveText('Rust');
+      // The code scrolls inside the card: the page never gets wider than the phone.
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        view: window.innerWidth,
+        pre: (document.querySelector('.md pre') as HTMLElement).scrollWidth,
+        preBox: (document.querySelector('.md pre') as HTMLElement).clientWidth,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(widths.view);
+      expect(widths.pre).toBeGreaterThan(widths.preBox);
+      await page.screenshot({ path: testInfo.outputPath('markdown-card.png') });
+      const axe = await new AxeBuilder({ page }).include('article.card').withTags(['wcag2a', 'wcag2aa']).analyze();
+      expect(axe.violations.map((v) => v.id)).toEqual([]);
+    } else {
+      // The raw HTML is shown as text, to be judged as what the model wrote.
+      await expect(card(page)).toContainText('<img src=x onerror=');
+      await expect(page.locator('.card-prompt-text.md')).toContainText('Say something <b>bold</b>');
+      await page.screenshot({ path: testInfo.outputPath('hostile-card.png') });
+      // Its links lead nowhere.
+      for (const href of await page.locator('.card-response-text a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+        expect(href).toBe('#');
+      }
+    }
+    await page.getByRole('button', { name: 'Thumbs up: accept this response' }).click();
+    await expect(page.locator(`article.card[data-response-id="${id}"]`)).toHaveCount(0);
+  }
+  expect(seen.size).toBe(2);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('a campaign that shows text as written keeps a poem exactly', async ({ page }, testInfo) => {
+  const slug = `poem-${Date.now().toString(36)}`;
+  const poem = 'An old silent pond\n    a frog jumps into the pond —\n\n**splash!** Silence again.';
+  await campaignOf(page, slug, [{ prompt: 'A haiku, please', completion: poem, model: 'Model A' }], true);
+  await openHydrated(page, `/?campaign=${slug}`);
+  const response = page.locator('.card-response-text');
+  await expect(response).not.toHaveClass(/\bmd\b/);
+  expect(await response.innerText()).toBe(poem);
+  await page.screenshot({ path: testInfo.outputPath('poem-card.png') });
+});

@@ -316,9 +316,19 @@ impl Card<'_> {
             Variant::Standard => "standard",
             Variant::Conversational => "conversational",
         };
-        Some(format!(
+        let mut text = format!(
             "The columns follow TRL's {variant} format, so `{trainer}` takes the dataset as it is.\n"
-        ))
+        );
+        if options.kind == Kind::Kto {
+            let (up, down) = self
+                .input
+                .plan
+                .labels_by_model
+                .values()
+                .fold((0, 0), |(u, d), (mu, md)| (u + mu, d + md));
+            text.push_str(&format!("\n{}\n", kto_balance(up, down)));
+        }
+        Some(text)
     }
 
     /// How the votes were collected, and how labels and pairs were drawn from them.
@@ -615,6 +625,35 @@ impl Card<'_> {
             options.format.name(),
         )
     }
+}
+
+/// What the KTO data's balance of 👍 and 👎 asks of the trainer. Real crowds accept more than
+/// they reject (133 to 37 is typical), and `KTOTrainer` then warns unless the weighted
+/// classes are within 1:1 to 4:3 (Eq. 8 of the KTO paper): the ranges below are the ones
+/// TRL computes from the counts, rounded as TRL rounds them, so whoever trains from the card
+/// sets the weight once, with the rarer class weighted up to balance exactly.
+fn kto_balance(up: u64, down: u64) -> String {
+    let counts = format!(
+        "**Balance**: {up} desirable (👍, `label` true) and {down} undesirable (👎) examples."
+    );
+    if up == 0 || down == 0 || up == down {
+        return format!("{counts} The default weights of `KTOConfig` suit it.");
+    }
+    let (u, d) = (up as f64, down as f64);
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    let desirable = (round(d / u), round(d / u * 1.33));
+    let undesirable = (round(u / d / 1.33), round(u / d));
+    let advice = if up > down {
+        format!("`KTOConfig(undesirable_weight={})`", undesirable.1)
+    } else {
+        format!("`KTOConfig(desirable_weight={})`", desirable.0)
+    };
+    format!(
+        "{counts} For these counts TRL's `KTOTrainer` advises `desirable_weight` in \
+     [{}, {}] or `undesirable_weight` in [{}, {}], not both; for example {advice}, \
+     which weighs the two classes equally.",
+        desirable.0, desirable.1, undesirable.0, undesirable.1
+    )
 }
 
 #[cfg(test)]

@@ -200,6 +200,21 @@ fn assert_card(actual: &str, golden: &str) {
     assert_eq!(actual, expected, "whole card:\n{actual}");
 }
 
+#[test]
+fn the_kto_balance_gives_trls_weight_ranges() {
+    // TRL, for 133 👍 and 37 👎: desirable_weight in [0.28, 0.37] or undesirable_weight in
+    // [2.7, 3.59].
+    assert_eq!(
+        super::kto_balance(133, 37),
+        "**Balance**: 133 desirable (👍, `label` true) and 37 undesirable (👎) examples. For \
+         these counts TRL's `KTOTrainer` advises `desirable_weight` in [0.28, 0.37] or \
+         `undesirable_weight` in [2.7, 3.59], not both; for example \
+         `KTOConfig(undesirable_weight=3.59)`, which weighs the two classes equally."
+    );
+    assert!(super::kto_balance(10, 40).contains("`KTOConfig(desirable_weight=4)`"));
+    assert!(super::kto_balance(5, 5).ends_with("The default weights of `KTOConfig` suit it."));
+}
+
 #[tokio::test]
 async fn cards_are_pinned_byte_for_byte() {
     let store = crate::testing::fresh_store().await;
@@ -287,6 +302,8 @@ ds = load_dataset("parquet", data_files="data/train-00000-of-00001.parquet", spl
 ```
 
 The columns follow TRL's standard format, so `KTOTrainer` takes the dataset as it is.
+
+**Balance**: 4 desirable (👍, `label` true) and 2 undesirable (👎) examples. For these counts TRL's `KTOTrainer` advises `desirable_weight` in [0.5, 0.67] or `undesirable_weight` in [1.5, 2], not both; for example `KTOConfig(undesirable_weight=2)`, which weighs the two classes equally.
 
 ## How it was made
 

@@ -368,30 +368,29 @@ pub async fn rebuild(db: &DatabaseConnection, fix: bool) -> CoreResult<Drift> {
         .collect();
     drift.annotator_stats =
         differences(&recount.annotators, &stored_annotators, Standing::default());
+    // Each rater's figures, recounted by SQL (`triggers::rater_recount`), table by table.
     let [rater_stats, rater_decisions] = crate::board::triggers::rater_recount();
-    let stored_raters = grouped(&txn, "SELECT * FROM \"rater_stat\"", RATER_STAT).await?;
-    drift.rater_stats = differences(
-        &grouped(&txn, &rater_stats, RATER_STAT).await?,
-        &stored_raters,
-        Vec::new(),
-    );
-    let stored_decisions =
-        grouped(&txn, "SELECT * FROM \"rater_decision\"", RATER_DECISION).await?;
-    drift.rater_decisions = differences(
-        &grouped(&txn, &rater_decisions, RATER_DECISION).await?,
-        &stored_decisions,
-        Vec::new(),
-    );
+    let rater_tables = [
+        ("rater_stat", rater_stats, RATER_STAT),
+        ("rater_decision", rater_decisions, RATER_DECISION),
+    ];
+    let mut rater_drift = [0; 2];
+    for (off, (table, recount, columns)) in rater_drift.iter_mut().zip(&rater_tables) {
+        let stored = grouped(&txn, &format!("SELECT * FROM \"{table}\""), *columns).await?;
+        *off = differences(
+            &grouped(&txn, recount, *columns).await?,
+            &stored,
+            Vec::new(),
+        );
+    }
+    [drift.rater_stats, drift.rater_decisions] = rater_drift;
 
     if !fix || drift.is_clean() {
         txn.rollback().await?;
         return Ok(drift);
     }
     replace_aggregates(&txn, recount).await?;
-    for (table, (recount, columns)) in ["rater_stat", "rater_decision"]
-        .into_iter()
-        .zip([(rater_stats, RATER_STAT), (rater_decisions, RATER_DECISION)])
-    {
+    for (table, recount, columns) in rater_tables {
         txn.execute_unprepared(&format!("DELETE FROM \"{table}\""))
             .await?;
         let columns = columns
@@ -474,15 +473,7 @@ async fn replace_aggregates(txn: &DatabaseTransaction, recount: Recount) -> Core
 type CounterColumns = (&'static [&'static str], &'static [&'static str]);
 const RATER_STAT: CounterColumns = (
     &["campaign_id", "user_id"],
-    &[
-        "votes",
-        "up",
-        "held",
-        "timed",
-        "gold",
-        "gold_correct",
-        "skips",
-    ],
+    &crate::board::triggers::RATER_COUNTERS,
 );
 const RATER_DECISION: CounterColumns = (&["campaign_id", "user_id", "bucket"], &["decisions"]);
 

@@ -90,7 +90,7 @@ pub fn triggers(backend: DatabaseBackend) -> Vec<Trigger> {
 
 /// The counters behind each rater's figures (`rater_stat`, `rater_decision`, migration 23),
 /// in this order.
-const RATER_COUNTERS: [&str; 7] = [
+pub(crate) const RATER_COUNTERS: [&str; 7] = [
     "votes",
     "up",
     "held",

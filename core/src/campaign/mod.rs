@@ -1,7 +1,6 @@
 //! Campaigns: finding the one a request is about, and how far its rating has come.
 
 pub mod demo;
-pub mod guidelines;
 pub mod markdown;
 pub mod models;
 pub mod prompts;
@@ -325,7 +324,7 @@ pub fn info(c: &campaign::Model) -> CampaignInfo {
         slug: c.slug.clone(),
         title: c.title.clone(),
         guidelines: c.guidelines.clone(),
-        guidelines_html: guidelines::to_safe_html(&c.guidelines),
+        guidelines_html: markdown::to_safe_html(&c.guidelines, markdown::Flavor::Page),
         reveal_models: c.reveal_models,
     }
 }

@@ -87,7 +87,7 @@ pub(crate) async fn require_included(
 }
 
 /// `user_id`'s exclusion from `campaign_id`, if they are excluded.
-async fn exclusion(
+pub(crate) async fn exclusion(
     db: &impl ConnectionTrait,
     campaign_id: i32,
     user_id: i32,

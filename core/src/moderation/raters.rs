@@ -136,6 +136,22 @@ impl RaterFigures {
     }
 }
 
+/// `user_id`'s counters in `campaign_id` (`rater_stat`), if they did anything there: one
+/// point read, for the rating path (gold turns, hold-back) and the rater's own count. (The
+/// whole row: SQLite's writer hands rows over keyed by name, which a tuple of several
+/// columns does not read.)
+pub(crate) async fn stat_of(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    user_id: i32,
+) -> CoreResult<Option<rater_stat::Model>> {
+    Ok(rater_stat::Entity::find()
+        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
+        .filter(rater_stat::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
 /// The upper bound, in milliseconds, of decision-time bucket `bucket` (as
 /// `crate::board::triggers::decision_bucket` files a decision); `None` for the last, open one.
 fn bucket_under_ms(bucket: i32) -> Option<i64> {
@@ -227,6 +243,8 @@ pub async fn list(
             buckets.sort_unstable();
             let timed: u64 = buckets.iter().map(|(_, n)| count(*n)).sum();
             let mut under = 0;
+            // The median's bucket once found: its bound, `None` for the open last bucket.
+            let mut median: Option<Option<i64>> = None;
             for (bucket, n) in buckets {
                 under += count(n);
                 let bound = bucket_under_ms(bucket);
@@ -235,13 +253,11 @@ pub async fn list(
                 if bound.is_some_and(|b| b <= i64::from(thresholds.fast_ms)) {
                     figures.fast = under;
                 }
-                if figures.median_under_ms.is_none() && under * 2 >= timed {
-                    figures.median_under_ms = Some(bound.unwrap_or(i64::MAX));
+                if median.is_none() && under * 2 >= timed {
+                    median = Some(bound);
                 }
             }
-            if figures.median_under_ms == Some(i64::MAX) {
-                figures.median_under_ms = None;
-            }
+            figures.median_under_ms = median.flatten();
             figures.flag(thresholds);
             Some(figures)
         })

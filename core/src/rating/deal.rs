@@ -203,12 +203,19 @@ pub async fn peek(
     campaign: &campaign::Model,
     annotator: Option<i32>,
 ) -> CoreResult<Option<Card>> {
-    let first: Vec<i32> = candidates(db, campaign, annotator, 1)
-        .await?
-        .iter()
-        .map(|c| c.id)
-        .collect();
-    let mut cards = load_cards(db, campaign, &first).await?;
+    match candidates(db, campaign, annotator, 1).await?.first() {
+        Some(first) => dressed_card(db, campaign, first.id).await,
+        None => Ok(None),
+    }
+}
+
+/// Response `id` as a card with its HTML, outside any write job.
+async fn dressed_card(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    id: i32,
+) -> CoreResult<Option<Card>> {
+    let mut cards = load_cards(db, campaign, &[id]).await?;
     dress(campaign, &mut cards);
     Ok(cards.pop())
 }
@@ -225,11 +232,7 @@ pub async fn card(
         .count(db)
         .await?;
     let card = match hidden {
-        0 => {
-            let mut cards = load_cards(db, &campaign, &[response.id]).await?;
-            dress(&campaign, &mut cards);
-            cards.pop()
-        }
+        0 => dressed_card(db, &campaign, response.id).await?,
         _ => None,
     };
     match card {

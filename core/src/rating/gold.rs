@@ -92,18 +92,13 @@ pub(crate) async fn turn(
 }
 
 /// `user_id`'s votes in `campaign_id` (counted, set aside or held back) and gold votes, as
-/// their counters keep them (`rater_stat`): one point read. (The whole row: SQLite's writer
-/// hands rows over keyed by name, which a tuple of several columns does not read.)
+/// their counters keep them (`rater_stat`): one point read.
 pub(crate) async fn decisions(
     db: &impl ConnectionTrait,
     campaign_id: i32,
     user_id: i32,
 ) -> CoreResult<(i64, i64)> {
-    let stat = rater_stat::Entity::find()
-        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
-        .filter(rater_stat::Column::UserId.eq(user_id))
-        .one(db)
-        .await?;
+    let stat = crate::moderation::raters::stat_of(db, campaign_id, user_id).await?;
     Ok(stat.map_or((0, 0), |s| (i64::from(s.votes), i64::from(s.gold))))
 }
 
@@ -361,41 +356,36 @@ impl crate::db::store::WriteJob for Mark {
                 set_label().await?;
                 // Its ratings become gold votes; the triggers take them out of every count.
                 // So do held-back votes on it (`crate::rating::hold_back`).
-                let held = copy_rows(
-                    txn,
-                    gold_rating::Entity,
-                    [gold_rating::Column::CampaignId]
-                        .into_iter()
-                        .chain(GOLD_VOTED),
+                let votes_on_it = [
                     Query::select()
-                        .expr(Expr::val(campaign.id))
+                        .columns(RATING_COLUMNS)
+                        .from(rating::Entity)
+                        .and_where(rating::Column::GenerationId.eq(response_id))
+                        .to_owned(),
+                    Query::select()
                         .columns(HELD_COLUMNS)
                         .from(held_rating::Entity)
                         .and_where(held_rating::Column::GenerationId.eq(response_id))
                         .to_owned(),
-                )
-                .await?;
-                held_rating::Entity::delete_many()
-                    .filter(held_rating::Column::GenerationId.eq(response_id))
-                    .exec(txn)
-                    .await?;
-                let moved = held
-                    + copy_rows(
+                ];
+                let mut moved = 0;
+                for mut votes in votes_on_it {
+                    moved += copy_rows(
                         txn,
                         gold_rating::Entity,
-                        [gold_rating::Column::CampaignId]
+                        GOLD_VOTED
                             .into_iter()
-                            .chain(GOLD_VOTED),
-                        Query::select()
-                            .expr(Expr::val(campaign.id))
-                            .columns(RATING_COLUMNS)
-                            .from(rating::Entity)
-                            .and_where(rating::Column::GenerationId.eq(response_id))
-                            .to_owned(),
+                            .chain([gold_rating::Column::CampaignId]),
+                        votes.expr(Expr::val(campaign.id)).to_owned(),
                     )
                     .await?;
+                }
                 rating::Entity::delete_many()
                     .filter(rating::Column::GenerationId.eq(response_id))
+                    .exec(txn)
+                    .await?;
+                held_rating::Entity::delete_many()
+                    .filter(held_rating::Column::GenerationId.eq(response_id))
                     .exec(txn)
                     .await?;
                 lease::Entity::delete_many()

@@ -30,10 +30,7 @@ use sea_orm::{
 
 use swipeset_wire::{RateReply, RateStatus};
 
-use crate::db::entities::{
-    campaign, generation, guest_release, held_rating, lease, rater_exclusion, rater_stat, rating,
-    user,
-};
+use crate::db::entities::{campaign, generation, guest_release, held_rating, rating, user};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::moderation::set_aside::{self, Scope, copy_rows};
 use crate::rating::leases::{self, LEASE_DURATION};
@@ -93,17 +90,7 @@ pub(crate) async fn store(
     )
     .await?;
     if inserted {
-        let until = now + HELD_LEASE;
-        let kept = lease::Entity::update_many()
-            .col_expr(lease::Column::ExpiresAt, Expr::value(until))
-            .filter(lease::Column::UserId.eq(user_id))
-            .filter(lease::Column::GenerationId.eq(response.id))
-            .exec(txn)
-            .await?
-            .rows_affected;
-        if kept == 0 {
-            leases::grant_until(txn, user_id, response.id, now, until).await?;
-        }
+        leases::hold_until(txn, user_id, response.id, now, now + HELD_LEASE).await?;
         return Ok(Some(reply(response.id, RateStatus::Recorded, new.label)));
     }
     let stored: Option<bool> = held_rating::Entity::find()
@@ -151,16 +138,7 @@ pub(crate) async fn undo(
     {
         return Ok(false);
     }
-    let renewed = lease::Entity::update_many()
-        .col_expr(lease::Column::ExpiresAt, Expr::value(now + LEASE_DURATION))
-        .filter(lease::Column::UserId.eq(user_id))
-        .filter(lease::Column::GenerationId.eq(response_id))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if renewed == 0 {
-        leases::grant(txn, user_id, response_id, now).await?;
-    }
+    leases::hold_until(txn, user_id, response_id, now, now + LEASE_DURATION).await?;
     if let Some(client_id) = vote.client_id {
         crate::rating::rate::tombstone(txn, user_id, client_id, now).await?;
     }
@@ -173,11 +151,7 @@ async fn standing(
     campaign_id: i32,
     user_id: i32,
 ) -> CoreResult<(i64, bool)> {
-    let stat = rater_stat::Entity::find()
-        .filter(rater_stat::Column::CampaignId.eq(campaign_id))
-        .filter(rater_stat::Column::UserId.eq(user_id))
-        .one(db)
-        .await?;
+    let stat = crate::moderation::raters::stat_of(db, campaign_id, user_id).await?;
     Ok(stat.map_or((0, false), |s| {
         (i64::from(s.votes) + i64::from(s.gold), s.gold_correct > 0)
     }))
@@ -277,12 +251,10 @@ async fn release(
             crate::rating::adaptive::settle(txn, campaign, held.generation_id).await?;
         }
     }
-    let excluded = rater_exclusion::Entity::find()
-        .filter(rater_exclusion::Column::CampaignId.eq(campaign.id))
-        .filter(rater_exclusion::Column::UserId.eq(user_id))
-        .one(txn)
-        .await?;
-    if excluded.is_some() {
+    if crate::moderation::exclusion::exclusion(txn, campaign.id, user_id)
+        .await?
+        .is_some()
+    {
         set_aside::set_aside(txn, campaign.id, Scope::Rater(user_id)).await?;
     }
     Ok(moved)

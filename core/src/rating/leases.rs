@@ -106,7 +106,7 @@ pub async fn grant(
 }
 
 /// [`grant`], until `until` (a held vote's slot, `crate::rating::hold_back`).
-pub(crate) async fn grant_until(
+async fn grant_until(
     txn: &impl ConnectionTrait,
     user_id: i32,
     generation_id: i32,
@@ -128,6 +128,29 @@ pub(crate) async fn grant_until(
     .exec_without_returning(txn)
     .await?;
     Ok(inserted == 1)
+}
+
+/// Makes `user_id`'s lease on `generation_id` last until `until`, taking one if they hold
+/// none: a held vote's slot (`crate::rating::hold_back`), or that slot becoming a card in
+/// hand again when the vote is undone.
+pub(crate) async fn hold_until(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    generation_id: i32,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CoreResult<()> {
+    let renewed = lease::Entity::update_many()
+        .col_expr(lease::Column::ExpiresAt, Expr::value(until))
+        .filter(lease::Column::UserId.eq(user_id))
+        .filter(lease::Column::GenerationId.eq(generation_id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if renewed == 0 {
+        grant_until(txn, user_id, generation_id, now, until).await?;
+    }
+    Ok(())
 }
 
 /// Deletes `user_id`'s lease on `generation_id`, if any, which frees its slot. Whether one

@@ -12,6 +12,10 @@ against the column names and types TRL's KTO and DPO trainers document:
 - standard DPO: prompt, chosen, rejected (strings)
 - conversational: the same columns as lists of {"role": string, "content": string}
 
+and, after TRL's columns, the metadata columns the manifest names (strings that may be
+null; CSV's types are the reader's guess) and, for a conversation, the whole of it as the
+first row's prompt.
+
 Exits non-zero, naming the export and the column, at the first mismatch.
 """
 
@@ -71,11 +75,19 @@ def check(export):
                 fail(export, f"{name} is {arrow_type}, TRL wants {MESSAGES}")
         elif not pa.types.is_string(arrow_type) and not pa.types.is_large_string(arrow_type):
             fail(export, f"{name} is {arrow_type}, TRL wants a string")
+    for name in export.get("metadata") or []:
+        if name not in names:
+            fail(export, f"metadata column {name} is missing; the columns are {names}")
+        arrow_type = schema.field(name).type
+        if export["format"] != "csv" and not pa.types.is_string(arrow_type) and not pa.types.is_large_string(arrow_type):
+            fail(export, f"metadata column {name} is {arrow_type}, expected a string")
     row = ds[0]
     if export["variant"] == "conversational":
         roles = [m["role"] for m in row["prompt"]]
         if roles[-1] != "user":
             fail(export, f"the prompt's last message is from {roles[-1]}")
+        if export.get("prompt_messages") and len(roles) != export["prompt_messages"]:
+            fail(export, f"the prompt has {len(roles)} messages, expected {export['prompt_messages']}")
         answer = row[wanted[1]]
         if [m["role"] for m in answer] != ["assistant"]:
             fail(export, f"{wanted[1]} is not one assistant message: {answer}")

@@ -355,6 +355,8 @@ mod tests {
             response: format!("response {id}"),
             prompt_html: None,
             response_html: None,
+            history: Vec::new(),
+            history_html: None,
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod browser;
 pub mod bundle;
+pub mod charts;
 pub mod components;
 pub mod deck;
 pub mod page_url;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=StaticSegment("") view=pages::rate::RoutedRatePage />
                 <Route path=StaticSegment("leaderboard") view=pages::leaderboard::LeaderboardPage />
+                <Route path=(StaticSegment("leaderboard"), StaticSegment("model")) view=pages::model::ModelPage />
                 <Route path=StaticSegment("export") view=pages::export::ExportPage />
                 <Route path=StaticSegment("login") view=pages::account::LoginPage />
                 <Route path=StaticSegment("signup") view=pages::account::SignupPage />

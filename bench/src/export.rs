@@ -66,20 +66,14 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let db = swipeset_core::db::connect(&url).await?;
     let slug = "bench-export";
-    crate::seed_with(&db, slug, args.responses, |rng_seed| {
-        let mut rng = Lcg(rng_seed as u64);
-        text(&mut rng, 600)
-    })
-    .await?;
-    seed_ratings(&db).await?;
-    let drift = swipeset_core::board::aggregates::rebuild(&db, true).await?;
+    let ratings = seed(&db, slug, args.responses).await?;
     println!(
-        "seeded {} responses and {} ratings in {:.1?}",
+        "seeded {} responses and {ratings} ratings in {:.1?}",
         args.responses,
-        drift.ratings,
         started.elapsed()
     );
     raters_page(&db, slug).await?;
+    model_pages(&db, slug).await?;
     db.close().await?;
 
     for (kind, format, policy) in [
@@ -130,6 +124,42 @@ pub async fn run(dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
     download(&args.server, &url, slug).await
 }
 
+/// The campaign of `responses` responses of about 600 characters and their ratings, with
+/// every aggregate counted in; how many ratings.
+async fn seed(db: &DatabaseConnection, slug: &str, responses: usize) -> anyhow::Result<usize> {
+    crate::seed_with(db, slug, responses, |rng_seed| {
+        let mut rng = Lcg(rng_seed as u64);
+        text(&mut rng, 600)
+    })
+    .await?;
+    seed_ratings(db).await?;
+    Ok(swipeset_core::board::aggregates::rebuild(db, true)
+        .await?
+        .ratings)
+}
+
+/// `--model-pages`: the export benchmark's campaign (seeded once into `dir`, then used
+/// again), and every model's page on it.
+pub async fn model_pages_only(dir: &Path, responses: usize) -> anyhow::Result<()> {
+    let path = dir.join("export.db");
+    let seeded = path.exists();
+    let url = format!("sqlite://{}", path.display());
+    let db = swipeset_core::db::connect(&url).await?;
+    let slug = "bench-export";
+    if !seeded {
+        let started = Instant::now();
+        let ratings = seed(&db, slug, responses).await?;
+        println!(
+            "seeded {responses} responses and {ratings} ratings in {:.1?} into {}",
+            started.elapsed(),
+            path.display()
+        );
+    }
+    model_pages(&db, slug).await?;
+    db.close().await?;
+    Ok(())
+}
+
 /// The admin's raters page reads each rater's counters (`rater_stat`, `rater_decision`,
 /// `annotator_stat`): how long that takes on this campaign (median of 3).
 async fn raters_page(db: &DatabaseConnection, slug: &str) -> anyhow::Result<()> {
@@ -151,6 +181,104 @@ async fn raters_page(db: &DatabaseConnection, slug: &str) -> anyhow::Result<()> 
         times[RUNS / 2]
     );
     Ok(())
+}
+
+/// Every model's page (`board::model_page`), in process: the campaign gets a category
+/// (8 topics over its prompts) first, as an organiser would name one. `PAGE_RUNS` reads
+/// of each model's page, and of the board filtered by a category: median and p95.
+async fn model_pages(db: &DatabaseConnection, slug: &str) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    const PAGE_RUNS: usize = 40;
+    let campaign = swipeset_core::campaign::resolve(db, Some(slug))
+        .await?
+        .context("the seeded campaign")?;
+    db.execute_unprepared(&format!(
+        "UPDATE prompt SET metadata = json_object('topic', 'topic ' || (id % 8)) WHERE campaign_id = {}",
+        campaign.id
+    ))
+    .await?;
+    let started = Instant::now();
+    let campaign = swipeset_core::campaign::update(
+        db,
+        slug,
+        swipeset_core::campaign::NewCampaign {
+            category_field: Some("topic".into()),
+            ..settings_of(&campaign)
+        },
+    )
+    .await?;
+    println!(
+        "naming the category field (every prompt's category set): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let now = chrono::Utc::now();
+    let board = swipeset_core::board::leaderboard::leaderboard(db, &campaign, now, 30).await?;
+    let outcomes = swipeset_core::board::model_page::Outcomes::default();
+    // The first read of a campaign also reads its head-to-head outcomes; later reads
+    // find them kept (and ask for new ones in the background every 10 s).
+    let started = Instant::now();
+    swipeset_core::board::model_page::model_page(
+        db,
+        &outcomes,
+        &campaign,
+        &board.models[0].model,
+        now,
+        true,
+    )
+    .await?;
+    println!(
+        "model page, first read (head-to-head outcomes read too): {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let mut times = Vec::new();
+    for run in 0..PAGE_RUNS {
+        let model = &board.models[run % board.models.len()].model;
+        let started = Instant::now();
+        let page = swipeset_core::board::model_page::model_page(
+            db, &outcomes, &campaign, model, now, true,
+        )
+        .await?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(&page.standing.model, model);
+        if run == 0 {
+            let clustered = page.clustered.map_or(0.0, |i| i.high - i.low);
+            let wilson = page.standing.rate.map_or(0.0, |i| i.high - i.low);
+            println!(
+                "  {model}: 👍 {:.3}, Wilson interval width {wilson:.4}, prompt-bootstrap width {clustered:.4} ({:.2}x)",
+                page.standing.rate.map_or(0.0, |i| i.estimate),
+                clustered / wilson
+            );
+        }
+    }
+    report("model page, later reads", &mut times);
+    let mut times = Vec::new();
+    for run in 0..PAGE_RUNS {
+        let category = format!("topic {}", run % 8);
+        let started = Instant::now();
+        swipeset_core::board::leaderboard::filtered(db, &campaign, now, 30, Some(&category))
+            .await?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    report("board filtered by category", &mut times);
+    Ok(())
+}
+
+/// A campaign's settings as `NewCampaign`, to change one of them.
+fn settings_of(
+    c: &swipeset_core::db::entities::campaign::Model,
+) -> swipeset_core::campaign::NewCampaign {
+    swipeset_core::campaign::settings(c).into()
+}
+
+fn report(what: &str, times: &mut [f64]) {
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{what}: median {:.1} ms, p95 {:.1} ms, of {} reads",
+        at(0.5),
+        at(0.95),
+        times.len()
+    );
 }
 
 /// 10 ratings per response from 200 annotators, inserted directly (the rating path has

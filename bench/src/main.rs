@@ -20,6 +20,7 @@
 mod export;
 mod generate;
 mod import;
+mod intervals;
 mod live;
 mod open_loop;
 mod replicas;
@@ -73,6 +74,18 @@ struct Args {
     /// Ratings per second driven during `--live`.
     #[arg(long, default_value_t = 500)]
     rate: u64,
+    /// Compare the leaderboard's Wilson intervals with the model pages' prompt bootstrap
+    /// on the demo campaign, rated by a simulated crowd.
+    #[arg(long)]
+    intervals: bool,
+    /// Benchmark the model pages and the board's category filter instead, on the export
+    /// benchmark's campaign (1,000,000 ratings over `--responses` responses).
+    #[arg(long)]
+    model_pages: bool,
+    /// `--model-pages`: keep the seeded database in this folder, and use it again when it
+    /// is there (seeding takes minutes).
+    #[arg(long)]
+    keep_database: Option<std::path::PathBuf>,
     /// Benchmark the export instead: 1,000,000 ratings over `--responses` responses.
     #[arg(long)]
     export: bool,
@@ -135,6 +148,17 @@ async fn main() -> anyhow::Result<()> {
             deal_scaling(dir.path(), adaptive).await?;
         }
         return Ok(());
+    }
+    if args.intervals {
+        return intervals::run().await;
+    }
+    if args.model_pages {
+        let dir = args
+            .keep_database
+            .clone()
+            .unwrap_or_else(|| dir.path().to_path_buf());
+        std::fs::create_dir_all(&dir)?;
+        return export::model_pages_only(&dir, args.responses).await;
     }
     if args.export {
         let server = server_binary(&args);

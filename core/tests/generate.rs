@@ -255,3 +255,52 @@ async fn the_system_prompt_goes_first() {
     // The prompt's own system prompt wins over the model's.
     assert_eq!(texts, ["Answer in French.", "Be terse."]);
 }
+
+#[tokio::test]
+async fn a_conversation_is_sent_whole() {
+    use swipeset_core::campaign::conversation::Turn;
+    use swipeset_core::campaign::prompts::NewPrompt;
+    let fake = OpenAiStandin::local().await;
+    let base = fake.base_url();
+    let db = swipeset_core::db::connect("sqlite::memory:").await.unwrap();
+    let campaign = swipeset_core::campaign::create(&db, NewCampaign::new("gen", "Gen"))
+        .await
+        .unwrap();
+    let history = [
+        Turn {
+            role: "user".into(),
+            content: "Hi".into(),
+        },
+        Turn {
+            role: "assistant".into(),
+            content: "Hello.".into(),
+        },
+    ];
+    prompts::insert(
+        &db,
+        campaign.id,
+        &NewPrompt {
+            text: "And now?",
+            system: Some("Be kind."),
+            history: &history,
+            metadata: None,
+        },
+    )
+    .await
+    .unwrap();
+    let store = Store::new(db);
+    // `echo-messages` answers with the messages it was sent, one `role: content` a line.
+    let file = models(&base, &[("echo-messages", "")]);
+    run(&store, &file, &fast()).await;
+    let texts: Vec<String> = generation::Entity::find()
+        .all(store.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.text)
+        .collect();
+    assert_eq!(
+        texts,
+        ["system: Be kind.\nuser: Hi\nassistant: Hello.\nuser: And now?"]
+    );
+}

@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { ADMIN, card, collectErrors, currentCardId, openHydrated, signIn } from './helpers';
+import { ADMIN, card, collectErrors, currentCardId, mouseDrag, openHydrated, signIn } from './helpers';
 
 /** Makes a campaign of `rows` (responses as imported), markdown on unless `plain`. */
 async function campaignOf(page: Page, slug: string, rows: object[], plain = false) {
@@ -115,4 +115,48 @@ test('a campaign that shows text as written keeps a poem exactly', async ({ page
   await expect(response).not.toHaveClass(/\bmd\b/);
   expect(await response.innerText()).toBe(poem);
   await page.screenshot({ path: testInfo.outputPath('poem-card.png') });
+});
+
+/** A 5-turn conversation (system, then user and assistant in turn, ending with the user). */
+const CONVERSATION = [
+  { role: 'system', content: 'You are a patient Rust tutor.' },
+  { role: 'user', content: 'How do I read a file in Rust?' },
+  { role: 'assistant', content: 'Use `std::fs::read_to_string`:\n\n```rust\nlet text = std::fs::read_to_string("notes.txt")?;\n```' },
+  { role: 'user', content: 'And if the file is huge?' },
+  { role: 'assistant', content: 'Read it line by line with a **`BufReader`**, so memory stays flat.' },
+  { role: 'user', content: 'Show me, and count the lines.' },
+];
+
+test('a conversation shows its earlier turns folded above the last, and the card still swipes', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const slug = `chat-${Date.now().toString(36)}`;
+  await campaignOf(page, slug, [{
+    prompt: CONVERSATION,
+    completion: [{ role: 'assistant', content: '```rust\nuse std::io::{BufRead, BufReader};\nlet lines = BufReader::new(std::fs::File::open("notes.txt")?).lines().count();\n```\n\nEach line is read, counted and dropped.' }],
+    model: 'Model A',
+  }]);
+  await openHydrated(page, `/?campaign=${slug}`);
+  const history = page.locator('article.card details.card-history');
+  await expect(history).toHaveCount(1);
+  await expect(history.locator('summary')).toHaveText('4 earlier turns');
+  await expect(page.locator('.card-system')).toHaveText('You are a patient Rust tutor.');
+  await expect(page.locator('.card-prompt-text')).toHaveText('Show me, and count the lines.');
+  // Folded: the earlier turns take no room until asked for.
+  await expect(history.locator('.card-turn').first()).toBeHidden();
+  await page.screenshot({ path: testInfo.outputPath('conversation-folded.png') });
+  await history.locator('summary').click();
+  await expect(history.locator('.card-turn')).toHaveCount(4);
+  await expect(history.locator('.card-turn').first()).toBeVisible();
+  await expect(history.locator('.card-turn-assistant').first().locator('pre code')).toContainText('read_to_string');
+  await expect(history.locator('.card-turn-assistant').nth(1).locator('strong')).toHaveText('BufReader');
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+  expect(widths.page).toBeLessThanOrEqual(widths.view);
+  await page.screenshot({ path: testInfo.outputPath('conversation-open.png') });
+  const axe = await new AxeBuilder({ page }).include('article.card').withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(axe.violations.map((v) => v.id)).toEqual([]);
+  // Opened or not, the card is rated by a swipe.
+  const id = await currentCardId(page);
+  await mouseDrag(page, 200);
+  await expect(page.locator(`article.card[data-response-id="${id}"]`)).toHaveCount(0);
+  expect(errors).toEqual([]);
 });

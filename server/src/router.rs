@@ -17,7 +17,7 @@ use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Pr
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{caller, oidc, protect, sessions};
-use crate::handlers::{export, generate, health, import};
+use crate::handlers::{board, export, generate, health, import};
 use crate::identity;
 use crate::limits;
 use crate::live;
@@ -49,6 +49,16 @@ pub fn http_routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)
             get(live::campaign_events),
         ),
         ("GET", "/api/campaigns/{slug}/export", get(export::download)),
+        (
+            "GET",
+            "/api/campaigns/{slug}/leaderboard",
+            get(board::leaderboard),
+        ),
+        (
+            "GET",
+            "/api/campaigns/{slug}/models/{name}",
+            get(board::model),
+        ),
         (
             "GET",
             "/api/campaigns/{slug}/generate/events",

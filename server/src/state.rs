@@ -56,6 +56,9 @@ pub struct AppState {
     pub generators: swipeset_core::generate::Runner,
     /// The browser bundles' content hashes, for their URLs (`crate::site`).
     pub bundles: BundleVersions,
+    /// The head-to-head outcomes the model pages show, kept per campaign and read again
+    /// in the background (`swipeset_core::board::model_page::Outcomes`).
+    pub outcomes: swipeset_core::board::model_page::Outcomes,
 }
 
 /// The largest import upload, unless the settings say otherwise: 256 MiB.
@@ -96,6 +99,7 @@ impl AppState {
             hub: HubAccess::default(),
             generators,
             bundles: crate::site::bundle_versions(site_root),
+            outcomes: Default::default(),
         }
     }
 
@@ -199,6 +203,7 @@ impl AppState {
         provide_context(self.hub.clone());
         provide_context(self.generators.clone());
         provide_context(self.bundles.clone());
+        provide_context(self.outcomes.clone());
         // The request's parts are cloned out of the context once, for both.
         let Some(parts) = use_context::<http::request::Parts>() else {
             return;

@@ -386,6 +386,32 @@ fn cases() -> Vec<Case> {
         },
         Case {
             method: "GET",
+            path: "/api/campaigns/{slug}/leaderboard",
+            query: |_| "?format=csv".to_string(),
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/campaigns/{slug}/models/{name}",
+            query: |_| "?format=json".to_string(),
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
+            path: "/api/model_page",
+            query: |c| {
+                format!(
+                    "?campaign={}&model=Demo%20%C2%B7%20Careful%20Poet",
+                    c.campaign
+                )
+            },
+            body: empty,
+            expect: SIGNED_IN,
+        },
+        Case {
+            method: "GET",
             path: "/api/raters",
             query: of_campaign,
             body: empty,
@@ -730,7 +756,10 @@ async fn matrix(via: Via) {
             let (client, own_token) = caller(&world, *who, n, via).await;
             world.ctx.own_token = own_token;
             world.ctx.unique = n.to_string();
-            let path = case.path.replace("{slug}", &world.ctx.campaign);
+            let path = case
+                .path
+                .replace("{slug}", &world.ctx.campaign)
+                .replace("{name}", "Demo%20%C2%B7%20Careful%20Poet");
             let url = world
                 .server
                 .url(&format!("{path}{}", (case.query)(&world.ctx)));

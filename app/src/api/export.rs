@@ -28,6 +28,7 @@ pub async fn export_preview(
     #[server(default)] threshold: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
     #[server(default)] csv_safe: Option<String>,
+    #[server(default)] metadata: Option<String>,
 ) -> Result<Option<ExportPlanReply>, ApiError> {
     use swipeset_core::export::{Export, ExportError, ExportRequest};
     let store = ssr::store()?;
@@ -47,6 +48,7 @@ pub async fn export_preview(
         max_pairs_per_prompt,
         archive: None,
         csv_safe,
+        metadata,
     };
     let (options, _) = request.parse()?;
     let outcome = Export::prepare(db, &chosen.slug, options).await;

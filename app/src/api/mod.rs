@@ -19,7 +19,7 @@ pub use account::{
     SignIn, SignOut, SignUp, Tokens, Users, change_password, create_token, me, revoke_token,
     set_show_name, set_user_disabled, set_user_role, sign_in, sign_out, sign_up, tokens, users,
 };
-pub use board::{Leaderboard, leaderboard};
+pub use board::{Leaderboard, ModelPage, leaderboard, model_page};
 pub use campaigns::{
     AdminCampaign, AdminCampaigns, SaveCampaign, admin_campaign, admin_campaigns, save_campaign,
 };

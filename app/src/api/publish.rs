@@ -74,6 +74,7 @@ pub async fn publish_to_hub(
     #[server(default)] threshold: Option<String>,
     #[server(default)] max_pairs_per_prompt: Option<String>,
     #[server(default)] csv_safe: Option<String>,
+    #[server(default)] metadata: Option<String>,
 ) -> Result<PublishReply, ApiError> {
     use std::sync::atomic::Ordering;
     use swipeset_core::export::ExportRequest;
@@ -93,6 +94,7 @@ pub async fn publish_to_hub(
         max_pairs_per_prompt,
         archive: None,
         csv_safe,
+        metadata,
     };
     let (options, _) = request.parse()?;
     let private = matches!(private.as_deref(), Some("true" | "on" | "1"));

@@ -285,6 +285,12 @@ pub fn hub_access() -> HubAccess {
     use_context::<HubAccess>().unwrap_or_default()
 }
 
+/// The model pages' head-to-head outcomes, kept per campaign (the server's state holds them).
+pub fn outcomes() -> Result<swipeset_core::board::model_page::Outcomes, ApiError> {
+    use_context::<swipeset_core::board::model_page::Outcomes>()
+        .ok_or_else(|| ApiError::internal("the model pages' outcomes are not set up"))
+}
+
 /// The server's generation runs (context the server provides).
 pub fn runner() -> Result<swipeset_core::generate::Runner, ApiError> {
     use_context::<swipeset_core::generate::Runner>()

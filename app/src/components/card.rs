@@ -97,6 +97,9 @@ pub fn SwipeCard(card: Card, on_decide: Callback<Verdict>) -> impl IntoView {
                     aria-label="Report this card (broken, harmful, reveals the model)">"⚑"</a>
                 <h2 class="card-label">"Prompt"</h2>
                 {card.system_prompt.map(|system| view! { <p class="card-system">{system}</p> })}
+                // A conversation's earlier turns, folded: HTML the server made
+                // (`swipeset_core::campaign::markdown::history_html`).
+                {card.history_html.map(|html| view! { <div inner_html=html></div> })}
                 {match card.prompt_html {
                     // Made safe on the server (`swipeset_core::campaign::markdown`).
                     Some(html) => Either::Left(view! { <div class="card-prompt-text md" inner_html=html></div> }),

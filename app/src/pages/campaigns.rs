@@ -154,6 +154,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
     let adaptive = RwSignal::new(settings.adaptive_overlap);
     let hold_back = RwSignal::new(settings.guest_hold_back.to_string());
     let markdown = RwSignal::new(settings.render_markdown);
+    let category = RwSignal::new(settings.category_field.clone());
     let save = Action::new(move |s: &CampaignSettings| save_campaign(s.clone(), create));
     Effect::new(move |_| {
         if create && let Some(Ok(saved)) = save.value().get() {
@@ -205,6 +206,7 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
             adaptive_overlap: adaptive.get_untracked(),
             guest_hold_back: number(hold_back),
             render_markdown: markdown.get_untracked(),
+            category_field: category.get_untracked(),
         });
     };
     let check = |label: &'static str, signal: RwSignal<bool>| {
@@ -236,6 +238,8 @@ fn CampaignForm(settings: CampaignSettings, create: bool) -> impl IntoView {
                 <input type="text" required bind:value=license /></label>
             <label class="field"><span>"System prompt for prompts without their own (optional)"</span>
                 <textarea rows="3" bind:value=system></textarea></label>
+            <label class="field"><span>"Category: the metadata field that sorts prompts (topic, language; optional)"</span>
+                <input type="text" maxlength="64" autocapitalize="none" spellcheck="false" bind:value=category /></label>
             <fieldset class="export-policy">
                 <legend>"Raters page: flag a rater who…"</legend>
                 <label class="field"><span>"agrees with the others less than (%, upper end of the 95% interval)"</span>

@@ -33,6 +33,10 @@ const POLICIES: &[Choice] = &[
     ("unanimous", "Unanimous"),
     ("weighted", "Weighted by rater reliability"),
 ];
+const METADATA: &[Choice] = &[
+    ("all", "Every metadata field of prompts and responses"),
+    ("none", "None"),
+];
 const FORMATS: &[Choice] = &[
     ("parquet", "Parquet"),
     ("jsonl", "JSON Lines"),
@@ -49,6 +53,7 @@ pub(super) const KEYS: &[&str] = &[
     "format",
     "csv_safe",
     "threshold",
+    "metadata",
 ];
 
 #[component]
@@ -77,6 +82,7 @@ pub fn ExportPage() -> impl IntoView {
                 at(7),
                 at(4),
                 at(6),
+                at(8),
             )
         },
     );
@@ -256,6 +262,7 @@ fn ExportForm(plan: ExportPlanReply) -> impl IntoView {
                     <input type="number" name="max_pairs_per_prompt" min="1" inputmode="numeric" value=max_pairs.clone() on:change=change_to("max_pairs_per_prompt") />
                 </label>
             })}
+            <Select name="metadata" label="Metadata columns" choices=METADATA default="all" />
             <Select name="format" label="Format" choices=FORMATS default="parquet" />
             {is_csv.then(|| view! {
                 <label class="check">

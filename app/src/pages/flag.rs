@@ -95,6 +95,7 @@ fn FlagForm(reply: NextCardReply) -> impl IntoView {
             <section>
                 <h2 class="card-label">"Prompt"</h2>
                 {card.system_prompt.map(|system| view! { <p class="card-system">{system}</p> })}
+                {card.history_html.map(|html| view! { <div inner_html=html></div> })}
                 <p class="card-prompt-text">{card.prompt}</p>
             </section>
             <section>

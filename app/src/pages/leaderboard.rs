@@ -1,20 +1,34 @@
-//! `/leaderboard?campaign=SLUG`: each model's 👍 rate with its 95% interval, as a table
-//! and as an SVG chart drawn here (no chart library), with progress and agreement. Live:
-//! the page follows `GET /api/campaigns/{slug}/events` and redraws on each snapshot.
+//! `/leaderboard?campaign=SLUG[&category=C]`: each model's 👍 rate with its 95% interval, as
+//! a table and as an SVG chart (`crate::charts`, no chart library), with progress and
+//! agreement; a model's name leads to its page (`pages::model`), and the board and its chart
+//! download as CSV, JSON and SVG. Live: the page follows `GET /api/campaigns/{slug}/events`
+//! and redraws on each snapshot.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{BoardProgress, ContributorLine, LeaderboardReply, ModelStanding, leaderboard};
+use crate::api::{
+    BoardProgress, CategoryCount, ContributorLine, LeaderboardReply, ModelStanding, leaderboard,
+};
 use crate::browser;
+use crate::charts;
 use crate::components::account_link::AccountLink;
 use crate::components::notices::{ErrorNotice, NoCampaign};
 
 #[component]
 pub fn LeaderboardPage() -> impl IntoView {
     let query = use_query_map();
-    let campaign = Memo::new(move |_| query.read().get("campaign"));
-    let board = Resource::new(move || campaign.get(), |c| leaderboard(c, None));
+    let key = Memo::new(move |_| {
+        let q = query.read();
+        (
+            q.get("campaign"),
+            q.get("category").filter(|c| !c.is_empty()),
+        )
+    });
+    let board = Resource::new(
+        move || key.get(),
+        |(c, category)| leaderboard(c, None, category),
+    );
     view! {
         <main class="screen board-screen">
             <Transition fallback=|| view! { <p class="board-loading" aria-busy="true">"Loading the leaderboard…"</p> }>
@@ -34,21 +48,54 @@ pub fn LeaderboardPage() -> impl IntoView {
     }
 }
 
-/// The board as rendered on the server, then kept current by the event stream.
+/// The board as rendered on the server, then kept current by the event stream. Filtered
+/// by a category, it reads its filtered lines again after each snapshot (the stream sends
+/// the whole campaign's), one read at a time.
 #[component]
 fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
     let slug = reply.campaign.clone();
+    // The stream's snapshots leave the categories out: the first read's stay.
+    let categories = StoredValue::new(reply.categories.clone());
+    let category = reply.category.clone();
     let board = RwSignal::new(reply);
     let connected = RwSignal::new(false);
     // "Reconnecting" only makes sense once there was a connection.
     let was_connected =
         Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || connected.get());
     #[cfg(feature = "hydrate")]
-    live::follow(slug.clone(), board, connected);
+    match category {
+        None => live::follow(slug.clone(), board, connected),
+        Some(category) => {
+            let reading = StoredValue::new(false);
+            let slug_for_reads = slug.clone();
+            live::follow_with(
+                slug.clone(),
+                move |_| match reading.try_get_value() {
+                    // The page is gone.
+                    None => false,
+                    // A read is out; the next snapshot brings the change after it.
+                    Some(true) => true,
+                    Some(false) => {
+                        reading.set_value(true);
+                        let (slug, category) = (slug_for_reads.clone(), category.clone());
+                        leptos::task::spawn_local(async move {
+                            let fresh = leaderboard(Some(slug), None, Some(category)).await;
+                            if let Ok(Some(fresh)) = fresh {
+                                let _ = board.try_set(fresh);
+                            }
+                            let _ = reading.try_set_value(false);
+                        });
+                        true
+                    }
+                },
+                connected,
+            );
+        }
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = &slug;
+    let _ = (&slug, &category);
     view! {
-        {move || view! { <Board reply=board.get() /> }}
+        {move || view! { <Board reply=board.get() categories=categories.get_value() /> }}
         <p class="board-live" role="status" data-live=move || connected.get().to_string()>
             {move || match (connected.get(), was_connected.get()) {
                 (true, _) => "● Live: updates as ratings come in",
@@ -59,10 +106,64 @@ fn LiveBoard(reply: LeaderboardReply) -> impl IntoView {
     }
 }
 
+/// The category filter: a plain form, so it works before the page hydrates; once it has,
+/// a choice is a client-side navigation.
 #[component]
-fn Board(reply: LeaderboardReply) -> impl IntoView {
+fn CategoryFilter(
+    campaign: String,
+    chosen: Option<String>,
+    categories: Vec<CategoryCount>,
+) -> impl IntoView {
+    (!categories.is_empty()).then(|| {
+        let navigate = leptos_router::hooks::use_navigate();
+        let slug = campaign.clone();
+        let change = move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            let mut href = format!("/leaderboard?campaign={}", browser::encode_component(&slug));
+            if !value.is_empty() {
+                href.push_str(&format!("&category={}", browser::encode_component(&value)));
+            }
+            navigate(&href, Default::default());
+        };
+        view! {
+            <form class="board-filter" method="get" action="/leaderboard">
+                <input type="hidden" name="campaign" value=campaign />
+                <label class="export-field">
+                    <span>"Prompts"</span>
+                    <select name="category" on:change=change>
+                        <option value="" selected=chosen.is_none()>"All categories"</option>
+                        {categories.into_iter().map(|c| {
+                            let selected = chosen.as_deref() == Some(c.name.as_str());
+                            view! { <option value=c.name.clone() selected=selected>{format!("{} ({} prompts)", c.name, c.prompts)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <noscript><button type="submit" class="export-update">"Show"</button></noscript>
+            </form>
+        }
+    })
+}
+
+#[component]
+fn Board(reply: LeaderboardReply, categories: Vec<CategoryCount>) -> impl IntoView {
     let rate_href = format!("/?campaign={}", reply.campaign);
     let export_href = format!("/export?campaign={}", reply.campaign);
+    let slug = browser::encode_component(&reply.campaign);
+    let filter_query = reply
+        .category
+        .as_deref()
+        .map(|c| format!("&category={}", browser::encode_component(c)))
+        .unwrap_or_default();
+    let download = move |format: &str| {
+        format!("/api/campaigns/{slug}/leaderboard?format={format}{filter_query}")
+    };
+    let (csv_href, json_href, svg_href) = (download("csv"), download("json"), download("svg"));
+    let chart = charts::rate_chart(
+        "👍 rate per model",
+        &charts::model_rows(&reply.models),
+        false,
+    );
+    let campaign = reply.campaign.clone();
     let min_votes = reply.min_votes;
     let agreement = reply.agreement.map(|a| {
         view! {
@@ -81,9 +182,10 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
         </header>
         <h1 class="board-title">"Leaderboard"</h1>
         <ProgressPanel progress=reply.progress.clone() />
-        <RateChart models=reply.models.clone() />
+        <CategoryFilter campaign=reply.campaign.clone() chosen=reply.category.clone() categories />
+        <figure class="board-chart" inner_html=chart></figure>
         <table class="board-table board-models">
-            <caption>{format!("👍 rate per model; beneath it, its Wilson 95% interval. Models whose intervals overlap share a rank; models with fewer than {min_votes} votes are preliminary.")}</caption>
+            <caption>{format!("👍 rate per model; beneath it, its Wilson 95% interval (votes taken as independent; a model's page also gives one that resamples prompts). Models whose intervals overlap share a rank; models with fewer than {min_votes} votes are preliminary. A model's name opens its page.")}</caption>
             <thead>
                 <tr>
                     <th scope="col">"#"</th>
@@ -94,13 +196,18 @@ fn Board(reply: LeaderboardReply) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {reply.models.into_iter().map(|m| view! { <ModelLine m /> }).collect_view()}
+                {reply.models.into_iter().map(|m| view! { <ModelLine m campaign=campaign.clone() /> }).collect_view()}
             </tbody>
         </table>
         {agreement}
         <Contributors people=reply.contributors />
         <p class="board-export">
             <a class="notice-link" href=export_href>"Export the ratings as a dataset (KTO, DPO, raw)"</a>
+        </p>
+        <p class="board-export">
+            "This board: " <a class="notice-link" href=csv_href download>"CSV"</a>
+            " · " <a class="notice-link" href=json_href download>"JSON"</a>
+            " · " <a class="notice-link" href=svg_href download>"chart as SVG"</a>
         </p>
     }
 }
@@ -137,7 +244,12 @@ pub(crate) fn percent(x: f64) -> String {
 }
 
 #[component]
-fn ModelLine(m: ModelStanding) -> impl IntoView {
+fn ModelLine(m: ModelStanding, campaign: String) -> impl IntoView {
+    let href = format!(
+        "/leaderboard/model?campaign={}&model={}",
+        browser::encode_component(&campaign),
+        browser::encode_component(&m.model)
+    );
     let (rate, interval) = match m.rate {
         Some(r) => (
             percent(r.estimate),
@@ -149,94 +261,13 @@ fn ModelLine(m: ModelStanding) -> impl IntoView {
         <tr class:preliminary=m.preliminary>
             <td class="board-rank">{m.rank}</td>
             <th scope="row" class="board-model">
-                {m.model}
+                <a class="board-model-link" href=href>{m.model}</a>
                 {m.preliminary.then(|| view! { <span class="tag">"preliminary"</span> })}
             </th>
             <td>{rate}<span class="board-interval">{interval}</span></td>
             <td>{m.votes}</td>
             <td>{format!("{} of {}", m.rated_responses, m.responses)}</td>
         </tr>
-    }
-}
-
-/// Geometry of the rate chart, in SVG user units; the SVG scales to the width it gets.
-/// Each model takes a row: its name, then its whisker beneath across the full width, so
-/// long names stay readable on a phone.
-const CHART_WIDTH: f64 = 340.0;
-const MARGIN: f64 = 14.0;
-const ROW_HEIGHT: f64 = 44.0;
-const AXIS_HEIGHT: f64 = 22.0;
-
-fn x_of(rate: f64) -> f64 {
-    MARGIN + rate.clamp(0.0, 1.0) * (CHART_WIDTH - 2.0 * MARGIN)
-}
-
-#[component]
-fn RateChart(models: Vec<ModelStanding>) -> impl IntoView {
-    let height = models.len() as f64 * ROW_HEIGHT + AXIS_HEIGHT;
-    let summary = models
-        .iter()
-        .map(|m| match m.rate {
-            Some(r) => format!(
-                "{} {} (from {} to {})",
-                m.model,
-                percent(r.estimate),
-                percent(r.low),
-                percent(r.high)
-            ),
-            None => format!("{} no votes yet", m.model),
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let grid = [0.0, 0.25, 0.5, 0.75, 1.0]
-        .into_iter()
-        .map(|t| {
-            let x = x_of(t);
-            let anchor = match t {
-                0.0 => "start",
-                1.0 => "end",
-                _ => "middle",
-            };
-            let label_x = match t {
-                0.0 => x - 4.0,
-                1.0 => x + 4.0,
-                _ => x,
-            };
-            view! {
-                <line class="chart-grid" x1=x x2=x y1=0 y2=height - AXIS_HEIGHT + 4.0 />
-                <text class="chart-axis" x=label_x y=height - 6.0 text-anchor=anchor>{percent(t)}</text>
-            }
-        })
-        .collect_view();
-    let rows = models
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let top = i as f64 * ROW_HEIGHT;
-            let y = top + 30.0;
-            let label = m.model.clone();
-            let marks = m.rate.map(|r| {
-                let (lo, hi, mid) = (x_of(r.low), x_of(r.high), x_of(r.estimate));
-                view! {
-                    <line class="chart-whisker" x1=lo x2=hi y1=y y2=y />
-                    <line class="chart-whisker" x1=lo x2=lo y1=y - 6.0 y2=y + 6.0 />
-                    <line class="chart-whisker" x1=hi x2=hi y1=y - 6.0 y2=y + 6.0 />
-                    <circle class="chart-dot" class:preliminary=m.preliminary cx=mid cy=y r=5 />
-                }
-            });
-            view! {
-                <text class="chart-label" x=MARGIN - 4.0 y=top + 14.0>{label}</text>
-                {marks}
-            }
-        })
-        .collect_view();
-    view! {
-        <figure class="board-chart">
-            <svg viewBox=format!("0 0 {CHART_WIDTH} {height}") role="img" aria-label=format!("👍 rate per model: {summary}")>
-                {grid}
-                {rows}
-            </svg>
-        </figure>
     }
 }
 
@@ -293,7 +324,7 @@ fn Sparkline(counts: Vec<i64>) -> impl IntoView {
 
 /// Following the event stream, in the browser only.
 #[cfg(feature = "hydrate")]
-mod live {
+pub(crate) mod live {
     use std::rc::Rc;
 
     use futures::StreamExt;
@@ -314,6 +345,16 @@ mod live {
     /// with a full snapshot, so nothing is missed; a stream the browser gave up on is
     /// reopened. `connected` follows the stream's state for the live indicator.
     pub fn follow(slug: String, board: RwSignal<LeaderboardReply>, connected: RwSignal<bool>) {
+        follow_with(slug, move |reply| board.try_set(reply).is_none(), connected);
+    }
+
+    /// As `follow`, handing each snapshot to `take`, which answers whether the page is
+    /// still there to take more.
+    pub fn follow_with(
+        slug: String,
+        take: impl Fn(LeaderboardReply) -> bool + 'static,
+        connected: RwSignal<bool>,
+    ) {
         leptos::task::spawn_local(async move {
             let url = format!("/api/campaigns/{slug}/events");
             loop {
@@ -329,7 +370,7 @@ mod live {
                             .as_string()
                             .and_then(|json| serde_json::from_str::<LeaderboardReply>(&json).ok());
                         if let Some(reply) = parsed
-                            && board.try_set(reply).is_some()
+                            && !take(reply)
                         {
                             return; // the page is gone
                         }
@@ -352,7 +393,11 @@ mod live {
             loop {
                 let state = source.state();
                 let open = matches!(state, State::Open);
-                if connected.get_untracked() != open && connected.try_set(open).is_some() {
+                // The page may be gone (a link followed inside the app): stop then.
+                let Some(shown) = connected.try_get_untracked() else {
+                    return;
+                };
+                if shown != open && connected.try_set(open).is_some() {
                     return;
                 }
                 if matches!(state, State::Closed) {

@@ -7,6 +7,7 @@ pub mod flag;
 pub mod flags;
 mod generate;
 pub mod leaderboard;
+pub mod model;
 pub mod not_found;
 mod publish;
 pub mod rate;

@@ -45,6 +45,7 @@ pub fn PublishPanel(campaign: String, kind: String, ready: bool) -> impl IntoVie
             at(7),
             at(4),
             at(6),
+            at(8),
         )
     });
     view! {

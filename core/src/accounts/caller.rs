@@ -147,6 +147,7 @@ mod tests {
             adaptive_overlap: false,
             guest_hold_back: 0,
             render_markdown: true,
+            category_field: None,
         }
     }
 

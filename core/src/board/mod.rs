@@ -5,7 +5,9 @@
 //! (`shards`).
 
 pub mod aggregates;
+pub mod downloads;
 pub mod leaderboard;
+pub mod model_page;
 pub mod progress;
 pub(crate) mod shards;
 pub mod stats;

@@ -86,25 +86,16 @@ pub fn agreement(units: &[(Vec<u64>, u64)], replicates: usize, seed: u64) -> Opt
         .filter(|(counts, k)| counts.iter().sum::<u64>() >= 2 && *k > 0)
         .collect();
     let total: u64 = informative.iter().map(|(_, k)| k).sum();
+    let weights: Vec<u64> = informative.iter().map(|(_, k)| *k).collect();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut estimates = Vec::with_capacity(replicates);
     for _ in 0..replicates {
-        // Drawing `total` units from the patterns is a multinomial draw; split it into
-        // binomials so a replicate costs one draw per pattern, not one per unit.
-        let mut left = total;
-        let mut mass_left = total as f64;
-        let mut sample = Vec::with_capacity(informative.len());
-        for (counts, k) in &informative {
-            let p = (*k as f64 / mass_left).clamp(0.0, 1.0);
-            let drawn = if left == 0 {
-                0
-            } else {
-                Binomial::new(left, p).map_or(left, |b| b.sample(&mut rng))
-            };
-            left -= drawn;
-            mass_left -= *k as f64;
-            sample.push((counts.clone(), drawn));
-        }
+        let drawn = resample(&weights, &mut rng);
+        let sample: Vec<(Vec<u64>, u64)> = informative
+            .iter()
+            .zip(drawn)
+            .map(|((counts, _), k)| (counts.clone(), k))
+            .collect();
         if let Some(a) = krippendorff_nominal(&sample) {
             estimates.push(a);
         }
@@ -117,14 +108,151 @@ pub fn agreement(units: &[(Vec<u64>, u64)], replicates: usize, seed: u64) -> Opt
             units: total,
         });
     }
-    estimates.sort_by(f64::total_cmp);
-    let at = |q: f64| estimates[((estimates.len() - 1) as f64 * q).round() as usize];
+    let (low, high) = percentiles(&mut estimates);
     Some(Agreement {
         alpha,
-        low: at(0.025),
-        high: at(0.975),
+        low,
+        high,
         units: total,
     })
+}
+
+/// One bootstrap draw: as many units as `weights` hold, with replacement, as how many of
+/// each kind were drawn. A multinomial draw split into binomials, so it costs one draw per
+/// kind, not one per unit.
+fn resample(weights: &[u64], rng: &mut StdRng) -> Vec<u64> {
+    let total: u64 = weights.iter().sum();
+    let (mut left, mut mass_left) = (total, total as f64);
+    weights
+        .iter()
+        .map(|k| {
+            let p = (*k as f64 / mass_left).clamp(0.0, 1.0);
+            let drawn = if left == 0 {
+                0
+            } else {
+                Binomial::new(left, p).map_or(left, |b| b.sample(rng))
+            };
+            left -= drawn;
+            mass_left -= *k as f64;
+            drawn
+        })
+        .collect()
+}
+
+/// The 2.5th and 97.5th percentiles of `estimates` (not empty), which it sorts.
+fn percentiles(estimates: &mut [f64]) -> (f64, f64) {
+    estimates.sort_by(f64::total_cmp);
+    let at = |q: f64| estimates[((estimates.len() - 1) as f64 * q).round() as usize];
+    (at(0.025), at(0.975))
+}
+
+/// The 👍 rate's 95% interval when votes come in clusters (a prompt's votes are alike more
+/// often than chance: an easy prompt gets 👍 on every model): a bootstrap that resamples
+/// whole prompts, percentile method. `clusters` lists each pattern of (👍, 👎) votes on one
+/// prompt and how many prompts have it, so a replicate costs one binomial draw per pattern,
+/// as in `agreement`. Seeded: the same counts always give the same interval. `None`
+/// without votes.
+pub fn cluster_rate(
+    clusters: &[((u64, u64), u64)],
+    replicates: usize,
+    seed: u64,
+) -> Option<Interval> {
+    let (up, votes) = clusters
+        .iter()
+        .fold((0u64, 0u64), |(u, v), ((up, down), k)| {
+            (u + up * k, v + (up + down) * k)
+        });
+    if votes == 0 {
+        return None;
+    }
+    let weights: Vec<u64> = clusters.iter().map(|(_, k)| *k).collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut estimates = Vec::with_capacity(replicates);
+    for _ in 0..replicates {
+        let drawn = resample(&weights, &mut rng);
+        let (mut sample_up, mut sample_votes) = (0u64, 0u64);
+        for (((up, down), _), k) in clusters.iter().zip(drawn) {
+            sample_up += up * k;
+            sample_votes += (up + down) * k;
+        }
+        if sample_votes > 0 {
+            estimates.push(sample_up as f64 / sample_votes as f64);
+        }
+    }
+    let estimate = up as f64 / votes as f64;
+    if estimates.is_empty() {
+        return Some(Interval {
+            estimate,
+            low: estimate,
+            high: estimate,
+        });
+    }
+    let (low, high) = percentiles(&mut estimates);
+    Some(Interval {
+        estimate,
+        low,
+        high,
+    })
+}
+
+/// Bradley–Terry strengths of `n` players from `games`: (i, j, wins of i over j, wins of j
+/// over i), a tie counted as half a win each. Fitted by Hunter's (2004) MM iterations, with
+/// one virtual tie added to every pair that played, so a player who never won (or never
+/// lost) still gets a finite strength. Scaled to a geometric mean of 1 over the players who
+/// played; `None` for those who did not.
+pub fn bradley_terry(n: usize, games: &[(usize, usize, f64, f64)]) -> Vec<Option<f64>> {
+    let mut wins = vec![0.0; n];
+    let mut played = vec![false; n];
+    // Games between each pair, both directions, with the virtual tie.
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    for &(i, j, wi, wj) in games {
+        if i >= n || j >= n || i == j || wi + wj <= 0.0 {
+            continue;
+        }
+        wins[i] += wi + 0.5;
+        wins[j] += wj + 0.5;
+        played[i] = true;
+        played[j] = true;
+        pairs.push((i, j, wi + wj + 1.0));
+    }
+    let mut strength = vec![1.0f64; n];
+    for _ in 0..500 {
+        let mut denominator = vec![0.0f64; n];
+        for &(i, j, games) in &pairs {
+            let d = games / (strength[i] + strength[j]);
+            denominator[i] += d;
+            denominator[j] += d;
+        }
+        let mut next: Vec<f64> = (0..n)
+            .map(|i| {
+                if played[i] && denominator[i] > 0.0 {
+                    wins[i] / denominator[i]
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let logs: Vec<f64> = (0..n)
+            .filter(|&i| played[i])
+            .map(|i| next[i].ln())
+            .collect();
+        if !logs.is_empty() {
+            let scale = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+            for x in next.iter_mut() {
+                *x /= scale;
+            }
+        }
+        let change = next
+            .iter()
+            .zip(&strength)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        strength = next;
+        if change < 1e-9 {
+            break;
+        }
+    }
+    (0..n).map(|i| played[i].then_some(strength[i])).collect()
 }
 
 #[cfg(test)]
@@ -316,5 +444,43 @@ mod tests {
             "an interval, not a point: {first:?}"
         );
         assert_eq!(first.units, 100);
+    }
+
+    #[test]
+    fn a_cluster_bootstrap_is_wider_when_prompts_decide_the_votes() {
+        // 100 prompts, 10 votes each, 500 👍 in all: every prompt all 👍 or all 👎 (the
+        // prompt decides), or every prompt 5–5 (it does not).
+        let decided = [((10, 0), 50), ((0, 10), 50)];
+        let mixed = [((5, 5), 100)];
+        let wide = cluster_rate(&decided, 2_000, 1).unwrap();
+        let narrow = cluster_rate(&mixed, 2_000, 1).unwrap();
+        assert!(close(wide.estimate, 0.5, 1e-12) && close(narrow.estimate, 0.5, 1e-12));
+        // All alike within a prompt: 100 independent units, not 1,000: about ±0.098.
+        assert!(close(wide.high - wide.low, 2.0 * 0.098, 0.03), "{wide:?}");
+        // No variation between prompts: nothing to resample.
+        assert_eq!((narrow.low, narrow.high), (0.5, 0.5));
+        // Wilson treats the 1,000 votes as independent: about ±0.031.
+        let wilson = wilson(500, 1_000, Z95).unwrap();
+        assert!(wide.high - wide.low > 2.5 * (wilson.high - wilson.low));
+        assert_eq!(cluster_rate(&[((0, 0), 3)], 10, 1), None);
+        assert_eq!(
+            cluster_rate(&decided, 500, 9),
+            cluster_rate(&decided, 500, 9)
+        );
+    }
+
+    #[test]
+    fn bradley_terry_orders_by_wins_and_stays_finite() {
+        // 0 beats 1 three times in four, 1 beats 2 likewise, 3 never played.
+        let s = bradley_terry(4, &[(0, 1, 30.0, 10.0), (1, 2, 30.0, 10.0)]);
+        let (a, b, c) = (s[0].unwrap(), s[1].unwrap(), s[2].unwrap());
+        assert!(a > b && b > c, "{s:?}");
+        // 3:1 wins (and the virtual tie): a ratio close to 3.
+        assert!(close(a / b, 3.0, 0.2), "{s:?}");
+        assert_eq!(s[3], None);
+        assert!(close((a * b * c).ln(), 0.0, 1e-6), "geometric mean 1");
+        // A player who never won is still finite and last.
+        let s = bradley_terry(2, &[(0, 1, 5.0, 0.0)]);
+        assert!(s[1].unwrap() > 0.0 && s[0].unwrap() > s[1].unwrap());
     }
 }

@@ -1,5 +1,7 @@
 //! Campaigns: finding the one a request is about, and how far its rating has come.
 
+pub mod categories;
+pub mod conversation;
 pub mod demo;
 pub mod markdown;
 pub mod models;
@@ -71,6 +73,8 @@ pub struct NewCampaign {
     /// Show prompts and responses on cards as markdown (code, lists, tables), made safe on
     /// the server; off, as written.
     pub render_markdown: bool,
+    /// The metadata field that sorts prompts into categories (`topic`, `language`).
+    pub category_field: Option<String>,
 }
 
 /// The most decisions a guest can be held back for: more would hold slots for long.
@@ -131,6 +135,7 @@ impl NewCampaign {
             adaptive_overlap: false,
             guest_hold_back: 0,
             render_markdown: true,
+            category_field: None,
         }
     }
 }
@@ -190,9 +195,13 @@ pub async fn update(
     check(&settings)?;
     let existing = get(db, slug).await?;
     let was_adaptive = existing.adaptive_overlap;
+    let old_category = existing.category_field.clone();
     let mut row: campaign::ActiveModel = existing.into();
     apply(&mut row, settings);
     let saved = row.update(db).await?;
+    if saved.category_field != old_category {
+        categories::recompute(db, &saved).await?;
+    }
     match (was_adaptive, saved.adaptive_overlap) {
         (false, true) => crate::rating::adaptive::settle_all(db, &saved).await?,
         (true, false) => crate::rating::adaptive::unsettle_all(db, &saved).await?,
@@ -248,6 +257,9 @@ fn check(new: &NewCampaign) -> CoreResult<()> {
             ),
         ));
     }
+    if let Some(field) = &new.category_field {
+        categories::check_field(field.trim())?;
+    }
     if !(1..=600_000).contains(&new.flags.fast_ms) {
         return Err(CoreError::invalid(
             "flag_fast_ms",
@@ -276,6 +288,10 @@ fn apply(row: &mut campaign::ActiveModel, new: NewCampaign) {
     row.adaptive_overlap = Set(new.adaptive_overlap);
     row.guest_hold_back = Set(new.guest_hold_back);
     row.render_markdown = Set(new.render_markdown);
+    row.category_field = Set(new
+        .category_field
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty()));
 }
 
 /// Refuses rating in a campaign whose organiser closed it, and undoing or skipping there
@@ -348,6 +364,7 @@ pub fn settings(c: &campaign::Model) -> CampaignSettings {
         adaptive_overlap: c.adaptive_overlap,
         guest_hold_back: c.guest_hold_back,
         render_markdown: c.render_markdown,
+        category_field: c.category_field.clone().unwrap_or_default(),
     }
 }
 
@@ -373,6 +390,7 @@ impl From<CampaignSettings> for NewCampaign {
             adaptive_overlap: s.adaptive_overlap,
             guest_hold_back: s.guest_hold_back,
             render_markdown: s.render_markdown,
+            category_field: Some(s.category_field),
         }
     }
 }

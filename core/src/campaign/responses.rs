@@ -27,6 +27,8 @@ pub struct NewResponse {
     pub params: Option<serde_json::Value>,
     /// The label an admin expects: a gold card (`crate::rating::gold`).
     pub gold_label: Option<bool>,
+    /// The other fields of its import row (`crate::import`).
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl NewResponse {
@@ -37,6 +39,7 @@ impl NewResponse {
             text: text.into(),
             params: None,
             gold_label: None,
+            metadata: None,
         }
     }
 }
@@ -88,9 +91,11 @@ pub async fn add_many(
         campaign_id: Set(campaign_id),
         prompt_id: Set(row.prompt_id),
         model_id: Set(row.model_id),
+        length: Set(i32::try_from(row.text.chars().count()).unwrap_or(i32::MAX)),
         text: Set(row.text),
         params: Set(row.params),
         gold_label: Set(row.gold_label),
+        metadata: Set(row.metadata),
         rating_count: Set(0),
         up_count: Set(0),
         down_count: Set(0),

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::policy::DropReason;
 use super::source::Plan;
-use super::table::{Column, ColumnType};
+use super::table::{Column, ColumnType, Meta};
 use super::{ExportOptions, Kind, Variant};
 use crate::CoreResult;
 use swipeset_wire::LeaderboardReply;
@@ -65,6 +65,7 @@ fn type_name(ty: ColumnType) -> &'static str {
         ColumnType::OptInt => "int64 (may be null)",
         ColumnType::Float => "float64",
         ColumnType::Time => "timestamp (UTC)",
+        ColumnType::OptText => "string (may be null)",
     }
 }
 
@@ -589,11 +590,30 @@ impl Card<'_> {
     /// Every column of the data file, its type as `datasets` sees it, and what it holds.
     fn columns(&self) -> String {
         let rows = self.input.columns.iter().map(|column| {
+            let meaning = match &column.meta {
+                None => column_meaning(&column.name).to_string(),
+                Some(meta) => {
+                    let whose = match meta {
+                        Meta::Prompt(_) => "the prompt's",
+                        Meta::Response(_) => "the response's",
+                        Meta::Chosen(_) => "the chosen response's",
+                        Meta::Rejected(_) => "the rejected response's",
+                    };
+                    let category = match &self.input.campaign.category_field {
+                        Some(field) if field == meta.key() => ", the campaign's category",
+                        _ => "",
+                    };
+                    format!(
+                        "{whose} metadata field `{}` from its import (text; other values as JSON){category}",
+                        cell(meta.key())
+                    )
+                }
+            };
             format!(
                 "| `{}` | {} | {} |",
-                column.name,
+                cell(&column.name),
                 type_name(column.ty),
-                column_meaning(column.name)
+                meaning
             )
         });
         format!(

@@ -69,7 +69,7 @@ impl<W: Write + Send> Encoder<W> {
                     )));
                 }
                 let mut out = csv::Writer::from_writer(out);
-                out.write_record(columns.iter().map(|c| c.name))
+                out.write_record(columns.iter().map(|c| c.name.as_ref()))
                     .map_err(encode_error)?;
                 Ok(Encoder::Csv {
                     out,
@@ -194,7 +194,7 @@ fn json_line(line: &mut Vec<u8>, columns: &[Column], row: &Row) -> Result<(), Ex
         if position > 0 {
             line.push(b',');
         }
-        serde_json::to_writer(&mut *line, column.name).map_err(encode_error)?;
+        serde_json::to_writer(&mut *line, column.name.as_ref()).map_err(encode_error)?;
         line.push(b':');
         let value = match cell {
             Cell::Text(text) => serde_json::to_writer(&mut *line, text),
@@ -218,6 +218,7 @@ fn json_line(line: &mut Vec<u8>, columns: &[Column], row: &Row) -> Result<(), Ex
             Cell::OptInt(value) => serde_json::to_writer(&mut *line, value),
             Cell::Float(value) => serde_json::to_writer(&mut *line, value),
             Cell::Time(time) => serde_json::to_writer(&mut *line, &time_text(time)),
+            Cell::OptText(text) => serde_json::to_writer(&mut *line, text),
         };
         value.map_err(encode_error)?;
     }
@@ -231,7 +232,7 @@ fn json_line(line: &mut Vec<u8>, columns: &[Column], row: &Row) -> Result<(), Ex
 pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// `text` as a spreadsheet will show it rather than run it: a `'` before a formula start.
-fn formula_safe(text: &str) -> String {
+pub(crate) fn formula_safe(text: &str) -> String {
     if text.starts_with(FORMULA_STARTS) {
         format!("'{text}")
     } else {
@@ -249,6 +250,8 @@ fn csv_field(column: &Column, cell: &Cell, formula_safe_text: bool) -> Result<St
         // As JSON spells it ("1.0", not "1"), so readers infer a float column.
         Cell::Float(value) => serde_json::to_string(value).map_err(encode_error)?,
         Cell::Time(time) => time_text(time),
+        Cell::OptText(Some(text)) if formula_safe_text => formula_safe(text),
+        Cell::OptText(text) => text.clone().unwrap_or_default(),
         Cell::Messages(_) => return Err(mismatch(column)),
     })
 }
@@ -262,7 +265,7 @@ fn message_fields() -> Fields {
 
 fn arrow_type(ty: ColumnType) -> DataType {
     match ty {
-        ColumnType::Text => DataType::Utf8,
+        ColumnType::Text | ColumnType::OptText => DataType::Utf8,
         ColumnType::Messages => DataType::List(Arc::new(Field::new_list_field(
             DataType::Struct(message_fields()),
             false,
@@ -278,7 +281,10 @@ pub fn arrow_schema(columns: &[Column]) -> Schema {
     Schema::new(
         columns
             .iter()
-            .map(|c| Field::new(c.name, arrow_type(c.ty), c.ty == ColumnType::OptInt))
+            .map(|c| {
+                let nullable = matches!(c.ty, ColumnType::OptInt | ColumnType::OptText);
+                Field::new(c.name.as_ref(), arrow_type(c.ty), nullable)
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -292,6 +298,14 @@ fn arrow_column(column: &Column, index: usize, rows: &[Row]) -> Result<ArrayRef,
             cells
                 .map(|cell| match cell? {
                     Cell::Text(text) => Ok(Some(text.as_str())),
+                    _ => Err(mismatch(column)),
+                })
+                .collect::<Result<StringArray, _>>()?,
+        ),
+        ColumnType::OptText => Arc::new(
+            cells
+                .map(|cell| match cell? {
+                    Cell::OptText(text) => Ok(text.as_deref()),
                     _ => Err(mismatch(column)),
                 })
                 .collect::<Result<StringArray, _>>()?,

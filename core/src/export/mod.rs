@@ -10,7 +10,7 @@
 //! the HTTP API call the same functions.
 
 mod card;
-mod encode;
+pub(crate) mod encode;
 pub mod policy;
 mod request;
 mod sink;
@@ -33,11 +33,12 @@ use sea_orm::{
 use serde::Serialize;
 
 pub use crate::accounts::pseudonyms::{annotator_id, instance_secret};
+pub use crate::import::Keep;
 pub use policy::{DEFAULT_MIN_VOTES, DEFAULT_THRESHOLD, DropReason, Policy};
 pub use request::ExportRequest;
 pub use sink::{ByteSink, ChannelSink, FileSink, SharedBuf};
 pub use source::Plan;
-pub use table::{Column, ColumnType};
+pub use table::{Column, ColumnType, Meta};
 
 use crate::CoreError;
 use crate::db::entities::{campaign, model, model_stat};
@@ -111,6 +112,9 @@ pub struct ExportOptions {
     /// formula (one that begins with `=`, `+`, `-`, `@`, a tab or a carriage return). Off
     /// by default, so the data stays the text as written.
     pub csv_safe: bool,
+    /// Which metadata fields of prompts and responses become columns: all of them by
+    /// default.
+    pub metadata: Keep,
 }
 
 impl ExportOptions {
@@ -124,6 +128,7 @@ impl ExportOptions {
             annotator_names: false,
             license: None,
             csv_safe: false,
+            metadata: Keep::All,
         }
     }
 
@@ -209,6 +214,46 @@ pub struct Export {
     labeller: source::Labeller,
     models: Vec<model::Model>,
     license: String,
+    /// The metadata columns: keys of prompts' metadata, then of responses'.
+    metadata: (Vec<String>, Vec<String>),
+}
+
+/// The metadata keys `choice` keeps of those the campaign has; an error naming a key that
+/// no prompt or response has.
+fn chosen_metadata(
+    choice: &Keep,
+    (prompt_keys, response_keys): (Vec<String>, Vec<String>),
+) -> Result<(Vec<String>, Vec<String>), ExportError> {
+    match choice {
+        Keep::All => Ok((prompt_keys, response_keys)),
+        Keep::Nothing => Ok((Vec::new(), Vec::new())),
+        Keep::Named(names) => {
+            if let Some(missing) = names
+                .iter()
+                .find(|n| !prompt_keys.contains(n) && !response_keys.contains(n))
+            {
+                let known: Vec<String> = prompt_keys
+                    .iter()
+                    .chain(&response_keys)
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                return Err(CoreError::invalid(
+                    "metadata",
+                    if known.is_empty() {
+                        format!("no prompt or response has a field `{missing}`: this campaign has no metadata")
+                    } else {
+                        format!(
+                            "no prompt or response has a field `{missing}`; the fields are {}",
+                            known.join(", ")
+                        )
+                    },
+                )
+                .into());
+            }
+            let keep = |keys: Vec<String>| keys.into_iter().filter(|k| names.contains(k)).collect();
+            Ok((keep(prompt_keys), keep(response_keys)))
+        }
+    }
 }
 
 impl Export {
@@ -242,6 +287,22 @@ impl Export {
             }
             _ => None,
         };
+        if options.variant == Variant::Standard {
+            let conversations = source::conversations(&txn, campaign.id).await?;
+            if conversations > 0 {
+                return Err(ExportError::Unsupported(format!(
+                    "{conversations} of the prompts of `{}` are conversations, and the standard \
+                     variant writes a prompt as one string: export the conversational variant \
+                     (`--conversational`, or `variant=conversational` over HTTP), whose \
+                     `prompt` is the whole conversation as TRL reads it",
+                    campaign.slug
+                )));
+            }
+        }
+        let metadata = chosen_metadata(
+            &options.metadata,
+            source::metadata_keys(&txn, campaign.id).await?,
+        )?;
         let labeller = source::Labeller::new(options.policy, posteriors);
         let plan = source::plan(&txn, &campaign, &options, &labeller).await?;
         if plan.rows == 0 {
@@ -270,6 +331,7 @@ impl Export {
             labeller,
             models,
             license,
+            metadata,
         })
     }
 
@@ -312,12 +374,15 @@ impl Export {
     }
 
     fn columns(&self) -> Vec<Column> {
-        table::columns(
+        let mut columns = table::columns(
             self.options.kind,
             self.options.variant,
             self.options.annotator_names,
             self.labeller.fit().is_some() && self.options.kind == Kind::Kto,
-        )
+        );
+        let (prompt_keys, response_keys) = &self.metadata;
+        table::add_metadata(&mut columns, self.options.kind, prompt_keys, response_keys);
+        columns
     }
 
     /// Encodes every row into `out`, moving what is encoded from `buffer` (which `out`
@@ -339,12 +404,14 @@ impl Export {
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
         let secret = instance_secret(&self.txn).await?;
+        let meta = self.columns().into_iter().filter_map(|c| c.meta).collect();
         let mut scan = source::Scan::new(
             self.options.clone(),
             self.labeller.clone(),
             secret,
             self.campaign.clone(),
             models,
+            meta,
         );
         let mut written = 0u64;
         while let Some(rows) = scan.next_page(&self.txn).await? {

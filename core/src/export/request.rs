@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DEFAULT_MIN_VOTES, ExportOptions, Format, Kind, Policy};
+use super::{DEFAULT_MIN_VOTES, ExportOptions, Format, Keep, Kind, Policy};
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub struct ExportRequest {
     pub archive: Option<String>,
     /// `true` for CSV cells safe to open in a spreadsheet (`ExportOptions::csv_safe`).
     pub csv_safe: Option<String>,
+    /// The metadata fields written as columns: `all` (default), `none`, or names separated
+    /// by commas.
+    pub metadata: Option<String>,
 }
 
 fn given(value: &Option<String>) -> Option<&str> {
@@ -94,7 +97,12 @@ impl ExportRequest {
             "weighted" => threshold(&self.threshold)?,
             _ => None,
         };
+        let metadata = match given(&self.metadata) {
+            None => Keep::All,
+            Some(text) => Keep::parse(text).map_err(|e| CoreError::invalid("metadata", e))?,
+        };
         let options = ExportOptions {
+            metadata,
             variant: given(&self.variant).unwrap_or("standard").parse()?,
             format,
             policy: Policy::parse(policy, min_votes, threshold)?,

@@ -14,11 +14,12 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::policy::{DropReason, Policy};
-use super::table::{Cell, Row, completion_cell, prompt_cell};
+use super::table::{Cell, Meta, Row, completion_cell, meta_cell, prompt_cell};
 use super::weighted::Posteriors;
 use super::{ExportOptions, Kind};
 use crate::CoreResult;
 use crate::accounts::pseudonyms::annotator_id;
+use crate::campaign::conversation::{self, Turn};
 use crate::db::entities::{campaign, generation, prompt, rating, user};
 
 /// Prompts read per page of a KTO or DPO export (their responses come with them).
@@ -187,11 +188,57 @@ pub async fn plan(
     Ok(plan)
 }
 
+/// How many of the campaign's prompts are conversations: the standard variant has no way
+/// to write them.
+pub async fn conversations(db: &impl ConnectionTrait, campaign_id: i32) -> CoreResult<u64> {
+    Ok(prompt::Entity::find()
+        .filter(prompt::Column::CampaignId.eq(campaign_id))
+        .filter(prompt::Column::History.is_not_null())
+        .count(db)
+        .await?)
+}
+
+/// The keys of the campaign's prompts' and responses' metadata, sorted: one bounded read of
+/// a column per table (prompts and responses, never ratings).
+pub async fn metadata_keys(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> CoreResult<(Vec<String>, Vec<String>)> {
+    fn keys(objects: Vec<Option<serde_json::Value>>) -> Vec<String> {
+        let mut keys = std::collections::BTreeSet::new();
+        for object in objects.into_iter().flatten() {
+            if let serde_json::Value::Object(map) = object {
+                keys.extend(map.into_iter().map(|(k, _)| k));
+            }
+        }
+        keys.into_iter().collect()
+    }
+    let prompts: Vec<Option<serde_json::Value>> = prompt::Entity::find()
+        .select_only()
+        .column(prompt::Column::Metadata)
+        .filter(prompt::Column::CampaignId.eq(campaign_id))
+        .filter(prompt::Column::Metadata.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let responses: Vec<Option<serde_json::Value>> = generation::Entity::find()
+        .select_only()
+        .column(generation::Column::Metadata)
+        .filter(generation::Column::CampaignId.eq(campaign_id))
+        .filter(generation::Column::Metadata.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((keys(prompts), keys(responses)))
+}
+
 #[derive(Debug, FromQueryResult)]
 struct PromptRow {
     id: i32,
     text: String,
     system_prompt: Option<String>,
+    history: Option<String>,
+    metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -202,6 +249,7 @@ struct ResponseRow {
     text: String,
     up_count: i32,
     down_count: i32,
+    metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -216,6 +264,9 @@ struct RatingRow {
     completion: String,
     prompt: String,
     system_prompt: Option<String>,
+    history: Option<String>,
+    prompt_metadata: Option<serde_json::Value>,
+    response_metadata: Option<serde_json::Value>,
     annotator_name: String,
 }
 
@@ -253,6 +304,8 @@ pub struct Scan {
     secret: String,
     campaign: campaign::Model,
     models: HashMap<i32, String>,
+    /// The metadata columns after the fixed ones, in order.
+    meta: Vec<Meta>,
     after: i32,
     done: bool,
 }
@@ -264,6 +317,7 @@ impl Scan {
         secret: String,
         campaign: campaign::Model,
         models: HashMap<i32, String>,
+        meta: Vec<Meta>,
     ) -> Self {
         Self {
             options,
@@ -271,9 +325,25 @@ impl Scan {
             secret,
             campaign,
             models,
+            meta,
             after: 0,
             done: false,
         }
+    }
+
+    /// The metadata cells of a row, from its prompt's and its responses' metadata.
+    fn meta_cells(
+        &self,
+        row: &mut Row,
+        prompt: Option<&serde_json::Value>,
+        response: Option<&serde_json::Value>,
+        rejected: Option<&serde_json::Value>,
+    ) {
+        row.extend(self.meta.iter().map(|meta| match meta {
+            Meta::Prompt(key) => meta_cell(prompt, key),
+            Meta::Response(key) | Meta::Chosen(key) => meta_cell(response, key),
+            Meta::Rejected(key) => meta_cell(rejected, key),
+        }));
     }
 
     fn model(&self, id: i32) -> Cell {
@@ -304,6 +374,8 @@ impl Scan {
                 prompt::Column::Id,
                 prompt::Column::Text,
                 prompt::Column::SystemPrompt,
+                prompt::Column::History,
+                prompt::Column::Metadata,
             ])
             // `+ 0` keeps SQLite's planner off the campaign index, so the page is a range of
             // the primary key instead of a sort of the whole campaign every time.
@@ -333,6 +405,7 @@ impl Scan {
                 generation::Column::Text,
                 generation::Column::UpCount,
                 generation::Column::DownCount,
+                generation::Column::Metadata,
             ])
             .filter(generation::Column::PromptId.is_in(prompts.iter().map(|p| p.id)))
             .filter(generation::Column::HiddenAt.is_null())
@@ -370,7 +443,7 @@ impl Scan {
         Ok(Some(rows))
     }
 
-    fn prompt_cell(&self, prompt: &PromptRow) -> Cell {
+    fn prompt_cell(&self, prompt: &PromptRow, history: &[Turn]) -> Cell {
         prompt_cell(
             self.options.variant,
             &prompt.text,
@@ -378,13 +451,15 @@ impl Scan {
                 .system_prompt
                 .as_deref()
                 .or(self.campaign.system_prompt.as_deref()),
+            history,
         )
     }
 
     fn kto_rows(&self, prompt: &PromptRow, labelled: &[Labelled], rows: &mut Vec<Row>) {
+        let history = conversation::from_text(prompt.history.as_deref());
         for l in labelled {
             let mut row = vec![
-                self.prompt_cell(prompt),
+                self.prompt_cell(prompt, &history),
                 completion_cell(self.options.variant, &l.generation.text),
                 Cell::Bool(l.label),
                 self.model(l.generation.model_id),
@@ -398,6 +473,8 @@ impl Scan {
             if let Some(p_up) = l.p_up {
                 row.push(Cell::Float(p_up));
             }
+            let response = l.generation.metadata.as_ref();
+            self.meta_cells(&mut row, prompt.metadata.as_ref(), response, None);
             rows.push(row);
         }
     }
@@ -425,10 +502,11 @@ impl Scan {
             .options
             .max_pairs_per_prompt
             .map_or(usize::MAX, |cap| cap as usize);
+        let history = conversation::from_text(prompt.history.as_deref());
         for (i, j) in pairs.into_iter().take(cap) {
             let (good, bad) = (chosen[i].generation, rejected[j].generation);
-            rows.push(vec![
-                self.prompt_cell(prompt),
+            let mut row = vec![
+                self.prompt_cell(prompt, &history),
                 completion_cell(self.options.variant, &good.text),
                 completion_cell(self.options.variant, &bad.text),
                 self.model(good.model_id),
@@ -438,7 +516,14 @@ impl Scan {
                 Cell::Int(bad.id.into()),
                 Cell::Int(good.id.into()),
                 Cell::Int(bad.id.into()),
-            ]);
+            ];
+            self.meta_cells(
+                &mut row,
+                prompt.metadata.as_ref(),
+                good.metadata.as_ref(),
+                bad.metadata.as_ref(),
+            );
+            rows.push(row);
         }
     }
 
@@ -457,6 +542,9 @@ impl Scan {
             .column_as(generation::Column::Text, "completion")
             .column_as(prompt::Column::Text, "prompt")
             .column(prompt::Column::SystemPrompt)
+            .column(prompt::Column::History)
+            .column_as(prompt::Column::Metadata, "prompt_metadata")
+            .column_as(generation::Column::Metadata, "response_metadata")
             .column_as(user::Column::Name, "annotator_name")
             .join(JoinType::InnerJoin, rating::Relation::Generation.def())
             .join(JoinType::InnerJoin, generation::Relation::Prompt.def())
@@ -482,8 +570,13 @@ impl Scan {
         let rows = ratings
             .iter()
             .map(|r| {
+                let history = conversation::from_text(r.history.as_deref());
+                let system = r
+                    .system_prompt
+                    .as_deref()
+                    .or(self.campaign.system_prompt.as_deref());
                 let mut row = vec![
-                    prompt_cell(variant, &r.prompt, r.system_prompt.as_deref()),
+                    prompt_cell(variant, &r.prompt, system, &history),
                     completion_cell(variant, &r.completion),
                     self.model(r.model_id),
                     Cell::Bool(r.label),
@@ -497,6 +590,8 @@ impl Scan {
                 if self.options.annotator_names {
                     row.push(Cell::Text(r.annotator_name.clone()));
                 }
+                let (prompt, response) = (r.prompt_metadata.as_ref(), r.response_metadata.as_ref());
+                self.meta_cells(&mut row, prompt, response, None);
                 row
             })
             .collect();

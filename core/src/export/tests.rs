@@ -912,3 +912,234 @@ async fn annotator_ids_are_keyed_by_the_instance() {
     assert_ne!(annotator_id(&secret_a, 1, 7), annotator_id(&secret_b, 1, 7));
     assert_ne!(annotator_id(&secret_a, 1, 7), annotator_id(&secret_a, 2, 7));
 }
+
+/// Adds to the fixture's campaign a conversation (prompt 5) with metadata on it and on its
+/// two responses, the first voted 👍 by a and b, the second 👎: one KTO row each, one DPO
+/// pair. Its metadata keys collide with fixed columns (`model`, `n_up`) on purpose.
+async fn add_conversation(f: &Fixture) -> (i32, i32) {
+    use crate::campaign::conversation::Turn;
+    let db = f.db();
+    let campaign = crate::campaign::get(db, SLUG).await.unwrap();
+    let history = [
+        Turn {
+            role: "user".into(),
+            content: "Hi".into(),
+        },
+        Turn {
+            role: "assistant".into(),
+            content: "Hello! How can I help?".into(),
+        },
+    ];
+    let prompt = prompts::insert(
+        db,
+        campaign.id,
+        &prompts::NewPrompt {
+            text: "A haiku about tea?",
+            system: Some("Be brief."),
+            history: &history,
+            metadata: Some(json!({"topic": "poetry", "model": "collides", "turns": 3})),
+        },
+    )
+    .await
+    .unwrap();
+    let model = models::ensure(db, "Model 0", "org/model-0").await.unwrap();
+    let other = models::ensure(db, "Model 1", "org/model-1").await.unwrap();
+    responses::add_many(
+        db,
+        campaign.id,
+        vec![
+            NewResponse {
+                metadata: Some(json!({"seed": 1})),
+                ..NewResponse::for_prompt(&prompt, model.id, "Steam on the water")
+            },
+            NewResponse {
+                metadata: Some(json!({"seed": 2, "n_up": "collides"})),
+                ..NewResponse::for_prompt(&prompt, other.id, "Tea.")
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let ids: Vec<i32> = generation::Entity::find()
+        .order_by_desc(generation::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .take(2)
+        .map(|g| g.id)
+        .collect();
+    let (good, bad) = (ids[1], ids[0]);
+    for &user in &f.users[..2] {
+        rate::rate(&f.store, user, NewRating::new(good, Label::Up))
+            .await
+            .unwrap();
+        rate::rate(&f.store, user, NewRating::new(bad, Label::Down))
+            .await
+            .unwrap();
+    }
+    (good, bad)
+}
+
+fn conversation_prompt() -> Value {
+    json!([
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello! How can I help?"},
+        {"role": "user", "content": "A haiku about tea?"},
+    ])
+}
+
+#[tokio::test]
+async fn conversations_export_whole_and_the_standard_variant_refuses_them() {
+    let f = fixture().await;
+    add_conversation(&f).await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = export_dir(
+        f.db(),
+        options(Kind::Kto, Format::Jsonl),
+        &dir.path().join("std"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("1 of the prompts of `exp` are conversations, and the standard variant"),
+        "{err}"
+    );
+    assert!(err.contains("--conversational"), "{err}");
+    assert!(!dir.path().join("std").exists(), "nothing is written");
+
+    for kind in [Kind::Kto, Kind::Dpo, Kind::Ratings] {
+        for format in [Format::Parquet, Format::Jsonl] {
+            let out = dir
+                .path()
+                .join(format!("{}-{}", kind.name(), format.name()));
+            let opts = ExportOptions {
+                variant: Variant::Conversational,
+                ..options(kind, format)
+            };
+            export_dir(f.db(), opts, &out).await.unwrap();
+            let data = out.join(format!("data/train-00000-of-00001.{}", format.name()));
+            let rows = match format {
+                Format::Parquet => read_parquet(&data).0,
+                _ => read_jsonl(&data),
+            };
+            let conversation: Vec<&Value> = rows
+                .iter()
+                .filter(|r| r["prompt"] == conversation_prompt())
+                .collect();
+            let expected = match kind {
+                Kind::Kto => 2,
+                Kind::Dpo => 1,
+                Kind::Ratings => 4,
+            };
+            assert_eq!(conversation.len(), expected, "{kind:?} {format:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn metadata_becomes_columns_named_without_shadowing_and_the_card_lists_them() {
+    let f = fixture().await;
+    let (good, bad) = add_conversation(&f).await;
+    let dir = tempfile::tempdir().unwrap();
+    let conversational = |kind: Kind, format: Format| ExportOptions {
+        variant: Variant::Conversational,
+        ..options(kind, format)
+    };
+
+    let out = dir.path().join("kto");
+    export_dir(f.db(), conversational(Kind::Kto, Format::Parquet), &out)
+        .await
+        .unwrap();
+    let (rows, schema) = read_parquet(&out.join("data/train-00000-of-00001.parquet"));
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names[names.len() - 5..],
+        ["prompt_model", "topic", "turns", "response_n_up", "seed"],
+        "prompt keys, then response keys; a fixed column's name gets a prefix"
+    );
+    let row = rows
+        .iter()
+        .find(|r| r["response_id"] == json!(good))
+        .unwrap();
+    assert_eq!(row["model"], json!("Model 0"));
+    assert_eq!(row["prompt_model"], json!("collides"));
+    assert_eq!(row["topic"], json!("poetry"));
+    assert_eq!(row["turns"], json!("3"), "a number is written as its JSON");
+    assert_eq!(row["seed"], json!("1"));
+    assert_eq!(row["response_n_up"], Value::Null);
+    assert_eq!(rows[0]["topic"], Value::Null, "a prompt without metadata");
+    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        card.contains(
+            "| `topic` | string (may be null) | the prompt's metadata field `topic` from its import"
+        ),
+        "{card}"
+    );
+    assert!(
+        card.contains(
+            "| `response_n_up` | string (may be null) | the response's metadata field `n_up`"
+        ),
+        "{card}"
+    );
+
+    let out = dir.path().join("dpo");
+    export_dir(f.db(), conversational(Kind::Dpo, Format::Jsonl), &out)
+        .await
+        .unwrap();
+    let rows = read_jsonl(&out.join("data/train-00000-of-00001.jsonl"));
+    let pair = rows
+        .iter()
+        .find(|r| r["chosen_response_id"] == json!(good))
+        .unwrap();
+    assert_eq!(pair["rejected_response_id"], json!(bad));
+    assert_eq!(
+        (&pair["chosen_seed"], &pair["rejected_seed"]),
+        (&json!("1"), &json!("2"))
+    );
+    assert_eq!(
+        (&pair["chosen_n_up"], &pair["rejected_n_up"]),
+        (&Value::Null, &json!("collides"))
+    );
+
+    let out = dir.path().join("ratings");
+    let opts = ExportOptions {
+        metadata: Keep::Named(vec!["topic".into(), "seed".into()]),
+        ..conversational(Kind::Ratings, Format::Jsonl)
+    };
+    export_dir(f.db(), opts, &out).await.unwrap();
+    let rows = read_jsonl(&out.join("data/train-00000-of-00001.jsonl"));
+    let last = rows.last().unwrap();
+    assert_eq!(
+        (&last["topic"], &last["seed"]),
+        (&json!("poetry"), &json!("2"))
+    );
+    assert!(last.get("turns").is_none() && last.get("response_n_up").is_none());
+
+    let out = dir.path().join("none");
+    let opts = ExportOptions {
+        metadata: Keep::Nothing,
+        ..conversational(Kind::Kto, Format::Jsonl)
+    };
+    export_dir(f.db(), opts, &out).await.unwrap();
+    let rows = read_jsonl(&out.join("data/train-00000-of-00001.jsonl"));
+    assert!(
+        rows.iter()
+            .all(|r| r.get("topic").is_none() && r.get("seed").is_none())
+    );
+
+    let opts = ExportOptions {
+        metadata: Keep::Named(vec!["topic".into(), "lang".into()]),
+        ..conversational(Kind::Kto, Format::Jsonl)
+    };
+    let err = export_dir(f.db(), opts, &dir.path().join("bad"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "invalid metadata: no prompt or response has a field `lang`; the fields are `model`, `topic`, `turns`, `n_up`, `seed`"
+    );
+}

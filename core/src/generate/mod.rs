@@ -28,6 +28,7 @@ pub use config::{ModelSpec, ModelsFile};
 pub use runner::Runner;
 
 use crate::campaign;
+use crate::campaign::conversation::{self, Turn};
 use crate::campaign::models;
 use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::{generation, generation_job, prompt};
@@ -87,6 +88,8 @@ struct Job {
     sample: i32,
     text: String,
     system: Option<String>,
+    /// A conversation's turns before `text`; the model is sent all of them.
+    history: Arc<Vec<Turn>>,
 }
 
 /// Runs everything of `campaign_slug` that `models` asks for and is not done.
@@ -104,17 +107,26 @@ pub async fn generate(
         .iter()
         .map(|m| m.api_key())
         .collect::<CoreResult<Vec<_>>>()?;
-    let prompts: Vec<(i32, String, Option<String>)> = prompt::Entity::find()
+    // (id, text, system prompt, the turns before a conversation's last)
+    type ToAsk = (i32, String, Option<String>, Arc<Vec<Turn>>);
+    let prompts: Vec<ToAsk> = prompt::Entity::find()
         .select_only()
         .columns([
             prompt::Column::Id,
             prompt::Column::Text,
             prompt::Column::SystemPrompt,
+            prompt::Column::History,
         ])
         .filter(prompt::Column::CampaignId.eq(campaign.id))
-        .into_tuple()
+        .into_tuple::<(i32, String, Option<String>, Option<String>)>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|(id, text, system, history)| {
+            let history = Arc::new(conversation::from_text(history.as_deref()));
+            (id, text, system, history)
+        })
+        .collect();
     let http = reqwest::Client::builder()
         .build()
         .map_err(|e| CoreError::invalid("models", format!("cannot make an HTTP client: {e}")))?;
@@ -147,7 +159,7 @@ pub async fn generate(
         let spec = Arc::new(spec.clone());
         let key = Arc::new(key);
         let cap = Arc::new(Semaphore::new(spec.concurrency));
-        for (prompt_id, text, system) in &prompts {
+        for (prompt_id, text, system, history) in &prompts {
             for sample in 0..spec.samples as i32 {
                 if settled.contains(&(*prompt_id, sample)) {
                     report.skipped += 1;
@@ -161,6 +173,7 @@ pub async fn generate(
                     // The prompt's own system prompt, else the campaign's; the model's
                     // (from models.toml) only where neither has one.
                     system: system.clone().or_else(|| campaign.system_prompt.clone()),
+                    history: history.clone(),
                 };
                 let (http, spec, key, cap, store) = (
                     http.clone(),
@@ -173,11 +186,7 @@ pub async fn generate(
                 work.spawn(async move {
                     let slot = cap.acquire_owned().await;
                     let system = job.system.as_deref().or(spec.system_prompt.as_deref());
-                    let mut messages = Vec::with_capacity(2);
-                    if let Some(system) = system {
-                        messages.push(("system", system));
-                    }
-                    messages.push(("user", job.text.as_str()));
+                    let messages = conversation::messages(system, &job.history, &job.text);
                     let answer =
                         client::ask(&http, &spec, (*key).as_deref(), &messages, backoff).await;
                     // The cap is on requests in flight: the next one need not wait for this
@@ -292,6 +301,7 @@ impl WriteJob for Record {
                         text: text.clone(),
                         params: params.clone(),
                         gold_label: None,
+                        metadata: None,
                     }],
                 )
                 .await?;

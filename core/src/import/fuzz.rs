@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::read::Records;
+use super::read::{Keep, Records};
 use super::{FileFormat, ImportError};
 
 /// Reads every record of `path` as `format`, asking for the fields a response import
@@ -16,7 +16,7 @@ pub fn read_all(path: &Path, format: FileFormat) -> Result<u64, ImportError> {
             .map(String::from)
             .to_vec(),
     };
-    let mut records = Records::open(path, format, &fields, &["prompt"])?;
+    let mut records = Records::open(path, format, &fields, &[&["prompt"]], &Keep::All)?;
     let mut count = 0;
     while records.next(path)?.is_some() {
         count += 1;

@@ -19,19 +19,17 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use read::{Location, MAX_RECORD_BYTES};
+pub use read::{Keep, Location, MAX_RECORD_BYTES};
 use read::{Records, Value};
 
 use crate::CoreError;
+use crate::campaign::conversation::Conversation;
 use crate::campaign::models;
-use crate::campaign::prompts;
+use crate::campaign::prompts::{self, NewPrompt};
 use crate::campaign::responses::{self, NewResponse};
 use crate::db::entities::{generation, prompt};
 
@@ -154,11 +152,14 @@ impl Source {
 /// Field names to read prompts from.
 #[derive(Debug, Clone)]
 pub struct PromptFields {
-    /// The prompt's text (default `prompt`). In JSONL, a `messages` list is taken when this
-    /// field is absent.
+    /// The prompt (default `prompt`): a text, or a conversation as a list of `{role,
+    /// content}` messages (JSONL, Parquet). A `messages` list is taken when this field is
+    /// absent.
     pub prompt: String,
     /// An optional system prompt (default `system_prompt`); absent is fine.
     pub system: String,
+    /// The other fields kept as the prompt's metadata.
+    pub metadata: Keep,
 }
 
 impl Default for PromptFields {
@@ -166,6 +167,7 @@ impl Default for PromptFields {
         Self {
             prompt: "prompt".into(),
             system: "system_prompt".into(),
+            metadata: Keep::All,
         }
     }
 }
@@ -180,6 +182,11 @@ pub struct ResponseFields {
     pub system: String,
     /// A gold card's expected label (`crate::rating::gold`).
     pub gold: String,
+    /// The other fields kept as the response's metadata.
+    pub metadata: Keep,
+    /// Fields kept as the metadata of the prompt instead (a `topic`, a `language`), when
+    /// the row creates it: a prompt keeps the metadata of the first row that names it.
+    pub prompt_metadata: Vec<String>,
 }
 
 impl Default for ResponseFields {
@@ -191,6 +198,8 @@ impl Default for ResponseFields {
             model: names(&["model", "model_name"]),
             system: "system_prompt".into(),
             gold: "gold_label".into(),
+            metadata: Keep::All,
+            prompt_metadata: Vec::new(),
         }
     }
 }
@@ -286,32 +295,87 @@ fn optional_text(
     }
 }
 
-/// A prompt from a message list: an optional system message, then one user message.
-fn from_messages(
+/// A prompt from the message list in `field` (`crate::campaign::conversation`).
+fn conversation(
     path: &Path,
     at: Location,
+    field: &str,
     messages: &[(String, String)],
-) -> Result<(String, Option<String>), ImportError> {
-    let shape_error = || {
-        ImportError::at(
-            path,
-            at,
-            "field `messages`: expected an optional system message and then one user message \
-             (multi-turn prompts are not supported yet)",
-        )
-    };
-    match messages {
-        [(role, text)] if role == "user" && !text.trim().is_empty() => Ok((text.clone(), None)),
-        [(system_role, system), (role, text)]
-            if system_role == "system" && role == "user" && !text.trim().is_empty() =>
-        {
-            Ok((
-                text.clone(),
-                Some(system.clone()).filter(|s| !s.trim().is_empty()),
-            ))
-        }
-        _ => Err(shape_error()),
+) -> Result<Conversation, ImportError> {
+    Conversation::from_messages(messages)
+        .map_err(|e| ImportError::at(path, at, format!("field `{field}`: {e}")))
+}
+
+/// A prompt read from `value` (a text or a message list) and, for a text, the optional
+/// system prompt beside it.
+fn prompt_of(
+    path: &Path,
+    at: Location,
+    field: &str,
+    value: &Value,
+    (system_field, system): (&str, &Value),
+) -> Result<Conversation, ImportError> {
+    if let Value::Messages(messages) = value {
+        return conversation(path, at, field, messages);
     }
+    Ok(Conversation {
+        last: required_text(path, at, field, value)?.trim().to_string(),
+        system: optional_text(path, at, system_field, system)?.map(|s| s.trim().to_string()),
+        history: Vec::new(),
+    })
+}
+
+/// A response's text: a string, or (TRL's conversational format) a list of one assistant
+/// message.
+fn completion_of(
+    path: &Path,
+    at: Location,
+    field: &str,
+    value: &Value,
+) -> Result<String, ImportError> {
+    match value {
+        Value::Messages(messages) => match messages.as_slice() {
+            [(role, content)] if role == "assistant" && !content.trim().is_empty() => {
+                Ok(content.clone())
+            }
+            _ => Err(ImportError::at(
+                path,
+                at,
+                format!("field `{field}` is a message list; expected one assistant message"),
+            )),
+        },
+        _ => required_text(path, at, field, value),
+    }
+}
+
+/// The first of a field's candidate names that the record has, with its value.
+fn first_present<'a>(
+    path: &Path,
+    at: Location,
+    names: &'a [String],
+    values: &'a [Value],
+) -> Result<(&'a String, &'a Value), ImportError> {
+    names
+        .iter()
+        .zip(values)
+        .find(|(_, v)| !matches!(v, Value::Missing))
+        .ok_or_else(|| {
+            let names = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            ImportError::at(
+                path,
+                at,
+                format!("no field {names}; expected a non-empty string"),
+            )
+        })
+}
+
+/// A record's kept fields as a metadata object, or `None` when there are none.
+fn metadata_of(fields: serde_json::Map<String, serde_json::Value>) -> Option<serde_json::Value> {
+    (!fields.is_empty()).then_some(serde_json::Value::Object(fields))
 }
 
 /// Inserts `rows`, skipping those the campaign already has; returns how many were added.
@@ -337,18 +401,6 @@ async fn insert_prompts(
     }
 }
 
-fn new_prompt(campaign_id: i32, text: &str, system: Option<&str>) -> prompt::ActiveModel {
-    prompt::ActiveModel {
-        campaign_id: Set(campaign_id),
-        text: Set(text.to_string()),
-        system_prompt: Set(system.map(str::to_string)),
-        metadata: Set(None),
-        content_hash: Set(prompts::content_hash(text, system)),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-}
-
 /// Imports the prompts of `source` into the campaign `slug`, all or nothing.
 pub async fn import_prompts(
     db: &DatabaseConnection,
@@ -363,11 +415,14 @@ pub async fn import_prompts(
         fields.system.clone(),
         "messages".to_string(),
     ];
-    let required: Vec<&str> = match format {
-        FileFormat::Csv | FileFormat::Parquet => vec![fields.prompt.as_str()],
+    let text_only = [fields.prompt.as_str()];
+    let text_or_messages = [fields.prompt.as_str(), "messages"];
+    let required: Vec<&[&str]> = match format {
+        FileFormat::Csv => vec![&text_only],
+        FileFormat::Parquet => vec![&text_or_messages],
         _ => vec![],
     };
-    let mut records = Records::open(path, format, &names, &required)?;
+    let mut records = Records::open(path, format, &names, &required, &fields.metadata)?;
     let txn = db.begin().await?;
     let campaign = crate::campaign::get(&txn, slug).await?;
     let mut summary = ImportSummary::default();
@@ -375,26 +430,29 @@ pub async fn import_prompts(
     while let Some(record) = records.next(path)? {
         summary.records += 1;
         let at = record.at;
-        let (text, system) = match (&record.values[0], &record.values[2]) {
-            (Value::Missing, Value::Messages(messages)) if format == FileFormat::Jsonl => {
-                from_messages(path, at, messages)?
+        let system = (fields.system.as_str(), &record.values[1]);
+        let prompt = match (&record.values[0], &record.values[2]) {
+            (Value::Missing, Value::Messages(messages)) => {
+                conversation(path, at, "messages", messages)?
             }
-            (value, _) => (
-                required_text(path, at, &fields.prompt, value)?,
-                optional_text(path, at, &fields.system, &record.values[1])?,
-            ),
+            (value, _) => prompt_of(path, at, &fields.prompt, value, system)?,
         };
-        batch.push(new_prompt(
-            campaign.id,
-            text.trim(),
-            system.as_deref().map(str::trim),
-        ));
+        let new = NewPrompt {
+            text: &prompt.last,
+            system: prompt.system.as_deref(),
+            history: &prompt.history,
+            metadata: metadata_of(record.extra),
+        };
+        batch.push(new.row(campaign.id));
         if batch.len() >= BATCH {
             summary.added += insert_prompts(&txn, std::mem::take(&mut batch)).await?;
         }
     }
     summary.added += insert_prompts(&txn, batch).await?;
     summary.duplicates = summary.records - summary.added;
+    if campaign.category_field.is_some() && summary.added > 0 {
+        crate::campaign::categories::recompute(&txn, &campaign).await?;
+    }
     txn.commit().await?;
     Ok(summary)
 }
@@ -428,7 +486,19 @@ pub async fn import_responses(
             "responses need three fields (prompt, completion, model): use jsonl, csv or parquet",
         ));
     }
-    let mut records = Records::open(path, format, &names, &[])?;
+    let keep = match &fields.metadata {
+        _ if fields.prompt_metadata.is_empty() => fields.metadata.clone(),
+        Keep::All => Keep::All,
+        Keep::Nothing => Keep::Named(fields.prompt_metadata.clone()),
+        Keep::Named(named) => Keep::Named(
+            named
+                .iter()
+                .chain(&fields.prompt_metadata)
+                .cloned()
+                .collect(),
+        ),
+    };
+    let mut records = Records::open(path, format, &names, &[], &keep)?;
     let txn = db.begin().await?;
     let campaign = crate::campaign::get(&txn, slug).await?;
     let mut summary = ImportSummary::default();
@@ -440,37 +510,37 @@ pub async fn import_responses(
     while let Some(record) = records.next(path)? {
         summary.records += 1;
         let at = record.at;
-        let mut offset = 0;
-        let mut pick = |group: &Vec<String>| -> Result<String, ImportError> {
-            let values = &record.values[offset..offset + group.len()];
-            offset += group.len();
-            let found = group
-                .iter()
-                .zip(values)
-                .find(|(_, v)| !matches!(v, Value::Missing));
-            match found {
-                Some((name, value)) => required_text(path, at, name, value),
-                None => Err(ImportError::at(
-                    path,
-                    at,
-                    format!(
-                        "no field {}; expected a non-empty string",
-                        group
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ),
-                )),
+        let values = record.values.as_slice();
+        let (prompt_part, rest) = values.split_at(fields.prompt.len());
+        let (completion_part, rest) = rest.split_at(fields.completion.len());
+        let (model_part, rest) = rest.split_at(fields.model.len());
+        let (prompt_field, prompt_value) = first_present(path, at, &fields.prompt, prompt_part)?;
+        let (completion_field, completion_value) =
+            first_present(path, at, &fields.completion, completion_part)?;
+        let (model_field, model_value) = first_present(path, at, &fields.model, model_part)?;
+        let system = (fields.system.as_str(), &rest[0]);
+        let prompt = prompt_of(path, at, prompt_field, prompt_value, system)?;
+        let completion = completion_of(path, at, completion_field, completion_value)?;
+        let model_name = required_text(path, at, model_field, model_value)?;
+        let gold = gold_label(path, at, &fields.gold, &rest[1])?;
+        let mut response_metadata = record.extra;
+        let mut prompt_metadata = serde_json::Map::new();
+        for name in &fields.prompt_metadata {
+            if let Some(value) = response_metadata.remove(name) {
+                prompt_metadata.insert(name.clone(), value);
             }
+        }
+        if matches!(fields.metadata, Keep::Nothing) {
+            response_metadata.clear();
+        }
+        let new_prompt = NewPrompt {
+            text: &prompt.last,
+            system: prompt.system.as_deref(),
+            history: &prompt.history,
+            metadata: metadata_of(prompt_metadata),
         };
-        let prompt_text = pick(&fields.prompt)?;
-        let completion = pick(&fields.completion)?;
-        let model_name = pick(&fields.model)?;
-        let system = optional_text(path, at, &fields.system, &record.values[offset])?;
-        let gold = gold_label(path, at, &fields.gold, &record.values[offset + 1])?;
 
-        let hash = prompts::content_hash(&prompt_text, system.as_deref());
+        let hash = new_prompt.hash();
         let prompt_id = match prompt_ids.get(&hash) {
             Some(id) => *id,
             None => {
@@ -483,9 +553,7 @@ pub async fn import_responses(
                     Some(p) => p.id,
                     None => {
                         summary.prompts_added += 1;
-                        prompts::add(&txn, campaign.id, &prompt_text, system.as_deref(), None)
-                            .await?
-                            .id
+                        prompts::insert(&txn, campaign.id, &new_prompt).await?.id
                     }
                 };
                 prompt_ids.insert(hash, id);
@@ -522,6 +590,7 @@ pub async fn import_responses(
             text: completion,
             params: None,
             gold_label: gold,
+            metadata: metadata_of(response_metadata),
         });
         if batch.len() >= BATCH {
             summary.added +=
@@ -529,6 +598,9 @@ pub async fn import_responses(
         }
     }
     summary.added += responses::add_many(&txn, campaign.id, batch).await? as u64;
+    if campaign.category_field.is_some() && summary.prompts_added > 0 {
+        crate::campaign::categories::recompute(&txn, &campaign).await?;
+    }
     txn.commit().await?;
     Ok(summary)
 }

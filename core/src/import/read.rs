@@ -76,6 +76,89 @@ pub struct Record {
     pub at: Location,
     /// One value per requested field, in the order asked.
     pub values: Vec<Value>,
+    /// The record's other fields that `Keep` asked for, as JSON (a CSV cell as a string);
+    /// null and empty ones are left out.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which of a record's other fields an import keeps, as metadata (and which metadata
+/// fields an export writes as columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// Every field the import does not read otherwise.
+    #[default]
+    All,
+    Nothing,
+    /// These; in CSV and Parquet each must be a column.
+    Named(Vec<String>),
+}
+
+impl Keep {
+    /// Reads `all`, `none`, or a comma-separated list of field names.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "all" => Ok(Keep::All),
+            "none" => Ok(Keep::Nothing),
+            "" => Err("expected all, none, or field names separated by commas".into()),
+            names => {
+                let names: Vec<String> = names
+                    .split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                if names.is_empty() {
+                    return Err("expected all, none, or field names separated by commas".into());
+                }
+                Ok(Keep::Named(names))
+            }
+        }
+    }
+
+    /// Whether to keep a field that is not one of the `fields` the import reads.
+    fn wants(&self, name: &str, fields: &[String]) -> bool {
+        match self {
+            Keep::All => !fields.iter().any(|f| f == name),
+            Keep::Nothing => false,
+            Keep::Named(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    /// The columns to keep, with their positions; an error for a named one that is missing.
+    fn columns(
+        &self,
+        path: &Path,
+        columns: &[String],
+        fields: &[String],
+        at: Location,
+    ) -> Result<Vec<(String, usize)>, ImportError> {
+        if let Keep::Named(names) = self
+            && let Some(missing) = names.iter().find(|n| !columns.contains(n))
+        {
+            return Err(ImportError::at(
+                path,
+                at,
+                format!(
+                    "no column `{missing}` (named in the metadata fields); the columns are {}",
+                    quoted_list(columns)
+                ),
+            ));
+        }
+        Ok(columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| self.wants(c, fields))
+            .map(|(i, c)| (c.clone(), i))
+            .collect())
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The largest record swipeset reads (a line of JSONL or text, a CSV record, the text of a
@@ -149,17 +232,22 @@ pub enum Records {
         json: bool,
         /// The requested field names (JSON), or their count's worth of slots (text).
         fields: Vec<String>,
+        keep: Keep,
     },
     Csv {
         reader: csv::Reader<RecordCap>,
         /// Position of each requested field among the columns, if present.
         positions: Vec<Option<usize>>,
+        /// The columns kept as metadata, and where they are.
+        extra: Vec<(String, usize)>,
         record: csv::StringRecord,
     },
     Parquet {
         reader: ParquetRecordBatchReader,
         /// Column of each requested field in the projected batches, if present.
         positions: Vec<Option<usize>>,
+        /// The columns kept as metadata, and where they are in the projected batches.
+        extra: Vec<(String, usize)>,
         batch: Option<RecordBatch>,
         index: usize,
         row: u64,
@@ -168,12 +256,14 @@ pub enum Records {
 
 impl Records {
     /// Opens `path` for `fields`. `required` are the fields a column-based format must
-    /// have; a missing one is an error naming the columns that are there.
+    /// have (each a group of alternatives); a missing one is an error naming the columns
+    /// that are there. `keep` says which other fields each record carries as metadata.
     pub fn open(
         path: &Path,
         format: FileFormat,
         fields: &[String],
-        required: &[&str],
+        required: &[&[&str]],
+        keep: &Keep,
     ) -> Result<Self, ImportError> {
         let file = File::open(path).map_err(|e| ImportError::file(path, e.to_string()))?;
         match format {
@@ -183,6 +273,7 @@ impl Records {
                 buffer: Vec::new(),
                 json: format == FileFormat::Jsonl,
                 fields: fields.to_vec(),
+                keep: keep.clone(),
             }),
             FileFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new()
@@ -198,9 +289,11 @@ impl Records {
                     .clone();
                 let columns: Vec<String> = headers.iter().map(str::to_string).collect();
                 let positions = positions(path, &columns, fields, required, Location::Line(1))?;
+                let extra = keep.columns(path, &columns, fields, Location::Line(1))?;
                 Ok(Records::Csv {
                     reader,
                     positions,
+                    extra,
                     record: csv::StringRecord::new(),
                 })
             }
@@ -222,8 +315,14 @@ impl Records {
                     .map(|f| f.name().clone())
                     .collect();
                 let wanted = positions(path, &columns, fields, required, Location::Row(1))?;
+                let extra = keep.columns(path, &columns, fields, Location::Row(1))?;
                 // Read only the columns asked for; their order in a batch follows the file.
-                let mut kept: Vec<usize> = wanted.iter().flatten().copied().collect();
+                let mut kept: Vec<usize> = wanted
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .chain(extra.iter().map(|(_, c)| *c))
+                    .collect();
                 kept.sort_unstable();
                 kept.dedup();
                 parquet_pages::check_pages(
@@ -233,9 +332,11 @@ impl Records {
                     parquet_pages::MAX_PAGE_BYTES,
                 )?;
                 let mask = ProjectionMask::roots(builder.parquet_schema(), kept.iter().copied());
-                let positions = wanted
-                    .iter()
-                    .map(|p| p.and_then(|c| kept.iter().position(|k| *k == c)))
+                let projected = |c: usize| kept.iter().position(|k| *k == c);
+                let positions = wanted.iter().map(|p| p.and_then(projected)).collect();
+                let extra = extra
+                    .into_iter()
+                    .filter_map(|(name, c)| Some((name, projected(c)?)))
                     .collect();
                 let reader = builder
                     .with_projection(mask)
@@ -245,6 +346,7 @@ impl Records {
                 Ok(Records::Parquet {
                     reader,
                     positions,
+                    extra,
                     batch: None,
                     index: 0,
                     row: 0,
@@ -262,6 +364,7 @@ impl Records {
                 buffer,
                 json,
                 fields,
+                keep,
             } => loop {
                 buffer.clear();
                 let read = std::io::Read::take(&mut *reader, MAX_RECORD_BYTES + 1)
@@ -312,7 +415,11 @@ impl Records {
                             }
                         })
                         .collect();
-                    return Ok(Some(Record { at, values }));
+                    return Ok(Some(Record {
+                        at,
+                        values,
+                        extra: serde_json::Map::new(),
+                    }));
                 }
                 let object: serde_json::Value = serde_json::from_str(text)
                     .map_err(|e| ImportError::at(path, at, format!("broken JSON: {e}")))?;
@@ -327,11 +434,16 @@ impl Records {
                     .iter()
                     .map(|f| object.get(f).map_or(Value::Missing, json_value))
                     .collect();
-                return Ok(Some(Record { at, values }));
+                let extra = object
+                    .into_iter()
+                    .filter(|(name, value)| !value.is_null() && keep.wants(name, fields))
+                    .collect();
+                return Ok(Some(Record { at, values, extra }));
             },
             Records::Csv {
                 reader,
                 positions,
+                extra,
                 record,
             } => {
                 let start = reader.position().clone();
@@ -351,11 +463,19 @@ impl Records {
                         None => Value::Missing,
                     })
                     .collect();
-                Ok(Some(Record { at, values }))
+                let extra = extra
+                    .iter()
+                    .filter_map(|(name, i)| {
+                        let text = record.get(*i).filter(|t| !t.is_empty())?;
+                        Some((name.clone(), serde_json::Value::String(text.to_string())))
+                    })
+                    .collect();
+                Ok(Some(Record { at, values, extra }))
             }
             Records::Parquet {
                 reader,
                 positions,
+                extra,
                 batch,
                 index,
                 row,
@@ -389,7 +509,24 @@ impl Records {
                         None => Value::Missing,
                     })
                     .collect();
-                let size: usize = values.iter().map(Value::text_bytes).sum();
+                let mut kept = serde_json::Map::new();
+                for (name, c) in extra.iter() {
+                    let value = arrow_json(current.column(*c).as_ref(), i).map_err(|kind| {
+                        ImportError::at(
+                            path,
+                            Location::Row(*row),
+                            format!(
+                                "column `{name}` is {kind}, which swipeset cannot keep as \
+                                 metadata; name the fields to keep with --metadata-fields"
+                            ),
+                        )
+                    })?;
+                    if !value.is_null() {
+                        kept.insert(name.clone(), value);
+                    }
+                }
+                let size: usize = values.iter().map(Value::text_bytes).sum::<usize>()
+                    + kept.values().map(|v| v.to_string().len()).sum::<usize>();
                 if size as u64 > MAX_RECORD_BYTES {
                     return Err(ImportError::at(
                         path,
@@ -405,6 +542,7 @@ impl Records {
                 Ok(Some(Record {
                     at: Location::Row(*row),
                     values,
+                    extra: kept,
                 }))
             }
         }
@@ -424,30 +562,32 @@ fn csv_reason(e: &csv::Error) -> String {
     }
 }
 
-/// Where each requested field is among `columns`; an error for a missing required one.
+/// Where each requested field is among `columns`; an error when none of a group of
+/// `required` alternatives is there.
 fn positions(
     path: &Path,
     columns: &[String],
     fields: &[String],
-    required: &[&str],
+    required: &[&[&str]],
     at: Location,
 ) -> Result<Vec<Option<usize>>, ImportError> {
     let positions: Vec<Option<usize>> = fields
         .iter()
         .map(|f| columns.iter().position(|c| c == f))
         .collect();
-    for (field, position) in fields.iter().zip(&positions) {
-        if position.is_none() && required.contains(&field.as_str()) {
+    for group in required {
+        if !group.iter().any(|name| columns.iter().any(|c| c == name)) {
+            let names = group
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
             return Err(ImportError::at(
                 path,
                 at,
                 format!(
-                    "no column `{field}`; the columns are {}",
-                    columns
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "no column {names}; the columns are {}",
+                    quoted_list(columns)
                 ),
             ));
         }
@@ -532,6 +672,66 @@ fn arrow_value(array: &dyn Array, i: usize) -> Value {
         }
         other => Value::Other(other.to_string()),
     }
+}
+
+/// One value of an Arrow column as JSON, for metadata: text, numbers, booleans, and lists
+/// and structs of them. Anything else is an error naming its type.
+fn arrow_json(array: &dyn Array, i: usize) -> Result<serde_json::Value, String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{
+        Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+        UInt32Type, UInt64Type,
+    };
+    use serde_json::{Value as Json, json};
+    if array.is_null(i) {
+        return Ok(Json::Null);
+    }
+    let float = |x: f64| serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number);
+    Ok(match array.data_type() {
+        DataType::Null => Json::Null,
+        DataType::Utf8 => json!(array.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => json!(array.as_string::<i64>().value(i)),
+        DataType::Utf8View => json!(array.as_string_view().value(i)),
+        DataType::Boolean => json!(array.as_boolean().value(i)),
+        DataType::Int8 => json!(array.as_primitive::<Int8Type>().value(i)),
+        DataType::Int16 => json!(array.as_primitive::<Int16Type>().value(i)),
+        DataType::Int32 => json!(array.as_primitive::<Int32Type>().value(i)),
+        DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt8 => json!(array.as_primitive::<UInt8Type>().value(i)),
+        DataType::UInt16 => json!(array.as_primitive::<UInt16Type>().value(i)),
+        DataType::UInt32 => json!(array.as_primitive::<UInt32Type>().value(i)),
+        DataType::UInt64 => json!(array.as_primitive::<UInt64Type>().value(i)),
+        DataType::Float32 => float(f64::from(array.as_primitive::<Float32Type>().value(i))),
+        DataType::Float64 => float(array.as_primitive::<Float64Type>().value(i)),
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(i);
+            Json::Array(
+                (0..items.len())
+                    .map(|j| arrow_json(items.as_ref(), j))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        DataType::LargeList(_) => {
+            let items = array.as_list::<i64>().value(i);
+            Json::Array(
+                (0..items.len())
+                    .map(|j| arrow_json(items.as_ref(), j))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        DataType::Struct(fields) => {
+            let s = array.as_struct();
+            let mut object = serde_json::Map::new();
+            for (field, column) in fields.iter().zip(s.columns()) {
+                let value = arrow_json(column.as_ref(), i)?;
+                if !value.is_null() {
+                    object.insert(field.name().clone(), value);
+                }
+            }
+            Json::Object(object)
+        }
+        other => return Err(format!("of type {other}")),
+    })
 }
 
 #[cfg(test)]

@@ -226,9 +226,25 @@ async fn bad_input_says_where_and_changes_nothing() {
         "{err}"
     );
 
-    let err = refused(&db, d, "turns.jsonl", br#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}
+    let err = refused(
+        &db,
+        d,
+        "turns.jsonl",
+        br#"{"messages": [{"role": "user", "content": "a"}]}
+{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}
+"#,
+    )
+    .await;
+    assert!(
+        err.contains("turns.jsonl: line 2: field `messages`: the last message has role `assistant`; a prompt ends with the user's turn"),
+        "{err}"
+    );
+    let err = refused(&db, d, "roles.jsonl", br#"{"prompt": [{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}, {"role": "user", "content": "c"}]}
 "#).await;
-    assert!(err.contains("multi-turn"), "{err}");
+    assert!(
+        err.contains("roles.jsonl: line 1: field `prompt`: message 2 has role `tool`"),
+        "{err}"
+    );
 
     let err = refused(&db, d, "empty.parquet", b"not parquet at all").await;
     assert!(err.contains("not a readable Parquet file"), "{err}");
@@ -563,4 +579,276 @@ async fn gold_labels_import_from_json_and_csv_and_a_bad_one_says_where() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("field `gold_label` is `a number`"), "{err}");
+}
+
+/// A Parquet file of `messages` (a list of {role, content} structs, as `datasets` writes
+/// TRL's conversational format) beside metadata columns of other types.
+fn write_conversations_parquet(dir: &Path, conversations: &[&[(&str, &str)]]) -> PathBuf {
+    use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder, StructBuilder};
+    use arrow_schema::Fields;
+    let fields = Fields::from(vec![
+        Field::new("role", DataType::Utf8, true),
+        Field::new("content", DataType::Utf8, true),
+    ]);
+    let mut messages = ListBuilder::new(StructBuilder::from_fields(fields.clone(), 0));
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    let mut difficulty = Int64Builder::new();
+    let mut topic = StringBuilder::new();
+    for (i, turns) in conversations.iter().enumerate() {
+        let items = messages.values();
+        for (role, content) in turns.iter() {
+            items
+                .field_builder::<StringBuilder>(0)
+                .unwrap()
+                .append_value(role);
+            items
+                .field_builder::<StringBuilder>(1)
+                .unwrap()
+                .append_value(content);
+            items.append(true);
+        }
+        messages.append(true);
+        tags.values().append_value("chat");
+        tags.values().append_value(format!("t{i}"));
+        tags.append(true);
+        difficulty.append_value(i as i64 + 1);
+        // The second row has no topic: a null is left out of its metadata.
+        if i == 1 {
+            topic.append_null();
+        } else {
+            topic.append_value("math");
+        }
+    }
+    let messages = messages.finish();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "messages",
+            arrow_array::Array::data_type(&messages).clone(),
+            true,
+        ),
+        Field::new("topic", DataType::Utf8, true),
+        Field::new("difficulty", DataType::Int64, true),
+        Field::new(
+            "tags",
+            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            true,
+        ),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(messages),
+            Arc::new(topic.finish()),
+            Arc::new(difficulty.finish()),
+            Arc::new(tags.finish()),
+        ],
+    )
+    .unwrap();
+    let path = dir.join("chat.parquet");
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    path
+}
+
+async fn prompts_by_text(db: &DatabaseConnection) -> Vec<prompt::Model> {
+    let mut all = prompt::Entity::find().all(db).await.unwrap();
+    all.sort_by_key(|p| p.id);
+    all
+}
+
+#[tokio::test]
+async fn conversations_import_from_jsonl_and_parquet_with_their_metadata() {
+    use crate::campaign::conversation::{Turn, from_text};
+    let (db, dir) = setup().await;
+    let jsonl = write(
+        dir.path(),
+        "chat.jsonl",
+        br#"{"messages": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "A prime?"}, {"role": "assistant", "content": "7."}, {"role": "user", "content": "Another?"}], "topic": "math", "source": {"name": "oasst", "id": 12}}
+{"prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hey."}, {"role": "user", "content": "Another?"}], "topic": "math"}
+{"prompt": "Another?", "topic": null}
+"#,
+    );
+    let s = prompts_from(&db, &jsonl).await.unwrap();
+    assert_eq!(
+        (s.records, s.added),
+        (3, 3),
+        "the same last turn after other turns is another prompt"
+    );
+    let p = prompts_by_text(&db).await;
+    assert_eq!(p[0].text, "Another?");
+    assert_eq!(p[0].system_prompt.as_deref(), Some("Be kind."));
+    let turn = |role: &str, content: &str| Turn {
+        role: role.into(),
+        content: content.into(),
+    };
+    assert_eq!(
+        from_text(p[0].history.as_deref()),
+        vec![
+            turn("user", "Hi"),
+            turn("assistant", "Hello!"),
+            turn("user", "A prime?"),
+            turn("assistant", "7."),
+        ]
+    );
+    assert_eq!(
+        p[0].metadata,
+        Some(serde_json::json!({"topic": "math", "source": {"name": "oasst", "id": 12}}))
+    );
+    assert_eq!(from_text(p[1].history.as_deref()).len(), 2);
+    assert_eq!(
+        (p[2].history.as_deref(), p[2].metadata.as_ref()),
+        (None, None)
+    );
+    // Again: nothing new.
+    assert_eq!(prompts_from(&db, &jsonl).await.unwrap().added, 0);
+
+    let parquet = write_conversations_parquet(
+        dir.path(),
+        &[
+            &[("user", "2+2?"), ("assistant", "4"), ("user", "And 3+3?")],
+            &[("system", "Terse."), ("user", "Capital of France?")],
+        ],
+    );
+    let s = prompts_from(&db, &parquet).await.unwrap();
+    assert_eq!((s.records, s.added), (2, 2));
+    let p = prompts_by_text(&db).await;
+    assert_eq!(p[3].text, "And 3+3?");
+    assert_eq!(
+        from_text(p[3].history.as_deref()),
+        vec![turn("user", "2+2?"), turn("assistant", "4")]
+    );
+    assert_eq!(
+        p[3].metadata,
+        Some(serde_json::json!({"topic": "math", "difficulty": 1, "tags": ["chat", "t0"]}))
+    );
+    assert_eq!(p[4].system_prompt.as_deref(), Some("Terse."));
+    assert_eq!(
+        p[4].metadata,
+        Some(serde_json::json!({"difficulty": 2, "tags": ["chat", "t1"]}))
+    );
+}
+
+#[tokio::test]
+async fn metadata_is_all_other_fields_the_named_ones_or_none() {
+    let (db, dir) = setup().await;
+    let import = |name: &'static str, bytes: &'static [u8], metadata: Keep| {
+        let path = write(dir.path(), name, bytes);
+        let db = db.clone();
+        async move {
+            let fields = PromptFields {
+                metadata,
+                ..PromptFields::default()
+            };
+            import_prompts(&db, SLUG, &Source::new(&path), &fields).await
+        }
+    };
+    import(
+        "all.jsonl",
+        b"{\"prompt\": \"a\", \"topic\": \"poetry\", \"n\": 3, \"system_prompt\": \"s\"}\n",
+        Keep::All,
+    )
+    .await
+    .unwrap();
+    import(
+        "named.csv",
+        b"prompt,topic,lang\nb,prose,en\nc,,fr\n",
+        Keep::Named(vec!["topic".into()]),
+    )
+    .await
+    .unwrap();
+    import(
+        "none.jsonl",
+        b"{\"prompt\": \"d\", \"topic\": \"x\"}\n",
+        Keep::Nothing,
+    )
+    .await
+    .unwrap();
+    let metadata: Vec<Option<serde_json::Value>> = prompts_by_text(&db)
+        .await
+        .into_iter()
+        .map(|p| p.metadata)
+        .collect();
+    assert_eq!(
+        metadata,
+        vec![
+            Some(serde_json::json!({"topic": "poetry", "n": 3})),
+            Some(serde_json::json!({"topic": "prose"})),
+            // An empty CSV cell is no value.
+            None,
+            None,
+        ]
+    );
+    let err = import(
+        "missing.csv",
+        b"prompt,topic\ne,x\n",
+        Keep::Named(vec!["topic".into(), "lang".into()]),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("missing.csv: line 1: no column `lang` (named in the metadata fields); the columns are `prompt`, `topic`"),
+        "{err}"
+    );
+    assert_eq!(Keep::parse("all"), Ok(Keep::All));
+    assert_eq!(Keep::parse(" none "), Ok(Keep::Nothing));
+    assert_eq!(
+        Keep::parse("topic, lang,"),
+        Ok(Keep::Named(vec!["topic".into(), "lang".into()]))
+    );
+    assert!(Keep::parse(" , ").is_err());
+}
+
+#[tokio::test]
+async fn trl_conversational_responses_import_with_metadata_split_between_prompt_and_response() {
+    use crate::campaign::conversation::from_text;
+    let (db, dir) = setup().await;
+    let path = write(
+        dir.path(),
+        "responses.jsonl",
+        br#"{"prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Joke?"}], "completion": [{"role": "assistant", "content": "Knock knock."}], "model": "m1", "topic": "humour", "generation_params": {"temperature": 0.7}}
+{"prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Joke?"}], "completion": "Why did the chicken...", "model": "m2", "topic": "ignored: the prompt exists", "seed": 4}
+"#,
+    );
+    let fields = ResponseFields {
+        prompt_metadata: vec!["topic".into()],
+        ..ResponseFields::default()
+    };
+    let s = import_responses(&db, SLUG, &Source::new(&path), &fields)
+        .await
+        .unwrap();
+    assert_eq!((s.added, s.prompts_added), (2, 1));
+    let prompts = prompts_by_text(&db).await;
+    assert_eq!(prompts.len(), 1);
+    assert_eq!(prompts[0].text, "Joke?");
+    assert_eq!(from_text(prompts[0].history.as_deref()).len(), 2);
+    assert_eq!(
+        prompts[0].metadata,
+        Some(serde_json::json!({"topic": "humour"}))
+    );
+    let mut responses = generation::Entity::find().all(&db).await.unwrap();
+    responses.sort_by_key(|g| g.id);
+    assert_eq!(responses[0].text, "Knock knock.");
+    assert_eq!(
+        responses[0].metadata,
+        Some(serde_json::json!({"generation_params": {"temperature": 0.7}}))
+    );
+    assert_eq!(responses[1].metadata, Some(serde_json::json!({"seed": 4})));
+
+    let bad = write(
+        dir.path(),
+        "bad.jsonl",
+        br#"{"prompt": "Q", "completion": [{"role": "user", "content": "x"}], "model": "m1"}
+"#,
+    );
+    let err = import_responses(&db, SLUG, &Source::new(&bad), &ResponseFields::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.jsonl: line 1: field `completion` is a message list; expected one assistant message"),
+        "{err}"
+    );
 }

@@ -11,9 +11,10 @@ use sea_orm::{
     FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
-use swipeset_wire::Card;
+use swipeset_wire::{Card, Turn};
 
 use crate::CoreResult;
+use crate::campaign::conversation;
 use crate::db::entities::{campaign, generation, held_rating, lease, prompt, rating, skip};
 use crate::db::store::{Store, Write, WriteJob};
 use crate::rating::{gold, leases};
@@ -29,6 +30,7 @@ struct CardRow {
     text: String,
     prompt_text: String,
     prompt_system_prompt: Option<String>,
+    prompt_history: Option<String>,
 }
 
 impl CardRow {
@@ -45,6 +47,14 @@ impl CardRow {
             response: self.text,
             prompt_html: None,
             response_html: None,
+            history: conversation::from_text(self.prompt_history.as_deref())
+                .into_iter()
+                .map(|turn| Turn {
+                    role: turn.role,
+                    content: turn.content,
+                })
+                .collect(),
+            history_html: None,
         }
     }
 }
@@ -54,13 +64,19 @@ impl CardRow {
 /// inserts it). Run on the way out of a write job, never inside one: SQLite's single writer
 /// should not spend its time on text.
 pub fn dress(campaign: &campaign::Model, cards: &mut [Card]) {
-    use crate::campaign::markdown::{Flavor, to_safe_html};
-    if !campaign.render_markdown {
-        return;
-    }
-    for card in cards {
-        card.prompt_html = Some(to_safe_html(&card.prompt, Flavor::Card));
-        card.response_html = Some(to_safe_html(&card.response, Flavor::Card));
+    use crate::campaign::markdown::{Flavor, history_html, to_safe_html};
+    for card in cards.iter_mut() {
+        if !card.history.is_empty() {
+            let turns = card
+                .history
+                .iter()
+                .map(|t| (t.role.as_str(), t.content.as_str()));
+            card.history_html = Some(history_html(turns, campaign.render_markdown));
+        }
+        if campaign.render_markdown {
+            card.prompt_html = Some(to_safe_html(&card.prompt, Flavor::Card));
+            card.response_html = Some(to_safe_html(&card.response, Flavor::Card));
+        }
     }
 }
 
@@ -182,6 +198,7 @@ async fn load_cards(
         ])
         .column_as(prompt::Column::Text, "prompt_text")
         .column_as(prompt::Column::SystemPrompt, "prompt_system_prompt")
+        .column_as(prompt::Column::History, "prompt_history")
         .join(JoinType::InnerJoin, generation::Relation::Prompt.def())
         .filter(generation::Column::Id.is_in(ids.to_vec()))
         .into_model::<CardRow>()
@@ -861,5 +878,104 @@ mod dress_tests {
             .unwrap();
         assert_eq!(dealt[0].response_html, None);
         assert_eq!(dealt[0].prompt_html, None);
+    }
+
+    /// A conversation's card carries its earlier turns, oldest first and without the
+    /// system message (which is the card's `system_prompt`), each with its HTML; on the
+    /// SQLite writer too, which reads the history as text.
+    #[tokio::test]
+    async fn a_conversations_card_carries_its_earlier_turns() {
+        use crate::campaign::conversation::Turn;
+        use crate::campaign::prompts::{self, NewPrompt};
+        use crate::campaign::responses::{self, NewResponse};
+        let store = fresh_store().await;
+        let db = store.db().clone();
+        let campaign = crate::campaign::create(&db, NewCampaign::new("chat", "Chat"))
+            .await
+            .unwrap();
+        let turn = |role: &str, content: &str| Turn {
+            role: role.into(),
+            content: content.into(),
+        };
+        let history = [
+            turn("user", "Hi"),
+            turn("assistant", "Hello, **friend**."),
+            turn("user", "Name a prime."),
+            turn("assistant", "7"),
+        ];
+        let prompt = prompts::insert(
+            &db,
+            campaign.id,
+            &NewPrompt {
+                text: "Another?",
+                system: Some("Be brief."),
+                history: &history,
+                metadata: None,
+            },
+        )
+        .await
+        .unwrap();
+        let model = crate::campaign::models::ensure(&db, "m", "m")
+            .await
+            .unwrap();
+        responses::add_many(
+            &db,
+            campaign.id,
+            vec![NewResponse::for_prompt(&prompt, model.id, "11")],
+        )
+        .await
+        .unwrap();
+        let user = guests::browser_annotator(&db, "reader").await.unwrap().id;
+        let dealt = deal(&store, &campaign, user, 1, &[], Utc::now())
+            .await
+            .unwrap();
+        let card = &dealt[0];
+        assert_eq!(card.prompt, "Another?");
+        assert_eq!(card.system_prompt.as_deref(), Some("Be brief."));
+        let turns: Vec<(&str, &str)> = card
+            .history
+            .iter()
+            .map(|t| (t.role.as_str(), t.content.as_str()))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                ("user", "Hi"),
+                ("assistant", "Hello, **friend**."),
+                ("user", "Name a prime."),
+                ("assistant", "7"),
+            ]
+        );
+        let html = card.history_html.as_deref().unwrap();
+        assert!(
+            html.starts_with("<details class=\"card-history\"><summary>4 earlier turns</summary>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<li class=\"card-turn card-turn-assistant\"><div class=\"card-label\">Assistant</div><div class=\"md\"><p>Hello, <strong>friend</strong>.</p>\n</div></li>"),
+            "{html}"
+        );
+
+        // Shown as written, a turn is escaped text, never markup.
+        let plain = crate::campaign::update(
+            &db,
+            "chat",
+            NewCampaign {
+                render_markdown: false,
+                ..NewCampaign::new("chat", "Chat")
+            },
+        )
+        .await
+        .unwrap();
+        let peeked = dressed_card(&db, &plain, card.response_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let html = peeked.history_html.unwrap();
+        assert!(
+            html.contains("<div class=\"card-turn-text\">Hello, **friend**.</div>"),
+            "{html}"
+        );
+        assert_eq!(peeked.prompt_html, None);
     }
 }

@@ -7,6 +7,7 @@
 //! - `rejecting`: 400; `garbled`: malformed JSON; `silent`: an empty answer; `cut`: an
 //!   answer cut off by the length limit (`finish_reason: length`);
 //! - `system`: answers with the system message it was sent;
+//! - `echo-messages`: answers with every message it was sent, `role: content` a line;
 //! - `slow`: answers after 40 ms, `slow-N` after N ms; anything else after 1 ms,
 //!   `"<model> answers <prompt>"`.
 //!
@@ -160,6 +161,24 @@ async fn complete(State(counters): State<Arc<Counters>>, Json(body): Json<Value>
             body["messages"][0]["content"].as_str().unwrap_or_default(),
             "stop",
         ),
+        "echo-messages" => {
+            let lines: Vec<String> = body["messages"]
+                .as_array()
+                .map(|messages| {
+                    messages
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{}: {}",
+                                m["role"].as_str().unwrap_or_default(),
+                                m["content"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ok(&lines.join("\n"), "stop")
+        }
         _ => ok(&format!("{model} answers {prompt}"), "stop"),
     };
     counters.in_flight.fetch_sub(1, Ordering::SeqCst);

@@ -102,6 +102,14 @@ pub struct ContributorLine {
     pub agreement: Option<f64>,
 }
 
+/// A category of the campaign's prompts (`(none)` for those without one) and how many
+/// prompts it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub name: String,
+    pub prompts: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderboardReply {
     pub campaign: String,
@@ -118,6 +126,14 @@ pub struct LeaderboardReply {
     /// a snapshot is, and how long after a change it was taken.
     #[serde(default)]
     pub as_of: String,
+    /// Where the models' lines count only the prompts of one category (the campaign's
+    /// category field), that category; progress and agreement stay the whole campaign's.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The campaign's categories, for the board's filter (from `/api/leaderboard`; the live
+    /// stream's snapshots leave them out).
+    #[serde(default)]
+    pub categories: Vec<CategoryCount>,
 }
 
 #[cfg(test)]

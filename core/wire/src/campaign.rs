@@ -72,6 +72,10 @@ pub struct CampaignSettings {
     /// safe on the server (default `true`); `false` shows them exactly as written.
     #[serde(default = "default_render_markdown")]
     pub render_markdown: bool,
+    /// The metadata field (of prompts, else of responses) that sorts them into categories
+    /// (`topic`, `language`); `""` for none.
+    #[serde(default)]
+    pub category_field: String,
 }
 
 fn default_render_markdown() -> bool {
@@ -118,6 +122,7 @@ impl Default for CampaignSettings {
             // guests' votes at once, as before.
             guest_hold_back: 5,
             render_markdown: true,
+            category_field: String::new(),
         }
     }
 }

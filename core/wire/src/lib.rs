@@ -13,6 +13,7 @@ mod export;
 mod generate;
 mod hub;
 mod label;
+mod model_page;
 mod moderation;
 mod next;
 mod progress;
@@ -20,7 +21,8 @@ mod rating;
 
 pub use accounts::{MeReply, MeUser, NewToken, TokenLine, UserLine};
 pub use board::{
-    Agreement, BoardProgress, ContributorLine, HourCount, Interval, LeaderboardReply, ModelStanding,
+    Agreement, BoardProgress, CategoryCount, ContributorLine, HourCount, Interval,
+    LeaderboardReply, ModelStanding,
 };
 pub use campaign::{
     CampaignAdminReply, CampaignInfo, CampaignLine, CampaignSettings, GenerationLine,
@@ -29,6 +31,9 @@ pub use export::{CampaignChoice, DroppedLine, ExportPlanReply};
 pub use generate::{GenerateProgress, GenerateReply, ModelProgress, ModelRow};
 pub use hub::{HubStatusReply, PublishReply, SnapshotLine};
 pub use label::Label;
+pub use model_page::{
+    HeadToHead, ModelPageReply, PairAgreement, RateSlice, ResponseLine, Strength,
+};
 pub use moderation::{
     AuditLine, DeleteRatingReply, FlagKind, FlagNote, FlagQueueReply, FlagReply, FlaggedResponse,
     GoldChangeReply, GoldLine, RaterChangeReply, RaterLine, RatersReply, RatingNote,
@@ -37,5 +42,5 @@ pub use moderation::{
 pub use next::safe_next;
 pub use progress::{Progress, ProgressReply};
 pub use rating::{
-    Card, DealReply, NextCardReply, RateReply, RateStatus, ResponseRef, SkipReply, UndoReply,
+    Card, DealReply, NextCardReply, RateReply, RateStatus, ResponseRef, SkipReply, Turn, UndoReply,
 };

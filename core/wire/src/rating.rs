@@ -34,6 +34,26 @@ pub struct Card {
     pub prompt_html: Option<String>,
     #[serde(default)]
     pub response_html: Option<String>,
+    /// Where the prompt is a conversation, its turns before `prompt` (the last user turn),
+    /// oldest first, without the system message; empty for a single-turn prompt. The
+    /// rating page shows `history_html` and never reads these, so its Wasm bundle leaves
+    /// out the code that would (every byte of it is downloaded by a phone).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    pub history: Vec<Turn>,
+    /// The same turns as HTML the server made (folded in a `<details>`, each turn's
+    /// markdown made safe, or its text escaped where the campaign shows text as written),
+    /// safe to insert as it is; `None` without history.
+    #[serde(default)]
+    pub history_html: Option<String>,
+}
+
+/// One earlier turn of a conversation on a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// `user` or `assistant`.
+    pub role: String,
+    pub content: String,
 }
 
 /// The answer to "what should I rate next?". `campaign: None` means there is no campaign
@@ -103,21 +123,46 @@ pub struct SkipReply {
 
 /// Writes `$ty` with its `response_id` twice, under the new name and the old. The
 /// struct is destructured, so a field added to it fails to compile until it is listed
-/// here too.
+/// here too. Fields after `;` are left out when empty (every card is sent to a phone,
+/// and most have no conversation).
 macro_rules! serialize_with_old_response_id {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
+    ($ty:ident { $($field:ident),* $(,)? $(; $($optional:ident),* $(,)?)? }) => {
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let $ty { response_id, $($field),* } = self;
+                let $ty { response_id, $($field,)* $($($optional),*)? } = self;
                 let len = 2 + [$(stringify!($field)),*].len();
                 let mut s = serializer.serialize_struct(stringify!($ty), len)?;
                 s.serialize_field("response_id", response_id)?;
                 s.serialize_field(OLD_RESPONSE_ID, response_id)?;
                 $(s.serialize_field(stringify!($field), $field)?;)*
+                $($(
+                    if Empty::is_empty($optional) {
+                        s.skip_field(stringify!($optional))?;
+                    } else {
+                        s.serialize_field(stringify!($optional), $optional)?;
+                    }
+                )*)?
                 s.end()
             }
         }
     };
+}
+
+/// What a field left out when empty reads back as, by `#[serde(default)]`.
+trait Empty {
+    fn is_empty(&self) -> bool;
+}
+
+impl<T> Empty for Vec<T> {
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+}
+
+impl<T> Empty for Option<T> {
+    fn is_empty(&self) -> bool {
+        self.is_none()
+    }
 }
 
 serialize_with_old_response_id!(Card {
@@ -126,7 +171,9 @@ serialize_with_old_response_id!(Card {
     system_prompt,
     response,
     prompt_html,
-    response_html,
+    response_html;
+    history,
+    history_html,
 });
 serialize_with_old_response_id!(RateReply {
     status,
@@ -150,6 +197,11 @@ mod tests {
             response: "r".into(),
             prompt_html: None,
             response_html: Some("<p>r</p>\n".into()),
+            history: vec![Turn {
+                role: "assistant".into(),
+                content: "earlier".into(),
+            }],
+            history_html: None,
         }
     }
 

@@ -56,6 +56,10 @@ pub enum CampaignCommand {
         /// markdown (code blocks, lists, tables).
         #[arg(long)]
         plain_text: bool,
+        /// The metadata field that sorts prompts into categories (`topic`, `language`):
+        /// model pages and the board break the 👍 rate down by it.
+        #[arg(long)]
+        category: Option<String>,
     },
     /// Change a campaign's settings; what is not given stays as it is.
     Edit {
@@ -94,6 +98,9 @@ pub enum CampaignCommand {
         /// `false` to show prompts and responses exactly as written, `true` as markdown.
         #[arg(long)]
         render_markdown: Option<bool>,
+        /// The metadata field that sorts prompts into categories; an empty string removes it.
+        #[arg(long)]
+        category: Option<String>,
     },
     /// List campaigns with their counts.
     List {
@@ -127,6 +134,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             adaptive_overlap,
             guest_hold_back,
             plain_text,
+            category,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?.unwrap_or_default();
             let db = open::database(&database).await?;
@@ -147,6 +155,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                     adaptive_overlap,
                     guest_hold_back,
                     render_markdown: !plain_text,
+                    category_field: category,
                 },
             )
             .await
@@ -172,6 +181,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
             adaptive_overlap,
             guest_hold_back,
             render_markdown,
+            category,
         } => {
             let guidelines = read_guidelines(guidelines.as_deref())?;
             let db = open::database(&database).await?;
@@ -194,6 +204,7 @@ pub async fn run(command: CampaignCommand) -> anyhow::Result<()> {
                 adaptive_overlap: adaptive_overlap.unwrap_or(c.adaptive_overlap),
                 guest_hold_back: guest_hold_back.unwrap_or(c.guest_hold_back),
                 render_markdown: render_markdown.unwrap_or(c.render_markdown),
+                category_field: category.or(c.category_field),
             };
             let saved = swipeset_core::campaign::update(&db, &slug, settings)
                 .await

@@ -7,7 +7,8 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use swipeset_core::export::{
-    DEFAULT_MIN_VOTES, DropReason, Export, ExportOptions, Format, Kind, Policy, Summary, Variant,
+    DEFAULT_MIN_VOTES, DropReason, Export, ExportOptions, Format, Keep, Kind, Policy, Summary,
+    Variant,
 };
 
 use super::open;
@@ -67,6 +68,10 @@ pub struct ExportChoice {
     /// The dataset card's license (a Hub id such as cc-by-4.0); by default the campaign's.
     #[arg(long)]
     pub license: Option<String>,
+    /// The metadata fields of prompts and responses written as columns: all, none, or
+    /// names separated by commas.
+    #[arg(long, default_value = "all", value_parser = Keep::parse)]
+    pub metadata: Keep,
 }
 
 impl ExportChoice {
@@ -84,6 +89,7 @@ impl ExportChoice {
             annotator_names: self.annotator_names,
             license: self.license.clone(),
             csv_safe: self.csv_safe,
+            metadata: self.metadata.clone(),
         })
     }
 }

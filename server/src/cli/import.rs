@@ -7,7 +7,8 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use swipeset_core::import::{
-    self, DEFAULT_MAX_FILE_BYTES, FileFormat, ImportSummary, PromptFields, ResponseFields, Source,
+    self, DEFAULT_MAX_FILE_BYTES, FileFormat, ImportSummary, Keep, PromptFields, ResponseFields,
+    Source,
 };
 
 use super::open;
@@ -15,7 +16,9 @@ use crate::config::{DatabaseArgs, parse_named};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Prompts from JSONL (`prompt` field or a `messages` list), CSV, Parquet or text.
+    /// Prompts from JSONL, CSV, Parquet or text. A prompt is a text, or a conversation: a
+    /// list of {role, content} messages (JSONL, Parquet) ending with the user's turn, in the
+    /// prompt field or in `messages`. The other fields are kept as the prompt's metadata.
     Prompts {
         #[command(flatten)]
         file: FileArgs,
@@ -25,6 +28,9 @@ pub enum ImportCommand {
         /// The field or column holding an optional system prompt.
         #[arg(long, default_value = "system_prompt")]
         system_field: String,
+        /// The other fields kept as metadata: all, none, or names separated by commas.
+        #[arg(long, default_value = "all", value_parser = Keep::parse)]
+        metadata_fields: Keep,
     },
     /// Responses made elsewhere: rows of prompt, completion and model (JSONL, CSV,
     /// Parquet). distilabel's `instruction`, `generation`, `model_name` work as they are.
@@ -42,6 +48,14 @@ pub enum ImportCommand {
         /// The model's field (default: `model`, else `model_name`).
         #[arg(long)]
         model_field: Option<String>,
+        /// The other fields kept as the response's metadata (distilabel's
+        /// `generation_params`): all, none, or names separated by commas.
+        #[arg(long, default_value = "all", value_parser = Keep::parse)]
+        metadata_fields: Keep,
+        /// Fields kept as the prompt's metadata instead (a `topic`, a `language`), separated
+        /// by commas; a prompt keeps those of the first row that names it.
+        #[arg(long, value_delimiter = ',')]
+        prompt_metadata_fields: Vec<String>,
     },
 }
 
@@ -79,11 +93,13 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
             file,
             field,
             system_field,
+            metadata_fields,
         } => {
             let db = open::database(&file.database).await?;
             let fields = PromptFields {
                 prompt: field,
                 system: system_field,
+                metadata: metadata_fields,
             };
             let summary = import::import_prompts(&db, &file.campaign, &file.source(), &fields)
                 .await
@@ -95,9 +111,15 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
             prompt_field,
             completion_field,
             model_field,
+            metadata_fields,
+            prompt_metadata_fields,
         } => {
             let db = open::database(&file.database).await?;
-            let mut fields = ResponseFields::default();
+            let mut fields = ResponseFields {
+                metadata: metadata_fields,
+                prompt_metadata: prompt_metadata_fields,
+                ..ResponseFields::default()
+            };
             if let Some(f) = prompt_field {
                 fields.prompt = vec![f];
             }

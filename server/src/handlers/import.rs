@@ -14,7 +14,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use swipeset_app::api::{ApiError, ErrorCode};
 use swipeset_core::import::{
-    self, FileFormat, ImportError, ImportSummary, PromptFields, ResponseFields, Source,
+    self, FileFormat, ImportError, ImportSummary, Keep, PromptFields, ResponseFields, Source,
 };
 
 use super::api_error;
@@ -31,6 +31,11 @@ pub struct UploadQuery {
     format: Option<String>,
     /// The prompt's field (prompts), default `prompt`.
     field: Option<String>,
+    /// The other fields kept as metadata: `all` (default), `none`, or names separated by
+    /// commas.
+    metadata_fields: Option<String>,
+    /// Responses: fields kept as the prompt's metadata instead, separated by commas.
+    prompt_metadata_fields: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,16 +84,41 @@ pub async fn upload(
         format,
         max_file_bytes: limit,
     };
+    let metadata = match query.metadata_fields.as_deref().map(str::trim) {
+        None | Some("") => Keep::All,
+        Some(text) => match Keep::parse(text) {
+            Ok(keep) => keep,
+            Err(e) => {
+                return api_error(ApiError::bad_request(format!("metadata_fields: {e}")));
+            }
+        },
+    };
     let outcome = match query.what.as_str() {
         "prompts" => {
-            let mut fields = PromptFields::default();
+            let mut fields = PromptFields {
+                metadata,
+                ..PromptFields::default()
+            };
             if let Some(f) = query.field.clone() {
                 fields.prompt = f;
             }
             import::import_prompts(&state.db, &slug, &source, &fields).await
         }
         "responses" | "generations" => {
-            import::import_responses(&state.db, &slug, &source, &ResponseFields::default()).await
+            let prompt_metadata = query
+                .prompt_metadata_fields
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect();
+            let fields = ResponseFields {
+                metadata,
+                prompt_metadata,
+                ..ResponseFields::default()
+            };
+            import::import_responses(&state.db, &slug, &source, &fields).await
         }
         other => {
             return api_error(ApiError::bad_request(format!(

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use swipeset_app::api::ApiError;
 
+pub mod board;
 pub mod export;
 pub mod generate;
 pub mod health;

@@ -47,6 +47,9 @@ pub struct Model {
     /// Cards show prompts and responses as markdown made into safe HTML on the server
     /// (`crate::campaign::markdown`); off, as written (poetry, where the lines are the text).
     pub render_markdown: bool,
+    /// The metadata field (of its prompts, else of its responses) that sorts them into
+    /// categories (`topic`, `language`): the model pages and the board break rates down by it.
+    pub category_field: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,11 @@ pub struct Model {
     /// In a campaign with adaptive overlap, whether its votes have settled its label
     /// (`crate::rating::adaptive`): it is dealt no more. Always `false` otherwise.
     pub settled: bool,
+    /// The other fields of the row it was imported from (distilabel's `generation_params`,
+    /// a source, ...), as a JSON object.
+    pub metadata: Option<Json>,
+    /// The response's length in characters, for the model page's buckets.
+    pub length: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

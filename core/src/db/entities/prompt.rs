@@ -16,6 +16,14 @@ pub struct Model {
     /// Hex SHA-256 of the normalised text; see `crate::campaign::prompts::content_hash`.
     pub content_hash: String,
     pub created_at: DateTimeUtc,
+    /// Where the prompt is a conversation, its turns between the system message and the
+    /// last user turn (`text`), as JSON text `[{"role", "content"}]`
+    /// (`crate::campaign::conversation`). Text rather than JSON so SQLite's writer reads it
+    /// like any other column.
+    pub history: Option<String>,
+    /// Its metadata's value under the campaign's category field
+    /// (`crate::campaign::categories`), kept so grouping by it reads no JSON.
+    pub category: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

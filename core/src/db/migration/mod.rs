@@ -28,6 +28,8 @@ mod m20261129_000021_gold;
 mod m20261129_000022_adaptive_overlap;
 mod m20261129_000023_rater_counters;
 mod m20261129_000024_render_markdown;
+mod m20261129_000025_conversations_metadata;
+mod m20261129_000026_model_pages;
 
 pub struct Migrator;
 
@@ -59,6 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000022_adaptive_overlap::Migration),
             Box::new(m20261129_000023_rater_counters::Migration),
             Box::new(m20261129_000024_render_markdown::Migration),
+            Box::new(m20261129_000025_conversations_metadata::Migration),
+            Box::new(m20261129_000026_model_pages::Migration),
         ]
     }
 }

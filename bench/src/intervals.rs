@@ -1,6 +1,7 @@
 //! `swipeset-bench --intervals`: how wide the leaderboard's Wilson interval and a model
 //! page's prompt-bootstrap interval come out on the demo campaign, rated by a simulated
-//! crowd of 5 raters (every response, so 180 votes per model), once where a prompt does not
+//! crowd of 3 raters (its overlap: every response, so 108 votes per model), once where a
+//! prompt does not
 //! change how likely a 👍 is and once where it does (some prompts easy for every model,
 //! some hard: the case Wilson's independence assumption misses).
 
@@ -11,7 +12,7 @@ use swipeset_core::board::model_page::{Outcomes, model_page};
 use swipeset_core::rating::rate::{self, NewRating};
 use swipeset_core::{Label, Store};
 
-const RATERS: usize = 5;
+const RATERS: usize = 3;
 /// Per model (in the demo's order): its chance of a 👍 on an average prompt, as log-odds.
 const MODEL_LOG_ODDS: [f64; 3] = [1.0, 0.0, -0.5];
 

@@ -160,3 +160,32 @@ test('a conversation shows its earlier turns folded above the last, and the card
   await expect(page.locator(`article.card[data-response-id="${id}"]`)).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('a long response scrolls inside the card, the buttons stay in reach, and a swipe anywhere rates it', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const slug = `long-${Date.now().toString(36)}`;
+  const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: ${'a rather long sentence about the topic at hand, '.repeat(3)}`);
+  await campaignOf(page, slug, [{ prompt: 'Explain it at length', completion: paragraphs.join('\n\n'), model: 'Model A' }]);
+  await openHydrated(page, `/?campaign=${slug}`);
+  const response = page.locator('.card-response');
+  const sizes = await response.evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight }));
+  expect(sizes.scroll).toBeGreaterThan(3 * sizes.client);
+  // The card does not grow with its text: it scrolls inside itself, and the buttons under
+  // it stay on the screen.
+  const cardBox = await card(page).boundingBox();
+  expect(cardBox && cardBox.y + cardBox.height).toBeLessThan(844);
+  const up = page.getByRole('button', { name: 'Thumbs up: accept this response' });
+  const box = await up.boundingBox();
+  expect(box && box.y + box.height).toBeLessThanOrEqual(844);
+  // Scrolling the response moves the text, not the card.
+  const id = await currentCardId(page);
+  await response.hover();
+  await page.mouse.wheel(0, 1200);
+  await expect.poll(() => response.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  await expect(card(page)).toHaveAttribute('data-response-id', String(id));
+  await page.screenshot({ path: testInfo.outputPath('long-response.png') });
+  // A swipe that starts on the scrolled text rates the card.
+  await mouseDrag(page, 200);
+  await expect(page.locator(`article.card[data-response-id="${id}"]`)).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

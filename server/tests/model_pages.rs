@@ -213,5 +213,45 @@ async fn model_pages_and_the_filtered_board_say_what_the_votes_were() {
             filtered["categories"],
             json!([{"name": "maths", "prompts": 2}, {"name": "poetry", "prompts": 2}])
         );
+
+        // A category that is not text reads the same on both databases: its JSON.
+        let (status, saved) = server
+            .post_json(
+                &admin,
+                "/api/save_campaign",
+                json!({"create": true, "settings": {
+                    "slug": "kinds", "title": "Kinds", "guidelines": "", "overlap": 3,
+                    "reveal_models": false, "open": true, "public_board": true,
+                    "license": "cc-by-4.0", "system_prompt": "", "category_field": "reviewed"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let res = admin
+            .post(server.url("/api/campaigns/kinds/import?what=prompts&file_name=p.jsonl"))
+            .body(
+                [
+                    r#"{"prompt": "a", "reviewed": true}"#,
+                    r#"{"prompt": "b", "reviewed": false}"#,
+                    r#"{"prompt": "c", "reviewed": 3}"#,
+                    r#"{"prompt": "d", "reviewed": ["x"]}"#,
+                    r#"{"prompt": "e"}"#,
+                ]
+                .join("\n"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let board = server
+            .get_json(&anonymous, "/api/leaderboard?campaign=kinds")
+            .await;
+        let mut names: Vec<&str> = board["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["(none)", "3", "[\"x\"]", "false", "true"]);
     }
 }

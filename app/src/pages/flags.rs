@@ -144,7 +144,7 @@ fn Queue(reply: FlagQueueReply, decide: Action<Decision, Outcome>) -> impl IntoV
 }
 
 /// The first `max` characters of `text`, on one line.
-fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &flat[..at]),

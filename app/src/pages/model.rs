@@ -13,6 +13,7 @@ use crate::browser;
 use crate::charts::{self, Row};
 use crate::components::account_link::AccountLink;
 use crate::components::notices::ErrorNotice;
+use crate::pages::flags::excerpt;
 use crate::pages::leaderboard::percent;
 
 /// A slice with fewer votes than this is drawn open, as the board draws a preliminary model.
@@ -132,14 +133,6 @@ fn Breakdown(
             </table>
         </section>
     }
-}
-
-fn excerpt(text: &str, chars: usize) -> String {
-    let mut out: String = text.chars().take(chars).collect();
-    if text.chars().nth(chars).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 #[component]

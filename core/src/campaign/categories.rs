@@ -3,7 +3,7 @@
 //! `prompt.category`, so that grouping reads a column, not JSON; it is set here whenever the
 //! field is named, changed, or prompts come in.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::board::model_page::statement;
 use crate::db::entities::campaign;
@@ -40,8 +40,8 @@ pub fn check_field(field: &str) -> CoreResult<()> {
 }
 
 /// Sets every prompt's category from its metadata under the campaign's field (none where
-/// the campaign names no field). Text values are taken as they are, other values as JSON
-/// (SQLite) or their text (PostgreSQL). Returns the prompts changed.
+/// the campaign names no field). Text values are taken as they are, other values as their
+/// JSON text (`3`, `true`, `["a"]`), alike on both databases. Returns the prompts changed.
 pub async fn recompute(db: &impl ConnectionTrait, campaign: &campaign::Model) -> CoreResult<u64> {
     let backend = db.get_database_backend();
     let result = match &campaign.category_field {
@@ -56,17 +56,24 @@ pub async fn recompute(db: &impl ConnectionTrait, campaign: &campaign::Model) ->
         Some(field) => {
             let (sql, key) = match backend {
                 DatabaseBackend::Postgres => (
-                    "UPDATE prompt SET category = metadata ->> ? WHERE campaign_id = ?",
+                    "UPDATE prompt SET category = metadata ->> $1 WHERE campaign_id = $2",
                     field.clone(),
                 ),
+                // json_extract gives a JSON boolean as 1 or 0: spelled as PostgreSQL's
+                // `->>` spells it instead, so a category reads the same on both.
                 _ => (
-                    "UPDATE prompt SET category = CAST(json_extract(metadata, ?) AS TEXT) \
-                     WHERE campaign_id = ?",
+                    "UPDATE prompt SET category = CASE json_type(metadata, ?1) \
+                     WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                     ELSE CAST(json_extract(metadata, ?1) AS TEXT) END WHERE campaign_id = ?2",
                     format!("$.\"{field}\""),
                 ),
             };
-            db.execute(statement(backend, sql, [key.into(), campaign.id.into()]))
-                .await?
+            db.execute(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [key.into(), campaign.id.into()],
+            ))
+            .await?
         }
     };
     Ok(result.rows_affected())

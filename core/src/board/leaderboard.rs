@@ -243,7 +243,7 @@ pub async fn filtered(
          GROUP BY g.model_id"
     );
     let backend = db.get_database_backend();
-    let sums = Sums::find_by_statement(crate::board::model_page::statement(backend, &sql, values))
+    let sums = Sums::find_by_statement(crate::db::statement(backend, &sql, values))
         .all(db)
         .await?;
     let positive = |n: i64| n.max(0) as u64;
@@ -316,7 +316,7 @@ async fn active_annotators(
         struct Active {
             n: i64,
         }
-        let active = Active::find_by_statement(crate::board::model_page::statement(
+        let active = Active::find_by_statement(crate::db::statement(
             sea_orm::DatabaseBackend::Sqlite,
             "SELECT COUNT(DISTINCT r.user_id) AS n FROM rating r INDEXED BY rating_created_at \
              JOIN generation g ON g.id = r.generation_id \

@@ -17,9 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
 use swipeset_wire::{
     HeadToHead, Interval, ModelPageReply, PairAgreement, RateSlice, ResponseLine, Strength,
 };
@@ -27,6 +25,7 @@ use swipeset_wire::{
 use crate::board::leaderboard::{self, DEFAULT_MIN_VOTES};
 use crate::board::stats::{self, Z95};
 use crate::db::entities::campaign;
+use crate::db::statement;
 use crate::{CoreError, CoreResult};
 
 /// Bootstrap replicates of the prompt-clustered interval.
@@ -39,31 +38,6 @@ pub const CATEGORIES_SHOWN: usize = 12;
 pub const RESPONSES_SHOWN: usize = 5;
 /// The slice of prompts without the category field.
 pub const NO_CATEGORY: &str = "(none)";
-
-/// `sql` with `?` placeholders, as the connection's database spells them.
-pub(crate) fn statement(
-    backend: DatabaseBackend,
-    sql: &str,
-    values: impl IntoIterator<Item = Value>,
-) -> Statement {
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-        _ => sql.to_string(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// How many of this model's responses have one category, length bucket and pair of
 /// vote counts: everything but the clusters and the extremes is summed from these.
@@ -118,6 +92,22 @@ struct Kept {
 }
 
 impl Outcomes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Kept>> {
+        self.campaigns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps `rows`, read at `read_at`, as the campaign's outcomes.
+    fn keep(&self, campaign_id: i32, rows: Arc<Vec<PairRow>>, read_at: DateTime<Utc>) {
+        self.lock().insert(
+            campaign_id,
+            Kept {
+                rows,
+                read_at,
+                refreshing: false,
+            },
+        );
+    }
+
     /// The campaign's outcomes and when they were read: the kept ones (asking for new ones
     /// in the background when they are `OUTCOMES_FRESH` old), or, the first time, read now.
     async fn of(
@@ -127,7 +117,7 @@ impl Outcomes {
         now: DateTime<Utc>,
     ) -> CoreResult<(Arc<Vec<PairRow>>, DateTime<Utc>)> {
         let stale = {
-            let mut kept = self.campaigns.lock().unwrap_or_else(|p| p.into_inner());
+            let mut kept = self.lock();
             match kept.get_mut(&campaign_id) {
                 Some(k) => {
                     let old = (now - k.read_at).to_std().unwrap_or_default() >= OUTCOMES_FRESH;
@@ -145,21 +135,13 @@ impl Outcomes {
                 if refresh {
                     let (this, db) = (self.clone(), db.clone());
                     tokio::spawn(async move {
-                        let read = pair_outcomes(&db, campaign_id).await;
-                        let mut kept = this.campaigns.lock().unwrap_or_else(|p| p.into_inner());
-                        match read {
+                        match pair_outcomes(&db, campaign_id).await {
                             Ok(rows) => {
-                                kept.insert(
-                                    campaign_id,
-                                    Kept {
-                                        rows: Arc::new(rows),
-                                        read_at: Utc::now(),
-                                        refreshing: false,
-                                    },
-                                );
+                                this.keep(campaign_id, Arc::new(rows), Utc::now());
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, campaign_id, "reading head-to-head outcomes failed");
+                                let mut kept = this.lock();
                                 if let Some(k) = kept.get_mut(&campaign_id) {
                                     k.refreshing = false;
                                 }
@@ -172,17 +154,7 @@ impl Outcomes {
             None => {
                 let read_at = Utc::now();
                 let rows = Arc::new(pair_outcomes(db, campaign_id).await?);
-                self.campaigns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(
-                        campaign_id,
-                        Kept {
-                            rows: rows.clone(),
-                            read_at,
-                            refreshing: false,
-                        },
-                    );
+                self.keep(campaign_id, rows.clone(), read_at);
                 Ok((rows, read_at))
             }
         }
@@ -482,10 +454,7 @@ pub async fn model_page(
         clusters(db, campaign.id, model_id),
         outcomes.of(db, campaign.id, now),
     )?;
-    let board = Board { models };
-
-    let index: HashMap<i32, usize> = board
-        .models
+    let index: HashMap<i32, usize> = models
         .iter()
         .enumerate()
         .map(|(i, m)| (m.model_id, i))
@@ -517,7 +486,7 @@ pub async fn model_page(
         head_to_head.insert(
             other,
             HeadToHead {
-                model: board.models[index[&other]].model.clone(),
+                model: models[index[&other]].model.clone(),
                 prompts: wins + losses + ties,
                 wins: mine_wins,
                 losses: mine_losses,
@@ -528,9 +497,8 @@ pub async fn model_page(
     let mut head_to_head: Vec<HeadToHead> = head_to_head.into_values().collect();
     head_to_head.sort_by(|a, b| b.prompts.cmp(&a.prompts).then(a.model.cmp(&b.model)));
 
-    let fitted = stats::bradley_terry(board.models.len(), &games);
-    let mut strengths: Vec<Strength> = board
-        .models
+    let fitted = stats::bradley_terry(models.len(), &games);
+    let mut strengths: Vec<Strength> = models
         .iter()
         .zip(fitted)
         .map(|(m, strength)| Strength {
@@ -566,7 +534,7 @@ pub async fn model_page(
     Ok(ModelPageReply {
         campaign: campaign.slug.clone(),
         title: campaign.title.clone(),
-        models: board.models.len() as u64,
+        models: models.len() as u64,
         prompts,
         clustered,
         category_field: campaign.category_field.clone(),
@@ -585,11 +553,6 @@ pub async fn model_page(
         as_of: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         head_to_head_as_of: outcomes_read_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     })
-}
-
-/// The models' lines, as the page compares them.
-struct Board {
-    models: Vec<swipeset_wire::ModelStanding>,
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
-use crate::board::model_page::statement;
 use crate::db::entities::campaign;
+use crate::db::statement;
 use crate::{CoreError, CoreResult};
 
 /// The longest field name a campaign can name.

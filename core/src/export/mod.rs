@@ -394,17 +394,14 @@ impl Export {
         sink: &mut S,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<W, ExportError> {
-        let mut encoder = encode::Encoder::new(
-            self.options.format,
-            self.options.csv_safe,
-            self.columns(),
-            out,
-        )?;
+        let columns = self.columns();
+        let meta = columns.iter().filter_map(|c| c.meta.clone()).collect();
+        let mut encoder =
+            encode::Encoder::new(self.options.format, self.options.csv_safe, columns, out)?;
         buffer.drain_into(sink).await?;
         let models: HashMap<i32, String> =
             self.models.iter().map(|m| (m.id, m.name.clone())).collect();
         let secret = instance_secret(&self.txn).await?;
-        let meta = self.columns().into_iter().filter_map(|c| c.meta).collect();
         let mut scan = source::Scan::new(
             self.options.clone(),
             self.labeller.clone(),

@@ -102,17 +102,21 @@ impl Keep {
             "none" => Ok(Keep::Nothing),
             "" => Err("expected all, none, or field names separated by commas".into()),
             names => {
-                let names: Vec<String> = names
-                    .split(',')
-                    .map(|n| n.trim().to_string())
-                    .filter(|n| !n.is_empty())
-                    .collect();
+                let names = Self::names(names);
                 if names.is_empty() {
                     return Err("expected all, none, or field names separated by commas".into());
                 }
                 Ok(Keep::Named(names))
             }
         }
+    }
+
+    /// Field names separated by commas, without spaces around them or empty ones.
+    pub fn names(text: &str) -> Vec<String> {
+        text.split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
     }
 
     /// Whether to keep a field that is not one of the `fields` the import reads.

@@ -105,14 +105,8 @@ pub async fn upload(
             import::import_prompts(&state.db, &slug, &source, &fields).await
         }
         "responses" | "generations" => {
-            let prompt_metadata = query
-                .prompt_metadata_fields
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(|f| f.trim().to_string())
-                .filter(|f| !f.is_empty())
-                .collect();
+            let prompt_metadata =
+                Keep::names(query.prompt_metadata_fields.as_deref().unwrap_or_default());
             let fields = ResponseFields {
                 metadata,
                 prompt_metadata,
